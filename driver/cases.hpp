@@ -1,0 +1,68 @@
+// The plan: one benchmark case per (kernel, mode, ranks, threads, n), registered
+// with Google Benchmark under the name kernel/mode/ranks:R/threads:T/n:N[...].
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel.hpp"
+#include "mode.hpp"
+#include "options.hpp"
+#include "placement.hpp"
+#include "world.hpp"
+
+namespace sumbench {
+
+struct Case {
+  std::string name;
+  const KernelDescriptor* kernel = nullptr;
+  Mode* mode = nullptr;
+  std::string mode_name;  // "gil/policy:cpython/interval:5000us" for display
+  Layout layout;
+  std::uint64_t n = 0;          // total size
+  std::uint64_t n_per_worker = 0;
+  std::string oversubscribed;   // why, or ""
+  std::vector<std::string> hosts;
+};
+
+// What rank 0 learned about a case while running it (for the summary and the exit status).
+struct CaseOutcome {
+  bool ran = false;
+  bool invalid = false;
+  std::string error;
+  std::uint64_t checksum = 0;
+};
+
+class Plan {
+ public:
+  Plan(const Options& opt, World& world, const Placement& placement);
+  // Registers every case with Google Benchmark.
+  void register_all();
+  const std::vector<Case>& cases() const { return cases_; }
+  const std::vector<std::string>& notes() const { return notes_; }
+  const std::map<std::string, CaseOutcome>& outcomes() const { return outcomes_; }
+  bool any_invalid() const;
+  int max_workers() const { return max_workers_; }
+
+ private:
+  void run(benchmark::State& state, const Case& c);
+
+  const Options& opt_;
+  World& world_;
+  std::vector<std::unique_ptr<Mode>> modes_;
+  std::vector<Case> cases_;
+  std::vector<std::string> notes_;  // layouts skipped, and why
+  std::map<std::string, CaseOutcome> outcomes_;
+  int max_workers_ = 1;
+};
+
+// The CPUs this process may use.
+int usable_cpus();
+// Size of the last-level cache in bytes (0 if unknown).
+std::uint64_t last_level_cache_bytes();
+
+}  // namespace sumbench

@@ -1,0 +1,47 @@
+// sumbench's own flags. Google Benchmark owns every --benchmark_* flag; these are
+// the few that choose what to run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernel.hpp"
+#include "mode.hpp"
+
+namespace sumbench {
+
+// A bad command line: the message names the bad value and what is allowed (exit 2).
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::vector<const KernelDescriptor*> kernels;
+  std::vector<const ModeDescriptor*> modes;
+  std::vector<int> workers;       // empty: the default (world size or CPUs)
+  Scaling scaling = Scaling::strong;
+  std::optional<std::uint64_t> n;  // size at one worker
+  int sleep_ms = 100;
+  bool quick = false;
+  bool list = false;
+  bool help = false;
+  bool launch_only = false;
+  ModeOptions mode;  // --hybrid, --gil-policy, --switch-interval, --gil-tick
+};
+
+// Parses and removes sumbench's flags from `args` (args[0] is the program);
+// everything else is left for Google Benchmark. Throws UsageError.
+Options parse_options(std::vector<std::string>& args);
+
+// One line per flag, for --help.
+std::string options_help();
+
+// Parsers shared with the tests.
+std::uint64_t parse_size(const std::string& flag, const std::string& text);
+std::vector<int> parse_int_list(const std::string& flag, const std::string& text, int max);
+std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text);
+
+}  // namespace sumbench

@@ -1,0 +1,79 @@
+#include "world.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+namespace sumbench {
+
+namespace {
+
+// True when a launcher (mpirun, srun) started this process.
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(name)) return true;
+  return false;
+}
+
+}  // namespace
+
+World::World(int* argc, char*** argv) {
+  // Started without mpirun, Open MPI's singleton init would bind this process to one
+  // core, and every OpenMP thread with it: keep the CPUs the user gave us instead.
+  if (!launched_by_mpi()) setenv("OMPI_MCA_hwloc_base_binding_policy", "none", 0);
+  int provided = 0;
+  // FUNNELED: only the main thread of each rank calls MPI, OpenMP threads never do.
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+World::~World() {
+  for (auto& [ranks, comm] : first_ranks_)
+    if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+  MPI_Finalize();
+}
+
+MPI_Comm World::first_ranks(int ranks) {
+  auto found = first_ranks_.find(ranks);
+  if (found != first_ranks_.end()) return found->second;
+  MPI_Comm comm = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, rank_ < ranks ? 0 : MPI_UNDEFINED, rank_, &comm);
+  first_ranks_[ranks] = comm;
+  return comm;
+}
+
+void World::sleepy_wait(MPI_Request& request) {
+  int done = 0;
+  for (;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+void World::sleepy_barrier() {
+  if (size_ == 1) return;
+  MPI_Request request;
+  MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  sleepy_wait(request);
+}
+
+void World::sleepy_bcast(double* values, int count) {
+  if (size_ == 1) return;
+  MPI_Request request;
+  MPI_Ibcast(values, count, MPI_DOUBLE, 0, MPI_COMM_WORLD, &request);
+  sleepy_wait(request);
+}
+
+std::string World::library_version() const {
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(version, &length);
+  std::string v(version, static_cast<std::size_t>(length));
+  const auto cut = v.find_first_of(",\n");  // "Open MPI v4.1.4, package: ..." -> "Open MPI v4.1.4"
+  return cut == std::string::npos ? v : v.substr(0, cut);
+}
+
+}  // namespace sumbench

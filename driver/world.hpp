@@ -1,0 +1,44 @@
+// MPI plumbing of the driver: RAII init/finalize, waits that do not spin, and
+// the sub-communicators of the first R ranks.
+#pragma once
+
+#include <mpi.h>
+
+#include <map>
+#include <string>
+
+namespace sumbench {
+
+class World {
+ public:
+  World(int* argc, char*** argv);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool root() const { return rank_ == 0; }
+  MPI_Comm comm() const { return MPI_COMM_WORLD; }
+
+  // The communicator of ranks [0, ranks); MPI_COMM_NULL on the others. Collective
+  // over the world the first time a given size is asked for.
+  MPI_Comm first_ranks(int ranks);
+
+  // Waits for a request while sleeping between tests: Open MPI's blocking calls
+  // busy-poll, which would steal the cores of the ranks that are working.
+  static void sleepy_wait(MPI_Request& request);
+  // A world barrier that does not spin.
+  void sleepy_barrier();
+  // Broadcasts `count` doubles from world rank 0 without spinning.
+  void sleepy_bcast(double* values, int count);
+
+  // "Open MPI v4.1.4": the first line of MPI_Get_library_version.
+  std::string library_version() const;
+
+ private:
+  int rank_ = 0, size_ = 1;
+  std::map<int, MPI_Comm> first_ranks_;
+};
+
+}  // namespace sumbench

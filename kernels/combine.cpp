@@ -1,0 +1,60 @@
+// combine: the cost of sending partial results back, the post's "processes need
+// to pickle and combine their results", measured.
+//
+// Reference loop (one worker; the partials of all workers are then summed):
+//     double partial[m] = {0};
+//     for (i = begin; i < end; ++i) partial[i % m] += i / m + 1;
+//
+// Every worker produces a full vector of m doubles (8 MiB by default) whatever
+// its slice, so combining moves (workers - 1) * m * 8 bytes: threads sum them
+// in shared memory, ranks through MPI_Reduce. Every value is a small integer,
+// so the combined vector is exact in any order and checked element by element.
+#include <memory>
+
+#include "kernel.hpp"
+
+namespace sumbench {
+namespace {
+
+std::uint64_t buckets(bool quick) { return quick ? (1u << 16) : (1u << 20); }
+
+class CombineKernel final : public KernelInstance {
+ public:
+  CombineKernel(std::uint64_t n, std::uint64_t m) : n_(n), m_(m) {}
+  Partial make_partial() const override { return Partial{{}, std::vector<double>(m_, 0.0)}; }
+
+  void body(Slice s, Partial& acc, Worker&) override {
+    double* out = acc.values.data();
+    std::uint64_t bucket = s.begin % m_;
+    double value = static_cast<double>(s.begin / m_ + 1);
+    for (std::uint64_t i = s.begin; i < s.end; ++i) {
+      out[bucket] += value;
+      if (++bucket == m_) bucket = 0, value += 1.0;
+    }
+  }
+
+  std::string validate(const Partial& combined) const override {
+    for (std::uint64_t j = 0; j < m_; ++j) {
+      // Bucket j receives 1 + 2 + ... + c, where c = #{k : k*m + j < n}.
+      const std::uint64_t c = j < n_ ? (n_ - j + m_ - 1) / m_ : 0;
+      const double want = static_cast<double>(c * (c + 1) / 2);
+      if (combined.values[j] != want)
+        return "bucket " + std::to_string(j) + " is " + std::to_string(combined.values[j]) +
+               ", expected " + std::to_string(want);
+    }
+    return {};
+  }
+
+ private:
+  std::uint64_t n_, m_;
+};
+
+}  // namespace
+
+std::uint64_t combine_default_n(const SizeContext& ctx) { return 4 * buckets(ctx.quick); }
+
+std::unique_ptr<KernelInstance> make_combine(const KernelConfig& cfg, Slice) {
+  return std::make_unique<CombineKernel>(cfg.n, buckets(cfg.quick));
+}
+
+}  // namespace sumbench

@@ -1,0 +1,143 @@
+// The kernel interface: one table of descriptors, each kernel body written once
+// and run unchanged by every execution mode (serial, omp, mpi, hybrid, gil).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sumbench {
+
+// A half-open range [begin, end) of global element indices.
+struct Slice {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  std::uint64_t size() const { return end - begin; }
+  bool operator==(const Slice&) const = default;
+};
+
+// The contiguous slice of `outer` owned by part `index` of `parts`.
+// Slice lengths differ by at most one; the first (size % parts) slices are longer.
+inline Slice partition(Slice outer, int parts, int index) {
+  const std::uint64_t n = outer.size();
+  const auto p = static_cast<std::uint64_t>(parts);
+  const auto i = static_cast<std::uint64_t>(index);
+  const std::uint64_t base = n / p, extra = n % p;
+  const std::uint64_t begin = outer.begin + i * base + (i < extra ? i : extra);
+  return {begin, begin + base + (i < extra ? 1 : 0)};
+}
+inline Slice partition(std::uint64_t n, int parts, int index) {
+  return partition(Slice{0, n}, parts, index);
+}
+
+// A worker's partial result. Combining is the element-wise sum of both vectors
+// (counts modulo 2^64), done in shared memory by threads and by MPI_Reduce by ranks.
+struct Partial {
+  std::vector<std::uint64_t> counts;
+  std::vector<double> values;
+
+  void zero();
+  void add(const Partial& other);
+  bool operator==(const Partial&) const = default;
+  // A fold of the whole result, exactly representable as a double, for cross-mode checks.
+  std::uint64_t checksum() const;
+};
+
+// What a mode lends a kernel body while it runs: its place in the team, and the
+// hooks a GIL-like mode uses to release its lock around a blocking call
+// (CPython's Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS).
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  virtual void before_blocking() {}
+  virtual void after_blocking() {}
+  int index = 0;  // worker index within this process's team
+  int team = 1;   // team size in this process
+};
+
+// Releases the worker's lock (if any) for the lifetime of the guard.
+class BlockingRegion {
+ public:
+  explicit BlockingRegion(Worker& w) : w_(w) { w_.before_blocking(); }
+  ~BlockingRegion() { w_.after_blocking(); }
+  BlockingRegion(const BlockingRegion&) = delete;
+  BlockingRegion& operator=(const BlockingRegion&) = delete;
+
+ private:
+  Worker& w_;
+};
+
+// Per-run inputs of a kernel instance.
+struct KernelConfig {
+  std::uint64_t n = 0;    // total elements (tasks for sleep) over all workers
+  int sleep_ms = 100;     // duration of one sleep task
+  bool quick = false;     // small sizes for tests
+};
+
+// One kernel, instantiated for one run on one process. It owns the data of the
+// process's range of [0, n) and is shared by the process's workers.
+class KernelInstance {
+ public:
+  virtual ~KernelInstance() = default;
+  // A partial with the right shape, all zero.
+  virtual Partial make_partial() const = 0;
+  // Untimed: initialize the data of `s`, run by the worker that later runs `s` (first touch).
+  virtual void first_touch(Slice /*s*/) {}
+  // The part of `range` that worker `index` of a team of `team` runs. Kernels whose
+  // workers have different roles (convoy: one I/O thread, the rest CPU) override it.
+  virtual Slice worker_slice(Slice range, int index, int team) const {
+    return partition(range, team, index);
+  }
+  // True once the run's work is complete even if slices remain (convoy's CPU threads
+  // stop when its I/O thread is done); modes that run ticks check it between ticks.
+  virtual bool done() const { return false; }
+  // Timed: prepare a worker's partial for a new run (zero it).
+  virtual void reset(Partial& p) const { p.zero(); }
+  // Timed: the kernel body on one slice, accumulating into the worker's partial.
+  virtual void body(Slice s, Partial& acc, Worker& w) = 0;
+  // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values),
+  // accumulated into `acc` so they are combined like the result itself.
+  virtual void check(Slice /*s*/, Partial& /*acc*/) const {}
+  // Validates the combined result of one run; returns "" when valid, else why not.
+  virtual std::string validate(const Partial& combined) const = 0;
+  // Named per-run figures besides the time (convoy's added latency per wait).
+  virtual std::vector<std::pair<std::string, double>> figures(const Partial& /*combined*/) const {
+    return {};
+  }
+
+  // Elements per GIL tick (a few microseconds of work); set from the descriptor.
+  std::uint64_t tick_elements = 1;
+};
+
+enum class Scaling { strong, weak };
+
+// What decides a kernel's default size.
+struct SizeContext {
+  bool quick = false;
+  Scaling scaling = Scaling::strong;
+  int max_workers = 1;           // largest worker count of the run
+  std::uint64_t llc_bytes = 0;   // last-level cache size of this machine
+};
+
+// A row of the kernel table.
+struct KernelDescriptor {
+  std::string_view name;
+  std::string_view summary;
+  double bytes_per_element;   // bytes moved per element (STREAM convention for triad)
+  double ops_per_element;     // arithmetic operations per element
+  bool rate_in_bytes;         // report bytes_per_second (true) or items_per_second
+  bool thread_only;           // runs only in thread modes (one process)
+  std::uint64_t tick_elements;  // elements per GIL tick: a few microseconds of work
+  // Default n at one worker (weak scaling multiplies it by the worker count).
+  std::uint64_t (*default_n)(const SizeContext&);
+  std::unique_ptr<KernelInstance> (*make)(const KernelConfig&, Slice process_range);
+};
+
+// The table of kernels, in display order.
+const std::vector<KernelDescriptor>& kernel_table();
+const KernelDescriptor* find_kernel(std::string_view name);
+
+}  // namespace sumbench

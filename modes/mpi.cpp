@@ -1,0 +1,29 @@
+// mpi: R ranks (separate processes, on one node or many), one worker each.
+// The driver splits [0, n) over the ranks and combines with MPI_Reduce; here each
+// rank just runs its slice, like the serial mode.
+#include "mode.hpp"
+
+namespace sumbench {
+namespace {
+
+class MpiMode final : public Mode {
+ public:
+  std::string_view name() const override { return "mpi"; }
+  bool multi_process() const override { return true; }
+  std::vector<Layout> layouts(int workers, const ModeOptions& opt) const override {
+    if (workers > opt.world_size) return {};
+    return {{workers, 1}};
+  }
+  void first_touch(KernelInstance& k, Slice range, int) override { k.first_touch(range); }
+  void run(KernelInstance& k, Slice range, int, Partial& out) override { omp_run(k, range, 1, out); }
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<Mode>> make_mpi_modes(const ModeOptions&) {
+  std::vector<std::unique_ptr<Mode>> modes;
+  modes.push_back(std::make_unique<MpiMode>());
+  return modes;
+}
+
+}  // namespace sumbench
