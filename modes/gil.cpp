@@ -1,0 +1,233 @@
+// gil: T std::threads in one process serialized by a CPython-like global interpreter
+// lock (modes/gil_lock.hpp): what CPython threads do to CPU-bound work, and why they
+// still overlap on blocking calls. Plain std::thread, no OpenMP, so TSan can check it.
+//
+// Each worker thread, like a Python thread running a loop of bytecodes:
+//     take the lock; k.reset(partial)
+//     for each tick of its slice (until k.done()):
+//         k.body(tick, partial, worker)    // blocking calls inside release/re-take the lock
+//         lock.between_ticks()             // drop request / check interval: maybe hand off
+//     release the lock (final)
+// then the partials are combined after join.
+#include "gil.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace sumbench {
+namespace {
+
+// The Worker lent to kernel bodies: blocking regions release and re-take the lock
+// (Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS).
+class GilWorker final : public Worker {
+ public:
+  GilWorker(GilLock& lock, int id, int threads, GilOccupancyProbe* probe) : lock_(lock), probe_(probe) {
+    index = id;
+    team = threads;
+  }
+  void take() {
+    lock_.take(index);
+    holding_ = true;
+  }
+  void release_final() {
+    if (!holding_) return;
+    holding_ = false;
+    lock_.release(index, GilRelease::final);
+  }
+  bool holding() const { return holding_; }
+
+  void before_blocking() override {
+    if (probe_) probe_->leave();
+    holding_ = false;
+    lock_.release(index, GilRelease::blocking);
+  }
+  void after_blocking() override {
+    lock_.take(index);
+    holding_ = true;
+    if (probe_) probe_->enter();
+  }
+
+ private:
+  GilLock& lock_;
+  GilOccupancyProbe* probe_;
+  bool holding_ = false;
+};
+
+bool same_shape(const Partial& a, const Partial& b) {
+  return a.counts.size() == b.counts.size() && a.values.size() == b.values.size();
+}
+
+}  // namespace
+
+std::atomic<GilOccupancyProbe*> GilMode::occupancy_probe_{nullptr};
+
+GilMode::GilMode(GilPolicy policy, double switch_interval_s, const ModeOptions& opt)
+    : policy_(policy),
+      switch_interval_s_(switch_interval_s),
+      tick_override_(opt.gil_tick_elements),
+      legacy_check_ticks_(opt.legacy_check_ticks) {
+  if (!(switch_interval_s > 0)) throw std::invalid_argument("gil mode: switch interval must be > 0");
+}
+
+std::string GilMode::name_suffix() const {
+  return "/policy:" + std::string(gil_policy_name(policy_)) +
+         "/interval:" + std::to_string(switch_interval_us(switch_interval_s_)) + "us";
+}
+
+void GilMode::first_touch(KernelInstance& k, Slice range, int threads) {
+  // Untimed and outside the lock: each thread initializes the data (and the partial)
+  // it will later run, from the slice mapping the runs use.
+  partials_.assign(static_cast<std::size_t>(threads), Partial{});
+  std::vector<std::thread> team;
+  team.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i)
+    team.emplace_back([this, &k, range, i, threads] {
+      partials_[static_cast<std::size_t>(i)] = k.make_partial();
+      k.first_touch(k.worker_slice(range, i, threads));
+    });
+  for (auto& t : team) t.join();
+}
+
+void GilMode::worker_main(KernelInstance& k, GilLock& lock, Slice range, int index, int threads,
+                          std::uint64_t tick, GilOccupancyProbe* probe) {
+  const Slice mine = k.worker_slice(range, index, threads);
+  Partial& acc = partials_[static_cast<std::size_t>(index)];
+  GilWorker worker(lock, index, threads, probe);
+  try {
+    worker.take();
+    k.reset(acc);
+    for (std::uint64_t pos = mine.begin; pos < mine.end && !k.done();) {
+      const std::uint64_t end = pos + std::min(tick, mine.end - pos);
+      if (probe) probe->enter();
+      k.body(Slice{pos, end}, acc, worker);
+      if (probe) {
+        probe->ticks.fetch_add(1, std::memory_order_relaxed);
+        probe->leave();
+      }
+      pos = end;
+      if (pos < mine.end) lock.between_ticks(index);
+    }
+  } catch (...) {
+    // Blocking regions re-take the lock while unwinding: release it so the others finish.
+    worker.release_final();
+    throw;
+  }
+  worker.release_final();
+}
+
+void GilMode::run(KernelInstance& k, Slice range, int threads, Partial& out) {
+  if (threads < 1) throw std::invalid_argument("gil mode: threads must be >= 1");
+  if (partials_.size() != static_cast<std::size_t>(threads) || !same_shape(partials_[0], out))
+    partials_.assign(static_cast<std::size_t>(threads), out);  // first_touch was not called
+  const std::uint64_t tick = std::max<std::uint64_t>(1, tick_override_ ? tick_override_ : k.tick_elements);
+  GilOccupancyProbe* probe = occupancy_probe_.load(std::memory_order_acquire);
+  GilLock lock(policy_, switch_interval_s_, threads, legacy_check_ticks_);
+
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  std::vector<std::thread> team;
+  team.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i)
+    team.emplace_back([&, i] {
+      try {
+        worker_main(k, lock, range, i, threads, tick, probe);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    });
+  for (auto& t : team) t.join();
+
+  out.zero();
+  for (const Partial& p : partials_) out.add(p);
+  record_run(lock);
+  if (error) std::rethrow_exception(error);
+}
+
+void GilMode::record_run(const GilLock& lock) {
+  const int threads = lock.threads();
+  last_threads_.assign(static_cast<std::size_t>(threads), GilThreadStats{});
+  double wait_total = 0, wait_max = 0, wait_longest = 0, drop_releases = 0, voluntary = 0, forced = 0;
+  double held_min = std::numeric_limits<double>::infinity(), held_max = 0;
+  for (int i = 0; i < threads; ++i) {
+    const GilThreadStats& s = lock.thread_stats(i);
+    last_threads_[static_cast<std::size_t>(i)] = s;
+    wait_total += s.wait_s;
+    wait_max = std::max(wait_max, s.wait_s);
+    wait_longest = std::max(wait_longest, s.longest_wait_s);
+    held_min = std::min(held_min, s.held_s);
+    held_max = std::max(held_max, s.held_s);
+    drop_releases += static_cast<double>(s.drop_releases);
+    voluntary += static_cast<double>(s.voluntary_releases);
+    forced += static_cast<double>(s.forced_waits);
+  }
+  last_lock_ = lock.lock_stats();
+
+  Totals& t = totals_;
+  t.runs += 1;
+  t.takes += static_cast<double>(last_lock_.takes);
+  t.switches += static_cast<double>(last_lock_.switches);
+  t.drop_requests += static_cast<double>(last_lock_.drop_requests);
+  t.drop_releases += drop_releases;
+  t.forced_waits += forced;
+  t.voluntary_releases += voluntary;
+  t.wait_total_s += wait_total;
+  t.wait_max_s += wait_max;
+  t.held_min_s += held_min;
+  t.held_max_s += held_max;
+  // A thread that never held the lock for a measurable time makes the ratio meaningless: count it as 0.
+  t.fairness += held_min > 0 ? held_max / held_min : 0.0;
+  t.wait_longest_s = std::max(t.wait_longest_s, wait_longest);
+}
+
+ModeCounters GilMode::counters() const {
+  // Every counter is the mean per run over the runs since reset_counters(), except
+  // gil_wait_longest_s, the longest single wait over all those runs.
+  //   gil_takes               lock acquisitions (0 for policy none)
+  //   gil_switches            takes by a thread other than the previous holder (a run's first take excluded)
+  //   gil_drop_requests       times a waiter set the drop request (cpython, fifo)
+  //   gil_drop_releases       releases at a drop request (cpython, fifo) or check interval (legacy)
+  //   gil_forced_waits        releases followed by a forced-switch wait (cpython)
+  //   gil_voluntary_releases  releases around blocking calls + end-of-work releases
+  //   gil_wait_total_s        sum over threads of the time spent waiting to take the lock
+  //                           (incl. forced-switch waits)
+  //   gil_wait_max_s          max over threads of a thread's total wait
+  //   gil_held_min_s/max_s    min/max over threads of a thread's total time holding the lock
+  //   gil_fairness            gil_held_max_s / gil_held_min_s of a run (1 = fair)
+  ModeCounters c;
+  const double runs = static_cast<double>(totals_.runs);
+  if (totals_.runs == 0) return c;
+  const Totals& t = totals_;
+  c["gil_takes"] = t.takes / runs;
+  c["gil_switches"] = t.switches / runs;
+  c["gil_drop_requests"] = t.drop_requests / runs;
+  c["gil_drop_releases"] = t.drop_releases / runs;
+  c["gil_forced_waits"] = t.forced_waits / runs;
+  c["gil_voluntary_releases"] = t.voluntary_releases / runs;
+  c["gil_wait_total_s"] = t.wait_total_s / runs;
+  c["gil_wait_max_s"] = t.wait_max_s / runs;
+  c["gil_wait_longest_s"] = t.wait_longest_s;
+  c["gil_held_min_s"] = t.held_min_s / runs;
+  c["gil_held_max_s"] = t.held_max_s / runs;
+  c["gil_fairness"] = t.fairness / runs;
+  return c;
+}
+
+std::vector<std::unique_ptr<Mode>> make_gil_modes(const ModeOptions& opt) {
+  std::vector<std::unique_ptr<Mode>> modes;
+  for (const std::string& name : opt.gil_policies) {
+    const auto policy = parse_gil_policy(name);
+    if (!policy)
+      throw std::invalid_argument("unknown GIL policy '" + name + "' (allowed: " + gil_policy_list() + ")");
+    for (double interval : opt.switch_intervals_s)
+      modes.push_back(std::make_unique<GilMode>(*policy, interval, opt));
+  }
+  return modes;
+}
+
+}  // namespace sumbench

@@ -1,0 +1,180 @@
+// A GIL-like lock modelled on CPython's "new GIL" (Python >= 3.2, Python/ceval_gil.c),
+// plus the policies the gil mode compares it with.
+//
+// cpython (default), as in ceval_gil.c:
+//   - the lock is a boolean `locked` guarded by a mutex, its changes signalled on a
+//     condition variable; `last_holder` and `switch_number` record hand-offs;
+//   - a thread that finds it taken waits on the condition variable with a timeout of
+//     the switch interval; when the wait times out and no switch happened meanwhile it
+//     sets the drop request (CPython's gil_drop_request / eval_breaker);
+//   - the holder checks the drop request between ticks and, when set, releases; with
+//     forced switching (FORCE_SWITCHING) it then waits until another thread has taken
+//     the lock before competing again;
+//   - blocking calls release around the call (Py_BEGIN/END_ALLOW_THREADS), with the
+//     same forced switching when a drop request is pending; a thread's last release
+//     (thread exit) does not wait.
+// legacy: CPython 2's check interval: every N ticks the holder releases and at once
+//   re-takes; waiters wait without timeout, there are no drop requests and no forced
+//   switching (so on a multi-core machine the holder usually wins again).
+// fifo: a ticket lock: the lock is handed off strictly in arrival order; waiters set the
+//   drop request after an interval as in cpython and the holder yields at it (re-queueing
+//   behind the waiters, so no forced-switch wait is needed).
+// none: no lock at all (PEP 703 free threading); only the per-thread times are recorded.
+//
+// Simplification: CPython guards last_holder with a second mutex (switch_mutex) to keep
+// gil_mutex uncontended; here one mutex guards everything, with a second condition
+// variable for the forced-switch wait. The behaviour is the same.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sumbench {
+
+enum class GilPolicy { cpython, legacy, fifo, none };
+
+// The policy names, in the order of the enum (for messages and --list).
+inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
+
+// "cpython,legacy,fifo,none": the allowed values, for usage messages.
+std::string gil_policy_list();
+bool is_gil_policy(std::string_view name);
+std::optional<GilPolicy> parse_gil_policy(std::string_view name);
+std::string_view gil_policy_name(GilPolicy policy);
+
+// Parses one switch interval like sys.setswitchinterval's argument: "500us", "1ms",
+// "0.005s" or a bare number of seconds ("0.005"). Returns seconds, or nullopt when the
+// text is empty, unparsable (incl. trailing junk or spaces), not finite, overflowing,
+// zero or negative, below 1 us (names carry whole microseconds) or above 3600 s.
+std::optional<double> parse_switch_interval(std::string_view text);
+// Whole microseconds of an interval, as in benchmark names ("interval:5000us").
+std::int64_t switch_interval_us(double seconds);
+
+// Why a holder released the lock.
+enum class GilRelease {
+  drop_request,  // at a tick boundary: a waiter's drop request (cpython, fifo) or the check interval (legacy)
+  blocking,      // around a blocking call (voluntary)
+  final,         // the thread's work is done (voluntary)
+};
+
+// One thread's statistics. Written only by that thread; read after it is joined.
+struct GilThreadStats {
+  std::uint64_t takes = 0;
+  std::uint64_t drop_releases = 0;       // GilRelease::drop_request
+  std::uint64_t voluntary_releases = 0;  // GilRelease::blocking + GilRelease::final
+  std::uint64_t forced_waits = 0;        // releases that then waited for another thread to take the lock
+  double wait_s = 0;                     // time in take() plus forced-switch waits
+  double longest_wait_s = 0;             // the longest single take() or forced-switch wait
+  double held_s = 0;                     // time between take() returning and the next release
+};
+
+// Statistics of the whole lock. Written under its mutex; read after all threads are joined.
+// Invariants (for locking policies, after every thread did its final release):
+//   takes == switches + retakes + first_takes          (each take classified once)
+//   switches == handoffs_after_drop + handoffs_after_voluntary
+//   sum of thread takes == sum of thread drop_releases + voluntary_releases
+struct GilLockStats {
+  std::uint64_t takes = 0;
+  std::uint64_t first_takes = 0;      // takes with no previous holder (1 once the lock was used)
+  std::uint64_t switches = 0;         // takes by a thread other than the previous holder
+  std::uint64_t retakes = 0;          // takes by the previous holder itself
+  std::uint64_t handoffs_after_drop = 0;       // switches whose previous release was a drop_request one
+  std::uint64_t handoffs_after_voluntary = 0;  // switches whose previous release was blocking or final
+  std::uint64_t drop_requests = 0;    // times a waiter set the drop request (0 -> 1)
+};
+
+class GilLock {
+ public:
+  // `threads`: thread ids are 0..threads-1. `legacy_check_ticks`: legacy's check interval.
+  GilLock(GilPolicy policy, double switch_interval_s, int threads, int legacy_check_ticks = 100);
+  GilLock(const GilLock&) = delete;
+  GilLock& operator=(const GilLock&) = delete;
+
+  GilPolicy policy() const { return policy_; }
+
+  // take_gil: blocks until thread `id` holds the lock.
+  void take(int id);
+  // drop_gil: thread `id` releases the lock it holds. Forced switching applies to
+  // drop_request and blocking releases of the cpython policy while a drop request is pending.
+  void release(int id, GilRelease why);
+
+  // Called by the holder between ticks: the eval loop's eval_breaker check.
+  // cpython, fifo: when a drop request is pending, release it and take it again.
+  // legacy: every `legacy_check_ticks` calls, release and at once take again.
+  void between_ticks(int id) {
+    switch (policy_) {
+      case GilPolicy::cpython:
+      case GilPolicy::fifo:
+        if (drop_request_.load(std::memory_order_relaxed)) yield(id);
+        break;
+      case GilPolicy::legacy:
+        if (--slot(id).ticks_to_check <= 0) {
+          slot(id).ticks_to_check = legacy_check_ticks_;
+          yield(id);
+        }
+        break;
+      case GilPolicy::none:
+        break;
+    }
+  }
+  // Releases at a drop request and takes the lock again.
+  void yield(int id) {
+    release(id, GilRelease::drop_request);
+    take(id);
+  }
+
+  bool drop_requested() const { return drop_request_.load(std::memory_order_relaxed); }
+
+  // Read after all threads using the lock have been joined.
+  const GilThreadStats& thread_stats(int id) const { return slots_[static_cast<std::size_t>(id)].stats; }
+  const GilLockStats& lock_stats() const { return stats_; }
+  int threads() const { return static_cast<int>(slots_.size()); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  static constexpr int kNoHolder = -1;
+
+  // Per-thread state on its own cache line (touched only by its thread).
+  struct alignas(64) Slot {
+    GilThreadStats stats;
+    Clock::time_point held_since{};
+    int ticks_to_check = 0;
+  };
+  Slot& slot(int id) { return slots_[static_cast<std::size_t>(id)]; }
+
+  // Waits (mutex held) until thread `id` may take the lock; the cpython and fifo
+  // waiting loops, which request a drop after an interval without a switch.
+  void wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t ticket);
+  bool my_turn(int id, std::uint64_t ticket) const;
+  void note_taken(int id);  // mutex held: switch accounting and drop-request reset
+  static void add_wait(GilThreadStats& s, Clock::duration d);
+
+  const GilPolicy policy_;
+  const std::chrono::nanoseconds interval_;
+  const int legacy_check_ticks_;
+  std::vector<Slot> slots_;
+
+  std::mutex mutex_;
+  std::condition_variable cond_;         // CPython's gil->cond: the lock was released
+  std::condition_variable switch_cond_;  // CPython's gil->switch_cond: another thread took it
+  bool locked_ = false;
+  int last_holder_ = kNoHolder;
+  GilRelease last_release_ = GilRelease::final;
+  std::uint64_t switch_number_ = 0;
+  std::uint64_t next_ticket_ = 0;  // fifo: the next arrival's ticket
+  std::uint64_t now_serving_ = 0;  // fifo: the ticket that may hold the lock
+  GilLockStats stats_;
+  // CPython's gil_drop_request: set by waiters under the mutex, read by the holder
+  // between ticks without it (relaxed, like CPython's eval_breaker).
+  std::atomic<bool> drop_request_{false};
+};
+
+}  // namespace sumbench

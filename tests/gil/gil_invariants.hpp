@@ -1,0 +1,86 @@
+// The statistics invariants of a GilLock run (see GilLockStats in gil_lock.hpp).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "gil_lock.hpp"
+
+namespace sumbench::test {
+
+struct RunFacts {
+  GilPolicy policy = GilPolicy::cpython;
+  int threads = 0;
+  std::uint64_t blocking_calls = 0;             // BlockingRegions entered, all threads
+  std::vector<std::uint64_t> between_ticks;     // between_ticks() calls per thread (legacy check)
+  int legacy_check_ticks = 100;
+  double wall_s = 0;                            // wall time of the run
+};
+
+inline void expect_consistent(const GilLockStats& lock, const std::vector<GilThreadStats>& threads,
+                              const RunFacts& f) {
+  ASSERT_EQ(static_cast<int>(threads.size()), f.threads);
+  std::uint64_t takes = 0, drops = 0, voluntary = 0, forced = 0;
+  double held = 0;
+  for (const auto& t : threads) {
+    takes += t.takes;
+    drops += t.drop_releases;
+    voluntary += t.voluntary_releases;
+    forced += t.forced_waits;
+    held += t.held_s;
+    EXPECT_GE(t.takes, 1u) << "every thread takes the lock at least once";
+    EXPECT_GE(t.wait_s, 0.0);
+    EXPECT_LE(t.longest_wait_s, t.wait_s + 1e-12);
+  }
+  // Every take ends in exactly one release; voluntary = blocking calls + one final release per thread.
+  EXPECT_EQ(takes, drops + voluntary);
+  EXPECT_EQ(voluntary, f.blocking_calls + static_cast<std::uint64_t>(f.threads));
+
+  if (f.policy == GilPolicy::none) {
+    EXPECT_EQ(lock.takes, 0u);
+    EXPECT_EQ(lock.switches, 0u);
+    EXPECT_EQ(lock.drop_requests, 0u);
+    EXPECT_EQ(drops, 0u);
+    EXPECT_EQ(forced, 0u);
+    return;
+  }
+  // Each take is classified once: the run's first, a switch, or a re-take by the last holder.
+  EXPECT_EQ(lock.takes, takes);
+  EXPECT_EQ(lock.first_takes, 1u);
+  EXPECT_EQ(lock.takes, lock.switches + lock.retakes + lock.first_takes);
+  // Each switch is the hand-off of one release, whose kind is known.
+  EXPECT_EQ(lock.switches, lock.handoffs_after_drop + lock.handoffs_after_voluntary);
+  EXPECT_LE(lock.handoffs_after_drop, drops);
+  EXPECT_LE(lock.handoffs_after_voluntary, voluntary);
+  // Held intervals of a real lock never overlap: together they fit in the run's wall time.
+  if (f.wall_s > 0) {
+    EXPECT_LE(held, f.wall_s * 1.001 + 1e-4);
+  }
+
+  switch (f.policy) {
+    case GilPolicy::cpython:
+      // A drop release always waits for the switch (FORCE_SWITCHING) and each forced wait
+      // consumes one drop request.
+      EXPECT_LE(drops, forced);
+      EXPECT_LE(forced, lock.drop_requests);
+      break;
+    case GilPolicy::fifo:
+      EXPECT_EQ(forced, 0u);  // the ticket order hands off by itself
+      EXPECT_LE(drops, lock.drop_requests);
+      break;
+    case GilPolicy::legacy:
+      EXPECT_EQ(lock.drop_requests, 0u);
+      EXPECT_EQ(forced, 0u);
+      for (std::size_t i = 0; i < f.between_ticks.size(); ++i) {
+        EXPECT_EQ(threads[i].drop_releases, f.between_ticks[i] / static_cast<std::uint64_t>(f.legacy_check_ticks))
+            << "thread " << i;
+      }
+      break;
+    case GilPolicy::none:
+      break;
+  }
+}
+
+}  // namespace sumbench::test

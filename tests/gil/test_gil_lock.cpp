@@ -1,0 +1,133 @@
+// The lock alone, driven by plain threads the way the gil mode drives it.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "gil_invariants.hpp"
+#include "gil_lock.hpp"
+#include "test_kernels.hpp"
+
+namespace sumbench {
+namespace {
+
+struct LockCase {
+  GilPolicy policy;
+  int threads;
+};
+// Readable parameters in test names ("... # GetParam() = cpython/2 threads").
+void PrintTo(const LockCase& c, std::ostream* os) { *os << gil_policy_name(c.policy) << "/" << c.threads << " threads"; }
+
+std::string case_name(const testing::TestParamInfo<LockCase>& info) {
+  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) + "threads";
+}
+
+class GilLockTest : public testing::TestWithParam<LockCase> {};
+
+// Each thread: take; `ticks` ticks of ~2 us, each checked for exclusive occupancy;
+// a blocking call every 50 ticks; between_ticks after every tick but the last; final release.
+TEST_P(GilLockTest, ExclusiveProgressAndConsistentStatistics) {
+  const auto [policy, threads] = GetParam();
+  constexpr int kTicks = 600, kBlockEvery = 50, kCheck = 7;
+  GilLock lock(policy, 100e-6, threads, kCheck);
+  std::atomic<int> occupancy{0}, max_occupancy{0};
+  std::vector<int> ticks_done(static_cast<std::size_t>(threads), 0);
+  std::atomic<std::uint64_t> blocking_calls{0};
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> team;
+  for (int id = 0; id < threads; ++id)
+    team.emplace_back([&, id] {
+      lock.take(id);
+      for (int t = 0; t < kTicks; ++t) {
+        const int now = occupancy.fetch_add(1) + 1;
+        int seen = max_occupancy.load();
+        while (now > seen && !max_occupancy.compare_exchange_weak(seen, now)) {
+        }
+        test::spin_for(std::chrono::microseconds(2));
+        occupancy.fetch_sub(1);
+        ++ticks_done[static_cast<std::size_t>(id)];
+        if (t % kBlockEvery == kBlockEvery - 1) {
+          lock.release(id, GilRelease::blocking);
+          test::sleep_for_ns(20'000);
+          lock.take(id);
+          blocking_calls.fetch_add(1);
+        }
+        if (t + 1 < kTicks) lock.between_ticks(id);
+      }
+      lock.release(id, GilRelease::final);
+    });
+  for (auto& t : team) t.join();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  for (int id = 0; id < threads; ++id) EXPECT_EQ(ticks_done[static_cast<std::size_t>(id)], kTicks);
+  if (policy != GilPolicy::none) {
+    EXPECT_EQ(max_occupancy.load(), 1);
+  }
+
+  std::vector<GilThreadStats> stats;
+  for (int id = 0; id < threads; ++id) stats.push_back(lock.thread_stats(id));
+  test::RunFacts facts;
+  facts.policy = policy;
+  facts.threads = threads;
+  facts.blocking_calls = blocking_calls.load();
+  facts.between_ticks.assign(static_cast<std::size_t>(threads), kTicks - 1);
+  facts.legacy_check_ticks = kCheck;
+  facts.wall_s = wall;
+  test::expect_consistent(lock.lock_stats(), stats, facts);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, GilLockTest,
+                         testing::Values(LockCase{GilPolicy::cpython, 2}, LockCase{GilPolicy::cpython, 3},
+                                         LockCase{GilPolicy::cpython, 8}, LockCase{GilPolicy::legacy, 2},
+                                         LockCase{GilPolicy::legacy, 3}, LockCase{GilPolicy::legacy, 8},
+                                         LockCase{GilPolicy::fifo, 2}, LockCase{GilPolicy::fifo, 3},
+                                         LockCase{GilPolicy::fifo, 8}, LockCase{GilPolicy::none, 2},
+                                         LockCase{GilPolicy::none, 8}),
+                         case_name);
+
+// Two CPU-bound threads under the cpython policy hand the lock off through drop
+// requests, and the forced switch makes the waiter get it.
+TEST(GilLockCpython, CpuBoundThreadsSwitchOnDropRequests) {
+  GilLock lock(GilPolicy::cpython, 200e-6, 2);
+  std::vector<std::thread> team;
+  for (int id = 0; id < 2; ++id)
+    team.emplace_back([&, id] {
+      lock.take(id);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+      while (std::chrono::steady_clock::now() < until) {
+        test::spin_for(std::chrono::microseconds(5));
+        lock.between_ticks(id);
+      }
+      lock.release(id, GilRelease::final);
+    });
+  for (auto& t : team) t.join();
+  const GilLockStats& s = lock.lock_stats();
+  EXPECT_GE(s.drop_requests, 1u);
+  EXPECT_GE(s.switches, 1u);
+  EXPECT_GE(s.handoffs_after_drop, 1u);
+  EXPECT_GE(lock.thread_stats(0).drop_releases + lock.thread_stats(1).drop_releases, 1u);
+}
+
+// A single thread never waits for anybody: no drop request, no switch.
+TEST(GilLockCpython, AloneNoRequestsNoSwitches) {
+  GilLock lock(GilPolicy::cpython, 1e-6, 1);
+  lock.take(0);
+  for (int t = 0; t < 1000; ++t) lock.between_ticks(0);
+  lock.release(0, GilRelease::blocking);
+  lock.take(0);
+  lock.release(0, GilRelease::final);
+  const GilLockStats& s = lock.lock_stats();
+  EXPECT_EQ(s.takes, 2u);
+  EXPECT_EQ(s.first_takes, 1u);
+  EXPECT_EQ(s.retakes, 1u);
+  EXPECT_EQ(s.switches, 0u);
+  EXPECT_EQ(s.drop_requests, 0u);
+  EXPECT_EQ(lock.thread_stats(0).forced_waits, 0u);
+}
+
+}  // namespace
+}  // namespace sumbench
