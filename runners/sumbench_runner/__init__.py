@@ -1,0 +1,1 @@
+"""Helpers of runners/sweep.py: config, launcher choice, point execution, progress."""

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""A stand-in for build/sumbench with controllable failures, for the runner tests.
+
+Accepts sumbench's flags and writes Google Benchmark-shaped JSON (rank 0 only when run
+under mpirun). Behaviour is steered by environment variables, each a comma list of
+kernels it applies to (or "*"):
+    FAKE_FAIL      exit 1 with a message on stderr, no JSON (runtime failure)
+    FAKE_INVALID   write an error_occurred entry, exit 1 (result failed validation)
+    FAKE_CRASH     die from SIGSEGV
+    FAKE_HANG      sleep for an hour (for --timeout)
+    FAKE_NOISY     repetition times that vary by ~50%
+FAKE_SLEEP_S: seconds each run sleeps (default 0). FAKE_LOG: append one line per call.
+FAKE_LAUNCH_FAIL: make --launch-only exit 3.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+
+def flag(args, name, default=None):
+    for a in args:
+        if a == name:
+            return True
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return default
+
+
+def applies(var, kernel):
+    value = os.environ.get(var, "")
+    return value == "*" or kernel in value.split(",")
+
+
+def main(args):
+    if os.environ.get("FAKE_LOG"):
+        with open(os.environ["FAKE_LOG"], "a") as f:
+            f.write(" ".join(args) + "\n")
+    if flag(args, "--launch-only"):
+        if os.environ.get("FAKE_LAUNCH_FAIL"):
+            print("fake sumbench: launch failed", file=sys.stderr)
+            return 3
+        return 0
+    rank = int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", "0")))
+    size = int(os.environ.get("OMPI_COMM_WORLD_SIZE", "1"))
+    kernel = flag(args, "--kernels", "sum")
+    mode = flag(args, "--modes", "serial")
+    workers = int(flag(args, "--workers", "1"))
+    reps = int(flag(args, "--benchmark_repetitions", "3"))
+    out = flag(args, "--benchmark_out")
+    n = int(flag(args, "--n", "1000"))
+    time.sleep(float(os.environ.get("FAKE_SLEEP_S", "0")))
+    if applies("FAKE_HANG", kernel):
+        time.sleep(3600)
+    if applies("FAKE_CRASH", kernel):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if applies("FAKE_FAIL", kernel):
+        print(f"fake sumbench: cannot allocate n={n} for {kernel}", file=sys.stderr)
+        return 1
+    if rank != 0:
+        return 0
+    ranks, threads = (size, 1) if mode == "mpi" else (1, workers)
+    if mode == "hybrid":
+        ranks, threads = (int(x) for x in flag(args, "--hybrid").split("x"))
+    name = f"{kernel}/{mode}/ranks:{ranks}/threads:{threads}/n:{n}"
+    if mode == "gil":
+        interval = flag(args, "--switch-interval", "5ms")
+        us = float(interval.rstrip("usm")) * {"us": 1, "ms": 1000, "s": 1e6}[
+            "us" if interval.endswith("us") else "ms" if interval.endswith("ms") else "s"]
+        name += f"/policy:{flag(args, '--gil-policy', 'cpython')}/interval:{int(us)}us"
+    invalid = applies("FAKE_INVALID", kernel)
+    benchmarks = []
+    for i in range(reps):
+        t = 1.0e6 * (1 + (0.5 * (i % 2) if applies("FAKE_NOISY", kernel) else 0.001 * i))
+        entry = {"name": name + "/manual_time", "run_name": name + "/manual_time",
+                 "run_type": "iteration", "repetitions": reps, "repetition_index": i,
+                 "threads": threads, "iterations": 1, "real_time": t, "cpu_time": t,
+                 "time_unit": "ns", "ranks": ranks, "workers": ranks * threads, "n": n,
+                 "nodes": 1, "valid": 0 if invalid else 1,
+                 "oversubscribed": int(ranks * threads > (os.cpu_count() or 1)),
+                 "items_per_second": n / (t * 1e-9), "combine_bytes": 8 * ranks}
+        if invalid:
+            entry.update(error_occurred=True, error_message="invalid result: checksum mismatch")
+        benchmarks.append(entry)
+    doc = {"context": {"sumbench_version": "fake", "schema_version": 1, "hosts": ["fakehost"],
+                       "nodes": 1, "scaling": flag(args, "--scaling", "strong")},
+           "benchmarks": benchmarks}
+    if out:
+        with open(out + ".tmp", "w") as f:
+            json.dump(doc, f)
+        os.replace(out + ".tmp", out)
+    print(f"{name} {benchmarks[0]['real_time']} ns")
+    return 1 if invalid else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

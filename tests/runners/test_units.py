@@ -1,0 +1,255 @@
+"""Unit tests: config validation, point enumeration, launcher choice, tidy rows."""
+
+import csv
+import json
+import unittest
+
+import support  # noqa: F401 - puts runners/ on sys.path
+import tidy
+from support import TempDirMixin
+from sumbench_runner import config
+from sumbench_runner.config import UsageError
+from sumbench_runner.execute import coefficient_of_variation
+from sumbench_runner.launch import (Machine, choose_launcher, detect_machine,
+                                    launch_only_command, point_command)
+from sumbench_runner.points import Point, enumerate_points, shuffled
+
+
+def cfg_for(argv):
+    return config.resolve(["--sumbench", "/x/sumbench", *argv])[0]
+
+
+class ConfigTests(TempDirMixin, unittest.TestCase):
+    def test_defaults(self):
+        cfg = cfg_for([])
+        self.assertEqual(cfg["kernels"], ["sum", "sleep", "triad", "combine"])
+        self.assertEqual(cfg["cv_threshold"], 0.05)
+        self.assertEqual(cfg["max_reruns"], 2)
+        self.assertEqual(cfg["scaling"], "strong")
+
+    def test_default_workers(self):
+        self.assertEqual(config.default_workers(2), [1, 2, 4])
+        self.assertEqual(config.default_workers(6), [1, 2, 4, 6, 8])
+        self.assertEqual(config.default_workers(1), [1, 2])
+
+    def test_bad_values_name_value_and_allowed(self):
+        cases = {
+            ("--kernels", "sum,nope"): ("'nope'", "sum,sleep,triad"),
+            ("--modes", "cuda"): ("'cuda'", "serial,omp,mpi,hybrid,gil"),
+            ("--workers", "1,0"): ("'0'", "positive integers"),
+            ("--workers", "two"): ("'two'", "positive integers"),
+            ("--hybrid", "2x"): ("'2x'", "RxT"),
+            ("--hybrid", "0x2"): ("'0x2'", "RxT"),
+            ("--timeout", "0"): ("0", "> 0"),
+            ("--repetitions", "0"): ("0", ">= 1"),
+            ("--scaling", "sideways"): ("'sideways'", "strong,weak,both"),
+            ("--gil-policy", "random"): ("'random'", "cpython,legacy,fifo,none"),
+            ("--switch-interval", "5"): ("'5'", "500us"),
+            ("--extra-args", "--workers=3"): ("--workers", "runner sets it"),
+        }
+        for (flag, value), needles in cases.items():
+            with self.subTest(flag=flag, value=value):
+                with self.assertRaises(UsageError) as cm:
+                    cfg_for([f"{flag}={value}"])
+                for needle in needles:
+                    self.assertIn(needle, str(cm.exception))
+
+    def test_config_file_then_cli_override(self):
+        path = self.tmp / "c.json"
+        path.write_text(json.dumps({"kernels": ["sleep"], "workers": [1, 3], "repetitions": 2}))
+        cfg = cfg_for(["--config", str(path), "--workers", "2"])
+        self.assertEqual(cfg["kernels"], ["sleep"])
+        self.assertEqual(cfg["workers"], [2])
+        self.assertEqual(cfg["repetitions"], 2)
+
+
+class PointTests(unittest.TestCase):
+    def test_enumeration(self):
+        cfg = cfg_for(["--kernels=sum,convoy", "--modes=serial,omp,mpi,hybrid,gil",
+                       "--workers=1,2", "--scaling=both", "--hybrid=2x1,1x2",
+                       "--switch-interval=1ms,5ms"])
+        points, notes = enumerate_points(cfg, cores=2)
+        ids = {p.point_id for p in points}
+        # serial: 1 layout; omp: 2; mpi: 2; hybrid: 2; gil: 2 workers x 2 intervals;
+        # all x 2 scalings; convoy has no mpi/hybrid points.
+        self.assertEqual(len(points), 2 * ((1 + 2 + 2 + 2 + 4) + (1 + 2 + 4)))
+        self.assertIn("sum-hybrid-r2t1-weak", ids)
+        self.assertIn("convoy-gil-r1t2-strong-cpython-1ms", ids)
+        self.assertNotIn("convoy-mpi-r1t1-strong", ids)
+        self.assertTrue(any("convoy" in n for n in notes))
+        self.assertEqual(len(ids), len(points))
+
+    def test_shuffle_is_seeded(self):
+        cfg = cfg_for(["--kernels=sum,sleep,triad", "--modes=omp,mpi", "--workers=1,2,4"])
+        points, _ = enumerate_points(cfg, cores=2)
+        self.assertEqual(shuffled(points, 7), shuffled(points, 7))
+        self.assertNotEqual(shuffled(points, 7), shuffled(points, 8))
+        self.assertEqual(sorted(shuffled(points, 7), key=str), sorted(points, key=str))
+
+
+class LauncherTests(unittest.TestCase):
+    cfg = None
+
+    def setUp(self):
+        self.cfg = cfg_for(["--repetitions=1"])
+
+    def cmd(self, mode, r, t, cores, **machine):
+        point = Point("sum", mode, r, t, "strong")
+        m = Machine(cores=cores, cores_per_node=machine.pop("per_node", cores), **machine)
+        return point_command(point, self.cfg, m, "/o/raw.json")
+
+    def test_detect_machine_plain_and_slurm(self):
+        m = detect_machine(env={}, affinity=3, euid=1000)
+        self.assertEqual((m.cores, m.cores_per_node, m.in_slurm, m.is_root), (3, 3, False, False))
+        m = detect_machine(env={"SLURM_JOB_ID": "42", "SLURM_CPUS_ON_NODE": "8",
+                                "SLURM_JOB_NUM_NODES": "2"}, affinity=3, euid=0)
+        self.assertEqual((m.cores, m.cores_per_node, m.nodes, m.in_slurm, m.is_root),
+                         (16, 8, 2, True, True))
+        m = detect_machine(env={}, cores_override=16, affinity=2, euid=0)
+        self.assertEqual(m.cores, 16)
+
+    def test_choose_launcher(self):
+        plain = Machine(2, 2)
+        slurm = Machine(8, 8, 1, "42")
+        self.assertEqual(choose_launcher("omp", slurm), "direct")
+        self.assertEqual(choose_launcher("mpi", plain), "mpirun")
+        self.assertEqual(choose_launcher("hybrid", slurm), "srun")
+        self.assertEqual(choose_launcher("mpi", slurm, "mpirun"), "mpirun")
+
+    def test_threads_pin_only_when_they_fit(self):
+        c = self.cmd("omp", 1, 2, 2)
+        self.assertEqual(c.env, {"OMP_NUM_THREADS": "2", "OMP_PROC_BIND": "spread", "OMP_PLACES": "cores"})
+        self.assertEqual(c.launcher, "direct")
+        self.assertEqual(c.argv[0], "/x/sumbench")
+        c = self.cmd("gil", 1, 4, 2)
+        self.assertEqual(c.env["OMP_PROC_BIND"], "false")
+        self.assertNotIn("OMP_PLACES", c.env)
+        self.assertTrue(c.oversubscribed)
+        self.assertTrue(c.warnings)
+
+    def test_mpi_oversubscribe_only_when_needed(self):
+        c = self.cmd("mpi", 2, 1, 2)
+        self.assertEqual(c.argv[:5], ["mpirun", "-n", "2", "--bind-to", "core"])
+        self.assertNotIn("--oversubscribe", c.argv)
+        self.assertFalse(c.oversubscribe_flag)
+        c = self.cmd("mpi", 4, 1, 2)
+        self.assertIn("--oversubscribe", c.argv)
+        self.assertIn("none", c.argv)
+        self.assertTrue(c.oversubscribe_flag and c.oversubscribed)
+        self.assertIn("--workers=4", c.argv)
+
+    def test_hybrid_pe_only_when_it_fits(self):
+        c = self.cmd("hybrid", 2, 2, 16)
+        self.assertIn("slot:PE=2", c.argv)
+        self.assertIn("--hybrid=2x2", c.argv)
+        self.assertEqual(c.env["OMP_NUM_THREADS"], "2")
+        c = self.cmd("hybrid", 2, 2, 2)
+        self.assertNotIn("slot:PE=2", " ".join(c.argv))
+        self.assertIn("none", c.argv)
+        self.assertNotIn("--oversubscribe", c.argv)  # 2 ranks fit 2 slots
+        self.assertTrue(c.warnings)
+        c = self.cmd("hybrid", 4, 2, 2)
+        self.assertIn("--oversubscribe", c.argv)
+
+    def test_root_env_recorded(self):
+        c = self.cmd("mpi", 1, 1, 2, is_root=True)
+        self.assertEqual(c.env["OMPI_ALLOW_RUN_AS_ROOT"], "1")
+        self.assertEqual(c.env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"], "1")
+        self.assertTrue(c.shell().startswith("OMPI_ALLOW_RUN_AS_ROOT=1 "))
+        self.assertNotIn("OMPI_ALLOW_RUN_AS_ROOT", self.cmd("mpi", 1, 1, 2).env)
+
+    def test_srun_in_slurm_never_a_hostfile(self):
+        c = self.cmd("hybrid", 2, 4, 16, per_node=8, nodes=2, slurm_job_id="42")
+        self.assertEqual(c.argv[:5], ["srun", "--mpi=pmix", "-n", "2", "--cpus-per-task=4"])
+        self.assertIn("--cpu-bind=cores", c.argv)
+        self.assertNotIn("--hostfile", " ".join(c.argv))
+        c = self.cmd("mpi", 32, 1, 16, per_node=8, nodes=2, slurm_job_id="42")
+        self.assertIn("--overcommit", c.argv)
+
+    def test_launch_only(self):
+        m = Machine(2, 2)
+        omp = launch_only_command(Point("sum", "omp", 1, 2, "strong"), self.cfg, m)
+        self.assertEqual(omp.argv, ["/x/sumbench", "--launch-only", "--workers=2"])
+        mpi = launch_only_command(Point("sum", "mpi", 2, 1, "strong"), self.cfg, m)
+        self.assertEqual(mpi.argv[:3], ["mpirun", "-n", "2"])
+        self.assertEqual(mpi.argv[-3:], ["/x/sumbench", "--launch-only", "--workers=1"])
+        hyb = launch_only_command(Point("sum", "hybrid", 1, 2, "strong"), self.cfg, m)
+        self.assertIn("slot:PE=2", hyb.argv)
+        self.assertEqual(hyb.argv[-3:], ["/x/sumbench", "--launch-only", "--workers=2"])
+
+
+def gbench_doc():
+    def entry(i, t, **kw):
+        e = {"name": "triad/omp/ranks:1/threads:2/n:1000/manual_time",
+             "run_name": "triad/omp/ranks:1/threads:2/n:1000/manual_time",
+             "run_type": "iteration", "repetition_index": i, "real_time": t, "time_unit": "ms",
+             "ranks": 1.0, "threads": 2.0, "workers": 2.0, "n": 1000.0, "nodes": 1.0,
+             "valid": 1.0, "oversubscribed": 0.0, "bytes_per_second": 2.4e4}
+        e.update(kw)
+        return e
+    return {"context": {"hosts": ["a", "b"], "scaling": "weak"},
+            "benchmarks": [entry(0, 10.0), entry(1, 12.0),
+                           entry(2, 0.0, error_occurred=True, error_message="invalid result: x"),
+                           {"name": "triad/omp/ranks:1/threads:2/n:1000/manual_time_mean",
+                            "run_type": "aggregate", "real_time": 11.0, "time_unit": "ms"}]}
+
+
+class TidyTests(TempDirMixin, unittest.TestCase):
+    def test_parse_name(self):
+        d = tidy.parse_benchmark_name("sum/gil/ranks:1/threads:4/n:100/policy:fifo/interval:500us")
+        self.assertEqual(d, {"kernel": "sum", "mode": "gil", "ranks": 1, "threads": 4, "n": 100,
+                             "gil_policy": "fifo", "switch_interval_s": 0.0005})
+
+    def test_rows_from_gbench_json(self):
+        rows = tidy.rows_from_gbench_json(gbench_doc(), run_id="r", point_id="p", cv=0.1,
+                                          launch_s=0.5)
+        self.assertEqual(len(rows), 3)  # the aggregate is dropped
+        self.assertEqual(set(rows[0]), set(tidy.COLUMNS))
+        self.assertAlmostEqual(rows[0]["time_s"], 0.010)
+        self.assertEqual((rows[0]["ranks"], rows[0]["threads"], rows[0]["n"]), (1, 2, 1000))
+        self.assertEqual(rows[0]["hosts"], "a;b")
+        self.assertEqual(rows[0]["scaling"], "weak")
+        self.assertEqual(rows[0]["bytes_per_s"], 24000)
+        self.assertEqual((rows[0]["valid"], rows[0]["status"]), (1, "ok"))
+        self.assertEqual((rows[2]["valid"], rows[2]["status"]), (0, "invalid"))
+
+    def test_cv(self):
+        self.assertAlmostEqual(coefficient_of_variation(gbench_doc()), 0.128565, places=5)
+
+    def test_rebuild_includes_failed_and_foreign_rows(self):
+        pts = self.tmp / "points"
+        ok, bad, py, partial = (pts / n for n in ("ok", "bad", "py", "partial"))
+        for d in (ok, bad, py, partial):
+            d.mkdir(parents=True)
+        (self.tmp / "manifest.json").write_text(json.dumps({"run_id": "RUN"}))
+        (ok / "raw.json").write_text(json.dumps(gbench_doc()))
+        (ok / "status.json").write_text(json.dumps({"status": "ok", "cv": 0.1, "launch_s": 0.2}))
+        (bad / "status.json").write_text(json.dumps({
+            "status": "timeout", "point": {"kernel": "sum", "mode": "mpi", "ranks": 4,
+                                           "threads": 1, "workers": 4, "scaling": "strong"}}))
+        (py / "rows.json").write_text(json.dumps([{"source": "cpython", "mode": "cpython-threads",
+                                                   "kernel": "sum", "time_s": 1.5, "status": "ok"}]))
+        (py / "status.json").write_text(json.dumps({"status": "ok"}))
+        (partial / "raw.json").write_text("{}")  # no status.json: not complete, not counted
+        path = tidy.rebuild_results(self.tmp)
+        with open(path) as f:
+            reader = csv.DictReader(f)
+            self.assertEqual(reader.fieldnames, tidy.COLUMNS)
+            rows = list(reader)
+        by_point = {}
+        for r in rows:
+            by_point.setdefault(r["point_id"], []).append(r)
+        self.assertEqual(sorted(by_point), ["bad", "ok", "py"])
+        self.assertEqual(len(by_point["ok"]), 3)
+        self.assertEqual(by_point["ok"][0]["launch_s"], "0.2")
+        [failed] = by_point["bad"]
+        self.assertEqual((failed["status"], failed["mode"], failed["ranks"]), ("timeout", "mpi", "4"))
+        self.assertEqual((failed["time_s"], failed["repetition"], failed["valid"]), ("", "", ""))
+        [cp] = by_point["py"]
+        self.assertEqual((cp["source"], cp["mode"], cp["run_id"], cp["schema_version"]),
+                         ("cpython", "cpython-threads", "RUN", "1"))
+        self.assertTrue(all(r["run_id"] == "RUN" for r in rows))
+
+
+if __name__ == "__main__":
+    unittest.main()
