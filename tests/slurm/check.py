@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Assertions on the files a Slurm job of sumbench leaves behind (tests/slurm).
+
+    check.py slurm-json DIR [--job-id ID] [--state S] [--exit-code N] [--nodes N]
+                            [--ntasks N] [--cpus-per-task N] [--hosts H1,H2] [--signal SIG]
+    check.py csv DIR [--rows-min N] [--status ok] [--valid 1] [--modes a,b] [--kernels a,b]
+                     [--nodes N] [--ranks N] [--threads N] [--scalings a,b] [--hosts-all H1,H2]
+    check.py raw DIR [--no-errors] [--context KEY=VALUE]...
+    check.py points DIR [--ok-min N] [--not-ok-min N] [--complete-min N]
+    check.py jobs SWEEP_DIR JOB_ID=STATE[:RECORD] ...
+    check.py report SWEEP_DIR [--problem POINT_ID]...
+
+Prints what it checked; exits 1 with a message at the first failed check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+
+def fail(msg: str) -> None:
+    print(f"check.py: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def ok(msg: str) -> None:
+    print(f"check.py: ok: {msg}")
+
+
+def load(path: Path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{path}: {e}")
+
+
+def csv_list(text: str | None) -> list[str]:
+    return [x for x in (text or "").split(",") if x]
+
+
+def cmd_slurm_json(a) -> None:
+    d = load(Path(a.dir) / "slurm.json")
+    want = {"job_id": a.job_id, "state": a.state, "signal": a.signal}
+    for key, value in want.items():
+        if value is not None and str(d.get(key)) != value:
+            fail(f"slurm.json {key}={d.get(key)!r}, expected {value!r}")
+    for key, value in {"exit_code": a.exit_code, "nodes": a.nodes, "ntasks": a.ntasks,
+                       "cpus_per_task": a.cpus_per_task}.items():
+        if value is not None and d.get(key) != value:
+            fail(f"slurm.json {key}={d.get(key)!r}, expected {value}")
+    if a.hosts is not None and sorted(d.get("hosts") or []) != sorted(csv_list(a.hosts)):
+        fail(f"slurm.json hosts={d.get('hosts')!r}, expected {a.hosts}")
+    for key in ("job_id", "node_list", "partition", "nodes", "ntasks", "cpus_per_task",
+                "started", "state"):
+        if d.get(key) in (None, ""):
+            fail(f"slurm.json has no {key}")
+    ok(f"slurm.json: job {d['job_id']} {d['state']} exit {d.get('exit_code')} nodes {d['nodes']} "
+       f"[{d['node_list']}] ntasks {d['ntasks']} cpus/task {d['cpus_per_task']} "
+       f"partition {d['partition']}")
+
+
+def cmd_csv(a) -> None:
+    path = Path(a.dir) / "results.csv"
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        fail(f"{path}: {e}")
+    if len(rows) < a.rows_min:
+        fail(f"{path}: {len(rows)} rows, expected at least {a.rows_min}")
+    for i, r in enumerate(rows):
+        where = f"{path} row {i + 1} ({r.get('point_id')})"
+        if a.status is not None and r["status"] != a.status:
+            fail(f"{where}: status {r['status']!r}, expected {a.status!r}")
+        if a.valid is not None and r["valid"] != a.valid:
+            fail(f"{where}: valid {r['valid']!r}, expected {a.valid!r}")
+        for col, value in (("nodes", a.nodes), ("ranks", a.ranks), ("threads", a.threads)):
+            if value is not None and r[col] != value:
+                fail(f"{where}: {col} {r[col]!r}, expected {value!r}")
+        if a.hosts_all:
+            hosts = set(r["hosts"].replace(",", ";").split(";"))
+            missing = set(csv_list(a.hosts_all)) - hosts
+            if missing:
+                fail(f"{where}: hosts {r['hosts']!r} lack {sorted(missing)}")
+    for col, wanted in (("mode", a.modes), ("kernel", a.kernels), ("scaling", a.scalings)):
+        got = {r[col] for r in rows}
+        missing = set(csv_list(wanted)) - got
+        if missing:
+            fail(f"{path}: no rows with {col} in {sorted(missing)} (have {sorted(got)})")
+    summary = sorted({(r["kernel"], r["mode"], r["ranks"], r["threads"], r["nodes"], r["scaling"],
+                       r["status"], r["valid"], r["hosts"]) for r in rows})
+    ok(f"{path}: {len(rows)} rows")
+    for s in summary:
+        print("    kernel=%s mode=%s ranks=%s threads=%s nodes=%s scaling=%s status=%s valid=%s hosts=%s" % s)
+
+
+def raw_files(d: Path) -> list[Path]:
+    return sorted(d.glob("points/*/raw.json"))
+
+
+def cmd_raw(a) -> None:
+    files = raw_files(Path(a.dir))
+    if not files:
+        fail(f"{a.dir}: no points/*/raw.json")
+    for f in files:
+        doc = load(f)
+        benches = [b for b in doc.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"]
+        if not benches:
+            fail(f"{f}: no benchmark entries")
+        if a.no_errors:
+            errs = [b.get("name") for b in benches if b.get("error_occurred")]
+            if errs:
+                fail(f"{f}: error entries {errs}: "
+                     f"{[b.get('error_message') for b in benches if b.get('error_occurred')]}")
+        ctx = doc.get("context", {})
+        for kv in a.context or []:
+            key, _, value = kv.partition("=")
+            if str(ctx.get(key)) != value:
+                fail(f"{f}: context {key}={ctx.get(key)!r}, expected {value!r}")
+    ok(f"{len(files)} raw.json file(s) under {a.dir}"
+       + (", no error entries" if a.no_errors else "")
+       + (f", context {' '.join(a.context)}" if a.context else ""))
+
+
+def cmd_points(a) -> None:
+    d = Path(a.dir) / "points"
+    counts = {"ok": 0, "not_ok": 0, "complete": 0, "incomplete": 0}
+    for p in sorted(d.iterdir()) if d.is_dir() else []:
+        if not p.is_dir():
+            continue
+        if (p / "status.json").exists():
+            counts["complete"] += 1
+            st = load(p / "status.json").get("status")
+            counts["ok" if st == "ok" else "not_ok"] += 1
+            print(f"    {p.name}: {st}")
+        else:
+            counts["incomplete"] += 1
+            print(f"    {p.name}: (no status.json)")
+    if counts["ok"] < a.ok_min:
+        fail(f"{d}: {counts['ok']} ok points, expected at least {a.ok_min}")
+    if counts["not_ok"] < a.not_ok_min:
+        fail(f"{d}: {counts['not_ok']} points not ok, expected at least {a.not_ok_min}")
+    if counts["complete"] < a.complete_min:
+        fail(f"{d}: {counts['complete']} complete points, expected at least {a.complete_min}")
+    ok(f"{d}: {counts}")
+
+
+def cmd_jobs(a) -> None:
+    doc = load(Path(a.dir) / "jobs.json")
+    by_id = {str(j.get("job_id")): j for j in doc.get("jobs", [])}
+    for spec in a.expect:
+        job_id, _, rest = spec.partition("=")
+        state, _, record = rest.partition(":")
+        j = by_id.get(job_id)
+        if j is None:
+            fail(f"jobs.json has no job {job_id} (has {sorted(by_id)})")
+        if j.get("state") != state:
+            fail(f"jobs.json: job {job_id} state {j.get('state')!r}, expected {state!r}")
+        if record and j.get("record") != record:
+            fail(f"jobs.json: job {job_id} record {j.get('record')!r}, expected {record!r}")
+        ok(f"jobs.json: job {job_id} {j['state']} (source {j.get('state_source')}, record "
+           f"{j.get('record')}, points {j.get('points_ok')}/{j.get('points_not_ok')} ok/not-ok)")
+
+
+def cmd_report(a) -> None:
+    rep = Path(a.dir) / "report"
+    index = rep / "index.html"
+    if not index.is_file():
+        fail(f"{index} missing")
+    text = index.read_text(encoding="utf-8", errors="replace")
+    for pid in a.problem or []:
+        if pid not in text:
+            fail(f"{index} does not list {pid} among the problems")
+    ok(f"{index} ({len(text)} bytes)" + (f", lists {' '.join(a.problem)}" if a.problem else ""))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("slurm-json")
+    s.add_argument("dir")
+    s.add_argument("--job-id")
+    s.add_argument("--state")
+    s.add_argument("--signal")
+    s.add_argument("--exit-code", type=int)
+    s.add_argument("--nodes", type=int)
+    s.add_argument("--ntasks", type=int)
+    s.add_argument("--cpus-per-task", type=int)
+    s.add_argument("--hosts")
+    s = sub.add_parser("csv")
+    s.add_argument("dir")
+    s.add_argument("--rows-min", type=int, default=1)
+    for flag in ("--status", "--valid", "--modes", "--kernels", "--nodes", "--ranks",
+                 "--threads", "--scalings", "--hosts-all"):
+        s.add_argument(flag)
+    s = sub.add_parser("raw")
+    s.add_argument("dir")
+    s.add_argument("--no-errors", action="store_true")
+    s.add_argument("--context", action="append")
+    s = sub.add_parser("points")
+    s.add_argument("dir")
+    s.add_argument("--ok-min", type=int, default=0)
+    s.add_argument("--not-ok-min", type=int, default=0)
+    s.add_argument("--complete-min", type=int, default=0)
+    s = sub.add_parser("jobs")
+    s.add_argument("dir")
+    s.add_argument("expect", nargs="*")
+    s = sub.add_parser("report")
+    s.add_argument("dir")
+    s.add_argument("--problem", action="append")
+    a = p.parse_args()
+    {"slurm-json": cmd_slurm_json, "csv": cmd_csv, "raw": cmd_raw, "points": cmd_points,
+     "jobs": cmd_jobs, "report": cmd_report}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

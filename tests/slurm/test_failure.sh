@@ -1,0 +1,92 @@
+#!/bin/bash
+# Failed and cancelled jobs keep their partial results and are reported:
+#  - a sweep job with an impossible size (--n huge: triad cannot allocate) ends FAILED,
+#    its points that ran before stay; a second job cancelled before it started has
+#    no slurm.json (marker "missing"); the combine job lists both and builds the report;
+#  - a job cancelled while it runs records CANCELLED (signal TERM) from its exit trap
+#    and keeps the points it finished.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/slurm/cluster.sh
+. "$HERE/cluster.sh"
+cl_require
+cl_sumbench_env
+cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-180}"
+# 3 CPUs (more than the machine has: SlurmdParameters=config_overrides) so that the
+# time-limit job below runs beside the others.
+CL_CPUS=3 cl_start_single
+W=$CL_DIR/work
+export SUMBENCH_RESULTS=$W/results
+cd "$W"
+HUGE=1000000000000000   # 10^15 doubles x 3 arrays: no machine has that
+
+cl_step "a job that will reach its time limit (1 minute; Slurm kills it within 60-90 s)"
+tid=$(SUMBENCH_SWEEP_ARGS="--kernels=sleep --modes=serial --n=1,2,3,4,5,6,7,8,9,10 --repetitions=20 --max-reruns=0 --quick --extra-args=--sleep-ms=200" \
+      cl_run timeout 60 sbatch --parsable -N1 -n1 -c1 -t 1 -D "$SRC" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
+echo "time-limit job: $tid"
+
+cl_step "sweep with a failing size; one job cancelled before it starts"
+cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --nodes 1 --layouts 2x1,1x2 --time 5 \
+    --sbatch-args=--hold --sweep-args "--kernels=triad --modes=mpi --repetitions=1 --max-reruns=0 --quick --n=1000,$HUGE --seed=1" \
+    --out "$W/sweep" | tee "$W/submit.txt"
+read -r j1 j2 < <(sed -n 's/^jobs: \([0-9]*\) \([0-9]*\) combine: .*/\1 \2/p' "$W/submit.txt")
+cid=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
+[ -n "$j1" ] && [ -n "$j2" ] && [ -n "$cid" ] || cl_die "submit_sweep.py did not print the job ids"
+cl_run timeout 30 scancel "$j2"
+cl_run timeout 30 scontrol release "$j1"
+cl_expect_state "$j1" FAILED 120 "$W/sweep/logs/sumbench-$j1.out"
+cl_expect_state "$j2" CANCELLED 30
+cl_expect_state "$cid" COMPLETED 60 "$W/sweep/logs/combine-$cid.out"
+cl_show "$W/sweep/logs/sumbench-$j1.out" "$W/sweep/logs/combine-$cid.out"
+R=$W/sweep/slurm-$j1
+"${CHECK[@]}" slurm-json "$R" --job-id "$j1" --state FAILED --exit-code 1
+"${CHECK[@]}" points "$R" --ok-min 1 --not-ok-min 1
+[ ! -e "$W/sweep/slurm-$j2" ] || cl_die "the job cancelled while pending has a results folder"
+"${CHECK[@]}" jobs "$W/sweep" "$j1=FAILED:final" "$j2=CANCELLED:missing"
+"$PY" - "$W/sweep/results.csv" <<'PY' || cl_die "combined results.csv lacks the partial results"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ok = [r for r in rows if r["status"] == "ok" and r["valid"] == "1"]
+bad = [r for r in rows if r["status"] != "ok" or r["valid"] != "1"]
+print(f"combined results.csv: {len(ok)} ok row(s), {len(bad)} failed/invalid row(s)")
+sys.exit(0 if ok and bad else 1)
+PY
+"${CHECK[@]}" report "$W/sweep" --problem "slurm-job-$j1" --problem "slurm-job-$j2"
+
+cl_step "the combine job fails loudly when runners/tidy.py and reports/report.py are missing"
+# A copy of slurm/ alone, as if runners/ and reports/ were not there.
+mkdir -p "$W/bare/slurm"
+cp "$SRC"/slurm/*.sbatch "$SRC"/slurm/submit_sweep.py "$W/bare/slurm/"
+cl_run timeout 120 "$PY" "$W/bare/slurm/submit_sweep.py" --nodes 1 --layouts 1x1 --time 5 --out "$W/bare-sweep" \
+    | tee "$W/bare-submit.txt"
+bj=$(sed -n 's/^jobs: \([0-9]*\) combine: .*/\1/p' "$W/bare-submit.txt")
+bc=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/bare-submit.txt")
+[ -n "$bj" ] && [ -n "$bc" ] || cl_die "submit_sweep.py did not print the job ids"
+cl_expect_state "$bj" FAILED 60 "$W/bare-sweep/logs/sumbench-$bj.out"
+cl_expect_state "$bc" FAILED 60 "$W/bare-sweep/logs/combine-$bc.out"
+cl_show "$W/bare-sweep/logs/combine-$bc.out"
+grep -q 'ERROR: runners/tidy.py' "$W/bare-sweep/logs/combine-$bc.out" || cl_die "combine did not report the missing runners/tidy.py"
+grep -q 'ERROR: reports/report.py' "$W/bare-sweep/logs/combine-$bc.out" || cl_die "combine did not report the missing reports/report.py"
+"${CHECK[@]}" jobs "$W/bare-sweep" "$bj=FAILED:final"
+
+cl_step "a job cancelled while it runs keeps its finished points and records CANCELLED"
+id=$(SUMBENCH_SWEEP_ARGS="--kernels=sleep --modes=mpi --workers=1,2 --scaling=both --repetitions=1 --quick --seed=1" \
+     cl_run timeout 60 sbatch --parsable -N1 --ntasks-per-node=2 -D "$SRC" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
+R=$SUMBENCH_RESULTS/slurm-$id
+cl_wait_until 60 bash -c "ls '$R'/points/*/status.json" || { cl_show "$W/job-$id.out"; cl_die "no point finished in 60 s"; }
+cl_run timeout 30 scancel "$id"
+cl_expect_state "$id" CANCELLED 60 "$W/job-$id.out"
+cl_wait_until 20 grep -q '"finished": "' "$R/slurm.json" || true
+cl_show "$W/job-$id.out"
+"${CHECK[@]}" slurm-json "$R" --job-id "$id" --state CANCELLED --signal TERM
+"${CHECK[@]}" points "$R" --ok-min 1
+"${CHECK[@]}" csv "$R" --rows-min 1
+cl_step "the time-limit job ends TIMEOUT and keeps the points it finished"
+cl_expect_state "$tid" TIMEOUT 120 "$W/job-$tid.out"
+cl_wait_until 20 grep -q '"finished": "' "$SUMBENCH_RESULTS/slurm-$tid/slurm.json" || true
+cl_show "$W/job-$tid.out"
+R=$SUMBENCH_RESULTS/slurm-$tid
+"${CHECK[@]}" slurm-json "$R" --job-id "$tid" --state TIMEOUT --signal TERM
+"${CHECK[@]}" points "$R" --ok-min 1
+"${CHECK[@]}" csv "$R" --rows-min 1 --status ok
+echo "PASS"

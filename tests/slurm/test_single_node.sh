@@ -1,0 +1,71 @@
+#!/bin/bash
+# One-node Slurm cluster (this machine): slurm/sumbench.sbatch through the sweep
+# runner and directly, and slurm/submit_sweep.py with its dependent report job.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/slurm/cluster.sh
+. "$HERE/cluster.sh"
+cl_require
+cl_sumbench_env
+cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-150}"
+cl_start_single
+W=$CL_DIR/work
+export SUMBENCH_RESULTS=$W/results
+host=${CL_NODES[0]}
+
+cl_step "sbatch slurm/sumbench.sbatch (sweep runner), submitted from the repository root"
+cd "$SRC"
+id=$(SUMBENCH_SWEEP_ARGS="--kernels=sum,triad --modes=mpi,hybrid --workers=2 --hybrid=2x1 --repetitions=1 --quick" \
+     cl_run timeout 60 sbatch --parsable -o "$W/job-%j.out" slurm/sumbench.sbatch)
+cd "$W"
+cl_expect_state "$id" COMPLETED 90 "$W/job-$id.out"
+cl_show "$W/job-$id.out"
+R=$SUMBENCH_RESULTS/slurm-$id
+"${CHECK[@]}" slurm-json "$R" --job-id "$id" --state COMPLETED --exit-code 0 --nodes 1 --ntasks 2 --cpus-per-task 1 --hosts "$host"
+"${CHECK[@]}" points "$R" --ok-min 4 --complete-min 4
+"${CHECK[@]}" csv "$R" --rows-min 4 --status ok --valid 1 --modes mpi,hybrid --kernels sum,triad --nodes 1 --ranks 2
+"${CHECK[@]}" raw "$R" --no-errors
+for f in sweep.json manifest.json; do [ -s "$R/$f" ] || cl_die "$R/$f missing"; done
+
+cl_step "sbatch -c 2 with SUMBENCH_ARGS (sumbench directly under srun --mpi=pmix) and a site file"
+# OMP_NUM_THREADS comes from SLURM_CPUS_PER_TASK; the site file (SUMBENCH_SITE) moves the results.
+cat >"$W/site.sh" <<SITE
+# test site file
+export SUMBENCH_RESULTS="$W/site-results"
+SITE
+id=$(SUMBENCH_SITE="$W/site.sh" SUMBENCH_ARGS="--quick --kernels=sum --modes=omp,hybrid --benchmark_repetitions=1" \
+     cl_run timeout 60 sbatch --parsable -N1 --ntasks-per-node=1 -c 2 -D "$SRC" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
+cl_expect_state "$id" COMPLETED 60 "$W/job-$id.out"
+R=$W/site-results/slurm-$id
+[ -d "$R" ] || cl_die "the site file's SUMBENCH_RESULTS was not used ($R missing)"
+"${CHECK[@]}" slurm-json "$R" --job-id "$id" --state COMPLETED --exit-code 0 --nodes 1 --ntasks 1 --cpus-per-task 2
+grep -q "\"site_file\": \"$W/site.sh\"" "$R/slurm.json" || cl_die "slurm.json does not name the site file"
+"${CHECK[@]}" raw "$R" --no-errors --context OMP_NUM_THREADS=2
+"${CHECK[@]}" csv "$R" --rows-min 2 --status ok --valid 1 --modes omp,hybrid
+grep -q '"launch": "direct"' "$R/slurm.json" || cl_die "slurm.json does not say launch=direct"
+grep -q 'srun --mpi=pmix' "$R/points/direct/command.txt" || cl_die "direct launch not through srun --mpi=pmix"
+
+cl_step "submit_sweep.py --dry-run submits nothing"
+before=$(cl_query squeue -h -t all -o %i | wc -l)
+cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --dry-run --nodes 1,2 --layouts 2x1,1x2 --scaling both \
+    --out "$W/dry" | tee "$W/dry.txt"
+[ "$(grep -c '^.*sbatch --parsable' "$W/dry.txt")" = 5 ] || cl_die "dry run: expected 5 sbatch lines"
+grep -q -- '--dependency=afterany:' "$W/dry.txt" || cl_die "dry run: no dependent job"
+[ "$(cl_query squeue -h -t all -o %i | wc -l)" = "$before" ] || cl_die "dry run submitted jobs"
+[ ! -e "$W/dry" ] || cl_die "dry run created $W/dry"
+
+cl_step "submit_sweep.py: node counts 1, layouts 2x1,1x2, strong+weak, dependent combine/report job"
+cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --nodes 1 --layouts 2x1,1x2 --scaling both \
+    --time 5 --sweep-args "--kernels=sum --repetitions=1 --quick" --out "$W/sweep" | tee "$W/submit.txt"
+ids=$(sed -n 's/^jobs: \([0-9 ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
+cid=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
+[ -n "$ids" ] && [ -n "$cid" ] || cl_die "submit_sweep.py did not print the job ids"
+for j in $ids; do cl_expect_state "$j" COMPLETED 120 "$W/sweep/logs/sumbench-$j.out"; done
+cl_expect_state "$cid" COMPLETED 60 "$W/sweep/logs/combine-$cid.out"
+cl_show "$W/sweep/logs/combine-$cid.out"
+expect=()
+for j in $ids; do expect+=("$j=COMPLETED:final"); done
+"${CHECK[@]}" jobs "$W/sweep" "${expect[@]}"
+"${CHECK[@]}" csv "$W/sweep" --rows-min 8 --status ok --valid 1 --modes mpi,hybrid --scalings strong,weak --nodes 1
+"${CHECK[@]}" report "$W/sweep"
+echo "PASS"
