@@ -8,6 +8,9 @@
 // per element (read b, read c, write a), as STREAM does. b and c hold small
 // dyadic values, so a = b + s*c is exact and checked element by element.
 #include <cstdlib>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <memory>
 #include <new>
 
@@ -26,6 +29,9 @@ struct FreeDeleter {
 using Array = std::unique_ptr<double[], FreeDeleter>;
 
 Array allocate(std::uint64_t count) {
+  // The byte count must not wrap (n up to 2^62 is accepted on the command line).
+  if (count > (std::numeric_limits<std::size_t>::max() - 63) / sizeof(double))
+    throw std::length_error("triad: " + std::to_string(count) + " doubles do not fit in memory");
   // Uninitialized on purpose: the first write happens in first_touch.
   const std::size_t bytes = ((count * sizeof(double) + 63) / 64) * 64;
   void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
