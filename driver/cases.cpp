@@ -112,44 +112,53 @@ void reduce_partial(const Partial& local, Partial& out, MPI_Comm comm) {
 
 }  // namespace
 
-void Plan::run(benchmark::State& state, const Case& c) {
-  // Every rank runs every case, in the same order, with the same iteration counts:
-  // the time each iteration reports is the same maximum on all ranks.
-  world_.sleepy_barrier();
-  const int ranks = c.layout.ranks, threads = c.layout.threads;
-  MPI_Comm team = world_.first_ranks(ranks);
-  const bool member = team != MPI_COMM_NULL;
-  const int team_rank = world_.rank();  // ranks [0, R) are the team, in world order
-
-  KernelConfig config{c.n, opt_.sleep_ms, opt_.quick};
-  const Slice range = member ? partition(c.n, ranks, team_rank) : Slice{};
-  std::unique_ptr<KernelInstance> kernel;
-  Partial local, combined;
+PreparedCase& Plan::prepare(const Case& c) {
+  if (prepared_.c == &c) return prepared_;
+  prepared_ = PreparedCase{};  // frees the last case's data first
+  PreparedCase& p = prepared_;
+  p.c = &c;
+  p.team = world_.first_ranks(c.layout.ranks);
   int setup_failed = 0;
-  if (member) {
+  if (p.team != MPI_COMM_NULL) {
+    p.range = partition(c.n, c.layout.ranks, world_.rank());  // ranks [0, R) are the team, in world order
     try {
-      kernel = c.kernel->make(config, range);
-      kernel->tick_elements = c.kernel->tick_elements;
-      local = kernel->make_partial();
-      combined = kernel->make_partial();
-      c.mode->first_touch(*kernel, range, threads);
+      const KernelConfig config{c.n, opt_.sleep_ms, opt_.quick};
+      p.kernel = c.kernel->make(config, p.range);
+      p.kernel->tick_elements = c.kernel->tick_elements;
+      p.local = p.kernel->make_partial();
+      p.combined = p.kernel->make_partial();
+      c.mode->first_touch(*p.kernel, p.range, c.layout.threads);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "sumbench: %s: rank %d: setup failed: %s\n", c.name.c_str(), world_.rank(), e.what());
       setup_failed = 1;
     }
   }
   // All ranks agree, without spinning, on whether every member could set up.
-  double failed = 0.0;
-  {
-    int any = 0;
-    MPI_Request request;
-    MPI_Iallreduce(&setup_failed, &any, 1, MPI_INT, MPI_MAX, world_.comm(), &request);
-    World::sleepy_wait(request);
-    failed = any;
-  }
+  int any = 0;
+  MPI_Request request;
+  MPI_Iallreduce(&setup_failed, &any, 1, MPI_INT, MPI_MAX, world_.comm(), &request);
+  World::sleepy_wait(request);
+  p.failed = any != 0;
+  if (p.failed) p.kernel.reset();
+  return p;
+}
+
+void Plan::run(benchmark::State& state, const Case& c) {
+  // Every rank runs every case, in the same order, with the same iteration counts:
+  // the time each iteration reports is the same maximum on all ranks.
+  world_.sleepy_barrier();
+  PreparedCase& p = prepare(c);
+  const int ranks = c.layout.ranks, threads = c.layout.threads;
+  const bool member = p.team != MPI_COMM_NULL;
+  MPI_Comm team = p.team;
+  const Slice range = p.range;
+  KernelInstance* kernel = p.kernel.get();
+  Partial& local = p.local;
+  Partial& combined = p.combined;
+
   CaseOutcome& outcome = outcomes_[c.name];
   outcome.ran = true;
-  if (failed != 0.0) {
+  if (p.failed) {
     outcome.invalid = true;
     outcome.error = "setup failed (see stderr)";
     state.SkipWithError("setup failed: the size may not fit in memory (see stderr)");
@@ -175,7 +184,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
       MPI_Reduce(&elapsed, &least, 1, MPI_DOUBLE, MPI_MIN, 0, team);
       times[0] = most[0], times[1] = least, times[2] = most[1];
     }
-    world_.sleepy_bcast(times, 3);
+    world_.bcast(times, 3, !member);
     state.SetIterationTime(times[0]);
     sum_max += times[0], sum_min += times[1], sum_combine += times[2];
   }
@@ -185,7 +194,11 @@ void Plan::run(benchmark::State& state, const Case& c) {
   std::string why;
   std::vector<std::pair<std::string, double>> figures;
   if (member) {
-    for (int t = 0; t < threads; ++t) kernel->check(kernel->worker_slice(range, t, threads), local);
+    // Each thread checks the slice it ran (where its pages are), into its own partial.
+    std::vector<Partial> checked(static_cast<std::size_t>(threads), kernel->make_partial());
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; ++t) kernel->check(kernel->worker_slice(range, t, threads), checked[t]);
+    for (const Partial& part : checked) local.add(part);
     if (ranks > 1) reduce_partial(local, combined, team);
     const Partial& result = ranks > 1 ? combined : local;
     if (world_.root()) {
@@ -195,7 +208,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
       figures = kernel->figures(result);
     }
   }
-  world_.sleepy_bcast(verdict, 2);
+  world_.bcast(verdict, 2, !member);
 
   const double iterations = static_cast<double>(state.iterations());
   const double time = sum_max / iterations;

@@ -37,6 +37,18 @@ struct CaseOutcome {
   std::uint64_t checksum = 0;
 };
 
+// A case set up on this rank: its team, its range and its kernel with first-touched data.
+// Google Benchmark calls a case's function once per repetition (and while it sizes the
+// iteration count); the set-up is kept for all those calls.
+struct PreparedCase {
+  const Case* c = nullptr;
+  MPI_Comm team = MPI_COMM_NULL;
+  Slice range;
+  std::unique_ptr<KernelInstance> kernel;
+  Partial local, combined;
+  bool failed = false;
+};
+
 class Plan {
  public:
   Plan(const Options& opt, World& world, const Placement& placement);
@@ -50,6 +62,7 @@ class Plan {
 
  private:
   void run(benchmark::State& state, const Case& c);
+  PreparedCase& prepare(const Case& c);
 
   const Options& opt_;
   World& world_;
@@ -57,6 +70,7 @@ class Plan {
   std::vector<Case> cases_;
   std::vector<std::string> notes_;  // layouts skipped, and why
   std::map<std::string, CaseOutcome> outcomes_;
+  PreparedCase prepared_;
   int max_workers_ = 1;
 };
 

@@ -60,11 +60,12 @@ void World::sleepy_barrier() {
   sleepy_wait(request);
 }
 
-void World::sleepy_bcast(double* values, int count) {
+void World::bcast(double* values, int count, bool sleep) {
   if (size_ == 1) return;
   MPI_Request request;
   MPI_Ibcast(values, count, MPI_DOUBLE, 0, MPI_COMM_WORLD, &request);
-  sleepy_wait(request);
+  if (sleep) sleepy_wait(request);
+  else MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
 std::string World::library_version() const {

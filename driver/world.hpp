@@ -30,8 +30,9 @@ class World {
   static void sleepy_wait(MPI_Request& request);
   // A world barrier that does not spin.
   void sleepy_barrier();
-  // Broadcasts `count` doubles from world rank 0 without spinning.
-  void sleepy_bcast(double* values, int count);
+  // Broadcasts `count` doubles from world rank 0; ranks that pass `sleep` wait
+  // without spinning (those idle while others work), the others return at once.
+  void bcast(double* values, int count, bool sleep);
 
   // "Open MPI v4.1.4": the first line of MPI_Get_library_version.
   std::string library_version() const;
