@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job: `mpirun -n 4 ./sumbench` (every kernel in every mode at 4 workers),
+# then a quick sweep of this machine (the post's sum and sleep, plus CPython itself),
+# then the report. Run scripts/setup.sh and scripts/build.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/mpi-env.sh
+sumbench=build/sumbench
+[ -x "$sumbench" ] || { echo "main.sh: $sumbench is missing: run scripts/build.sh first" >&2; exit 1; }
+
+mpi_flags_for 4
+echo "+ mpirun -n 4 ${MPI_FLAGS[*]} $sumbench"
+mpirun -n 4 "${MPI_FLAGS[@]}" "$sumbench"
+
+out=${SUMBENCH_RESULTS:-results}/quick-$(date -u +%Y%m%dT%H%M%SZ)
+echo
+echo "+ python3 runners/sweep.py ... --out $out   (quick sweep: sum and sleep, every mode, 1..2x cores workers)"
+python3 runners/sweep.py --kernels sum,sleep --modes serial,omp,mpi,hybrid,gil --scaling strong \
+  --repetitions 3 --max-reruns 1 --timeout 120 --out "$out"
+echo "+ python3 runners/cpython_baseline.py ... --out $out   (the post's experiment in this machine's CPython)"
+python3 runners/cpython_baseline.py --kernels sum,sleep --scaling strong --repetitions 3 --out "$out" ||
+  echo "note: the CPython baseline did not complete; the report will show sumbench's modes only" >&2
+echo "+ python3 reports/report.py $out --out $out/report"
+python3 reports/report.py "$out" --out "$out/report"
+echo
+echo "report: $(pwd)/$out/report/index.html"
