@@ -74,7 +74,15 @@ void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick 
 
 TEST(Convoy, GilCpythonTwoThreadsRunAfterRun) { run_gil_convoy(GilPolicy::cpython, 2, 3); }
 TEST(Convoy, GilCpythonFourThreads) { run_gil_convoy(GilPolicy::cpython, 4, 2); }
-TEST(Convoy, GilLegacy) { run_gil_convoy(GilPolicy::legacy, 2, 2); }
+TEST(Convoy, GilLegacy) {
+#if defined(__SANITIZE_ADDRESS__)
+  // legacy bounds no waiter's latency (that is its point); with ASan slowing the holder
+  // 5-10x a convoy run takes minutes. Its progress is checked by GilModeTest.*legacy*.
+  GTEST_SKIP() << "legacy convoy under AddressSanitizer";
+#else
+  run_gil_convoy(GilPolicy::legacy, 2, 2);
+#endif
+}
 TEST(Convoy, GilFifo) { run_gil_convoy(GilPolicy::fifo, 3, 2); }
 TEST(Convoy, GilNoneCpuThreadsStopWithoutLock) { run_gil_convoy(GilPolicy::none, 3, 3); }
 TEST(Convoy, GilTinyTicksOneWaitPerTick) { run_gil_convoy(GilPolicy::cpython, 2, 2, /*tick=*/1); }
