@@ -32,7 +32,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,12 +118,7 @@ class GilLock {
       case GilPolicy::legacy:
         if (--slot(id).ticks_to_check <= 0) {
           slot(id).ticks_to_check = legacy_check_ticks_;
-          // CPython 2 released and re-took at once; its waiters got in only when the OS
-          // switched threads in that gap. sched_yield offers that gap, so a waiter cannot
-          // starve forever (the releaser still wins most races on a multicore machine).
-          release(id, GilRelease::drop_request);
-          std::this_thread::yield();
-          take(id);
+          yield(id);  // release and re-take at once, as CPython 2 did
         }
         break;
       case GilPolicy::none:
