@@ -39,9 +39,12 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 
   ModeOptions mode_options = opt.mode;
   mode_options.world_size = world.size();
+  // Default sizes come from rank 0's machine so that every rank registers the same cases.
+  unsigned long long llc = last_level_cache_bytes();
+  MPI_Bcast(&llc, 1, MPI_UNSIGNED_LONG_LONG, 0, world.comm());
   std::set<std::string> seen;
   for (const KernelDescriptor* kernel : opt.kernels) {
-    SizeContext size{opt.quick, opt.scaling, max_workers_, last_level_cache_bytes()};
+    SizeContext size{opt.quick, opt.scaling, max_workers_, llc};
     const std::uint64_t n_one = opt.n ? *opt.n : kernel->default_n(size);
     for (const ModeDescriptor* descriptor : opt.modes) {
       for (auto& mode : descriptor->make(mode_options)) {
@@ -56,9 +59,10 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
           const auto layouts = m->layouts(w, mode_options);
           if (layouts.empty())
             notes_.push_back(std::string(kernel->name) + "/" + std::string(m->name()) + " with " +
-                             std::to_string(w) + " workers: skipped, the world has " +
-                             std::to_string(world.size()) + " rank(s); run under mpirun -n " +
-                             std::to_string(w) + " (or pass --hybrid=RxT with R <= ranks)");
+                             std::to_string(w) + " workers: skipped, no layout with " + std::to_string(w) +
+                             " workers fits the world of " + std::to_string(world.size()) +
+                             " rank(s) (and --hybrid); run under mpirun -n " + std::to_string(w) +
+                             " or pass --hybrid=RxT with R x T = " + std::to_string(w));
           for (const Layout& layout : layouts) {
             Case c;
             c.kernel = kernel;
@@ -204,7 +208,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
     if (world_.root()) {
       why = kernel->validate(result);
       verdict[0] = why.empty() ? 1.0 : 0.0;
-      verdict[1] = static_cast<double>(result.checksum());
+      verdict[1] = static_cast<double>(kernel->checksum(result));
       figures = kernel->figures(result);
     }
   }

@@ -46,6 +46,10 @@ std::string flag_value(const std::vector<std::string>& args, const std::string& 
   return value;
 }
 
+bool has_flag(const std::vector<std::string>& args, const std::string& exact) {
+  return std::find(args.begin(), args.end(), exact) != args.end();
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
@@ -93,6 +97,7 @@ void check_same_inputs(World& world, const std::vector<std::string>& args) {
 
 int run(int argc, char** argv) {
   World world(&argc, &argv);
+  omp_set_dynamic(0);  // a team must have exactly the threads asked for
   std::vector<std::string> args(argv, argv + argc);
   const std::string command_line = join(args, " ");
   Options opt;
@@ -125,15 +130,18 @@ int run(int argc, char** argv) {
     bench_args.push_back("--benchmark_display_aggregates_only=true");
     // --benchmark_out: rank 0 writes a temporary file and renames it when the run ends;
     // the other ranks write nothing.
-    const std::string out_path = flag_value(args, "--benchmark_out");
+    // Google Benchmark also reads BENCHMARK_OUT from the environment.
+    std::string out_path = std::getenv("BENCHMARK_OUT") ? std::getenv("BENCHMARK_OUT") : "";
+    for (const auto& a : args)
+      if (a.rfind("--benchmark_out=", 0) == 0) out_path = a.substr(16);
+    if (out_path.empty() && (flag_value(args, "--benchmark_out") != "" || has_flag(args, "--benchmark_out=")))
+      throw UsageError("--benchmark_out= needs a file name");
     const std::string tmp_path = out_path + ".tmp." + std::to_string(getpid());
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      if (args[i].rfind("--benchmark_out=", 0) == 0) {
-        if (world.root()) bench_args.push_back("--benchmark_out=" + tmp_path);
-      } else {
-        bench_args.push_back(args[i]);
-      }
-    }
+    for (std::size_t i = 1; i < args.size(); ++i)
+      if (args[i].rfind("--benchmark_out=", 0) != 0) bench_args.push_back(args[i]);
+    bench_args.push_back("--benchmark_out=" + (world.root() && !out_path.empty() ? tmp_path : std::string()));
+    // Every rank must run the cases in the same order: no per-rank shuffling.
+    if (world.size() > 1) bench_args.push_back("--benchmark_enable_random_interleaving=false");
     std::vector<char*> bench_argv;
     for (auto& a : bench_args) bench_argv.push_back(a.data());
     int bench_argc = static_cast<int>(bench_argv.size());

@@ -10,6 +10,8 @@
 // in shared memory, ranks through MPI_Reduce. Every value is a small integer,
 // so the combined vector is exact in any order and checked element by element.
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "kernel.hpp"
 
@@ -20,7 +22,12 @@ std::uint64_t buckets(bool quick) { return quick ? (1u << 16) : (1u << 20); }
 
 class CombineKernel final : public KernelInstance {
  public:
-  CombineKernel(std::uint64_t n, std::uint64_t m) : n_(n), m_(m) {}
+  CombineKernel(std::uint64_t n, std::uint64_t m) : n_(n), m_(m) {
+    // Bucket totals c(c+1)/2 must stay exact in a double (c < 2^26 keeps them < 2^53).
+    if (n / m >= (1u << 26))
+      throw std::length_error("combine: n = " + std::to_string(n) + " is too large for exact bucket sums (at most " +
+                              std::to_string((m << 26) - 1) + ")");
+  }
   Partial make_partial() const override { return Partial{{}, std::vector<double>(m_, 0.0)}; }
 
   void body(Slice s, Partial& acc, Worker&) override {

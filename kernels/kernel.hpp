@@ -103,6 +103,8 @@ class KernelInstance {
   virtual void check(Slice /*s*/, Partial& /*acc*/) const {}
   // Validates the combined result of one run; returns "" when valid, else why not.
   virtual std::string validate(const Partial& combined) const = 0;
+  // The fold of a combined result that must be equal across modes and worker counts.
+  virtual std::uint64_t checksum(const Partial& combined) const { return combined.checksum(); }
   // Named per-run figures besides the time (convoy's added latency per wait).
   virtual std::vector<std::pair<std::string, double>> figures(const Partial& /*combined*/) const {
     return {};

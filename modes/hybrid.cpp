@@ -4,7 +4,7 @@
 namespace sumbench {
 namespace {
 
-class HybridMode final : public Mode {
+class HybridMode final : public OmpTeamMode {
  public:
   std::string_view name() const override { return "hybrid"; }
   bool multi_process() const override { return true; }
@@ -20,20 +20,10 @@ class HybridMode final : public Mode {
     out.push_back({ranks, workers / ranks});
     return out;
   }
-  void first_touch(KernelInstance& k, Slice range, int threads) override {
-    omp_first_touch(k, range, threads);
-  }
-  void run(KernelInstance& k, Slice range, int threads, Partial& out) override {
-    omp_run(k, range, threads, out);
-  }
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_hybrid_modes(const ModeOptions&) {
-  std::vector<std::unique_ptr<Mode>> modes;
-  modes.push_back(std::make_unique<HybridMode>());
-  return modes;
-}
+std::vector<std::unique_ptr<Mode>> make_hybrid_modes(const ModeOptions&) { return one_mode<HybridMode>(); }
 
 }  // namespace sumbench

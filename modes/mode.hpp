@@ -71,4 +71,24 @@ const ModeDescriptor* find_mode(std::string_view name);
 void omp_first_touch(KernelInstance& k, Slice range, int threads);
 void omp_run(KernelInstance& k, Slice range, int threads, Partial& out);
 
+// The two ways a process runs its range: one worker (serial, mpi) or an OpenMP team (omp, hybrid).
+class SingleWorkerMode : public Mode {
+ public:
+  void first_touch(KernelInstance& k, Slice range, int) override { k.first_touch(range); }
+  void run(KernelInstance& k, Slice range, int, Partial& out) override { omp_run(k, range, 1, out); }
+};
+class OmpTeamMode : public Mode {
+ public:
+  void first_touch(KernelInstance& k, Slice range, int threads) override { omp_first_touch(k, range, threads); }
+  void run(KernelInstance& k, Slice range, int threads, Partial& out) override { omp_run(k, range, threads, out); }
+};
+
+// The factory of a mode table row with a single instance.
+template <class M>
+std::vector<std::unique_ptr<Mode>> one_mode() {
+  std::vector<std::unique_ptr<Mode>> modes;
+  modes.push_back(std::make_unique<M>());
+  return modes;
+}
+
 }  // namespace sumbench

@@ -6,7 +6,7 @@
 namespace sumbench {
 namespace {
 
-class MpiMode final : public Mode {
+class MpiMode final : public SingleWorkerMode {
  public:
   std::string_view name() const override { return "mpi"; }
   bool multi_process() const override { return true; }
@@ -14,16 +14,10 @@ class MpiMode final : public Mode {
     if (workers > opt.world_size) return {};
     return {{workers, 1}};
   }
-  void first_touch(KernelInstance& k, Slice range, int) override { k.first_touch(range); }
-  void run(KernelInstance& k, Slice range, int, Partial& out) override { omp_run(k, range, 1, out); }
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_mpi_modes(const ModeOptions&) {
-  std::vector<std::unique_ptr<Mode>> modes;
-  modes.push_back(std::make_unique<MpiMode>());
-  return modes;
-}
+std::vector<std::unique_ptr<Mode>> make_mpi_modes(const ModeOptions&) { return one_mode<MpiMode>(); }
 
 }  // namespace sumbench

@@ -2,6 +2,9 @@
 // with no lock: what C/C++/Fortran threads buy on CPU-bound work.
 #include <omp.h>
 
+#include <stdexcept>
+#include <string>
+
 #include "mode.hpp"
 
 namespace sumbench {
@@ -13,20 +16,29 @@ class TeamWorker final : public Worker {};
 // timed runs, as each rank's partial is; the runs only zero them.
 std::vector<Partial> team_partials;
 
-bool same_shape(const Partial& a, const Partial& b) {
-  return a.counts.size() == b.counts.size() && a.values.size() == b.values.size();
+bool same_shape(const std::vector<Partial>& parts, const Partial& b) {
+  for (const Partial& a : parts)
+    if (a.counts.size() != b.counts.size() || a.values.size() != b.values.size()) return false;
+  return true;
 }
 
 }  // namespace
 
 void omp_first_touch(KernelInstance& k, Slice range, int threads) {
   team_partials.assign(static_cast<std::size_t>(threads), Partial{});
+  int team = 0;
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
+#pragma omp single
+    team = omp_get_num_threads();
     team_partials[static_cast<std::size_t>(t)] = k.make_partial();
     k.first_touch(k.worker_slice(range, t, threads));
   }
+  // A smaller team (OMP_THREAD_LIMIT, OMP_DYNAMIC) would leave slices unrun and stale.
+  if (team != threads)
+    throw std::runtime_error("OpenMP gave " + std::to_string(team) + " threads instead of " +
+                             std::to_string(threads) + " (check OMP_THREAD_LIMIT and OMP_DYNAMIC)");
 }
 
 void omp_run(KernelInstance& k, Slice range, int threads, Partial& out) {
@@ -37,7 +49,7 @@ void omp_run(KernelInstance& k, Slice range, int threads, Partial& out) {
     return;
   }
   std::vector<Partial>& partials = team_partials;
-  if (partials.size() != static_cast<std::size_t>(threads) || !same_shape(partials[0], out))
+  if (partials.size() != static_cast<std::size_t>(threads) || !same_shape(partials, out))
     partials.assign(static_cast<std::size_t>(threads), out);  // first_touch was not called
 #pragma omp parallel num_threads(threads)
   {
@@ -67,26 +79,14 @@ void omp_run(KernelInstance& k, Slice range, int threads, Partial& out) {
 
 namespace {
 
-class OmpMode final : public Mode {
+class OmpMode final : public OmpTeamMode {
  public:
   std::string_view name() const override { return "omp"; }
-  std::vector<Layout> layouts(int workers, const ModeOptions&) const override {
-    return {{1, workers}};
-  }
-  void first_touch(KernelInstance& k, Slice range, int threads) override {
-    omp_first_touch(k, range, threads);
-  }
-  void run(KernelInstance& k, Slice range, int threads, Partial& out) override {
-    omp_run(k, range, threads, out);
-  }
+  std::vector<Layout> layouts(int workers, const ModeOptions&) const override { return {{1, workers}}; }
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_omp_modes(const ModeOptions&) {
-  std::vector<std::unique_ptr<Mode>> modes;
-  modes.push_back(std::make_unique<OmpMode>());
-  return modes;
-}
+std::vector<std::unique_ptr<Mode>> make_omp_modes(const ModeOptions&) { return one_mode<OmpMode>(); }
 
 }  // namespace sumbench
