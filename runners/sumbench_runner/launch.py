@@ -156,8 +156,9 @@ def sumbench_args(point: Point, cfg: dict, raw_json: str) -> list[str]:
             "--benchmark_out_format=json", "--benchmark_format=console"]
     if point.mode == "hybrid":
         args.append(f"--hybrid={point.layout}")
-    if point.n is not None:
-        args.append(f"--n={point.n}")
+    n = point.n if point.n is not None else point.default_n
+    if n is not None:
+        args.append(f"--n={n}")
     if cfg["quick"]:
         args.append("--quick")
     if point.mode == "gil":

@@ -19,6 +19,10 @@ class Point:
     n: Optional[int] = None
     gil_policy: Optional[str] = None
     switch_interval: Optional[str] = None
+    # The size passed when n is not set: sleep's strong-scaling task count must be the
+    # same at every point of a sweep (sumbench's own default follows its worker count).
+    # Not part of point_id: it follows from the sweep's worker counts.
+    default_n: Optional[int] = None
 
     @property
     def workers(self) -> int:
@@ -64,9 +68,7 @@ def enumerate_points(cfg: dict, cores: int) -> tuple[list[Point], list[str]]:
     hybrid = cfg["hybrid"] or default_hybrid(workers)
     scalings = ["strong", "weak"] if cfg["scaling"] == "both" else [cfg["scaling"]]
     sizes = cfg["n"] or [None]
-    # sleep's default task count follows the largest worker count of one sumbench run;
-    # a strong-scaling sweep must keep it fixed across its points, so pin it here.
-    largest = max([w for w in workers] + [r * t for r, t in map(parse_layout, hybrid)])
+    largest = max(list(workers) + [r * t for r, t in map(parse_layout, hybrid)])
     points, notes = [], []
     for kernel in cfg["kernels"]:
         for mode in cfg["modes"]:
@@ -78,11 +80,11 @@ def enumerate_points(cfg: dict, cores: int) -> tuple[list[Point], list[str]]:
             for ranks, threads in layouts_for_mode(mode, workers, hybrid):
                 for scaling in scalings:
                     for n in sizes:
-                        if n is None and kernel == "sleep" and scaling == "strong":
-                            n = largest
+                        pinned = largest if (n is None and kernel == "sleep"
+                                             and scaling == "strong") else None
                         for policy, interval in gil:
                             points.append(Point(kernel, mode, ranks, threads, scaling, n,
-                                                policy, interval))
+                                                policy, interval, pinned))
     return list(dict.fromkeys(points)), notes
 
 
