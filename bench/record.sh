@@ -22,16 +22,20 @@ run sum_loop build/bench/sum_loop --benchmark_repetitions=5 --benchmark_report_a
 run two_workers mpirun -n 2 --bind-to none $sb --workers=2 --hybrid=2x1,1x2 --modes=serial,omp,mpi,hybrid,gil \
     --gil-policy=cpython,legacy --benchmark_repetitions=5 --benchmark_out="$out/two_workers.json" --benchmark_out_format=json
 # 3. Convoy: added latency per 1 ms wait, C = 0, 1, 2 CPU threads, every policy, 1 ms and 5 ms.
+# (legacy gives a waiter one chance per check interval: a wait can take seconds, so 20 waits)
 run convoy $sb --kernels=convoy --modes=serial,omp,gil --workers=1,2,3 --gil-policy=cpython,legacy,fifo,none \
-    --switch-interval=1ms,5ms --benchmark_repetitions=3 --benchmark_out="$out/convoy.json" --benchmark_out_format=json
+    --switch-interval=1ms,5ms --n=20 --benchmark_repetitions=3 --benchmark_min_time=0 --benchmark_out="$out/convoy.json" --benchmark_out_format=json
 run cpython_convoy python3 runners/cpython_baseline.py --kernels convoy,sum,sleep --workers 1,2,3 --scaling strong \
-    --switch-interval 1ms,5ms --repetitions 3 --out "$out/cpython"
+    --switch-interval 1ms,5ms --io-waits 20 --repetitions 3 --out "$out/cpython"
 # 4. Lock hand-off latency per policy.
 run gil_handoff build/bench/gil_handoff --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 # 5. Switch-interval sweep, 50 us to 50 ms: sum throughput at 2 threads and convoy latency (C=1).
-run interval_sweep $sb --kernels=sum,convoy --modes=gil --workers=2 --gil-policy=cpython \
+run interval_sweep_sum $sb --kernels=sum --modes=serial,gil --workers=2 --gil-policy=cpython \
     --switch-interval=50us,200us,1ms,5ms,20ms,50ms --benchmark_repetitions=3 \
-    --benchmark_out="$out/interval_sweep.json" --benchmark_out_format=json
+    --benchmark_out="$out/interval_sweep_sum.json" --benchmark_out_format=json
+run interval_sweep_convoy $sb --kernels=convoy --modes=gil --workers=2 --gil-policy=cpython \
+    --switch-interval=50us,200us,1ms,5ms,20ms,50ms --n=50 --benchmark_repetitions=3 --benchmark_min_time=0 \
+    --benchmark_out="$out/interval_sweep_convoy.json" --benchmark_out_format=json
 # 6. Wall time of the default main run.
 mpi_flags_for 4
 log "mpirun -n 4 ${MPI_FLAGS[*]} $sb  (timed)"

@@ -51,8 +51,8 @@ TEST(Convoy, WorkerZeroWaitsOthersSum) {
 }
 
 // Runs convoy `runs` times in gil mode; each run must end (CPU threads stop) and validate.
-void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick = 0) {
-  constexpr std::uint64_t kWaits = 20;
+void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick = 0,
+                    std::uint64_t kWaits = 20, double max_wall_s = 10.0) {
   auto k = make_convoy_kernel(kWaits);
   ModeOptions opt;
   opt.gil_tick_elements = tick;
@@ -67,7 +67,7 @@ void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick 
     EXPECT_GE(wall, kWaits * 1e-3);
     // Generous: a wait can cost a switch interval (5 ms) or more on a loaded machine,
     // but a CPU thread that did not stop would run for minutes.
-    EXPECT_LT(wall, 10.0) << "run " << run;
+    EXPECT_LT(wall, max_wall_s) << "run " << run;
     EXPECT_GE(io_latency(*k, out), 0.0);
   }
 }
@@ -80,7 +80,9 @@ TEST(Convoy, GilLegacy) {
   // 5-10x a convoy run takes minutes. Its progress is checked by GilModeTest.*legacy*.
   GTEST_SKIP() << "legacy convoy under AddressSanitizer";
 #else
-  run_gil_convoy(GilPolicy::legacy, 2, 2);
+  // One chance per check interval: a wait can take from microseconds to seconds, so a
+  // few waits and a wide bound; what is checked is that the CPU thread stops.
+  run_gil_convoy(GilPolicy::legacy, 2, 1, /*tick=*/0, /*waits=*/4, /*max_wall_s=*/60.0);
 #endif
 }
 TEST(Convoy, GilFifo) { run_gil_convoy(GilPolicy::fifo, 3, 2); }
