@@ -74,17 +74,11 @@ void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick 
 
 TEST(Convoy, GilCpythonTwoThreadsRunAfterRun) { run_gil_convoy(GilPolicy::cpython, 2, 3); }
 TEST(Convoy, GilCpythonFourThreads) { run_gil_convoy(GilPolicy::cpython, 4, 2); }
-TEST(Convoy, GilLegacy) {
-#if defined(__SANITIZE_ADDRESS__)
-  // legacy bounds no waiter's latency (that is its point); with ASan slowing the holder
-  // 5-10x a convoy run takes minutes. Its progress is checked by GilModeTest.*legacy*.
-  GTEST_SKIP() << "legacy convoy under AddressSanitizer";
-#else
-  // One chance per check interval: a wait can take from microseconds to seconds, so a
-  // few waits and a wide bound; what is checked is that the CPU thread stops.
-  run_gil_convoy(GilPolicy::legacy, 2, 1, /*tick=*/0, /*waits=*/4, /*max_wall_s=*/60.0);
-#endif
-}
+// No legacy convoy test: under legacy a CPU-bound holder re-takes the lock before a
+// woken waiter can run, so the I/O thread waits until the OS happens to preempt the
+// holder (microseconds to tens of seconds per wait: CPython 2's multicore pathology).
+// No wall-clock bound would be reliable; legacy's progress and mutual exclusion are
+// tested on finite CPU work by the GilLockTest/GilModeTest *legacy* cases.
 TEST(Convoy, GilFifo) { run_gil_convoy(GilPolicy::fifo, 3, 2); }
 TEST(Convoy, GilNoneCpuThreadsStopWithoutLock) { run_gil_convoy(GilPolicy::none, 3, 3); }
 TEST(Convoy, GilTinyTicksOneWaitPerTick) { run_gil_convoy(GilPolicy::cpython, 2, 2, /*tick=*/1); }
