@@ -1,5 +1,6 @@
 #include "placement.hpp"
 
+#include <omp.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -36,10 +37,20 @@ Placement Placement::gather(const World& world) {
   PackedPlace mine{};
   gethostname(mine.host, sizeof(mine.host) - 1);
   mine.node_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int c = 0; c < kMaxCpus && c < CPU_SETSIZE; ++c) mine.cpu[c] = CPU_ISSET(c, &set) ? 1 : 0;
+  if (omp_get_proc_bind() != omp_proc_bind_false && omp_get_num_places() > 0) {
+    // With OMP_PROC_BIND set, libgomp has already bound this (initial) thread to the
+    // first place, so its affinity shows one CPU; the team may use every place.
+    for (int place = 0; place < omp_get_num_places(); ++place) {
+      std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(place)));
+      omp_get_place_proc_ids(place, ids.data());
+      for (int c : ids)
+        if (c >= 0 && c < kMaxCpus) mine.cpu[c] = 1;
+    }
+  } else {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+      for (int c = 0; c < kMaxCpus && c < CPU_SETSIZE; ++c) mine.cpu[c] = CPU_ISSET(c, &set) ? 1 : 0;
   }
   std::vector<PackedPlace> all(static_cast<std::size_t>(world.size()));
   MPI_Allgather(&mine, sizeof(PackedPlace), MPI_BYTE, all.data(), sizeof(PackedPlace), MPI_BYTE,
@@ -67,13 +78,16 @@ std::string Placement::oversubscription(const Layout& layout) const {
   const int ranks = std::min<int>(layout.ranks, static_cast<int>(ranks_.size()));
   for (int r = 0; r < ranks; ++r) {
     const auto& place = ranks_[r];
-    if (layout.threads > static_cast<int>(place.cpus.size()))
-      return "rank " + std::to_string(r) + " runs " + std::to_string(layout.threads) +
-             " threads on the " + std::to_string(place.cpus.size()) + " CPU(s) it may use (" +
-             cpu_list(place.cpus) +
-             "); mpirun binds 1-2 ranks to one core each: run mpirun --bind-to none, or "
-             "--map-by slot:PE=" +
+    const int usable = static_cast<int>(place.cpus.size());
+    if (layout.threads <= usable) continue;
+    const std::string what = "rank " + std::to_string(r) + " runs " + std::to_string(layout.threads) +
+                             " threads on the " + std::to_string(usable) + " CPU(s) it may use (" +
+                             cpu_list(place.cpus) + ")";
+    if (usable < place.node_cpus)  // bound to part of its node, as mpirun does for 1-2 ranks
+      return what + "; mpirun binds 1-2 ranks to one core each: run mpirun --bind-to none, or --map-by slot:PE=" +
              std::to_string(layout.threads) + " --bind-to core";
+    return what + ": the run measures time-sharing, not parallel speed; use at most " + std::to_string(usable) +
+           " threads";
   }
   for (const std::string& host : hosts(ranks)) {
     int workers = 0, node_cpus = 0;

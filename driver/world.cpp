@@ -1,5 +1,6 @@
 #include "world.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,11 +46,15 @@ MPI_Comm World::first_ranks(int ranks) {
 }
 
 void World::sleepy_wait(MPI_Request& request) {
+  // Each MPI_Test runs Open MPI's progress engine (tens of microseconds): polling every
+  // 200 us cost the working ranks' threads 9% of sum's speed. Back off to 5 ms instead.
+  auto pause = std::chrono::microseconds(50);
   int done = 0;
   for (;;) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
 }
 
