@@ -10,15 +10,11 @@ import csv
 import io
 import json
 import os
+import sys
 
-SCHEMA_VERSION = 1
-
-COLUMNS = [
-    "run_id", "point_id", "source", "kernel", "mode", "ranks", "threads", "workers",
-    "nodes", "scaling", "n", "repetition", "time_s", "items_per_s", "bytes_per_s",
-    "valid", "oversubscribed", "hosts", "switch_interval_s", "gil_policy", "status",
-    "cv", "unstable", "launch_s", "io_latency_s", "combine_bytes", "schema_version",
-]
+# The schema has one definition: runners/tidy.py (standard library only).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runners"))
+from tidy import COLUMNS, SCHEMA_VERSION  # noqa: E402
 
 INT_COLUMNS = {"ranks", "threads", "workers", "nodes", "n", "repetition", "valid",
                "oversubscribed", "unstable", "combine_bytes", "schema_version"}
