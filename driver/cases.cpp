@@ -161,7 +161,6 @@ void Plan::run(benchmark::State& state, const Case& c) {
   Partial& combined = p.combined;
 
   CaseOutcome& outcome = outcomes_[c.name];
-  outcome.ran = true;
   if (p.failed) {
     outcome.invalid = true;
     outcome.error = "setup failed (see stderr)";
@@ -239,7 +238,6 @@ void Plan::run(benchmark::State& state, const Case& c) {
   for (const auto& [name, value] : figures) counters[name] = value;
   for (const auto& [name, value] : c.mode->counters()) counters[name] = value;
 
-  outcome.checksum = static_cast<std::uint64_t>(verdict[1]);
   if (verdict[0] == 0.0) {
     outcome.invalid = true;
     outcome.error = world_.root() ? why : "invalid result";

@@ -31,10 +31,8 @@ struct Case {
 
 // What rank 0 learned about a case while running it (for the summary and the exit status).
 struct CaseOutcome {
-  bool ran = false;
   bool invalid = false;
   std::string error;
-  std::uint64_t checksum = 0;
 };
 
 // A case set up on this rank: its team, its range and its kernel with first-touched data.
@@ -58,7 +56,6 @@ class Plan {
   const std::vector<std::string>& notes() const { return notes_; }
   const std::map<std::string, CaseOutcome>& outcomes() const { return outcomes_; }
   bool any_invalid() const;
-  int max_workers() const { return max_workers_; }
 
  private:
   void run(benchmark::State& state, const Case& c);
