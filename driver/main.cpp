@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.hpp"
 #include "cases.hpp"
 #include "options.hpp"
 #include "placement.hpp"
@@ -171,7 +172,7 @@ int run(int argc, char** argv) {
     benchmark::AddCustomContext("mpi_library", world.library_version());
     benchmark::AddCustomContext("mpi_ranks", std::to_string(world.size()));
     benchmark::AddCustomContext("rank_cpus", placement.rank_cpus());
-    benchmark::AddCustomContext("compiler", std::string("g++ ") + __VERSION__);
+    benchmark::AddCustomContext("compiler", compiler_id());
     benchmark::AddCustomContext("cxx_flags", SUMBENCH_CXX_FLAGS);
     benchmark::AddCustomContext("build_type", SUMBENCH_BUILD_TYPE);
     benchmark::AddCustomContext("git_commit", SUMBENCH_GIT_COMMIT);
