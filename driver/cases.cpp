@@ -197,11 +197,8 @@ void Plan::run(benchmark::State& state, const Case& c) {
   std::string why;
   std::vector<std::pair<std::string, double>> figures;
   if (member) {
-    // Each thread checks the slice it ran (where its pages are), into its own partial.
-    std::vector<Partial> checked(static_cast<std::size_t>(threads), kernel->make_partial());
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int t = 0; t < threads; ++t) kernel->check(kernel->worker_slice(range, t, threads), checked[t]);
-    for (const Partial& part : checked) local.add(part);
+    // The case's own workers check the slices they ran, where their pages are.
+    if (kernel->checks_slices()) c.mode->check(*kernel, range, threads, local);
     if (ranks > 1) reduce_partial(local, combined, team);
     const Partial& result = ranks > 1 ? combined : local;
     if (world_.root()) {

@@ -6,8 +6,6 @@
 #include <map>
 #include <sstream>
 
-#include "gil_lock.hpp"
-
 namespace sumbench {
 namespace {
 
@@ -112,24 +110,10 @@ Options parse_options(std::vector<std::string>& args) {
          opt.sleep_ms = parse_int_list(f, v, 3600 * 1000).at(0);
          if (v.find(',') != std::string::npos) throw UsageError(f + "=" + v + ": takes one value (milliseconds)");
        }},
-      {"--gil-policy",
-       [&](const std::string& f, const std::string& v) {
-         opt.mode.gil_policies.clear();
-         for (const auto& p : split_list(f, v)) {
-           if (!is_gil_policy(p)) throw UsageError(f + ": unknown policy '" + p + "'; allowed: " + gil_policy_list());
-           opt.mode.gil_policies.push_back(p);
-         }
-       }},
+      // The modes check their own values (check_mode_options below).
+      {"--gil-policy", [&](const std::string& f, const std::string& v) { opt.mode.gil_policies = split_list(f, v); }},
       {"--switch-interval",
-       [&](const std::string& f, const std::string& v) {
-         opt.mode.switch_intervals_s.clear();
-         for (const auto& item : split_list(f, v)) {
-           const auto seconds = parse_switch_interval(item);
-           if (!seconds)
-             throw UsageError(f + ": '" + item + "' is not a duration between 1us and 3600s; use e.g. 500us, 1ms, 0.005s or 0.005 (seconds)");
-           opt.mode.switch_intervals_s.push_back(*seconds);
-         }
-       }},
+       [&](const std::string& f, const std::string& v) { opt.mode.switch_interval_texts = split_list(f, v); }},
       {"--gil-tick", [&](const std::string& f, const std::string& v) { opt.mode.gil_tick_elements = parse_size(f, v); }},
   };
   const std::map<std::string, bool*> switches{
@@ -155,6 +139,7 @@ Options parse_options(std::vector<std::string>& args) {
                        "--benchmark_* flags (see --help)");
     }
   }
+  if (const std::string why = check_mode_options(opt.mode); !why.empty()) throw UsageError(why);
   if (opt.kernels.empty())
     for (const auto& k : kernel_table())
       if (!k.thread_only) opt.kernels.push_back(&k);

@@ -98,9 +98,12 @@ class KernelInstance {
   virtual void reset(Partial& p) const { p.zero(); }
   // Timed: the kernel body on one slice, accumulating into the worker's partial.
   virtual void body(Slice s, Partial& acc, Worker& w) = 0;
-  // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values),
-  // accumulated into `acc` so they are combined like the result itself.
-  virtual void check(Slice /*s*/, Partial& /*acc*/) const {}
+  // Whether check() has anything to check: the driver asks the mode to run it only then.
+  virtual bool checks_slices() const { return false; }
+  // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values), run
+  // by the worker that ran `s` (Mode::check) and accumulated into `acc` so they are
+  // combined like the result itself.
+  virtual void check(Slice /*s*/, Partial& /*acc*/) {}
   // Validates the combined result of one run; returns "" when valid, else why not.
   virtual std::string validate(const Partial& combined) const = 0;
   // The fold of a combined result that must be equal across modes and worker counts.
@@ -129,7 +132,6 @@ struct KernelDescriptor {
   std::string_view name;
   std::string_view summary;
   double bytes_per_element;   // bytes moved per element (STREAM convention for triad)
-  double ops_per_element;     // arithmetic operations per element
   bool rate_in_bytes;         // report bytes_per_second (true) or items_per_second
   bool thread_only;           // runs only in thread modes (one process)
   std::uint64_t tick_elements;  // elements per GIL tick: a few microseconds of work

@@ -65,7 +65,9 @@ class TriadKernel final : public KernelInstance {
     for (std::uint64_t i = 0; i < len; ++i) a[i] = b[i] + kScalar * c[i];
   }
 
-  void check(Slice s, Partial& acc) const override {
+  bool checks_slices() const override { return true; }
+
+  void check(Slice s, Partial& acc) override {
     std::uint64_t wrong = 0;
     for (std::uint64_t i = s.begin; i < s.end; ++i)
       if (a_[i - base_] != gold_b(i) + kScalar * gold_c(i) || b_[i - base_] != gold_b(i) ||

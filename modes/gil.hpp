@@ -42,11 +42,9 @@ class GilMode final : public Mode {
   void first_touch(KernelInstance& k, Slice range, int threads) override;
   void run(KernelInstance& k, Slice range, int threads, Partial& out) override;
 
+  void release() override { partials_ = {}; }
   void reset_counters() override { totals_ = {}; }
   ModeCounters counters() const override;
-
-  GilPolicy policy() const { return policy_; }
-  double switch_interval_s() const { return switch_interval_s_; }
 
   // Test-only: the lock statistics of the last run (per thread and lock-wide).
   const std::vector<GilThreadStats>& last_thread_stats() const { return last_threads_; }

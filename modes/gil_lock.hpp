@@ -98,8 +98,6 @@ class GilLock {
   GilLock(const GilLock&) = delete;
   GilLock& operator=(const GilLock&) = delete;
 
-  GilPolicy policy() const { return policy_; }
-
   // take_gil: blocks until thread `id` holds the lock.
   void take(int id);
   // drop_gil: thread `id` releases the lock it holds. Forced switching applies to
@@ -130,8 +128,6 @@ class GilLock {
     release(id, GilRelease::drop_request);
     take(id);
   }
-
-  bool drop_requested() const { return drop_request_.load(std::memory_order_relaxed); }
 
   // Read after all threads using the lock have been joined.
   const GilThreadStats& thread_stats(int id) const { return slots_[static_cast<std::size_t>(id)].stats; }

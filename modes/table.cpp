@@ -10,6 +10,7 @@ SUMBENCH_MODE_ENTRY(mpi)
 SUMBENCH_MODE_ENTRY(hybrid)
 SUMBENCH_MODE_ENTRY(gil)
 #undef SUMBENCH_MODE_ENTRY
+std::string check_gil_options(ModeOptions&);
 
 const std::vector<ModeDescriptor>& mode_table() {
   static const std::vector<ModeDescriptor> table{
@@ -17,7 +18,8 @@ const std::vector<ModeDescriptor>& mode_table() {
       {"omp", "T OpenMP threads in one process, no lock (free threads)", make_omp_modes},
       {"mpi", "R MPI ranks, one worker each (processes; one node or many)", make_mpi_modes},
       {"hybrid", "R MPI ranks x T OpenMP threads (--hybrid=RxT)", make_hybrid_modes},
-      {"gil", "T threads serialized by a CPython-like global interpreter lock", make_gil_modes},
+      {"gil", "T threads serialized by a CPython-like global interpreter lock", make_gil_modes,
+       check_gil_options},
   };
   return table;
 }
