@@ -70,11 +70,16 @@ class BlockingRegion {
   Worker& w_;
 };
 
+class Workspace;
+
 // Per-run inputs of a kernel instance.
 struct KernelConfig {
   std::uint64_t n = 0;    // total elements (tasks for sleep) over all workers
   int sleep_ms = 100;     // duration of one sleep task
   bool quick = false;     // small sizes for tests
+  // Where large data lives (workspace.hpp); kept by the driver across the cases of one
+  // kernel. nullptr: the instance keeps its own.
+  Workspace* workspace = nullptr;
 };
 
 // One kernel, instantiated for one run on one process. It owns the data of the
@@ -85,6 +90,7 @@ class KernelInstance {
   // A partial with the right shape, all zero.
   virtual Partial make_partial() const = 0;
   // Untimed: initialize the data of `s`, run by the worker that later runs `s` (first touch).
+  // With reused memory this re-initializes pages the same process touched before.
   virtual void first_touch(Slice /*s*/) {}
   // The part of `range` that worker `index` of a team of `team` runs. Kernels whose
   // workers have different roles (convoy: one I/O thread, the rest CPU) override it.
@@ -102,7 +108,8 @@ class KernelInstance {
   virtual bool checks_slices() const { return false; }
   // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values), run
   // by the worker that ran `s` (Mode::check) and accumulated into `acc` so they are
-  // combined like the result itself.
+  // combined like the result itself. It may re-arm what it checked (triad poisons
+  // sampled elements of its output so the next run must write them again).
   virtual void check(Slice /*s*/, Partial& /*acc*/) {}
   // Validates the combined result of one run; returns "" when valid, else why not.
   virtual std::string validate(const Partial& combined) const = 0;
@@ -111,6 +118,13 @@ class KernelInstance {
   // Named per-run figures besides the time (convoy's added latency per wait).
   virtual std::vector<std::pair<std::string, double>> figures(const Partial& /*combined*/) const {
     return {};
+  }
+  // Test-only (SUMBENCH_TEST_CORRUPT, docs/DESIGN.md): corrupts one element of this
+  // process's result after a run, as a bug would, so the tests can see validation catch it.
+  // By default one slot of the partial; kernels whose result is data (triad) override it.
+  virtual void corrupt(Slice /*range*/, Partial& local) {
+    if (!local.counts.empty()) local.counts[0] += 1;
+    else if (!local.values.empty()) local.values[0] += 1.0;
   }
 
   // Elements per GIL tick (a few microseconds of work); set from the descriptor.
