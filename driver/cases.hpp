@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "mode.hpp"
 #include "options.hpp"
 #include "placement.hpp"
+#include "workspace.hpp"
 #include "world.hpp"
 
 namespace sumbench {
@@ -35,6 +37,19 @@ struct CaseOutcome {
   std::string error;
 };
 
+// Where a case's time went, on rank 0, in seconds. The set-up, teardown and validation
+// figures are maxima over ranks; everything is summed over all the calls Google Benchmark
+// made (its sizing calls included), so measured_s / wall_s is the share measured.
+struct CaseCost {
+  double measured_s = 0;   // the timed regions (the max over ranks of every iteration)
+  double setup_s = 0;      // once: allocate or re-initialize the data, first touch, partials
+  double teardown_s = 0;   // once, at its start: free what earlier cases left that it cannot reuse
+  double validate_s = 0;   // after every call: the checks by the case's workers, then rank 0's
+  double reference_s = 0;  // after every call with ranks > 1: the plain MPI_Reduce reference
+  double wall_s = 0;       // rank 0's wall time in the case's calls, and in freeing what it kept
+  int calls = 0;
+};
+
 // A case set up on this rank: its team, its range and its kernel with first-touched data.
 // Google Benchmark calls a case's function once per repetition (and while it sizes the
 // iteration count); the set-up is kept for all those calls.
@@ -44,6 +59,8 @@ struct PreparedCase {
   Slice range;
   std::unique_ptr<KernelInstance> kernel;
   Partial local, combined;
+  Partial ref_send, ref_recv;  // the MPI_Reduce reference's own buffers (ranks > 1)
+  double clock_offset_s = 0;   // this rank's steady clock minus the team root's
   bool failed = false;
 };
 
@@ -52,14 +69,22 @@ class Plan {
   Plan(const Options& opt, World& world, const Placement& placement);
   // Registers every case with Google Benchmark.
   void register_all();
+  // After the runs, on every rank: frees what the last case kept and stops the clock.
+  void finish();
   const std::vector<Case>& cases() const { return cases_; }
   const std::vector<std::string>& notes() const { return notes_; }
   const std::map<std::string, CaseOutcome>& outcomes() const { return outcomes_; }
+  const std::map<std::string, CaseCost>& costs() const { return costs_; }
   bool any_invalid() const;
+  // Seconds from MPI start-up (World) to finish(), and the run's last release.
+  double wall_s() const { return wall_s_; }
+  double final_teardown_s() const { return final_teardown_s_; }
 
  private:
   void run(benchmark::State& state, const Case& c);
-  PreparedCase& prepare(const Case& c);
+  PreparedCase& prepare(const Case& c, CaseCost& cost);
+  double release(bool keep_workspace);  // frees the prepared case; seconds it took here
+  std::uint64_t capacity_hint(const Case& c) const;
 
   const Options& opt_;
   World& world_;
@@ -67,8 +92,13 @@ class Plan {
   std::vector<Case> cases_;
   std::vector<std::string> notes_;  // layouts skipped, and why
   std::map<std::string, CaseOutcome> outcomes_;
+  std::map<std::string, CaseCost> costs_;
   PreparedCase prepared_;
+  Workspace workspace_;  // the prepared kernel's large data, kept across its cases
+  bool corrupt_ = false;                     // SUMBENCH_TEST_CORRUPT (test-only)
+  std::chrono::milliseconds test_delay_{0};  // SUMBENCH_TEST_DELAY_MS (test-only)
   int max_workers_ = 1;
+  double wall_s_ = 0, final_teardown_s_ = 0;
 };
 
 // The CPUs this process may use.

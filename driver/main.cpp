@@ -18,6 +18,7 @@
 #include "build_info.hpp"
 #include "cases.hpp"
 #include "options.hpp"
+#include "overhead.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
 #include "world.hpp"
@@ -189,6 +190,7 @@ int run(int argc, char** argv) {
       if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
       CollectingReporter reporter(make_reporter(console ? "console" : format), shown);
       benchmark::RunSpecifiedBenchmarks(&reporter);
+      plan.finish();
       // Keep stdout machine-readable when it carries JSON or CSV.
       std::ostream& out = console ? std::cout : std::cerr;
       print_summary(out, plan, reporter.runs(), opt.scaling);
@@ -196,6 +198,7 @@ int run(int argc, char** argv) {
     } else {
       NullReporter quiet;
       benchmark::RunSpecifiedBenchmarks(&quiet);
+      plan.finish();
     }
     benchmark::Shutdown();
 
@@ -203,7 +206,7 @@ int run(int argc, char** argv) {
     int worst = status;
     MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, world.comm());
     if (world.root() && !out_path.empty()) {
-      if (std::rename(tmp_path.c_str(), out_path.c_str()) != 0) {
+      if (!add_overhead_context(tmp_path, plan) || std::rename(tmp_path.c_str(), out_path.c_str()) != 0) {
         std::fprintf(stderr, "sumbench: could not write %s\n", out_path.c_str());
         std::remove(tmp_path.c_str());
         worst = 1;

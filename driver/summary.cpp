@@ -8,6 +8,8 @@
 #include <iterator>
 #include <map>
 
+#include "overhead.hpp"
+
 namespace sumbench {
 
 bool CollectingReporter::ReportContext(const Context& context) {
@@ -27,6 +29,7 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
     r.error = run.error_occurred;
     const double per_unit = benchmark::GetTimeUnitMultiplier(run.time_unit);
     r.seconds = run.GetAdjustedRealTime() / per_unit;
+    for (const auto& [name, counter] : run.counters) r.counters[name] = counter.value;
     runs_.push_back(std::move(r));
   }
   if (console_counters_.empty()) return inner_->ReportRuns(runs);
@@ -133,6 +136,7 @@ void print_summary(std::ostream& out, const Plan& plan, const std::vector<Report
     out << line;
   }
   for (const std::string& note : plan.notes()) out << "note: " << note << "\n";
+  print_overhead(out, plan, runs);
 }
 
 }  // namespace sumbench

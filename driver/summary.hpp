@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <map>
 #include <memory>
 #include <ostream>
 #include <set>
@@ -20,6 +21,7 @@ struct ReportedRun {
   std::string aggregate;  // "", "mean", "median", "stddev", "cv"
   double seconds = 0;     // real (manual) time per iteration
   bool error = false;
+  std::map<std::string, double> counters;  // sumbench's counters (of an aggregate: its statistic)
 };
 
 class CollectingReporter : public benchmark::BenchmarkReporter {

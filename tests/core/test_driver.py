@@ -12,26 +12,31 @@ SUMBENCH = os.environ.get("SUMBENCH", "build/sumbench")
 MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
 KERNELS = ["sum", "sleep", "triad", "combine"]
 MODES = ["serial", "omp", "mpi", "hybrid", "gil"]
+HARNESS = ["setup_s", "teardown_s", "validate_s", "combine_wait_s", "mpi_reduce_s"]
 COUNTERS = ["ranks", "threads", "workers", "n", "nodes", "valid", "oversubscribed", "time_max_rank_s",
-            "time_min_rank_s", "imbalance", "checksum", "combine_bytes", "combine_s"]
+            "time_min_rank_s", "imbalance", "checksum", "combine_bytes", "combine_s"] + HARNESS
+# Added to the context when the run is over (seconds, or a share between 0 and 1).
+RUN_COST = ["measured_share", "run_wall_s", "measured_s", "setup_s", "teardown_s", "validate_s",
+            "mpi_reduce_reference_s"]
 CONTEXT = ["sumbench_version", "schema_version", "hosts", "nodes", "cpu_model", "mpi_library", "mpi_ranks",
            "rank_cpus", "OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "compiler", "cxx_flags", "build_type",
-           "git_commit", "scaling", "sleep_ms", "command_line"]
+           "git_commit", "scaling", "sleep_ms", "command_line", "memory_reuse", "measured_share_by_kernel"] + RUN_COST
 
 
-def run(args, ranks=None, timeout=300):
+def run(args, ranks=None, timeout=300, env=None):
     cmd = [SUMBENCH] + args
     if ranks is not None:
         cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **env) if env else None)
 
 
-def run_json(test, args, ranks=None):
+def run_json(test, args, ranks=None, env=None, status=0):
     """Runs sumbench with --benchmark_out and returns the parsed JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
-        proc = run(args + ["--benchmark_out=" + out, "--benchmark_out_format=json"], ranks)
-        test.assertEqual(proc.returncode, 0, proc.stderr)
+        proc = run(args + ["--benchmark_out=" + out, "--benchmark_out_format=json"], ranks, env=env)
+        test.assertEqual(proc.returncode, status, proc.stderr)
         test.assertEqual(os.listdir(tmp), ["out.json"], "only the final file remains")
         with open(out) as f:
             return json.load(f), proc
@@ -88,6 +93,30 @@ class EndToEnd(unittest.TestCase):
             self.assertIn(key, self.doc["context"])
         self.assertEqual(self.doc["context"]["schema_version"], "1")
         self.assertEqual(self.doc["context"]["mpi_ranks"], "1")
+
+    def test_compiler_comes_from_the_compiler(self):
+        self.assertRegex(self.doc["context"]["compiler"], r"^(g\+\+|clang|icpx) [0-9]+")
+
+    def test_overhead_counters_are_non_negative_and_consistent(self):
+        for b in entries(self.doc):
+            for counter in HARNESS:
+                self.assertGreaterEqual(b[counter], 0, (b["name"], counter))
+        by_case = {}
+        for b in entries(self.doc):
+            by_case.setdefault(b["name"], set()).add((b["setup_s"], b["teardown_s"]))
+        for name, once in by_case.items():
+            self.assertEqual(len(once), 1, f"{name}: set-up is paid once per case, reported on each entry")
+        cost = {k: float(self.doc["context"][k]) for k in RUN_COST}
+        self.assertGreater(cost["measured_share"], 0)
+        self.assertLessEqual(cost["measured_share"], 1)
+        parts = sum(cost[k] for k in RUN_COST[2:])
+        self.assertLessEqual(parts, cost["run_wall_s"] * 1.001 + 0.002, "the phases are disjoint parts of the wall time")
+        timed = sum(b["real_time"] / 1e3 * b["iterations"] for b in entries(self.doc))  # ms per iteration
+        self.assertGreaterEqual(cost["measured_s"] * 1.001 + 1e-6, timed, "measured_s covers every reported run")
+        shares = dict(item.split(":") for item in self.doc["context"]["measured_share_by_kernel"].split(","))
+        self.assertEqual(set(shares), set(KERNELS))
+        self.assertTrue(all(0 < float(v) <= 1 for v in shares.values()), shares)
+        self.assertIn("where the time went:", self.proc.stdout)
 
     def test_summary_table(self):
         self.assertIn("sum: speedup (strong scaling) against serial", self.proc.stdout)
@@ -158,6 +187,45 @@ class BadInput(unittest.TestCase):
             self.assertTrue(all(b.get("error_occurred") for b in doc["benchmarks"]))
 
 
+class Harness(unittest.TestCase):
+    """The test-only hooks: set-up and validation measured outside the timed region, and
+    validation catching one corrupted element in every kernel and mode."""
+
+    def test_setup_and_validation_are_outside_the_timed_region(self):
+        delay_ms = 150
+        doc, proc = run_json(self, ["--quick", "--kernels=sum,triad", "--modes=serial,omp", "--workers=2",
+                                    "--benchmark_min_time=0", "--benchmark_repetitions=2"],
+                             env={"SUMBENCH_TEST_DELAY_MS": str(delay_ms)})
+        self.assertIn("test-only hooks are on", proc.stderr)
+        self.assertIn("test_delay_ms", doc["context"])
+        for b in entries(doc):
+            self.assertGreaterEqual(b["setup_s"], delay_ms / 1e3, b["name"])
+            self.assertGreaterEqual(b["validate_s"], delay_ms / 1e3, b["name"])
+            self.assertLess(b["real_time"], delay_ms, f"{b['name']}: the timed region excludes both (ms)")
+        cost = {k: float(doc["context"][k]) for k in RUN_COST}
+        self.assertGreaterEqual(cost["setup_s"], 4 * delay_ms / 1e3)
+        self.assertGreaterEqual(cost["run_wall_s"], sum(cost[k] for k in RUN_COST[2:]))
+
+    def test_every_kernel_and_mode_catches_a_corrupted_element(self):
+        kernels = KERNELS + ["convoy"]
+        args = ["--quick", "--kernels=" + ",".join(kernels), "--workers=2", "--hybrid=2x1,1x2", "--sleep-ms=5",
+                "--benchmark_min_time=0", "--benchmark_repetitions=1"]
+        doc, proc = run_json(self, args, ranks=2, env={"SUMBENCH_TEST_CORRUPT": "1"}, status=1)
+        seen = set()
+        for b in entries(doc):
+            kernel, mode, fields = split_name(b["name"])
+            seen.add((kernel, mode, fields["ranks"]))
+            self.assertTrue(b.get("error_occurred"), b["name"])
+            self.assertIn("invalid result", b["error_message"], b["name"])
+        for kernel in kernels:
+            for mode in MODES if kernel != "convoy" else ["serial", "omp", "gil"]:
+                self.assertTrue(any(k == kernel and m == mode for k, m, _ in seen), (kernel, mode))
+        self.assertIn(("triad", "hybrid", "2"), seen)
+        self.assertIn(("triad", "hybrid", "1"), seen)
+        self.assertIn("NO", proc.stdout)
+        self.assertIn("test_corrupt", doc["context"])
+
+
 class Mpi(unittest.TestCase):
     def check_world(self, ranks):
         doc, proc = run_json(self, ["--quick", "--sleep-ms=10", "--benchmark_repetitions=1"], ranks)
@@ -174,6 +242,10 @@ class Mpi(unittest.TestCase):
         for kernel, values in sums.items():
             self.assertEqual(len(values), 1, f"{kernel} with {ranks} ranks: {values}")
         self.assertEqual(proc.stdout.count("sum: speedup"), 1, "only rank 0 prints")
+        for b in found:  # the plain MPI_Reduce reference runs only where ranks combine
+            self.assertEqual(b["mpi_reduce_s"] > 0, b["ranks"] > 1, b["name"])
+        if any(b["ranks"] > 1 for b in found):
+            self.assertIn("against a plain MPI_Reduce", proc.stdout)
         return found
 
     def test_one_rank(self):
