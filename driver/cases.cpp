@@ -162,7 +162,6 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
       p.kernel->tick_elements = c.kernel->tick_elements;
       p.local = p.kernel->make_partial();
       p.combined = p.kernel->make_partial();
-      if (c.layout.ranks > 1) p.ref_send = p.local, p.ref_recv = p.local;
       c.mode->first_touch(*p.kernel, p.range, c.layout.threads);
       std::this_thread::sleep_for(test_delay_);  // test-only, 0 in a real run
     } catch (const std::exception& e) {

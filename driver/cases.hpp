@@ -59,7 +59,6 @@ struct PreparedCase {
   Slice range;
   std::unique_ptr<KernelInstance> kernel;
   Partial local, combined;
-  Partial ref_send, ref_recv;  // the MPI_Reduce reference's own buffers (ranks > 1)
   double clock_offset_s = 0;   // this rank's steady clock minus the team root's
   bool failed = false;
 };
