@@ -128,7 +128,7 @@ int run(int argc, char** argv) {
     // Our defaults go first so that the user's own --benchmark_* flags override them.
     std::vector<std::string> bench_args{args[0]};
     if (opt.quick) bench_args.insert(bench_args.end(), {"--benchmark_min_time=0.01", "--benchmark_repetitions=2"});
-    else bench_args.insert(bench_args.end(), {"--benchmark_min_time=0.01", "--benchmark_repetitions=3"});
+    else bench_args.insert(bench_args.end(), {"--benchmark_min_time=0.03", "--benchmark_repetitions=3"});
     bench_args.push_back("--benchmark_display_aggregates_only=true");
     // --benchmark_out: rank 0 writes a temporary file and renames it when the run ends;
     // the other ranks write nothing.
