@@ -4,7 +4,8 @@
 #  - the default run (mpirun -n 4 build/sumbench) of a "before" commit and of this build,
 #    N times each, interleaved: wall time, and this build's measured share per kernel;
 #  - every kernel's timed figures before and after, at the same min time (0.01 s, the old
-#    default) and at each build's own default;
+#    default), at each build's own default, and for triad and combine in steady state
+#    (min time 0.2 s);
 #  - combine's step against a plain MPI_Reduce at 2 ranks, before and after, and
 #    build/bench/reduce_ways (data types and methods).
 #   bench/overhead.sh [BEFORE_COMMIT [N]]   (default 18ebea3, main before this work; N = 5)
@@ -36,7 +37,7 @@ before=$before_dir/build/sumbench
 
 out=bench/results/$(hostname)-$(date -u +%Y%m%dT%H%M%SZ)-overhead
 mkdir -p "$out"
-{ uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|L3'; nproc; echo "after: $(git rev-parse HEAD) $(git status --porcelain | grep -q . && echo '(dirty)')";
+{ uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|L3'; nproc; echo "after: $(git rev-parse HEAD) $(git status --porcelain --untracked-files=no | grep -q . && echo '(dirty)')";
   echo "before: $(git rev-parse "$before_commit")"; echo "timing priority: ${SUMBENCH_TIMING_PRIORITY:-0}"; date -u; } >"$out/machine.txt"
 
 timed() {  # timed NAME CMD...: stdout+stderr in NAME.txt, wall seconds and load in walls.txt
@@ -61,6 +62,15 @@ for i in $(seq 1 "$n"); do
   done
   timed "default-after-mt0.01-$i" mpirun -n 4 "${MPI_FLAGS[@]}" "$after" --benchmark_min_time=0.01 \
     --benchmark_out="$out/default-after-mt0.01-$i.json" --benchmark_out_format=json
+done
+# Steady state: triad and combine with about 20 iterations per repetition, so that the
+# first iteration after a validation (which may find data in cache) hardly counts.
+for i in $(seq 1 "$n"); do
+  for who in before after; do
+    bin=${!who}
+    timed "steady-$who-$i" mpirun -n 4 "${MPI_FLAGS[@]}" "$bin" --kernels=triad,combine --benchmark_min_time=0.2 \
+      --benchmark_out="$out/steady-$who-$i.json" --benchmark_out_format=json
+  done
 done
 for i in $(seq 1 "$n"); do
   for who in before after; do

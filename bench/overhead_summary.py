@@ -91,6 +91,8 @@ def main(folder):
     compare("timed figures, each build at its default min time", before, medians(after))
     compare("timed figures at the same min time (0.01 s)", before,
             medians(load(folder, "default-after-mt0.01-*.json")))
+    compare("timed figures in steady state (triad and combine, min time 0.2 s)",
+            medians(load(folder, "steady-before-*.json")), medians(load(folder, "steady-after-*.json")))
     print("\ncombine/mpi at 2 ranks (ms; median over every repetition of every run)")
     for who in ["before", "after"]:
         docs = load(folder, f"combine2-{who}-*.json")
