@@ -47,7 +47,6 @@ struct CaseCost {
   double validate_s = 0;   // after every call: the checks by the case's workers, then rank 0's
   double reference_s = 0;  // after every call with ranks > 1: the plain MPI_Reduce reference
   double wall_s = 0;       // rank 0's wall time in the case's calls, and in freeing what it kept
-  int calls = 0;
 };
 
 // A case set up on this rank: its team, its range and its kernel with first-touched data.
