@@ -81,20 +81,25 @@ void print_overhead(std::ostream& out, const Plan& plan, const std::vector<Repor
   for (const auto& [kernel, share] : run.share_by_kernel) out << " " << kernel << " " << fixed("%.0f%%", 100 * share);
   out << "\n";
 
+  // Partials under 64 KiB take microseconds either way, and their ratio is mostly noise;
+  // their counters are still in the JSON.
+  constexpr double kShownBytes = 64 * 1024;
   bool header = false;
   for (const Case& c : plan.cases()) {
     if (c.layout.ranks < 2 || !plan.costs().count(c.name)) continue;
     const double combine = median_counter(runs, c.name, "combine_s");
     const double reference = median_counter(runs, c.name, "mpi_reduce_s");
-    if (!std::isfinite(combine) || !std::isfinite(reference)) continue;
+    const double bytes = median_counter(runs, c.name, "combine_bytes") / (c.layout.workers() - 1);
+    if (!std::isfinite(combine) || !std::isfinite(reference) || !(bytes >= kShownBytes)) continue;
     if (!header)
       out << "\ncombine step of the ranks against a plain MPI_Reduce of the same bytes and types\n"
-          << "(median of repetitions; max over ranks, from the last rank's arrival / from a barrier):\n";
+          << "(partials of 64 KiB or more; median of repetitions; max over ranks, from the last\n"
+          << "rank's arrival / from a barrier):\n";
     header = true;
     char line[512];
     std::snprintf(line, sizeof line, "  %-8s %-8s %3dx%-3d %10s  combine %9s  MPI_Reduce %9s  ratio %s  (arrival spread %s)\n",
                   std::string(c.kernel->name).c_str(), c.mode_name.c_str(), c.layout.ranks, c.layout.threads,
-                  size(median_counter(runs, c.name, "combine_bytes") / (c.layout.workers() - 1)).c_str(),
+                  size(bytes).c_str(),
                   duration(combine).c_str(), duration(reference).c_str(),
                   reference > 0 ? fixed("%.2fx", combine / reference).c_str() : "-",
                   duration(median_counter(runs, c.name, "combine_wait_s")).c_str());
