@@ -3,6 +3,8 @@
 # bench/results/<host>-<date>-overhead/ (raw outputs, commands, summary.txt):
 #  - the default run (mpirun -n 4 build/sumbench) of a "before" commit and of this build,
 #    N times each, interleaved: wall time, and this build's measured share per kernel;
+#  - each kernel alone, before and after: its timed regions against the command's wall
+#    time (MPI start-up included), the method of issue 13's table;
 #  - every kernel's timed figures before and after, at the same min time (0.01 s, the old
 #    default), at each build's own default, and for triad and combine in steady state
 #    (min time 0.2 s);
@@ -62,6 +64,17 @@ for i in $(seq 1 "$n"); do
   done
   timed "default-after-mt0.01-$i" mpirun -n 4 "${MPI_FLAGS[@]}" "$after" --benchmark_min_time=0.01 \
     --benchmark_out="$out/default-after-mt0.01-$i.json" --benchmark_out_format=json
+done
+# The issue's method: each kernel alone (MPI start-up included), its timed regions against
+# the wall time of the whole command.
+for i in $(seq 1 "$n"); do
+  for kernel in sum sleep triad combine; do
+    for who in before after; do
+      bin=${!who}
+      timed "kernel-$kernel-$who-$i" mpirun -n 4 "${MPI_FLAGS[@]}" "$bin" --kernels=$kernel \
+        --benchmark_out="$out/kernel-$kernel-$who-$i.json" --benchmark_out_format=json
+    done
+  done
 done
 # Steady state: triad and combine with about 20 iterations per repetition, so that the
 # first iteration after a validation (which may find data in cache) hardly counts.

@@ -87,6 +87,18 @@ def main(folder):
                 shares.setdefault(kernel, []).append(float(value))
         print("  measured share per kernel: " + ", ".join(
             f"{k} {statistics.median(v):.2f} (min {min(v):.2f})" for k, v in shares.items()))
+    print("\neach kernel alone (mpirun -n 4 --kernels=K): reported timed regions / wall, medians over runs")
+    for kernel in ["sum", "sleep", "triad", "combine"]:
+        cells = []
+        for who in ["before", "after"]:
+            shares, seconds = [], walls(folder, f"kernel-{kernel}-{who}")
+            for doc, wall in zip(load(folder, f"kernel-{kernel}-{who}-*.json"), seconds):
+                timed = sum(b["real_time"] / 1e3 * b["iterations"] for b in entries(doc))  # ms per iteration
+                shares.append(timed / wall)
+            if shares:
+                cells.append(f"{who} wall {statistics.median(seconds):.2f} s, share {statistics.median(shares):.2f}")
+        if cells:
+            print(f"  {kernel:8s} " + "; ".join(cells))
     before = medians(load(folder, "default-before-*.json"))
     compare("timed figures, each build at its default min time", before, medians(after))
     compare("timed figures at the same min time (0.01 s)", before,
