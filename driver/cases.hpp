@@ -73,6 +73,9 @@ class Plan {
 
 // The CPUs this process may use.
 int usable_cpus();
+// Worker counts without --workers: the world size under mpirun with more than one rank,
+// else the CPUs this process may use.
+std::vector<int> default_workers(int world_size);
 // Size of the last-level cache in bytes (0 if unknown).
 std::uint64_t last_level_cache_bytes();
 

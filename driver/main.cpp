@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cases.hpp"
+#include "catalogue.hpp"
 #include "options.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
@@ -114,7 +115,10 @@ int run(int argc, char** argv) {
       return 0;
     }
     if (opt.list) {
-      if (world.root()) list_kernels_and_modes();
+      if (world.root() && opt.list_json)
+        std::cout << catalogue_json(opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion});
+      else if (world.root())
+        list_kernels_and_modes();
       return 0;
     }
     if (opt.launch_only) return launch_only(opt, world);

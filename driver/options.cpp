@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "flags.hpp"
 #include "gil_lock.hpp"
 
 namespace sumbench {
@@ -134,13 +135,28 @@ Options parse_options(std::vector<std::string>& args) {
   };
   const std::map<std::string, bool*> switches{
       {"--quick", &opt.quick}, {"--list", &opt.list}, {"--help", &opt.help}, {"--launch-only", &opt.launch_only}};
+  // Every row of the flag table has a handler here and every handler a row (flags.hpp).
+  for (const auto& f : flag_table())
+    if ((f.type == "switch" ? switches.count(std::string(f.name)) : flags.count(std::string(f.name))) == 0)
+      throw std::logic_error("flag table: " + std::string(f.name) + " has no " + std::string(f.type) + " handler");
+  for (const auto& entry : flags)
+    if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
+  for (const auto& entry : switches)
+    if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
 
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const auto eq = arg.find('=');
     const std::string name = arg.substr(0, eq);
     if (auto s = switches.find(name); s != switches.end()) {
-      if (eq != std::string::npos) throw UsageError(name + " takes no value (got '" + arg + "')");
+      if (eq != std::string::npos && name == "--list") {  // --list=text|json
+        const std::string v = arg.substr(eq + 1), allowed = flag_choices(*find_flag(name));
+        if (v.empty() || v.find(',') != std::string::npos || ("," + allowed + ",").find("," + v + ",") == std::string::npos)
+          throw UsageError(arg + " is not allowed; use --list or --list=VALUE with VALUE one of " + allowed);
+        opt.list_json = v == "json";
+      } else if (eq != std::string::npos) {
+        throw UsageError(name + " takes no value (got '" + arg + "')");
+      }
       *s->second = true;
       if (name == "--help") rest.push_back(arg);  // Google Benchmark prints its flags too
     } else if (auto f = flags.find(name); f != flags.end()) {
@@ -149,10 +165,8 @@ Options parse_options(std::vector<std::string>& args) {
     } else if (arg.rfind("--benchmark_", 0) == 0 || arg.rfind("--v=", 0) == 0) {
       rest.push_back(arg);  // Google Benchmark's
     } else {
-      throw UsageError("unknown argument '" + arg + "'; sumbench takes " +
-                       "--kernels --modes --workers --hybrid --scaling --n --sleep-ms --quick --list "
-                       "--launch-only --gil-policy --switch-interval --gil-tick and Google Benchmark's "
-                       "--benchmark_* flags (see --help)");
+      throw UsageError("unknown argument '" + arg + "'; sumbench takes " + flag_names() +
+                       " and Google Benchmark's --benchmark_* flags (see --help)");
     }
   }
   if (opt.kernels.empty())
@@ -165,26 +179,17 @@ Options parse_options(std::vector<std::string>& args) {
 }
 
 std::string options_help() {
-  return R"(sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a GIL.
-usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]
-  --kernels=LIST          kernels to run (see --list); default: all but convoy
-  --modes=LIST            serial,omp,mpi,hybrid,gil; default: all
-  --workers=LIST          worker counts (threads or ranks); default: the world size under
-                          mpirun with more than one rank, else the CPUs this process may use
-  --hybrid=RxT,...        hybrid layouts (ranks x threads); default 2x(W/2) or 1xW
-  --scaling=strong|weak   strong: total size fixed; weak: size per worker fixed (default strong)
-  --n=N                   problem size at one worker (default: per kernel, see --list)
-  --sleep-ms=MS           duration of one sleep task (default 100)
-  --quick                 small sizes and short runs, for tests and smoke runs
-  --list                  list kernels and modes, one line each
-  --launch-only           start the workers (MPI ranks, threads) with no work, then exit
-  --gil-policy=LIST       cpython,legacy,fifo,none (default cpython)
-  --switch-interval=LIST  GIL switch interval like sys.setswitchinterval: 500us,1ms,0.005s (default 5ms)
-  --gil-tick=ELEMS        elements per GIL tick (default: about 5 us of work per kernel)
-defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3
-  --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)
-exit status: 0 ok, 1 a result failed validation or a run failed, 2 bad usage
-)";
+  std::string exits;
+  for (const auto& e : exit_statuses()) {
+    if (!exits.empty()) exits += ", ";
+    exits += std::to_string(e.code) + " " + std::string(e.meaning);
+  }
+  return "sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a GIL.\n"
+         "usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]\n" +
+         flags_help() +
+         "defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3\n"
+         "  --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)\n"
+         "exit status: " + exits + "\n";
 }
 
 }  // namespace sumbench

@@ -60,10 +60,14 @@ class Mode {
 struct ModeDescriptor {
   std::string_view name;
   std::string_view summary;
+  std::string_view layouts_rule;  // Mode::layouts in words (the catalogue also lists its results)
   std::vector<std::unique_ptr<Mode>> (*make)(const ModeOptions&);
 };
 
+// The first row is the reference every speedup is measured against (one worker).
 const std::vector<ModeDescriptor>& mode_table();
+// Rows appended by a test-only binary (tests/catalogue/extra_rows.cpp); empty by default.
+std::vector<ModeDescriptor> extra_mode_rows();
 const ModeDescriptor* find_mode(std::string_view name);
 
 // Shared by the OpenMP-based modes (omp, hybrid): one parallel region of `threads`

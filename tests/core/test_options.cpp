@@ -1,6 +1,10 @@
 // sumbench's own flags: every bad input is a UsageError naming the bad value.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+
+#include "flags.hpp"
 #include "options.hpp"
 
 namespace sumbench {
@@ -75,6 +79,52 @@ TEST(Options, SizeParser) {
   EXPECT_THROW(parse_size("--n", "4611686018427387905"), UsageError);
   EXPECT_THROW(parse_size("--n", "12abc"), UsageError);
   EXPECT_THROW(parse_size("--n", ""), UsageError);
+}
+
+
+// The ranges the flag table publishes (--help, --list=json) are the parser's: each bound
+// is accepted and the value just beyond it refused.
+TEST(Options, FlagTableRangesAreTheParsers) {
+  auto text = [](double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string(buf);
+  };
+  int checked = 0;
+  for (const FlagSpec& f : flag_table()) {
+    if (f.min == 0 && f.max == 0) continue;
+    std::vector<std::pair<std::string, std::string>> ok, bad;  // values accepted / refused
+    if (f.type == "duration_list") {
+      ok = {{text(f.min), ""}, {text(f.max), ""}};
+      bad = {{text(f.min * 0.9), ""}, {text(f.max * 1.001), ""}};
+    } else if (f.type == "layouts") {
+      ok = {{text(f.max) + "x1", ""}, {"1x" + text(f.min), ""}};
+      bad = {{text(f.max + 1) + "x1", ""}, {"1x" + text(f.min - 1), ""}};
+    } else if (f.max >= 1e18) {  // sizes up to 2^62: exact in decimal
+      ok = {{"4611686018427387904", ""}, {text(f.min), ""}};
+      bad = {{"4611686018427387905", ""}, {text(f.min - 1), ""}};
+    } else {
+      ok = {{text(f.max), ""}, {text(f.min), ""}};
+      bad = {{text(f.max + 1), ""}, {text(f.min - 1), ""}};
+    }
+    for (const auto& [v, _] : ok) {
+      SCOPED_TRACE(std::string(f.name) + "=" + v);
+      EXPECT_NO_THROW(parse({std::string(f.name) + "=" + v}));
+    }
+    for (const auto& [v, _] : bad) {
+      SCOPED_TRACE(std::string(f.name) + "=" + v);
+      EXPECT_THROW(parse({std::string(f.name) + "=" + v}), UsageError);
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
+TEST(Options, ListTakesTextOrJson) {
+  EXPECT_FALSE(parse({"--list"}).list_json);
+  EXPECT_TRUE(parse({"--list=json"}).list_json);
+  EXPECT_TRUE(parse({"--list=json"}).list);
+  expect_usage_error({"--list=xml"}, "--list=xml");
 }
 
 }  // namespace
