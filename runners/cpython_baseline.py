@@ -657,10 +657,13 @@ def atomic_write_json(path, obj):
 
 def load_tidy():
     """runners/tidy.py when importable (the shared CSV helpers), else None."""
-    if RUNNERS_DIR not in sys.path:
-        sys.path.insert(0, RUNNERS_DIR)
+    package_dir = os.path.join(REPO_ROOT, "python")
+    if package_dir not in sys.path:
+        sys.path.insert(0, package_dir)
     try:
-        import tidy  # noqa: WPS433 (runners/tidy.py)
+        from sumbench import tidy
+        from sumbench.schema import COLUMNS, SCHEMA_VERSION
+        tidy.COLUMNS, tidy.SCHEMA_VERSION = COLUMNS, SCHEMA_VERSION
     except ImportError:
         return None
     except Exception as e:  # a broken tidy.py must not lose our measurements

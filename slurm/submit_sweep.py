@@ -357,8 +357,9 @@ def _load_tidy():
     path = REPO / "runners" / "tidy.py"
     if not path.is_file():
         return None
-    sys.path.insert(0, str(path.parent))
-    import tidy  # noqa: E402
+    sys.path.insert(0, str(REPO / "python"))
+    from sumbench import schema, tidy  # noqa: E402
+    tidy.read_csv, tidy.write_csv_atomic = schema.read_results_raw, schema.write_results_csv
     return tidy
 
 

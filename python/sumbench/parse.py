@@ -35,7 +35,8 @@ def split_list(flag: str, text: str) -> list[str]:
 
 
 def parse_int_list(flag: str, text: str, low: int = 1, high: Optional[int] = None) -> list[int]:
-    allowed = f"{flag} takes comma-separated whole numbers from {low} to {high if high else 'any'}"
+    allowed = f"{flag} takes comma-separated whole numbers " + \
+        (f"from {low} to {high}" if high is not None else f"of at least {low}")
     out = []
     for item in split_list(flag, text):
         if not item.isascii() or not item.isdigit():
@@ -70,14 +71,19 @@ def parse_size(flag: str, text: str, low: int = 1, high: int = 1 << 62) -> int:
 def parse_layout(flag: str, text: str, item: str, low: int = 1,
                  high: Optional[int] = None) -> tuple[int, int]:
     """One RxT layout (ranks x threads)."""
-    allowed = f"{flag} takes RxT layouts such as 2x2,4x1 (ranks x threads, each {low} to {high or 'any'})"
+    each = f"each {low} to {high}" if high is not None else f"each at least {low}"
+    bad = UsageError(f"{flag}={text}: '{item}' is not RxT; {flag} takes layouts such as "
+                     f"2x2,4x1 (ranks x threads, {each})")
     ranks, sep, threads = item.partition("x")
     if not sep:
-        raise UsageError(f"{flag}={text}: '{item}' is not RxT; {allowed}")
-    r = parse_int_list(flag, ranks, low, high)
-    t = parse_int_list(flag, threads, low, high)
+        raise bad
+    try:
+        r = parse_int_list(flag, ranks, low, high)
+        t = parse_int_list(flag, threads, low, high)
+    except UsageError:
+        raise bad from None
     if len(r) != 1 or len(t) != 1:
-        raise UsageError(f"{flag}={text}: '{item}' is not RxT; {allowed}")
+        raise bad
     return r[0], t[0]
 
 

@@ -12,9 +12,9 @@ import json
 import os
 import sys
 
-# The schema has one definition: runners/tidy.py (standard library only).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runners"))
-from tidy import COLUMNS, SCHEMA_VERSION  # noqa: E402
+# The schema has one definition: python/sumbench/schema.py (standard library only).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from sumbench.schema import COLUMNS, SCHEMA_VERSION  # noqa: E402
 
 INT_COLUMNS = {"ranks", "threads", "workers", "nodes", "n", "repetition", "valid",
                "oversubscribed", "unstable", "combine_bytes", "schema_version"}

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-import tidy
-
+from .. import points, tidy
+from ..io import atomic_write_json, read_json, read_json_object
 from .launch import Command, Machine, launch_only_command, point_command
-from .points import Point
+from .plan import Point
 
 KILL_GRACE_S = 3.0  # SIGTERM first: mpirun then tears down its ranks itself
 
@@ -128,10 +128,10 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 def kill_stale(point_dir: Path) -> None:
     """A runner killed -9 may have left its child running; stop it before redoing."""
+    info = read_json_object(point_dir / points.RUNNING) or {}
     try:
-        info = tidy.read_json(point_dir / "running.json")
         pid = int(info["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return
     if proc_start_time(pid) is None or proc_start_time(pid) != info.get("start_time"):
         return  # gone, or the pid now belongs to someone else
@@ -184,8 +184,7 @@ def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
     Wakes up every second to call tick (the live progress bar) without a thread."""
     try:
         if running_file is not None:
-            tidy.atomic_write_json(running_file, {"pid": proc.pid,
-                                                  "start_time": proc_start_time(proc.pid)})
+            atomic_write_json(running_file, {"pid": proc.pid, "start_time": proc_start_time(proc.pid)})
         deadline = start + timeout
         while True:
             left = deadline - time.monotonic()
@@ -223,7 +222,7 @@ def classify(result: ProcResult, raw_path: Path) -> tuple[str, Optional[dict], s
     doc = None
     if raw_path.exists():
         try:
-            doc = tidy.read_json(raw_path)
+            doc = read_json(raw_path)
         except (OSError, ValueError) as e:
             return "failed", None, f"raw.json unreadable: {e}"
         if not isinstance(doc, dict):
@@ -283,7 +282,7 @@ def measure_launch(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     """
     cmd = launch_only_command(point, cfg, machine)
     out, err = point_dir / ".launch.out", point_dir / ".launch.err"
-    res = run_process(cmd, point_dir, out, err, cfg["timeout"], point_dir / "running.json", tick)
+    res = run_process(cmd, point_dir, out, err, cfg["timeout"], point_dir / points.RUNNING, tick)
     text = _tail(out, 2000) + _tail(err, 2000)
     out.unlink(missing_ok=True)
     err.unlink(missing_ok=True)
@@ -301,14 +300,11 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     point is redone by the next run.
     """
     reset_point_dir(point_dir)
-    raw = point_dir / "raw.json"
+    raw = point_dir / points.RAW
     cmd = point_command(point, cfg, machine, str(raw))
     launch_cmd = launch_only_command(point, cfg, machine)
-    tidy.atomic_write_json(point_dir / "command.json", {
-        "point": point.as_dict(), "argv": cmd.argv, "env": cmd.env, "cwd": str(point_dir),
-        "launcher": cmd.launcher, "launch_only": {"argv": launch_cmd.argv, "env": launch_cmd.env},
-    })
-    tidy.atomic_write_text(point_dir / "command.txt", cmd.shell() + "\n")
+    points.write_command(point_dir, cmd.argv, cmd.env, point=point.as_dict(), launcher=cmd.launcher,
+                         launch_only={"argv": launch_cmd.argv, "env": launch_cmd.env})
 
     started = time.time()
     launch_s, launch_warning, launch_log = measure_launch(point, cfg, machine, point_dir, tick)
@@ -319,8 +315,8 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
         attempts += 1
         raw.unlink(missing_ok=True)  # never mistake an older attempt's file for this one's
         load_before = load()
-        res = run_process(cmd, point_dir, point_dir / "stdout.txt", point_dir / "stderr.txt",
-                          cfg["timeout"], point_dir / "running.json", tick)
+        res = run_process(cmd, point_dir, point_dir / points.STDOUT, point_dir / points.STDERR,
+                          cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
         cv = coefficient_of_variation(doc) if status == "ok" and doc else None
@@ -332,36 +328,18 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     if unstable:
         warnings.append(f"cv {cv:.3f} above {cfg['cv_threshold']} after {attempts} attempts")
 
-    info = {
-        "point_id": point.point_id,
-        "point": point.as_dict(),
-        "status": status,
-        "exit_code": res.exit_code,
-        "reason": reason,
-        "wall_s": round(res.wall_s, 6),
-        "launch_s": launch_s,
-        "load_before": load_before,
-        "load_after": load_after,
-        "oversubscribed": cmd.oversubscribed,
-        "oversubscribe_flag": cmd.oversubscribe_flag,
-        "launcher": cmd.launcher,
-        "env": cmd.env,
-        "warnings": warnings,
-        "attempts": attempts,
-        "cv": cv,
-        "cv_history": cv_history,
-        "unstable": unstable,
-        "timeout_s": cfg["timeout"],
-        "started": _iso(started),
-        "finished": _iso(time.time()),
-    }
-    if status != "ok":
-        info["stderr_tail"] = _tail(point_dir / "stderr.txt")
-    if launch_log:
-        info["launch_output"] = launch_log
-    (point_dir / "running.json").unlink(missing_ok=True)
-    tidy.atomic_write_json(point_dir / "status.json", info)  # last: marks the point complete
-    return info
+    (point_dir / points.RUNNING).unlink(missing_ok=True)
+    # Last: status.json marks the point complete.
+    return points.write_status(
+        point_dir, point_id=point.point_id, source="sumbench", point=point.as_dict(),
+        status=status, exit_code=res.exit_code, reason=reason, wall_s=round(res.wall_s, 6),
+        launch_s=launch_s, load_before=load_before, load_after=load_after,
+        oversubscribed=cmd.oversubscribed, oversubscribe_flag=cmd.oversubscribe_flag,
+        launcher=cmd.launcher, env=cmd.env, warnings=warnings, attempts=attempts, cv=cv,
+        cv_history=cv_history, unstable=unstable, timeout_s=cfg["timeout"],
+        started=_iso(started), finished=_iso(time.time()),
+        stderr_tail=_tail(point_dir / points.STDERR) if status != "ok" else "",
+        launch_output=launch_log)
 
 
 def _iso(t: float) -> str:

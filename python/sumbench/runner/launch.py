@@ -7,12 +7,24 @@ feed fake environments; only ``detect_machine`` looks at the real process.
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, TYPE_CHECKING
 
-from .config import THREAD_MODES
-from .points import Point
+from ..points import shell_line
+
+LAUNCHERS = ("auto", "mpirun", "srun")
+# The sumbench flags of the GIL mode's parameters, by the runner's config key.
+GIL_FLAGS = {"gil_policy": "--gil-policy", "switch_interval": "--switch-interval"}
+# sumbench flags the runner sets itself (sumbench_args, launch_only_command, and the
+# catalogue call); --extra-args must not fight over them.
+OWNED_FLAGS = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
+               "--launch-only", "--list", "--help", *GIL_FLAGS.values(),
+               "--benchmark_out", "--benchmark_out_format", "--benchmark_repetitions",
+               "--benchmark_format")
+
+
+if TYPE_CHECKING:
+    from .plan import Point
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,7 @@ class Command:
 
     def shell(self) -> str:
         """The exact command as one shell line, env assignments first."""
-        assigns = [f"{k}={shlex.quote(v)}" for k, v in self.env.items()]
-        return " ".join(assigns + [shlex.join(self.argv)])
+        return shell_line(self.argv, self.env)
 
     def as_dict(self) -> dict:
         return {"argv": self.argv, "env": self.env, "launcher": self.launcher,
@@ -75,10 +86,11 @@ class Command:
                 "oversubscribe_flag": self.oversubscribe_flag, "warnings": self.warnings}
 
 
-def choose_launcher(mode: str, machine: Machine, preference: str = "auto") -> str:
-    """Thread modes run sumbench directly; MPI modes use srun inside Slurm (PMIx, the
-    allocation's own placement, never a hostfile) and mpirun elsewhere."""
-    if mode in THREAD_MODES:
+def choose_launcher(multi_process: bool, machine: Machine, preference: str = "auto") -> str:
+    """Modes of one process run sumbench directly; modes of several (MPI ranks) use srun
+    inside Slurm (PMIx, the allocation's own placement, never a hostfile) and mpirun
+    elsewhere."""
+    if not multi_process:
         return "direct"
     if preference != "auto":
         return preference
@@ -99,7 +111,7 @@ def root_env(machine: Machine) -> dict[str, str]:
     return {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 
 
-def launcher_prefix(point: Point, machine: Machine, launcher: str, mpirun: str = "mpirun"
+def launcher_prefix(point: "Point", machine: Machine, launcher: str, mpirun: str = "mpirun"
                     ) -> tuple[list[str], dict[str, str], bool, bool, list[str]]:
     """(argv prefix, env, oversubscribed, oversubscribe_flag, warnings) for one point."""
     r, t = point.ranks, point.threads
@@ -134,7 +146,7 @@ def launcher_prefix(point: Point, machine: Machine, launcher: str, mpirun: str =
     flag = r > cores  # Open MPI refuses more ranks than slots (= cores) without it
     if flag:
         argv.append("--oversubscribe")
-    if point.mode == "hybrid" and fits:
+    if t > 1 and fits:  # each rank's threads on their own cores
         argv += ["--map-by", f"slot:PE={t}", "--bind-to", "core"]
     elif fits:
         argv += ["--bind-to", "core"]
@@ -149,33 +161,34 @@ def launcher_prefix(point: Point, machine: Machine, launcher: str, mpirun: str =
     return argv, env, over, flag, warnings
 
 
-def sumbench_args(point: Point, cfg: dict, raw_json: str) -> list[str]:
+def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
     args = [cfg["sumbench"], f"--kernels={point.kernel}", f"--modes={point.mode}",
             f"--workers={point.workers}", f"--scaling={point.scaling}",
             f"--benchmark_repetitions={cfg['repetitions']}", f"--benchmark_out={raw_json}",
             "--benchmark_out_format=json", "--benchmark_format=console"]
-    if point.mode == "hybrid":
-        args.append(f"--hybrid={point.layout}")
+    if point.layout_flag:
+        args.append(f"{point.layout_flag}={point.layout}")
     n = point.n if point.n is not None else point.default_n
     if n is not None:
         args.append(f"--n={n}")
     if cfg["quick"]:
         args.append("--quick")
-    if point.mode == "gil":
-        args += [f"--gil-policy={point.gil_policy}", f"--switch-interval={point.switch_interval}"]
+    if point.gil_policy is not None:
+        args += [f"{GIL_FLAGS['gil_policy']}={point.gil_policy}",
+                 f"{GIL_FLAGS['switch_interval']}={point.switch_interval}"]
     return args + list(cfg["extra_args"])
 
 
-def point_command(point: Point, cfg: dict, machine: Machine, raw_json: str) -> Command:
-    launcher = choose_launcher(point.mode, machine, cfg.get("launcher", "auto"))
+def point_command(point: "Point", cfg: dict, machine: Machine, raw_json: str) -> Command:
+    launcher = choose_launcher(point.multi_process, machine, cfg.get("launcher", "auto"))
     prefix, env, over, flag, warnings = launcher_prefix(point, machine, launcher,
                                                         cfg.get("mpirun", "mpirun"))
     return Command(prefix + sumbench_args(point, cfg, raw_json), env, launcher, over, flag, warnings)
 
 
-def launch_only_command(point: Point, cfg: dict, machine: Machine) -> Command:
+def launch_only_command(point: "Point", cfg: dict, machine: Machine) -> Command:
     """Start the same workers with the same placement, doing no work: the launch cost."""
-    launcher = choose_launcher(point.mode, machine, cfg.get("launcher", "auto"))
+    launcher = choose_launcher(point.multi_process, machine, cfg.get("launcher", "auto"))
     prefix, env, over, flag, warnings = launcher_prefix(point, machine, launcher,
                                                         cfg.get("mpirun", "mpirun"))
     # sumbench --launch-only starts --workers threads in each rank (1 when absent).
