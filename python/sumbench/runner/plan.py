@@ -80,6 +80,14 @@ def enumerate_points(cfg: dict, cat: Catalogue, workers: list[int]) -> tuple[lis
     sizes = cfg["n"] or [None]
     gil_modes = set(cat.modes_configured_by(GIL_FLAGS["gil_policy"]))
     points, notes = [], []
+    layouts_of = {}
+    for mode in cfg["modes"]:
+        flag = layout_flag(cat, mode)
+        explicit = bool(flag and cfg["hybrid"])
+        layouts_of[mode] = layouts_for_mode(cat, mode, workers, explicit)
+        missing = [] if explicit else [w for w in workers if not cat.layouts(mode, w)]
+        if missing:
+            notes.append(f"{mode} has no layout at {','.join(map(str, missing))} workers")
     for kernel in cfg["kernels"]:
         for mode in cfg["modes"]:
             multi = cat.multi_process(mode)
@@ -87,10 +95,7 @@ def enumerate_points(cfg: dict, cat: Catalogue, workers: list[int]) -> tuple[lis
                 notes.append(f"{kernel} runs in thread modes only: no {kernel}/{mode} points")
                 continue
             flag = layout_flag(cat, mode)
-            layouts = layouts_for_mode(cat, mode, workers, explicit=bool(flag and cfg["hybrid"]))
-            if not layouts:
-                notes.append(f"{mode} has no layout at {','.join(map(str, workers))} workers: "
-                             f"no {kernel}/{mode} points")
+            layouts = layouts_of[mode]
             gil = [(p, i) for p in cfg["gil_policy"] for i in cfg["switch_interval"]] \
                 if mode in gil_modes else [(None, None)]
             for ranks, threads in layouts:

@@ -5,8 +5,8 @@ Standard library only (fits.py holds the numpy part).
 Speedup conventions (stated on the page too):
   strong scaling  S = T_serial / T_p at the same n; efficiency E = S / p.
   weak scaling    E = T_serial(n per worker) / T_p; scaled speedup S = p * E.
-The serial reference of sumbench modes is mode `serial`; of CPython modes it is
-`cpython-serial`. When the serial point ran at another n only (strong scaling),
+The serial reference of each mode is its catalogue's reference mode (sumbench's
+`serial`; the CPython baseline's `cpython-serial`). When the serial point ran at another n only (strong scaling),
 the speedup compares work rates, (n_p / T_p) / (n_1 / T_1) ("rate-based").
 Without any serial point a series falls back to its own 1-worker time
 ("self-relative"). The page flags both.
@@ -17,25 +17,22 @@ from collections import Counter, OrderedDict, defaultdict
 
 from .stats import median, quantile
 
-MODE_ORDER = ["serial", "omp", "mpi", "hybrid", "gil",
-              "cpython-serial", "cpython-threads", "cpython-processes"]
-BASE_MODES = ("serial", "cpython-serial")
-LATENCY_KERNELS = ("convoy",)
-DEFAULT_POLICY = "cpython"
-DEFAULT_INTERVAL = 0.005
-SUMMARY_KERNELS = (("sum", "CPU-bound (sum)"), ("sleep", "I/O-bound (sleep)"))
-SUMMARY_MODES = (("serial", "serial"), ("omp", "threads (omp)"),
-                 ("gil", "GIL threads (gil)"), ("mpi", "processes (mpi)"),
-                 ("cpython-threads", "CPython threads"),
-                 ("cpython-processes", "CPython processes"))
+# The catalogue's kernel kinds that the blog post's comparison shows, and the kind
+# measured as latency rather than scaling (see the GIL figures).
+SUMMARY_KINDS = ("cpu-bound", "io-bound")
+LATENCY_KIND = "latency"
+# The flags whose values make separate points of a mode (the gil mode's policy and
+# switch interval); the catalogue names the modes they configure.
+VARIANT_FLAGS = ("--gil-policy", "--switch-interval")
 
 
-def mode_rank(mode):
-    return MODE_ORDER.index(mode) if mode in MODE_ORDER else len(MODE_ORDER)
+def variant_modes(cat):
+    return {m for flag in VARIANT_FLAGS for m in cat.modes_configured_by(flag)}
 
 
-def base_mode_of(mode):
-    return "cpython-serial" if mode.startswith("cpython") else "serial"
+def default_variant(cat):
+    """(policy, interval) that sumbench runs without flags."""
+    return cat.default("--gil-policy")[0], cat.default("--switch-interval")[0]
 
 
 def fmt_interval(seconds):
@@ -157,20 +154,22 @@ class Point:
         return out
 
 
-def _key(row):
+def _key(row, variants, default_policy):
     mode = row["mode"]
-    gil = mode == "gil"
+    variant = mode in variants
     return (row["kernel"], row.get("scaling") or "strong", mode,
             row.get("ranks") or 1, row.get("threads") or 1, row.get("n"),
-            (row.get("gil_policy") or DEFAULT_POLICY) if gil else "",
-            row.get("switch_interval_s") if gil else None,
+            (row.get("gil_policy") or default_policy) if variant else "",
+            row.get("switch_interval_s") if variant else None,
             row.get("nodes") or 1)  # 2 ranks on one node and on two nodes are different points
 
 
 def build_points(sweep):
     points = OrderedDict()
+    variants = variant_modes(sweep.catalogue)
+    default_policy = default_variant(sweep.catalogue)[0]
     for row in sweep.rows:
-        key = _key(row)
+        key = _key(row, variants, default_policy)
         pt = points.get(key)
         if pt is None:
             pt = points[key] = Point(sweep.label, key)
@@ -198,15 +197,15 @@ def build_points(sweep):
     return list(points.values())
 
 
-def attach_baselines(points):
+def attach_baselines(points, cat):
     by_base = defaultdict(list)
     for pt in points:
-        if pt.mode in BASE_MODES and pt.median:
+        if cat.is_reference(pt.mode) and pt.median:
             by_base[(pt.kernel, pt.scaling, pt.mode)].append(pt)
     for pt in points:
         if not pt.median:
             continue
-        cands = by_base.get((pt.kernel, pt.scaling, base_mode_of(pt.mode)), [])
+        cands = by_base.get((pt.kernel, pt.scaling, cat.reference_of(pt.mode)), [])
         wanted = [pt.n]
         if pt.scaling == "weak" and pt.n and pt.workers > 1 and pt.n % pt.workers == 0:
             wanted.append(pt.n // pt.workers)   # n column holding the total size
@@ -241,16 +240,19 @@ def attach_baselines(points):
                 break
 
 
-def main_gil_variant(points):
-    """(policy, interval) of the gil points drawn as the main gil curve."""
-    gil = [p for p in points if p.mode == "gil"]
-    if not gil:
+def main_variant(points, cat):
+    """(policy, interval) of the variant points drawn as the mode's main curve: sumbench's
+    defaults when present, else the most common."""
+    variants = variant_modes(cat)
+    found = [p for p in points if p.mode in variants]
+    if not found:
         return None
-    policies = Counter(p.policy for p in gil)
-    policy = DEFAULT_POLICY if DEFAULT_POLICY in policies else policies.most_common(1)[0][0]
-    intervals = Counter(p.interval for p in gil if p.policy == policy)
-    if DEFAULT_INTERVAL in intervals:
-        interval = DEFAULT_INTERVAL
+    default_policy, default_interval = default_variant(cat)
+    policies = Counter(p.policy for p in found)
+    policy = default_policy if default_policy in policies else policies.most_common(1)[0][0]
+    intervals = Counter(p.interval for p in found if p.policy == policy)
+    if default_interval in intervals:
+        interval = default_interval
     else:
         interval = max(intervals.items(), key=lambda kv: (kv[1], -(kv[0] or 0)))[0]
     return policy, interval
@@ -265,24 +267,26 @@ class Series:
         self.variant = 0    # index among series of the same mode (style variation)
 
 
-def build_series(points):
+def build_series(points, cat):
     """Main curves of one (run, kernel, scaling): one series per mode/variant.
 
-    gil: only the main (policy, interval) variant; hybrid: one series per rank
-    count when several; any mode with two points at one worker count: per n."""
-    variant = main_gil_variant(points)
+    Modes with variants (gil): only the main (policy, interval) variant; modes of
+    ranks x threads: one series per rank count when several; any mode with two points
+    at one worker count: per n."""
+    variants = variant_modes(cat)
+    variant = main_variant(points, cat)
     chosen = [p for p in points
-              if p.mode != "gil" or (p.policy, p.interval) == variant]
+              if p.mode not in variants or (p.policy, p.interval) == variant]
     by_mode = defaultdict(list)
     for p in chosen:
         by_mode[p.mode].append(p)
     series = []
-    for mode in sorted(by_mode, key=lambda m: (mode_rank(m), m)):
+    for mode in sorted(by_mode, key=lambda m: (cat.mode_rank(m), m)):
         pts = by_mode[mode]
-        split_ranks = mode == "hybrid" and len({p.ranks for p in pts}) > 1
+        split_ranks = len({p.ranks for p in pts}) > 1 and len({p.threads for p in pts}) > 1
         groups = OrderedDict()
         for p in sorted(pts, key=lambda p: (p.ranks if split_ranks else 0, p.n or 0)):
-            name = f"hybrid {p.ranks} ranks" if split_ranks else mode
+            name = f"{mode} {p.ranks} ranks" if split_ranks else mode
             groups.setdefault(name, []).append(p)
         final = OrderedDict()
         for name, gpts in groups.items():
@@ -293,7 +297,7 @@ def build_series(points):
                 final[name] = gpts
         for i, (name, gpts) in enumerate(final.items()):
             label = name
-            if mode == "gil":
+            if mode in variants:
                 label = f"{name} ({variant[0]}, {fmt_interval(variant[1])})"
             s = Series(name, mode, gpts, label)
             s.variant = i
@@ -306,18 +310,19 @@ class RunAnalysis:
 
     def __init__(self, sweep):
         self.sweep = sweep
+        self.cat = sweep.catalogue
         self.label = sweep.label
         self.points = build_points(sweep)
-        attach_baselines(self.points)
+        attach_baselines(self.points, self.cat)
         self.cores = sweep.cores()
         self.groups = OrderedDict()   # (kernel, scaling) -> [Series]
         keys = sorted({(p.kernel, p.scaling) for p in self.points},
-                      key=lambda k: (_kernel_rank(k[0]), k[0], k[1] != "strong"))
+                      key=lambda k: (self.cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
         for key in keys:
-            if key[0] in LATENCY_KERNELS:
-                continue   # convoy measures latency, not scaling: see the GIL figures
+            if self.cat.kernel(key[0]).get("kind") == LATENCY_KIND:
+                continue   # measures latency, not scaling: see the GIL figures
             pts = [p for p in self.points if (p.kernel, p.scaling) == key]
-            self.groups[key] = build_series(pts)
+            self.groups[key] = build_series(pts, self.cat)
 
     def within_cores(self, p):
         if p.oversubscribed:
@@ -338,11 +343,6 @@ class RunAnalysis:
             lo = max([w for w in below if w < over[0]] or [over[0] / 2.0])
             return (lo * over[0]) ** 0.5
         return None
-
-
-def _kernel_rank(kernel):
-    order = ["sum", "sleep", "triad", "combine", "convoy"]
-    return order.index(kernel) if kernel in order else len(order)
 
 
 def pick_common_workers(run, series_list):
@@ -367,60 +367,41 @@ def pick_common_workers(run, series_list):
     return None, False
 
 
-def verdicts(run):
-    """One line per (kernel, scaling): median speedups at the common worker count."""
-    lines = []
-    for (kernel, scaling), series in run.groups.items():
-        cands = [s for s in series if s.mode not in BASE_MODES]
-        if not cands:
-            continue
-        w, over = pick_common_workers(run, cands)
-        what = "" if scaling == "strong" else " (weak scaling, scaled speedup)"
-        parts = []
-        for s in cands:
-            if w is not None:
-                pt = next((p for p in s.points if p.workers == w and p.speedup), None)
-                if pt is None:
-                    continue
-                mark = " (oversubscribed)" if pt.oversubscribed and not over else ""
-                rel = {"self": " self-relative", "rate": " (rate)"}.get(pt.baseline_kind, "")
-                parts.append(f"{s.name} {pt.speedup:.2f}×{rel}{mark}")
-            else:
-                good = [p for p in s.points if p.speedup is not None and p.workers > 1]
-                good_ok = [p for p in good if run.within_cores(p)] or good
-                if not good_ok:
-                    continue
-                pt = good_ok[-1]
-                mark = ", oversubscribed" if pt.oversubscribed else ""
-                parts.append(f"{s.name} {pt.speedup:.2f}× ({pt.workers} workers{mark})")
-        if not parts:
-            lines.append((kernel, scaling, f"{kernel}{what}: no speedup data (no serial "
-                          f"reference and no points above 1 worker)"))
-            continue
-        tail = ""
-        if w is not None:
-            tail = f" at {w} workers" + (" (oversubscribed)" if over else "")
-        lines.append((kernel, scaling, f"{kernel}{what}: " + ", ".join(parts) + tail))
-    return lines
+def summary_modes(cat):
+    """[(mode, label)] of the blog post's comparison: sumbench's reference mode and every
+    mode that is not a reference, in the catalogue's order."""
+    main = cat.doc["reference_mode"]
+    return [(m["name"], m["name"] if m["name"] == main else f"{m['kind']} ({m['name']})")
+            for m in cat.modes if m["name"] == main or not m.get("reference")]
+
+
+def summary_kernels(cat):
+    """[(kernel, label)] of the comparison: the CPU-bound and I/O-bound kernels."""
+    out = []
+    for name in cat.kernels_of_kind(*SUMMARY_KINDS):
+        summary = cat.kernel(name).get("summary", "")
+        out.append((name, f"{summary.split(':')[0]} ({name})" if ":" in summary else name))
+    return out
 
 
 def summary_data(run):
     """Bars for the blog-post comparison: {kernel: {mode: Point}}, workers, note."""
-    kernels = [(k, label) for k, label in SUMMARY_KERNELS
+    kernels = [(k, label) for k, label in summary_kernels(run.cat)
                if run.groups.get((k, "strong")) or run.groups.get((k, "weak"))]
     if not kernels:
         return None
     scaling = "strong" if any(run.groups.get((k, "strong")) for k, _ in kernels) else "weak"
+    modes = dict(summary_modes(run.cat))
     selected = {}
     for k, _ in kernels:
         for s in run.groups.get((k, scaling), []):
-            if s.mode in dict(SUMMARY_MODES) and s.variant == 0:
+            if s.mode in modes and s.variant == 0:
                 selected[(k, s.mode)] = s
-    movers = [s for (k, m), s in selected.items() if m not in BASE_MODES]
+    movers = [s for (k, m), s in selected.items() if not run.cat.is_reference(m)]
     w, over = pick_common_workers(run, movers)
     bars = {}
     for (k, mode), s in selected.items():
-        if mode == "serial":
+        if run.cat.is_reference(mode):
             pt = next((p for p in s.points if p.workers == 1 and p.speedup), None)
         elif w is not None:
             pt = next((p for p in s.points if p.workers == w and p.speedup), None)
@@ -431,88 +412,5 @@ def summary_data(run):
             bars[(k, mode)] = pt
     if not bars:
         return None
-    return {"kernels": kernels, "scaling": scaling, "workers": w, "oversubscribed": over,
-            "bars": bars, "gil": main_gil_variant(run.points)}
-
-
-def fit_rows(run):
-    """Amdahl (strong) / Gustafson (weak) fits of every non-serial series."""
-    from . import fits
-    rows = []
-    for (kernel, scaling), series in run.groups.items():
-        for s in series:
-            if s.mode in BASE_MODES:
-                continue
-            ps, ss = [], []
-            for p in s.points:
-                if p.workers > 1 and run.within_cores(p) and p.baseline:
-                    for v in p.speedup_reps:
-                        ps.append(p.workers)
-                        ss.append(v)
-            fit = (fits.fit_amdahl if scaling == "strong" else fits.fit_gustafson)(ps, ss)
-            if fit is None:
-                continue
-            rows.append({"run": run.label, "kernel": kernel, "scaling": scaling,
-                         "series": s.name, "fit": fit,
-                         "self_relative": any(p.baseline_kind == "self" for p in s.points)})
-    return rows
-
-
-def karp_flatt_rows(run):
-    from . import fits
-    rows = []
-    for (kernel, scaling), series in run.groups.items():
-        for s in series:
-            if s.mode in BASE_MODES:
-                continue
-            for p in s.points:
-                if p.workers > 1 and p.speedup:
-                    rows.append({"run": run.label, "kernel": kernel, "scaling": scaling,
-                                 "series": s.name, "workers": p.workers,
-                                 "speedup": p.speedup,
-                                 "e": fits.karp_flatt(p.speedup, p.workers),
-                                 "oversubscribed": p.oversubscribed})
-    return rows
-
-
-def problem_rows(sweep):
-    """Failed, invalid and unstable points of one sweep, one entry per point."""
-    out = OrderedDict()
-    for row in sweep.rows:
-        pid = row["point_id"]
-        reasons = []
-        if row["status"] != "ok":
-            reasons.append(f"status {row['status']}")
-        if row.get("valid") == 0:
-            reasons.append("invalid result (valid = 0)")
-        if row.get("unstable") == 1:
-            cv = row.get("cv")
-            reasons.append("unstable" + (f" (cv {cv:.3f})" if cv is not None else ""))
-        if not reasons:
-            continue
-        entry = out.setdefault(pid, {"point_id": pid, "kernel": row["kernel"],
-                                     "mode": row["mode"], "workers": row.get("workers"),
-                                     "reasons": [], "detail": ""})
-        for r in reasons:
-            if r not in entry["reasons"]:
-                entry["reasons"].append(r)
-    csv_ids = {r["point_id"] for r in sweep.rows}
-    for pid, status in sweep.statuses.items():
-        st = status.get("status")
-        detail = []
-        if status.get("exit_code") not in (None, 0):
-            detail.append(f"exit code {status.get('exit_code')}")
-        for key in ("error", "message", "reason"):
-            if status.get(key):
-                detail.append(str(status[key]))
-        warnings = status.get("warnings")
-        if isinstance(warnings, list) and warnings and (st != "ok" or pid in out):
-            detail += [str(w) for w in warnings[:3]]
-        if st not in (None, "ok") and pid not in out:
-            out[pid] = {"point_id": pid, "kernel": "", "mode": "", "workers": None,
-                        "reasons": [f"status {st}" + ("" if pid in csv_ids
-                                                      else " (not in results.csv)")],
-                        "detail": ""}
-        if pid in out and detail:
-            out[pid]["detail"] = "; ".join(detail)
-    return list(out.values())
+    return {"kernels": kernels, "modes": list(modes.items()), "scaling": scaling, "workers": w,
+            "oversubscribed": over, "bars": bars, "variant": main_variant(run.points, run.cat)}

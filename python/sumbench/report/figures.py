@@ -18,7 +18,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from . import analysis  # noqa: E402
-from .analysis import BASE_MODES, fmt_interval  # noqa: E402
+from .analysis import fmt_interval  # noqa: E402
 
 DPI = 150
 PANEL_W, PANEL_H, LEGEND_W = 4.8, 4.3, 2.9
@@ -27,27 +27,46 @@ OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9",
              "green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
              "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#7F7F7F"}
 
-MODE_STYLE = {
-    "serial": dict(color=OKABE_ITO["black"], marker="o", linestyle="-"),
-    "omp": dict(color=OKABE_ITO["blue"], marker="s", linestyle="-"),
-    "mpi": dict(color=OKABE_ITO["vermillion"], marker="^", linestyle="--"),
-    "hybrid": dict(color=OKABE_ITO["green"], marker="D", linestyle="-."),
-    "gil": dict(color=OKABE_ITO["orange"], marker="v", linestyle=":"),
-    "cpython-serial": dict(color=OKABE_ITO["grey"], marker="h", linestyle="-"),
-    "cpython-threads": dict(color=OKABE_ITO["purple"], marker="P", linestyle=(0, (5, 1.5))),
-    "cpython-processes": dict(color=OKABE_ITO["sky"], marker="X",
-                              linestyle=(0, (3, 1, 1, 1, 1, 1))),
-}
-OTHER_STYLE = dict(color=OKABE_ITO["grey"], marker="*", linestyle="-")
+# Styles in catalogue order: a mode (or policy) gets the style of its place in the
+# catalogue, so a new mode is drawn without a change here. With sumbench's modes,
+# then the CPython baseline's, in order: serial, omp, mpi, hybrid, gil, cpython-serial,
+# cpython-threads, cpython-processes.
+PALETTE = (
+    dict(color=OKABE_ITO["black"], marker="o", linestyle="-", hatch=""),
+    dict(color=OKABE_ITO["blue"], marker="s", linestyle="-", hatch="//"),
+    dict(color=OKABE_ITO["vermillion"], marker="^", linestyle="--", hatch="\\\\"),
+    dict(color=OKABE_ITO["green"], marker="D", linestyle="-.", hatch="++"),
+    dict(color=OKABE_ITO["orange"], marker="v", linestyle=":", hatch=".."),
+    dict(color=OKABE_ITO["grey"], marker="h", linestyle="-", hatch=""),
+    dict(color=OKABE_ITO["purple"], marker="P", linestyle=(0, (5, 1.5)), hatch="xx"),
+    dict(color=OKABE_ITO["sky"], marker="X", linestyle=(0, (3, 1, 1, 1, 1, 1)), hatch="--"),
+    dict(color=OKABE_ITO["yellow"], marker="*", linestyle=(0, (1, 1)), hatch="oo"),
+)
+POLICY_PALETTE = (
+    dict(color=OKABE_ITO["orange"], marker="o", linestyle="-"),
+    dict(color=OKABE_ITO["vermillion"], marker="s", linestyle="--"),
+    dict(color=OKABE_ITO["blue"], marker="^", linestyle="-."),
+    dict(color=OKABE_ITO["green"], marker="D", linestyle=":"),
+    dict(color=OKABE_ITO["purple"], marker="v", linestyle=(0, (5, 1.5))),
+)
 VARIANT_LINESTYLES = ["-", "--", ":", "-."]
-MODE_HATCH = {"serial": "", "omp": "//", "gil": "..", "mpi": "\\\\",
-              "cpython-threads": "xx", "cpython-processes": "--", "hybrid": "++"}
-POLICY_STYLE = {
-    "cpython": dict(color=OKABE_ITO["orange"], marker="o", linestyle="-"),
-    "legacy": dict(color=OKABE_ITO["vermillion"], marker="s", linestyle="--"),
-    "fifo": dict(color=OKABE_ITO["blue"], marker="^", linestyle="-."),
-    "none": dict(color=OKABE_ITO["green"], marker="D", linestyle=":"),
-}
+
+
+def mode_style(cat, mode):
+    st = PALETTE[cat.mode_rank(mode) % len(PALETTE)]
+    return {k: v for k, v in st.items() if k != "hatch"}
+
+
+def mode_hatch(cat, mode):
+    return PALETTE[cat.mode_rank(mode) % len(PALETTE)]["hatch"]
+
+
+def policy_style(cat, policy):
+    names = cat.policy_names()
+    index = names.index(policy) if policy in names else len(names)
+    return POLICY_PALETTE[index % len(POLICY_PALETTE)]
+
+
 OVERSUB_SHADE = "#E4E4E4"
 
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10,
@@ -105,8 +124,8 @@ def _log_y(ax, base=10):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def style_of(series):
-    st = dict(MODE_STYLE.get(series.mode, OTHER_STYLE))
+def style_of(cat, series):
+    st = dict(mode_style(cat, series.mode))
     if series.variant:
         st["linestyle"] = VARIANT_LINESTYLES[series.variant % len(VARIANT_LINESTYLES)]
     return st
@@ -157,8 +176,8 @@ def _hollow_handle(handles):
                                        label="hollow marker: oversubscribed")
 
 
-def _draw_series(ax, series, kind, handles, label=None):
-    st = style_of(series)
+def _draw_series(ax, cat, series, kind, handles, label=None):
+    st = style_of(cat, series)
     xs, ys, lo, hi, over = [], [], [], [], []
     for p in series.points:
         if kind == "time":
@@ -223,11 +242,11 @@ def scaling_figure(runs, kernel, scaling, kind, outdir):
     for ax, run in zip(axes, active):
         workers = []
         for s in run.groups[(kernel, scaling)]:
-            xs = _draw_series(ax, s, kind, handles)
+            xs = _draw_series(ax, run.cat, s, kind, handles)
             workers += xs
-            drawn |= bool(xs) and s.mode not in BASE_MODES
-            if kind == "time" and s.mode in BASE_MODES and s.points and s.points[0].median:
-                ax.axhline(s.points[0].median, color=style_of(s)["color"], lw=0.9,
+            drawn |= bool(xs) and not run.cat.is_reference(s.mode)
+            if kind == "time" and run.cat.is_reference(s.mode) and s.points and s.points[0].median:
+                ax.axhline(s.points[0].median, color=style_of(run.cat, s)["color"], lw=0.9,
                            alpha=0.45, linestyle="-", zorder=1)
             self_rel |= any(p.baseline_kind == "self" for p in s.points)
             rate |= any(p.baseline_kind == "rate" for p in s.points)
@@ -288,7 +307,7 @@ def scaling_figure(runs, kernel, scaling, kind, outdir):
         "efficiency": ("Weak-scaling efficiency T₁/Tₚ (1 = perfect)." if weak else
                        "Parallel efficiency S/p (1 = perfect)."),
     }[kind]
-    caption += " CPython modes are relative to cpython-serial."
+    caption += " Each mode is relative to its catalogue's reference mode (CPython modes: cpython-serial)."
     if rate:
         caption += (" Where the serial run used another n, the speedup compares work rates "
                     "(n/time).")
@@ -309,8 +328,8 @@ def summary_figure(runs, outdir):
     titles = []
     ymax = 1.0
     for ax, (run, d) in zip(axes, data):
-        modes = [m for m, _ in analysis.SUMMARY_MODES
-                 if any((k, m) in d["bars"] for k, _ in d["kernels"])]
+        labels = dict(d["modes"])
+        modes = [m for m, _ in d["modes"] if any((k, m) in d["bars"] for k, _ in d["kernels"])]
         width = 0.8 / max(len(modes), 1)
         for gi, (kernel, klabel) in enumerate(d["kernels"]):
             for mi, mode in enumerate(modes):
@@ -318,24 +337,25 @@ def summary_figure(runs, outdir):
                 if pt is None:
                     continue
                 x = gi + (mi - (len(modes) - 1) / 2.0) * width
-                st = MODE_STYLE[mode]
+                st = mode_style(run.cat, mode)
+                hatch = mode_hatch(run.cat, mode)
                 lo, hi = pt.speedup_range
                 hollow = pt.oversubscribed
                 ax.bar(x, pt.speedup, width * 0.92,
                        color="white" if hollow else st["color"],
                        edgecolor="black" if not hollow else st["color"],
-                       hatch=MODE_HATCH.get(mode, ""), linewidth=1.0, zorder=3,
+                       hatch=hatch, linewidth=1.0, zorder=3,
                        yerr=[[pt.speedup - lo], [hi - pt.speedup]],
                        error_kw=dict(ecolor="0.15", capsize=3, elinewidth=1.1))
                 ax.annotate(f"{pt.speedup:.2f}×", (x, hi), xytext=(0, 3),
                             textcoords="offset points", ha="center", va="bottom",
                             fontsize=8.5, zorder=5)
                 ymax = max(ymax, hi)
-                label = dict(analysis.SUMMARY_MODES)[mode]
-                if mode == "gil" and d.get("gil"):
-                    label += f" [{d['gil'][0]}, {fmt_interval(d['gil'][1])}]"
+                label = labels[mode]
+                if mode in analysis.variant_modes(run.cat) and d.get("variant"):
+                    label += f" [{d['variant'][0]}, {fmt_interval(d['variant'][1])}]"
                 handles.setdefault(mode, Patch(facecolor=st["color"], edgecolor="black",
-                                               hatch=MODE_HATCH.get(mode, ""), label=label))
+                                               hatch=hatch, label=label))
         w = d["workers"]
         if w:
             ax.axhline(w, color="0.35", lw=1.1, linestyle=(0, (6, 3)), zorder=2)
@@ -377,133 +397,6 @@ def summary_figure(runs, outdir):
     return _save(fig, meta, outdir)
 
 
-def _interval_axis(ax, intervals):
-    ax.set_xscale("log")
-    ticks = sorted({i * 1e3 for i in intervals})
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
-    ax.set_xlabel("switch interval [ms] (log)")
-
-
-def _policy_lines(ax, pts, value, handles, scale=1.0):
-    by_policy = {}
-    for p in pts:
-        by_policy.setdefault(p.policy, []).append(p)
-    order = ["cpython", "legacy", "fifo", "none"]
-    for policy in sorted(by_policy, key=lambda k: (order.index(k) if k in order else 9, k)):
-        ps = sorted(by_policy[policy], key=lambda p: p.interval or 0)
-        xs, ys, lo, hi = [], [], [], []
-        for p in ps:
-            vals = value(p)
-            if not vals or p.interval is None:
-                continue
-            from .stats import median
-            m = median(vals)
-            xs.append(p.interval * 1e3)
-            ys.append(m * scale)
-            lo.append((m - min(vals)) * scale)
-            hi.append((max(vals) - m) * scale)
-        if not xs:
-            continue
-        st = POLICY_STYLE.get(policy, OTHER_STYLE)
-        ax.errorbar(xs, ys, yerr=[lo, hi], color=st["color"], linestyle=st["linestyle"],
-                    marker=st["marker"], markersize=7, linewidth=1.7, capsize=3.5, zorder=3)
-        handles.setdefault(policy, Line2D([], [], color=st["color"], marker=st["marker"],
-                                          linestyle=st["linestyle"], linewidth=1.7,
-                                          label=f"gil policy {policy}"))
-
-
-def gil_figures(runs, outdir):
-    out = []
-    # convoy latency
-    conv = []
-    for r in runs:
-        pts = [p for p in r.points if p.kernel == "convoy" and p.mode == "gil" and p.latency]
-        if pts:
-            conv.append((r, pts))
-    if conv:
-        fig, axes = _new_figure(len(conv))
-        handles = {}
-        for ax, (run, pts) in zip(axes, conv):
-            threads = max({p.threads for p in pts},
-                          key=lambda t: (sum(1 for p in pts if p.threads == t), -t))
-            pts = [p for p in pts if p.threads == threads]
-            _policy_lines(ax, pts, lambda p: p.latency, handles, scale=1e3)
-            ref = [p for p in run.points if p.kernel == "convoy" and p.mode != "gil"
-                   and p.latency and p.threads == threads]
-            for p in ref:
-                st = MODE_STYLE.get(p.mode, OTHER_STYLE)
-                from .stats import median
-                ax.axhline(median(p.latency) * 1e3, color=st["color"], lw=1.3,
-                           linestyle=(0, (2, 2)), zorder=2)
-                handles.setdefault(f"_ref_{p.mode}", Line2D(
-                    [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)),
-                    label=f"{p.mode} (no lock)"))
-            _interval_axis(ax, [p.interval for p in pts if p.interval])
-            ax.set_yscale("log")
-            _log_y(ax)
-            ax.set_ylabel("added I/O latency per wait [ms] (log)")
-            ax.set_title(f"{run.label + ': ' if len(conv) > 1 else ''}{threads} threads",
-                         fontsize=10)
-        title = "Convoy effect: I/O latency behind a CPU-bound thread"
-        fig.suptitle(title, fontweight="bold")
-        _legend(fig, axes, handles)
-        out.append(_save(fig, Figure(
-            "gil_convoy_latency", title,
-            "Kernel convoy: mean latency an I/O-bound thread adds per wait while a "
-            "CPU-bound thread holds the lock, against the switch interval, per GIL policy "
-            "(median over repetitions, bars min–max).", "gil", 0, 0, DPI), outdir))
-    # throughput of sum at 2 threads
-    thr = []
-    for r in runs:
-        pts = [p for p in r.points if p.kernel == "sum" and p.mode == "gil"
-               and p.threads == 2 and p.ranks == 1 and p.times and p.interval]
-        if pts:
-            thr.append((r, pts))
-    if thr:
-        fig, axes = _new_figure(len(thr))
-        handles = {}
-        for ax, (run, pts) in zip(axes, thr):
-            scaling = "strong" if any(p.scaling == "strong" for p in pts) else "weak"
-            pts = [p for p in pts if p.scaling == scaling]
-            n = pts[0].n
-            pts = [p for p in pts if p.n == n]
-            rates = [p.throughput for p in run.points if p.kernel == "sum" and p.throughput]
-            top = max(rates) if rates else 1.0
-            scale, unit = next((s, u) for s, u in ((1e-9, "billion"), (1e-6, "million"),
-                                                   (1e-3, "thousand"), (1.0, ""))
-                               if top * s >= 1.0 or s == 1.0)
-            _policy_lines(ax, pts, lambda p: [p.n / t for t in p.times] if p.n else p.items,
-                          handles, scale=scale)
-            for mode, threads, lbl in (("serial", 1, "serial (1 thread)"),
-                                       ("omp", 2, "omp, 2 threads (no lock)")):
-                ref = [p for p in run.points if p.kernel == "sum" and p.mode == mode
-                       and p.threads == threads and p.ranks == 1 and p.n == n
-                       and p.scaling == scaling and p.throughput]
-                if ref:
-                    st = MODE_STYLE[mode]
-                    ax.axhline(ref[0].throughput * scale, color=st["color"], lw=1.3,
-                               linestyle=(0, (2, 2)), zorder=2)
-                    handles.setdefault(f"_ref_{mode}", Line2D(
-                        [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)), label=lbl))
-            _interval_axis(ax, [p.interval for p in pts])
-            ax.set_ylim(bottom=0)
-            ax.set_ylabel(f"throughput [{unit + ' ' if unit else ''}elements/s]")
-            if len(thr) > 1:
-                ax.set_title(run.label, fontsize=10)
-        title = "sum at 2 threads under the GIL: throughput vs switch interval"
-        fig.suptitle(title, fontweight="bold")
-        _legend(fig, axes, handles)
-        out.append(_save(fig, Figure(
-            "gil_sum_throughput", title,
-            "Kernel sum, gil mode, 2 threads: elements per second against the switch "
-            "interval per lock policy (policy none = no lock), with serial and omp as "
-            "references (median over repetitions, bars min–max).", "gil", 0, 0, DPI), outdir))
-    return out
-
-
 def _slug(text):
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
@@ -521,11 +414,12 @@ def all_figures(runs, outdir):
         for key in r.groups:
             if key not in keys:
                 keys.append(key)
-    keys.sort(key=lambda k: (analysis._kernel_rank(k[0]), k[0], k[1] != "strong"))
+    keys.sort(key=lambda k: (runs[0].cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
     for kernel, scaling in keys:
         for kind in ("time", "speedup", "efficiency"):
             fig = scaling_figure(runs, kernel, scaling, kind, outdir)
             if fig:
                 figs.append(fig)
-    figs += gil_figures(runs, outdir)
+    from . import lock_figures
+    figs += lock_figures.gil_figures(runs, outdir)
     return figs

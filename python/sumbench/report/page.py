@@ -1,14 +1,12 @@
-"""The self-contained HTML page (images as base64 data URIs) and the CSV tables."""
+"""The self-contained HTML page (images as base64 data URIs), rendered from the tables
+that tables.py computed. Nothing here computes a statistic."""
 
 import base64
-import csv
 import datetime
 import html
-import json
 import math
 import os
 
-from . import analysis
 from .analysis import fmt_interval
 
 CSS = """
@@ -83,25 +81,6 @@ def table(headers, rows, num_cols=(), row_class=None, cls=""):
     return "".join(out)
 
 
-def flatten(obj, prefix="", limit=40):
-    """[(dotted key, short text)] of a JSON value."""
-    items = []
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            items += flatten(v, f"{prefix}.{k}" if prefix else str(k), limit)
-    elif isinstance(obj, list) and all(not isinstance(v, (dict, list)) for v in obj):
-        shown = ", ".join(str(v) for v in obj[:limit])
-        if len(obj) > limit:
-            shown += f", … ({len(obj) - limit} more)"
-        items.append((prefix, shown))
-    else:
-        text = json.dumps(obj, ensure_ascii=False) if not isinstance(obj, str) else obj
-        if len(text) > 400:
-            text = text[:400] + " …"
-        items.append((prefix, text))
-    return items
-
-
 def _figure_html(fig):
     with open(fig.png, "rb") as fh:
         data = base64.b64encode(fh.read()).decode("ascii")
@@ -114,144 +93,42 @@ def _figure_html(fig):
             f'<a href="figures/{esc(name)}.png">PNG</a>.</figcaption></figure>')
 
 
-MACHINE_KEYS = [
-    ("host", ("host_name", "hostname", "hosts", "host")),
-    ("CPU", ("cpu_model", "cpu", "model_name")),
-    ("cores (logical CPUs)", ("num_cpus", "cpus", "cores", "ncpus", "cpu_count",
-                              "logical_cpus")),
-    ("MHz per CPU", ("mhz_per_cpu",)),
-    ("MPI library", ("mpi_library", "mpi")),
-    ("compiler", ("compiler",)),
-    ("C++ flags", ("cxx_flags",)),
-    ("build type", ("build_type", "library_build_type")),
-    ("git commit", ("git_commit", "commit")),
-    ("sumbench version", ("sumbench_version",)),
-    ("OS", ("os", "os_release", "kernel")),
-    ("OMP_PROC_BIND / OMP_PLACES", ("OMP_PROC_BIND",)),
-    ("started", ("started", "date")),
-    ("finished", ("finished",)),
-]
-
-
-def _lookup(sources, keys):
-    for src in sources:
-        if not isinstance(src, dict):
-            continue
-        stack = [src]
-        while stack:
-            d = stack.pop(0)
-            for k in keys:
-                if k in d and d[k] not in (None, "", []) and not isinstance(d[k], dict):
-                    v = d[k]
-                    return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-            stack += [v for v in d.values() if isinstance(v, dict)]
-    return None
-
-
-def _sweep_command(obj, depth=0):
-    """The sweep's command line from manifest.json / sweep.json, as a shell line."""
-    import shlex
-    if depth > 3:
-        return None
-    if isinstance(obj, dict):
-        for key in ("argv", "command_line", "command"):
-            value = obj.get(key)
-            if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
-                line = shlex.join(value)
-                return ("runners/sweep.py " + line) if value[0].startswith("-") else line
-            if isinstance(value, str) and value:
-                return value
-        for value in obj.values():
-            found = _sweep_command(value, depth + 1)
-            if found:
-                return found
-    elif isinstance(obj, list):
-        for value in reversed(obj):   # the latest run of a resumed sweep
-            found = _sweep_command(value, depth + 1)
-            if found:
-                return found
-    return None
-
-
-def context_html(run):
-    sw = run.sweep
-    out = [f"<h3>{esc(run.label)}</h3>",
-           f"<p>Folder: <code>{esc(sw.path)}</code>; run_id "
-           f"<code>{esc(sw.run_id or '—')}</code>; {len(sw.rows)} result rows, "
-           f"{len({r['point_id'] for r in sw.rows})} points.</p>"]
-    rows = []
-    for label, keys in MACHINE_KEYS:
-        value = _lookup([sw.manifest, sw.context], keys)
-        if label.startswith("OMP") and sw.context:
-            value = f"{sw.context.get('OMP_PROC_BIND', '—')} / {sw.context.get('OMP_PLACES', '—')}"
-        if label.startswith("cores") and run.cores:
-            value = str(run.cores)
-        if value is not None:
-            rows.append([esc(label), esc(value)])
-    out.append(table(["machine and build", "value"], rows, cls="machine"))
-    cmd = _sweep_command(sw.manifest) or _sweep_command(sw.config)
-    if cmd:
-        out.append(f"<p>Sweep command: <code>{esc(cmd)}</code></p>")
-    if sw.context:
-        cl = sw.context.get("command_line")
-        if cl:
-            out.append(f"<p>Command line of point <code>{esc(sw.context_point)}</code>: "
-                       f"<code>{esc(cl)}</code></p>")
-    for title, obj in (("manifest.json", sw.manifest), ("sweep.json", sw.config),
-                       (f"Google Benchmark context (points/{sw.context_point}/raw.json)",
-                        sw.context)):
-        if obj is None:
+def context_html(ctx):
+    out = [f"<h3>{esc(ctx['label'])}</h3>",
+           f"<p>Folder: <code>{esc(ctx['path'])}</code>; run_id "
+           f"<code>{esc(ctx['run_id'] or '—')}</code>; {ctx['rows']} result rows, "
+           f"{ctx['points']} points; catalogue: {esc(ctx['catalogue'])}.</p>"]
+    out.append(table(["machine and build", "value"], [[esc(k), esc(v)] for k, v in ctx["machine"]],
+                     cls="machine"))
+    if ctx["command"]:
+        out.append(f"<p>Sweep command: <code>{esc(ctx['command'])}</code></p>")
+    point, line = ctx["point_command"]
+    if line:
+        out.append(f"<p>Command line of point <code>{esc(point)}</code>: <code>{esc(line)}</code></p>")
+    for title, items in ctx["files"]:
+        if items is None:
             out.append(f"<p>{esc(title.split(' (')[0])}: not present.</p>")
             continue
         out.append(f"<details><summary>{esc(title)}</summary>")
-        out.append(table(["key", "value"], [[f"<code>{esc(k)}</code>", esc(v)]
-                                            for k, v in flatten(obj)]))
+        out.append(table(["key", "value"], [[f"<code>{esc(k)}</code>", esc(v)] for k, v in items]))
         out.append("</details>")
-    if sw.commands:
-        items = list(sw.commands.items())
-        shown = items[:300]
-        out.append(f"<details><summary>Command lines of the {len(items)} points"
+    if ctx["commands"]:
+        shown = ctx["commands"][:300]
+        out.append(f"<details><summary>Command lines of the {len(ctx['commands'])} points"
                    "</summary><pre>")
         out.append("\n".join(f"{esc(pid)}: {esc(c)}" for pid, c in shown))
-        if len(items) > len(shown):
-            out.append(f"\n… {len(items) - len(shown)} more")
+        if len(ctx["commands"]) > len(shown):
+            out.append(f"\n… {len(ctx['commands']) - len(shown)} more")
         out.append("</pre></details>")
-    if sw.warnings:
+    if ctx["warnings"]:
         out.append("<p class='flag'>Unreadable point files:</p><ul>")
-        out += [f"<li>{esc(w)}</li>" for w in sw.warnings]
+        out += [f"<li>{esc(w)}</li>" for w in ctx["warnings"]]
         out.append("</ul>")
     return "".join(out)
 
 
-def medians_rows(runs):
-    rows = []
-    for run in runs:
-        for p in sorted(run.points, key=lambda p: (analysis._kernel_rank(p.kernel), p.kernel,
-                                                  p.scaling, analysis.mode_rank(p.mode),
-                                                  p.policy, p.interval or 0, p.workers,
-                                                  p.ranks, p.n or 0)):
-            rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
-                         "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
-                         "workers": p.workers, "n": p.n,
-                         "gil_policy": p.policy or "", "switch_interval_s": p.interval,
-                         "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
-                         "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
-                         "speedup": p.speedup, "efficiency": p.efficiency,
-                         "io_latency_s": (analysis.median(p.latency) if p.latency else None),
-                         "flags": ", ".join(p.flags()),
-                         "_over": p.oversubscribed})
-    return rows
-
-
-def write_csv(path, rows, columns):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
-
-
-def build_page(runs, figs, tables_dir):
+def build_page(runs, figs, tables):
+    """The page of `runs`, from their figures and their computed tables."""
     multi = len(runs) > 1
     labels = ", ".join(r.label for r in runs)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -269,12 +146,12 @@ def build_page(runs, figs, tables_dir):
     # verdicts
     parts.append('<section id="verdicts"><h2>Verdicts</h2><ul class="verdicts">')
     for run in runs:
-        cores = f"{run.cores} cores" if run.cores else "cores unknown"
-        for kernel, scaling, line in analysis.verdicts(run):
+        cores = tables.cores[run.label]
+        for v in (v for v in tables.verdicts if v["run"] == run.label):
             prefix = f"[{run.label}] " if multi else ""
-            parts.append(f'<li class="verdict" data-kernel="{esc(kernel)}" '
-                         f'data-run="{esc(run.label)}">{esc(prefix + line)}</li>')
-        parts.append(f'<!-- {esc(run.label)}: {esc(cores)} -->')
+            parts.append(f'<li class="verdict" data-kernel="{esc(v["kernel"])}" '
+                         f'data-run="{esc(run.label)}">{esc(prefix + v["line"])}</li>')
+        parts.append(f'<!-- {esc(run.label)}: {esc(f"{cores} cores" if cores else "cores unknown")} -->')
     parts.append("</ul><p>Median speedup vs serial at the largest worker count ≤ the "
                  "core count that all modes of the kernel have.</p></section>")
     # figures
@@ -296,22 +173,14 @@ def build_page(runs, figs, tables_dir):
         ["<p>No convoy rows and no gil rows of sum at 2 threads with switch intervals.</p>"]
     parts.append("</section>")
     # fits
-    fit_rows = [r for run in runs for r in analysis.fit_rows(run)]
-    rows, csv_rows = [], []
-    for r in fit_rows:
+    rows = []
+    for r in tables.fits:
         fit = r["fit"]
         law = "Amdahl S=1/(f+(1−f)/p)" if fit.law == "amdahl" else "Gustafson S=p−f(p−1)"
         rows.append([esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]), esc(r["series"]),
                      esc(law), num(fit.f), num(fit.se), str(fit.m),
                      esc(", ".join(map(str, fit.workers))),
                      "self-relative" if r["self_relative"] else ""])
-        csv_rows.append({"run": r["run"], "kernel": r["kernel"], "scaling": r["scaling"],
-                         "series": r["series"], "law": fit.law, "f": fit.f, "se": fit.se,
-                         "observations": fit.m, "rss": fit.rss,
-                         "workers": " ".join(map(str, fit.workers))})
-    write_csv(os.path.join(tables_dir, "fits.csv"), csv_rows,
-              ["run", "kernel", "scaling", "series", "law", "f", "se", "observations", "rss",
-               "workers"])
     parts.append('<section id="fits"><h2>Serial fraction fits</h2>'
                  "<p>Nonlinear least squares on the log of the per-repetition speedups "
                  "(relative residuals) of the points with 1 &lt; p ≤ cores (oversubscribed "
@@ -323,10 +192,7 @@ def build_page(runs, figs, tables_dir):
                        cls="fits") if rows else "<p>No series with points above 1 worker.</p>")
     parts.append("</section>")
     # Karp-Flatt
-    kf = [r for run in runs for r in analysis.karp_flatt_rows(run)]
-    write_csv(os.path.join(tables_dir, "karp_flatt.csv"), kf,
-              ["run", "kernel", "scaling", "series", "workers", "speedup", "e",
-               "oversubscribed"])
+    kf = tables.karp_flatt
     parts.append('<section id="karp-flatt"><h2>Karp–Flatt serial fraction</h2>'
                  "<p>e = (1/S − 1/p) / (1 − 1/p) from the median speedup S at p workers "
                  "(weak scaling: from the scaled speedup). A rising e with p points to "
@@ -342,11 +208,7 @@ def build_page(runs, figs, tables_dir):
                  if kf else "<p>No points above 1 worker with a speedup.</p>")
     parts.append("</section>")
     # medians
-    med = medians_rows(runs)
-    cols = ["run", "kernel", "scaling", "mode", "ranks", "threads", "workers", "n",
-            "gil_policy", "switch_interval_s", "reps", "median_s", "min_s", "max_s", "iqr_s",
-            "speedup", "efficiency", "io_latency_s", "flags"]
-    write_csv(os.path.join(tables_dir, "medians.csv"), med, cols)
+    med = tables.medians
     parts.append('<section id="medians"><h2>Medians</h2><p>Every point: time of the '
                  "slowest rank, median and spread over valid repetitions; speedup and "
                  "efficiency as in the figures. Also in tables/medians.csv.</p>")
@@ -368,12 +230,9 @@ def build_page(runs, figs, tables_dir):
     parts.append("</section>")
     # problems
     parts.append('<section id="problems"><h2>Failed, invalid and unstable points</h2>')
-    prob_csv = []
     any_prob = False
     for run in runs:
-        probs = analysis.problem_rows(run.sweep)
-        for p in probs:
-            prob_csv.append(dict(p, run=run.label, reasons="; ".join(p["reasons"])))
+        probs = tables.problems[run.label]
         if not probs:
             parts.append(f'<p class="ok">{esc(run.label)}: none (every point ok, valid '
                          "and stable).</p>")
@@ -385,20 +244,19 @@ def build_page(runs, figs, tables_dir):
                              esc(p["mode"]), esc(p["workers"]),
                              f'<span class="flag">{esc("; ".join(p["reasons"]))}</span>',
                              esc(p["detail"])] for p in probs], cls="problems"))
-    write_csv(os.path.join(tables_dir, "problems.csv"), prob_csv,
-              ["run", "point_id", "kernel", "mode", "workers", "reasons", "detail"])
     parts.append(f'<p data-problems="{1 if any_prob else 0}"></p></section>')
     # context
     parts.append('<section id="context"><h2>Machine and run context</h2>')
-    parts += [context_html(run) for run in runs]
+    parts += [context_html(ctx) for ctx in tables.contexts]
     parts.append("</section>")
     parts.append('<section id="method"><h2>Method</h2><ul>'
                  "<li>Strong scaling: speedup S = median serial time at the same n / median "
                  "time; efficiency S/p. Weak scaling: efficiency T₁/Tₚ and scaled speedup "
-                 "p·T₁/Tₚ.</li><li>CPython modes are relative to cpython-serial.</li>"
-                 "<li>gil curves in the scaling figures use policy cpython at the default "
-                 "switch interval (5 ms) when present; other policies and intervals are in "
-                 "the GIL section and the medians table.</li>"
+                 "p·T₁/Tₚ.</li><li>Each mode is relative to its catalogue's reference mode "
+                 "(CPython modes: cpython-serial).</li>"
+                 "<li>Curves of modes with lock variants (gil) in the scaling figures use "
+                 "sumbench's default policy and switch interval when present; the others "
+                 "are in the GIL section and the medians table.</li>"
                  "<li>Markers: median over valid repetitions; bars: min–max. Hollow markers "
                  "and the grey region: oversubscribed (more workers than cores).</li>"
                  "<li>Rows with status ≠ ok or valid = 0 are left out of every statistic.</li>"
