@@ -28,6 +28,15 @@ _RENAMED = {"host": "hostname", "cpus": "cores"}
 CONTEXT_CORES = "num_cpus"
 
 
+def default_workers(cores: int) -> list[int]:
+    """A sweep's default worker counts: 1, 2, 4, ... up to 2x cores, plus the core count."""
+    out, w = {cores}, 1
+    while w <= 2 * cores:
+        out.add(w)
+        w *= 2
+    return sorted(out)
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:

@@ -6,6 +6,7 @@ import math
 import os
 
 from .. import parse
+from ..machine import default_workers
 from ..errors import ArgParser, UsageError
 from . import modes
 
@@ -66,15 +67,6 @@ def detect_cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
-
-
-def default_workers(cores: int) -> list[int]:
-    """1, 2, 4, ... up to 2x cores, plus the core count itself (as the sweep runner)."""
-    out, w = {cores}, 1
-    while w <= 2 * cores:
-        out.add(w)
-        w *= 2
-    return sorted(out)
 
 
 def parse_args(argv) -> tuple[dict, object]:

@@ -78,18 +78,18 @@ def point_id(kernel, mode, workers, scaling, interval_s=None):
 
 def enumerate_points(cfg):
     pts = []
+    scaling_kernels = [k for k in cfg["kernels"] if modes.KERNEL_KINDS[k] != "latency"]
     for scaling in cfg["scalings"]:
-        for kernel in (k for k in ("sum", "sleep") if k in cfg["kernels"]):
+        for kernel in scaling_kernels:
             for mode in cfg["modes"]:
                 for w in ([1] if modes.MODES[modes.MODE_NAMES.index(mode)]["reference"] else cfg["workers"]):
                     pts.append({"kernel": kernel, "mode": mode, "workers": w, "scaling": scaling,
                                 "interval_s": None})
-    threads = [m["name"] for m in modes.MODES if m["kind"] == "threads" and not m["reference"]]
-    if "convoy" in cfg["kernels"]:
-        for mode in (m for m in cfg["modes"] if m in threads):
+    for kernel in (k for k in cfg["kernels"] if modes.KERNEL_KINDS[k] == "latency"):
+        for mode in (m for m in cfg["modes"] if m in modes.THREAD_MODES):
             for si in cfg["switch_intervals"]:
                 for w in cfg["workers"]:
-                    pts.append({"kernel": "convoy", "mode": mode, "workers": w, "scaling": "strong",
+                    pts.append({"kernel": kernel, "mode": mode, "workers": w, "scaling": "strong",
                                 "interval_s": si})
     for p in pts:
         p["point_id"] = point_id(p["kernel"], p["mode"], p["workers"], p["scaling"], p["interval_s"])
@@ -104,7 +104,7 @@ def rows_of(pt, cfg, ctx, reps):
     """results.csv rows of one point from the child's repetitions; (rows, status, cv, unstable)."""
     w = pt["workers"]
     multi = modes.MODES[modes.MODE_NAMES.index(pt["mode"])]["multi_process"]
-    threaded = pt["mode"] == "cpython-threads"
+    threaded = pt["mode"] in modes.THREAD_MODES
     interval = (pt["interval_s"] if pt["interval_s"] is not None
                 else ctx["interpreter"]["default_switch_interval_s"]) if threaded else None
     base = {"run_id": ctx["run_id"], "point_id": pt["point_id"], "source": modes.SOURCE,
@@ -180,7 +180,7 @@ def run(cfg: dict, python: str, argv: list[str], script: str) -> int:
         f"cpython-{host}-{time.strftime('%Y%m%dT%H%M%S')}"
     if cfg["n"] is not None:
         n, n_how = cfg["n"], "--n"
-    elif cfg["quick"] or "sum" not in cfg["kernels"]:
+    elif cfg["quick"] or not any(modes.KERNEL_KINDS[k] == "cpu-bound" for k in cfg["kernels"]):
         n, n_how = config.QUICK_N, "--quick" if cfg["quick"] else "unused"
     else:
         n = ask(python, {"action": "calibrate", "target_s": cfg["target_s"]})["n"]

@@ -69,23 +69,27 @@ def verdicts(run):
     return lines
 
 
+def _series(run):
+    """(kernel, scaling, series) of every series that is not a reference mode's."""
+    for (kernel, scaling), series in run.groups.items():
+        for s in series:
+            if not run.cat.is_reference(s.mode):
+                yield kernel, scaling, s
+
+
 def fit_rows(run):
     """Amdahl (strong) / Gustafson (weak) fits of every non-serial series."""
     from . import fits
     rows = []
-    for (kernel, scaling), series in run.groups.items():
-        for s in series:
-            if run.cat.is_reference(s.mode):
-                continue
-            ps, ss = [], []
-            for p in s.points:
-                if p.workers > 1 and run.within_cores(p) and p.baseline:
-                    for v in p.speedup_reps:
-                        ps.append(p.workers)
-                        ss.append(v)
-            fit = (fits.fit_amdahl if scaling == "strong" else fits.fit_gustafson)(ps, ss)
-            if fit is None:
-                continue
+    for kernel, scaling, s in _series(run):
+        ps, ss = [], []
+        for p in s.points:
+            if p.workers > 1 and run.within_cores(p) and p.baseline:
+                for v in p.speedup_reps:
+                    ps.append(p.workers)
+                    ss.append(v)
+        fit = (fits.fit_amdahl if scaling == "strong" else fits.fit_gustafson)(ps, ss)
+        if fit is not None:
             rows.append({"run": run.label, "kernel": kernel, "scaling": scaling,
                          "series": s.name, "fit": fit,
                          "self_relative": any(p.baseline_kind == "self" for p in s.points)})
@@ -94,19 +98,10 @@ def fit_rows(run):
 
 def karp_flatt_rows(run):
     from . import fits
-    rows = []
-    for (kernel, scaling), series in run.groups.items():
-        for s in series:
-            if run.cat.is_reference(s.mode):
-                continue
-            for p in s.points:
-                if p.workers > 1 and p.speedup:
-                    rows.append({"run": run.label, "kernel": kernel, "scaling": scaling,
-                                 "series": s.name, "workers": p.workers,
-                                 "speedup": p.speedup,
-                                 "e": fits.karp_flatt(p.speedup, p.workers),
-                                 "oversubscribed": p.oversubscribed})
-    return rows
+    return [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
+             "workers": p.workers, "speedup": p.speedup, "e": fits.karp_flatt(p.speedup, p.workers),
+             "oversubscribed": p.oversubscribed}
+            for kernel, scaling, s in _series(run) for p in s.points if p.workers > 1 and p.speedup]
 
 
 def problem_rows(sweep):

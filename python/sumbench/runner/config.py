@@ -13,6 +13,7 @@ import json
 import shlex
 
 from .. import parse, paths
+from ..machine import default_workers  # noqa: F401 - the runner's default worker counts
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError
 from .launch import LAUNCHERS, OWNED_FLAGS
@@ -141,21 +142,12 @@ def _split(text: str) -> list[str]:
     return [s.strip() for s in str(text).split(",") if s.strip()]
 
 
-def _whole(flag: str):
+def _convert(kind, what: str, flag: str):
     def conv(text):
         try:
-            return int(text)
+            return kind(text)
         except ValueError:
-            raise UsageError(f"bad {flag} {text!r}: expected an integer") from None
-    return conv
-
-
-def _number(flag: str):
-    def conv(text):
-        try:
-            return float(text)
-        except ValueError:
-            raise UsageError(f"bad {flag} {text!r}: expected a number") from None
+            raise UsageError(f"bad {flag} {text!r}: expected {what}") from None
     return conv
 
 
@@ -173,9 +165,10 @@ def _cli_values(ns: argparse.Namespace) -> dict:
         "switch_interval": _split,
         "workers": lambda s: parse.parse_int_list("--workers", s.replace(" ", "")),
         "n": lambda s: parse.parse_int_list("--n", s.replace(" ", "")),
-        "repetitions": _whole("--repetitions"), "max_reruns": _whole("--max-reruns"),
-        "seed": _whole("--seed"), "cores": _whole("--cores"),
-        "timeout": _number("--timeout"), "cv_threshold": _number("--cv-threshold"),
+        **{key: _convert(int, "an integer", f"--{key.replace('_', '-')}")
+           for key in ("repetitions", "max_reruns", "seed", "cores")},
+        **{key: _convert(float, "a number", f"--{key.replace('_', '-')}")
+           for key in ("timeout", "cv_threshold")},
         "extra_args": _extra,
     }
     out = {}
@@ -267,12 +260,3 @@ def validate(cfg: dict, cat: Catalogue) -> dict:
     if cfg["n"] is not None:
         cfg["n"] = list(dict.fromkeys(cat.parse("--n", str(n)) for n in cfg["n"]))
     return cfg
-
-
-def default_workers(cores: int) -> list[int]:
-    """1, 2, 4, ... up to 2x cores, plus the core count itself, ascending."""
-    out, w = {cores}, 1
-    while w <= 2 * cores:
-        out.add(w)
-        w *= 2
-    return sorted(out)
