@@ -57,6 +57,7 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
             ("--n", "99999999999999999999999"): ("99999999999999999999999", "too large"),
             ("--extra-args", "--bogus"): ("--bogus", "unknown argument"),
             ("--switch-interval", "0.1us"): ("'0.1us'", "1us"),
+            ("--modes", "omp,,gil"): ("omp,,gil", "empty item"),
             ("--hybrid", "2x"): ("'2x'", "RxT"),
             ("--hybrid", "0x2"): ("'0x2'", "RxT"),
             ("--timeout", "0"): ("0", "> 0"),

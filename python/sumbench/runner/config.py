@@ -138,8 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _split(text: str) -> list[str]:
-    return [s.strip() for s in str(text).split(",") if s.strip()]
+def _split(flag: str):
+    return lambda text: parse.split_list(flag, text)  # sumbench's list rule: no empty item
 
 
 def _convert(kind, what: str, flag: str):
@@ -161,8 +161,8 @@ def _extra(text: str) -> list[str]:
 def _cli_values(ns: argparse.Namespace) -> dict:
     """Command-line settings given by the user, converted to config-file types."""
     conv = {
-        "kernels": _split, "modes": _split, "hybrid": _split, "gil_policy": _split,
-        "switch_interval": _split,
+        **{key: _split(f"--{key.replace('_', '-')}")
+           for key in ("kernels", "modes", "hybrid", "gil_policy", "switch_interval")},
         "workers": lambda s: parse.parse_int_list("--workers", s.replace(" ", "")),
         "n": lambda s: parse.parse_int_list("--n", s.replace(" ", "")),
         **{key: _convert(int, "an integer", f"--{key.replace('_', '-')}")
