@@ -16,8 +16,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SHARE_DIR = PACKAGE_DIR.parents[1]          # the source tree, or <prefix>/share/sumbench
 ENTRY_DIR = PACKAGE_DIR.parent              # python/: the entry scripts
 SLURM_DIR = SHARE_DIR / "slurm"
-_BINARIES = (SHARE_DIR.parents[1] / "bin" / "sumbench",   # installed: <prefix>/bin
-             SHARE_DIR / "build" / "sumbench")             # source tree: build/
+INSTALLED = SHARE_DIR.parent.name == "share"    # <prefix>/share/sumbench, not a source tree
+BINARY = SHARE_DIR.parents[1] / "bin" / "sumbench" if INSTALLED else SHARE_DIR / "build" / "sumbench"
 
 
 def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> str:
@@ -28,10 +28,7 @@ def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] 
     for choice in (given, env.get("SUMBENCH")):
         if choice:
             return os.path.abspath(os.path.expanduser(choice))
-    for candidate in _BINARIES:
-        if os.access(candidate, os.X_OK) and candidate.is_file():
-            return str(candidate)
-    return str(_BINARIES[-1])
+    return str(BINARY)
 
 
 def entry(name: str) -> str:
