@@ -126,7 +126,8 @@ def submit(args) -> int:
     jobs = plan_jobs(args)
     if not shutil.which("sbatch") and not args.dry_run:
         raise UsageError("sbatch not found: run this on a Slurm login node")
-    base = Path(os.environ.get("SUMBENCH_RESULTS") or paths.SHARE_DIR / "results")
+    default = Path.cwd() / "results" if paths.INSTALLED else paths.SHARE_DIR / "results"
+    base = Path(os.environ.get("SUMBENCH_RESULTS") or default)
     out = Path(args.out) if args.out else base / f"slurm-sweep-{time.strftime('%Y%m%d-%H%M%S')}"
     out = out.resolve()
     logs = out / "logs"
