@@ -8,6 +8,7 @@ from support import TempDirMixin, real_sumbench
 from sumbench import schema, tidy
 from sumbench.catalogue import Catalogue
 from sumbench.errors import UsageError
+from sumbench.machine import default_workers
 from sumbench.runner import config
 from sumbench.runner.execute import coefficient_of_variation
 from sumbench.runner.launch import (Machine, choose_launcher, detect_machine,
@@ -20,7 +21,7 @@ CATALOGUE = Catalogue.from_sumbench(real_sumbench())
 def planned(argv, cores=2):
     """(cfg, catalogue, workers) as sweep.py prepares them, for a sumbench at /x/sumbench."""
     cfg = config.resolve(["--sumbench", "/x/sumbench", *argv])[0]
-    workers = cfg["workers"] or config.default_workers(cores)
+    workers = cfg["workers"] or default_workers(cores)
     cat = Catalogue.from_sumbench(real_sumbench(), config.catalogue_args(cfg, workers))
     return config.validate(cfg, cat), cat, workers
 
@@ -43,9 +44,9 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(cfg["scaling"], "strong")
 
     def test_default_workers(self):
-        self.assertEqual(config.default_workers(2), [1, 2, 4])
-        self.assertEqual(config.default_workers(6), [1, 2, 4, 6, 8])
-        self.assertEqual(config.default_workers(1), [1, 2])
+        self.assertEqual(default_workers(2), [1, 2, 4])
+        self.assertEqual(default_workers(6), [1, 2, 4, 6, 8])
+        self.assertEqual(default_workers(1), [1, 2])
 
     def test_bad_values_name_value_and_allowed(self):
         cases = {

@@ -18,7 +18,7 @@ import os
 import sys
 import traceback
 
-from ..errors import ArgParser, UsageError, run_main
+from ..errors import ArgParser, run_main
 from ..report import interp
 from ..report.build import build, check_out
 from ..report.data import load_sweeps

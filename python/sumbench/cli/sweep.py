@@ -17,6 +17,7 @@ from pathlib import Path
 from ..catalogue import Catalogue
 from ..errors import UsageError, run_main
 from ..io import atomic_write_json
+from ..machine import default_workers
 from ..runner import config, sweep
 from ..runner.launch import detect_machine
 from ..runner.plan import enumerate_points, shuffled
@@ -31,7 +32,7 @@ def prepare(argv):
     cfg, given, ns = config.resolve(argv)
     cfg["retry_failed"] = ns.retry_failed
     machine = detect_machine(cores_override=cfg["cores"])
-    workers = cfg["workers"] or config.default_workers(machine.cores)
+    workers = cfg["workers"] or default_workers(machine.cores)
     cat = Catalogue.from_sumbench(cfg["sumbench"], config.catalogue_args(cfg, workers))
     cfg = config.validate(cfg, cat)
     if ns.save_config:

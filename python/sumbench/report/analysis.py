@@ -6,8 +6,9 @@ Speedup conventions (stated on the page too):
   strong scaling  S = T_serial / T_p at the same n; efficiency E = S / p.
   weak scaling    E = T_serial(n per worker) / T_p; scaled speedup S = p * E.
 The serial reference of each mode is its catalogue's reference mode (sumbench's
-`serial`; the CPython baseline's `cpython-serial`). When the serial point ran at another n only (strong scaling),
-the speedup compares work rates, (n_p / T_p) / (n_1 / T_1) ("rate-based").
+`serial`; the CPython baseline's `cpython-serial`). When the serial point ran at
+another n only (strong scaling), the speedup compares work rates,
+(n_p / T_p) / (n_1 / T_1) ("rate-based").
 Without any serial point a series falls back to its own 1-worker time
 ("self-relative"). The page flags both.
 """

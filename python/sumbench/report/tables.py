@@ -9,7 +9,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .. import machine
-from . import analysis
 from .analysis import pick_common_workers
 from .stats import median
 

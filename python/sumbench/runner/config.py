@@ -13,7 +13,6 @@ import json
 import shlex
 
 from .. import parse, paths
-from ..machine import default_workers  # noqa: F401 - the runner's default worker counts
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError
 from .launch import LAUNCHERS, OWNED_FLAGS
