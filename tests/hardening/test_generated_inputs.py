@@ -25,6 +25,7 @@ mutations, the command, and the output, so it can be turned into a regression te
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -330,7 +331,10 @@ class GeneratedInputs(HardeningCase):
             res, problems = run_case(case, box)
             ran += 1
             if problems:
-                sig = (case["tool"], tuple(p.split("(")[0][:40] for p in problems))
+                # One report per tool and kind of problem (a traceback: per exception type).
+                sig = (case["tool"], tuple(re.sub(r"^(traceback \(\w+).*", r"\1", p)
+                                           if p.startswith("traceback") else p.split("(")[0][:40]
+                                           for p in problems))
                 if sig not in signatures:
                     signatures.add(sig)
                     left = BUDGET_S + 10 - (time.monotonic() - start)
