@@ -22,6 +22,8 @@ shrunk (mutations dropped one at a time while it still fails) and shown with its
 mutations, the command, and the output, so it can be turned into a regression test.
 """
 
+import csv
+import io
 import json
 import os
 import random
@@ -33,8 +35,8 @@ import time
 import unittest
 from pathlib import Path
 
-from blackbox import (ENTRY, FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env,
-                      make_sweep, read_csv, run, snapshot, tree_diff, write_csv)
+from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env, make_sweep,
+                      read_csv, run, snapshot, tree_diff)
 
 BUDGET_S = float(os.environ.get("HARDENING_BUDGET_S", "25"))
 DEFAULT_SEED = 20261129
@@ -194,8 +196,6 @@ def apply_ops(sweep: Path, ops):
                 del text_rows[i]
             elif op["op"] == "header":
                 header = [op["value"] if c == op["col"] else c for c in header]
-            import csv
-            import io
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
             w.writerow(header)

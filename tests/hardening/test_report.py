@@ -36,7 +36,6 @@ Item 12, report.py never crashes on inf and never leaves a temp folder for ever.
     folders the user made (".rep.tmp-mine/", ".rep.old-mine/") are untouched.
 """
 
-import math
 import os
 import re
 import shutil

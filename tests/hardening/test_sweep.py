@@ -54,7 +54,6 @@ broken files or a full or read-only disk.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import unittest
