@@ -308,7 +308,7 @@ class Item11SweepFiles(SweepCase):
 
     def test_manifest_or_sweep_json_wrong_type(self):
         for name in ("manifest.json", "sweep.json"):
-            for content in ('[1]', '"x"', 'null'):
+            for content in ('[1]', '"x"', 'null', 'true', '3'):
                 with self.subTest(file=name, content=content):
                     out = self.new_sweep(f"sweep{len(list(self.tmp.iterdir()))}")
                     (out / name).write_text(content + "\n")
