@@ -93,6 +93,29 @@ class EndToEnd(unittest.TestCase):
         self.assertIn("sum: speedup (strong scaling) against serial", self.proc.stdout)
         self.assertIn("efficiency", self.proc.stdout)
 
+    def test_summary_cv_is_the_json_cv(self):
+        # One iteration per repetition, 1 ms sleeps: a spread the summary must show as is
+        # (18ebea3 printed the cv divided by the repetition count).
+        doc, proc = run_json(self, ["--quick", "--kernels=sum,sleep", "--modes=serial,omp", "--workers=2",
+                                    "--sleep-ms=1", "--benchmark_repetitions=5", "--benchmark_min_time=0"])
+        want = {}
+        for b in doc["benchmarks"]:
+            if b.get("aggregate_name") == "cv":
+                kernel, mode, fields = split_name(b["name"])
+                want[(kernel, mode, f"{fields['ranks']}x{fields['threads']}")] = 100 * b["real_time"]
+        got, kernel = {}, None
+        for line in proc.stdout.splitlines():
+            if ": speedup" in line:
+                kernel = line.split(":")[0]
+            cells = line.split()  # mode RxT median (1 or 2 cells) cv speedup efficiency ...
+            percent = [c for c in cells[2:] if c.endswith("%")]
+            if kernel and cells and cells[0] in ("serial", "omp") and percent:
+                got[(kernel, cells[0], cells[1])] = float(percent[0][:-1])
+        self.assertEqual(set(got), set(want), proc.stdout)
+        self.assertTrue(any(v >= 0.5 for v in want.values()), f"no spread to compare: {want}")
+        for key, cv in want.items():
+            self.assertAlmostEqual(got[key], cv, delta=0.051, msg=f"{key}: summary {got[key]}%, JSON {cv:.3f}%")
+
     def test_weak_scaling_multiplies_n(self):
         doc, _ = run_json(self, ["--quick", "--kernels=sum", "--modes=serial,omp", "--workers=1,2",
                                  "--scaling=weak", "--n=1000000", "--benchmark_repetitions=1"])
