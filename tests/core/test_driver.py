@@ -156,6 +156,15 @@ class BadInput(unittest.TestCase):
         (["--gil-policy=random"], "random"),
         (["--bogus"], "--bogus"),
         (["--benchmark_nonsense=1"], "--benchmark_nonsense"),
+        # issue 10: the message names the bad value
+        (["--hybrid=3x"], "'3x'"),
+        (["--hybrid=1x1x1"], "'1x1x1'"),
+        (["--hybrid=0x2"], "'0x2'"),
+        (["--switch-interval=1.5us"], "'1.5us' is not a whole number of microseconds"),
+        (["--switch-interval=1.2us,1.4us"], "'1.2us'"),
+        (["--switch-interval=1ms,1000us"], "same interval"),
+        (["--workers=2,2"], "given twice"),
+        (["--kernels=sum", "--kernels=triad"], "--kernels is given twice"),
     ]
 
     def test_each_bad_input_exits_2_with_one_line_and_no_file(self):

@@ -70,6 +70,39 @@ TEST(Options, BadInputNamesTheValue) {
   expect_usage_error({"--quick=yes"}, "takes no value");
 }
 
+// Issue 10: every message names the bad value (18ebea3 said "--hybrid needs a value" for 3x).
+TEST(Options, HybridLayoutsNameTheBadItem) {
+  expect_usage_error({"--hybrid=3x"}, "'3x' has no whole number of threads");
+  expect_usage_error({"--hybrid=x3"}, "'x3' has no whole number of ranks");
+  expect_usage_error({"--hybrid=1x1x1"}, "'1x1x1' is not RxT");
+  expect_usage_error({"--hybrid=0x2"}, "'0x2' has 0 ranks");
+  expect_usage_error({"--hybrid=2x4097"}, "'2x4097' has 4097 threads");
+  expect_usage_error({"--hybrid=2x2,4x1,2x2"}, "'2x2' is given twice");
+  expect_usage_error({"--hybrid=2x2,02x2"}, "'02x2' is given twice");
+  EXPECT_EQ(parse({"--hybrid=4x1,1x4"}).mode.hybrid_layouts, (std::vector<Layout>{{4, 1}, {1, 4}}));
+}
+
+// Names carry whole microseconds: 1.5us ran as 1.5 us under the name interval:2us, and
+// 1.2us,1.4us became one case.
+TEST(Options, SwitchIntervalsAreWholeMicrosecondsGivenOnce) {
+  expect_usage_error({"--switch-interval=1.5us"}, "'1.5us' is not a whole number of microseconds; use e.g. 1us or 2us");
+  expect_usage_error({"--switch-interval=1.2us,1.4us"}, "'1.2us'");
+  expect_usage_error({"--switch-interval=0.0000025"}, "'0.0000025' is not a whole number of microseconds");
+  expect_usage_error({"--switch-interval=1ms,1000us"}, "'1ms' and '1000us' are the same interval (1000us)");
+  expect_usage_error({"--switch-interval=5ms,5ms"}, "'5ms' is given twice");
+  const auto s = parse({"--switch-interval=0.005,1us,3600s"}).mode.switch_intervals_s;
+  EXPECT_EQ(s, (std::vector<double>{5000e-6, 1e-6, 3600e6 * 1e-6}));
+}
+
+TEST(Options, DuplicatesAreRefused) {
+  expect_usage_error({"--kernels=sum,triad,sum"}, "'sum' is given twice");
+  expect_usage_error({"--workers=2,02"}, "02 is given twice");
+  expect_usage_error({"--gil-policy=fifo,fifo"}, "'fifo' is given twice");
+  expect_usage_error({"--kernels=sum", "--kernels=triad"}, "--kernels is given twice ('--kernels=sum' and '--kernels=triad')");
+  expect_usage_error({"--quick", "--quick"}, "--quick is given twice");
+  expect_usage_error({"--n=5", "--n=5"}, "--n is given twice");
+}
+
 TEST(Options, SizeParser) {
   EXPECT_EQ(parse_size("--n", "4611686018427387904"), 1ull << 62);
   EXPECT_THROW(parse_size("--n", "4611686018427387905"), UsageError);
