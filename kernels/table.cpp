@@ -21,7 +21,7 @@ const std::vector<KernelDescriptor>& kernel_table() {
       {"sleep", "I/O-bound: tasks that block in clock_nanosleep for --sleep-ms (the post's hello_func)",
        0.0, 0.0, false, false, 1, sleep_default_n, make_sleep},
       {"triad", "memory-bound: STREAM triad a[i] = b[i] + s*c[i] on doubles, 24 B per element",
-       24.0, 2.0, true, false, 1u << 11, triad_default_n, make_triad},
+       24.0, 2.0, true, false, 1u << 11, triad_default_n, make_triad, 24.0},
       {"combine", "combine cost: each worker builds an 8 MiB partial vector; partials are summed",
        8.0, 1.0, false, false, 1u << 13, combine_default_n, make_combine},
       {"convoy", "GIL convoy: one thread does short blocking waits while the others run sum",
