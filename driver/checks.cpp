@@ -59,6 +59,7 @@ std::unique_ptr<OutputFile> open_output(const World& world, const BenchSettings&
       out = std::make_unique<OutputFile>(bench.out());
     } catch (const UsageError& e) {
       error = e.what();
+      if (bench.source("benchmark_out") != "the command line") error += " (from " + bench.source("benchmark_out") + ")";
     }
   agree_on_error(world, error);
   return out;

@@ -67,19 +67,20 @@ std::string output_path_problem(const std::string& path, std::string* target) {
   if (path.back() == '/') return flag + " names a folder" + give;
   std::string real = path;
   struct stat st {};
-  if (lstat(path.c_str(), &st) == 0) {
-    if (S_ISLNK(st.st_mode)) {  // write where the link points, and keep the link
-      char resolved[PATH_MAX];
-      if (!realpath(path.c_str(), resolved) || stat(resolved, &st) != 0)
-        return flag + " is a symbolic link to a missing file" + give;
-      real = resolved;
-    }
+  if (stat(path.c_str(), &st) == 0) {  // what the path is, through any symbolic links
     if (S_ISDIR(st.st_mode)) return flag + " is a directory" + give;
-    if (!S_ISREG(st.st_mode)) return flag + " is not a regular file (a device, a pipe or a socket)" + give;
-    if (access(real.c_str(), W_OK) != 0 || (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+    if (!S_ISREG(st.st_mode))
+      return flag + " is not a regular file (a device, a pipe or a socket)" + give +
+             " (--benchmark_format=json puts JSON on stdout)";
+    if (access(path.c_str(), W_OK) != 0 || (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
       return flag + " is a read-only file" + give;
+    char resolved[PATH_MAX];  // a link is kept: the file it points to is replaced
+    if (!realpath(path.c_str(), resolved)) return flag + ": " + std::strerror(errno) + give;
+    real = resolved;
   } else if (errno != ENOENT) {
     return flag + ": " + std::strerror(errno) + give;
+  } else if (lstat(path.c_str(), &st) == 0) {
+    return flag + " is a symbolic link to a missing file" + give;
   }
   const std::string folder = folder_of(real);
   struct stat dir {};

@@ -168,6 +168,33 @@ class Output(unittest.TestCase):
         self.refused("/dev/null", "not a regular file")
         self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
 
+    def test_stdout_and_variable(self):
+        self.refused("/dev/stdout", "not a regular file")
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.run([SUMBENCH] + SMALL, capture_output=True, text=True, timeout=120,
+                                  env=dict(os.environ, BENCHMARK_OUT=tmp))
+            self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertIn(f"--benchmark_out={tmp} is a directory", proc.stderr)
+            self.assertIn("(from BENCHMARK_OUT in the environment)", proc.stderr)
+
+    def test_full_disk_leaves_no_cut_file(self):  # 18ebea3: exit 0 and an 8 KiB half of a JSON file
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "out.json")
+            script = 'mount -t tmpfs -o size=8k sumbench-full "$1" && shift && exec "$@"'
+            if shutil.which("unshare") is None or subprocess.run(
+                    ["unshare", "-m", "sh", "-c", script, "sh", tmp, "true"], capture_output=True).returncode != 0:
+                self.skipTest("cannot mount a small file system here (needs root with CAP_SYS_ADMIN)")
+            args = ["--quick", "--kernels=sum,sleep", "--modes=serial,omp", "--workers=1,2", "--sleep-ms=1",
+                    "--benchmark_out=" + path]
+            # The small file system lives in the private mount namespace: list it from there.
+            inside = 'mount -t tmpfs -o size=8k sumbench-full "$1" || exit 99; d=$1; shift; "$@"; rc=$?; ' \
+                     'echo "left: $(ls -A "$d")" >&2; exit $rc'
+            proc = subprocess.run(["unshare", "-m", "sh", "-c", inside, "sh", tmp, SUMBENCH] + args,
+                                  capture_output=True, text=True, timeout=300)
+            self.assertEqual(proc.returncode, 1, proc.stderr)
+            self.assertIn(f"could not write --benchmark_out={path}: it came out cut short", proc.stderr)
+            self.assertIn("\nleft: \n", proc.stderr, "nothing left on the full disk")
+
     def test_read_only_file_is_kept(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "keep.json")
