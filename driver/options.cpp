@@ -215,11 +215,14 @@ usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]
   --list                  list kernels and modes, one line each
   --launch-only           start the workers (MPI ranks, threads) with no work, then exit
   --gil-policy=LIST       cpython,legacy,fifo,none (default cpython)
-  --switch-interval=LIST  GIL switch interval like sys.setswitchinterval: 500us,1ms,0.005s (default 5ms)
+  --switch-interval=LIST  GIL switch interval like sys.setswitchinterval, in whole microseconds:
+                          500us,1ms,0.005s (default 5ms)
   --gil-tick=ELEMS        elements per GIL tick (default: about 5 us of work per kernel)
-defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3
-  --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)
-exit status: 0 ok, 1 a result failed validation or a run failed, 2 bad usage
+each flag once; Google Benchmark's: the last one, else its BENCHMARK_* variable, else sumbench's
+  defaults --benchmark_min_time=0.01 --benchmark_repetitions=3 (--quick: 2)
+  --benchmark_display_aggregates_only=true --benchmark_time_unit=ms, else Google Benchmark's
+exit status: 0 ok, 1 a result failed validation, a set-up failed or a case does not fit in
+  memory, 2 bad usage (nothing run or written), 128+N stopped by signal N (docs/DESIGN.md)
 )";
 }
 
