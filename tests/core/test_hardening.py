@@ -164,13 +164,27 @@ class Output(unittest.TestCase):
     def test_proc(self):
         self.refused("/proc/sumbench-out.json", "cannot create a file in /proc")
 
-    def test_device_is_not_replaced(self):
-        self.refused("/dev/null", "not a regular file")
-        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
+    # Never /dev/null or /dev/stdout themselves: 18ebea3 renamed its file onto the path and
+    # replaced them, for every process of the machine. Stand-ins in a temporary folder.
+    def test_device_and_pipe_are_not_replaced(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            fifo = os.path.join(tmp, "fifo")
+            os.mkfifo(fifo)
+            self.refused(fifo, "not a regular file")
+            self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+            if os.geteuid() == 0:  # a null device of our own
+                null = os.path.join(tmp, "null")
+                os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+                self.refused(null, "not a regular file")
+                self.assertTrue(stat.S_ISCHR(os.lstat(null).st_mode))
+            self.assertEqual(sorted(os.listdir(tmp)), ["fifo", "null"] if os.geteuid() == 0 else ["fifo"])
 
     def test_stdout_and_variable(self):
-        self.refused("/dev/stdout", "not a regular file")
         with tempfile.TemporaryDirectory() as tmp:
+            stdout = os.path.join(tmp, "stdout")  # as /dev/stdout, while stdout is a pipe
+            os.symlink("/proc/self/fd/1", stdout)
+            self.refused(stdout, "--benchmark_format=json puts JSON on stdout")
+            self.assertTrue(os.path.islink(stdout))
             proc = subprocess.run([SUMBENCH] + SMALL, capture_output=True, text=True, timeout=120,
                                   env=dict(os.environ, BENCHMARK_OUT=tmp))
             self.assertEqual(proc.returncode, 2, proc.stderr)
