@@ -106,7 +106,10 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
   for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
     temp_ = target_ + ".tmp." + std::to_string(getpid());
     if (attempt > 0) temp_.append(".").append(std::to_string(attempt));
-    if (temp_.size() >= sizeof g_temp) break;
+    if (temp_.size() >= sizeof g_temp) {
+      error = ENAMETOOLONG;
+      break;
+    }
     sigprocmask(SIG_BLOCK, &block, &old);
     fd = open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);  // the umask applies
     error = errno;
