@@ -138,7 +138,7 @@ std::string memory_problem(const std::vector<Case>& cases, const std::vector<std
         first = c.name + " does not fit in memory: it needs " + gib(sum_ranks.first) + " on " + host + " (" +
                 std::to_string(sum_ranks.second) + " rank(s)), where " + gib(static_cast<double>(rank_usable[r])) +
                 " is free (" + rank_how[r] + ") and sumbench uses at most " +
-                std::to_string(static_cast<int>(kMemoryShare * 100)) + "% of it; use a smaller --n";
+                std::to_string(static_cast<int>(kMemoryShare * 100)) + "% of it; use a smaller --n or fewer workers";
       else
         ++more;
       break;

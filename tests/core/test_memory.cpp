@@ -51,6 +51,12 @@ TEST(Memory, TriadHoldsThreeArraysAndThePartials) {
   EXPECT_GE(bytes, 24.0 * 500);
   EXPECT_LT(bytes, 24.0 * 500 + 1024);
   EXPECT_EQ(case_bytes(c, 2, KernelConfig{c.n, 100, true}), 0.0);  // not in the case
+  // combine holds an 8 MiB partial per thread, twice, whatever n: 4096 gil threads need 64 GiB.
+  Case many = make_case("combine", 1);
+  many.kernel = find_kernel("combine");
+  many.layout = {1, 4096};
+  many.n = 4u << 20;
+  EXPECT_GE(case_bytes(many, 0, KernelConfig{many.n, 100, false}), 64.0 * kGiB);
   std::string how;
   EXPECT_GT(usable_memory(&how), 0u);
   EXPECT_FALSE(how.empty());
