@@ -89,9 +89,10 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 }
 
 void Plan::register_all() {
-  // The time unit is --benchmark_time_unit's (sumbench's default: ms).
-  for (const Case& c : cases_)
-    benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })->UseManualTime();
+  for (const Case& c : cases_) {  // the time unit is --benchmark_time_unit's (sumbench's default: ms)
+    benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
+        ->UseManualTime();
+  }
 }
 
 bool Plan::any_invalid() const {
