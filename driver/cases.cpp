@@ -91,10 +91,9 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 }
 
 void Plan::register_all() {
-  for (const Case& c : cases_) {
+  for (const Case& c : cases_) {  // the time unit is --benchmark_time_unit's (sumbench's default: ms)
     benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
-        ->UseManualTime()
-        ->Unit(benchmark::kMillisecond);
+        ->UseManualTime();
   }
 }
 

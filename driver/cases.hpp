@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +51,8 @@ struct PreparedCase {
 class Plan {
  public:
   Plan(const Options& opt, World& world, const Placement& placement);
+  // Keeps only the cases `keep` selects (--benchmark_filter); before register_all (checks.cpp).
+  void keep_only(const std::function<bool(const Case&)>& keep);
   // Registers every case with Google Benchmark.
   void register_all();
   const std::vector<Case>& cases() const { return cases_; }

@@ -62,7 +62,7 @@ const std::vector<FlagSpec>& flag_table() {
       {"--gil-policy", "LIST", "names", "gil_policies", 0, 0, "", "", "gil", "lock policies of the gil mode",
        [](const Options& o, Json& j) { j.array(o.mode.gil_policies); }},
       {"--switch-interval", "LIST", "duration_list", "", 1e-6, 3600, "s", "", "gil",
-       "GIL switch intervals like sys.setswitchinterval: 500us, 1ms, 0.005s or 0.005 (seconds)",
+       "GIL switch intervals like sys.setswitchinterval, in whole microseconds: 500us, 1ms, 0.005s or 0.005 (seconds)",
        [](const Options& o, Json& j) { j.array(o.mode.switch_intervals_s); }},
       {"--gil-tick", "ELEMS", "size", "", 1, 4611686018427387904.0, "items",
        "the kernel's tick_elements (about 5 us of work)", "gil", "items per GIL tick",
@@ -138,8 +138,9 @@ std::string flags_help() {
 const std::vector<ExitStatus>& exit_statuses() {
   static const std::vector<ExitStatus> codes{
       {0, "every result valid"},
-      {1, "a result failed validation or a run failed"},
-      {2, "bad usage: one line on stderr names the bad value and what is allowed; nothing is run"},
+      {1, "a result failed validation, a set-up failed or a case does not fit in memory"},
+      {2, "bad usage: one line on stderr names the bad value and what is allowed; nothing is run or written"},
+      {128, "and above (128+N): stopped by signal N, the temporary output removed (docs/DESIGN.md)"},
   };
   return codes;
 }

@@ -1,9 +1,12 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "flags.hpp"
@@ -19,6 +22,8 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
   while (std::getline(in, item, ','))
     if (item.empty())
       throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");
+    else if (std::find(items.begin(), items.end(), item) != items.end())
+      throw UsageError(flag + "=" + text + ": '" + item + "' is given twice; give each value once");
     else
       items.push_back(item);
   if (items.empty()) throw UsageError(flag + " needs a value: " + flag + "=LIST");
@@ -56,6 +61,8 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
     const unsigned long long v = std::strtoull(item.c_str(), nullptr, 10);
     if (errno == ERANGE || v < 1 || v > static_cast<unsigned long long>(max))
       throw UsageError(flag + "=" + text + ": " + item + " is out of range; " + allowed);
+    if (std::find(out.begin(), out.end(), static_cast<int>(v)) != out.end())
+      throw UsageError(flag + "=" + text + ": " + item + " is given twice; give each value once");
     out.push_back(static_cast<int>(v));
   }
   return out;
@@ -63,15 +70,48 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 
 std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text) {
   std::vector<Layout> out;
+  const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each 1 to 4096)";
   for (const std::string& item : split_list(flag, text)) {
+    const std::string bad = flag + "=" + text + ": '" + item + "' ";
     const auto x = item.find('x');
-    const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each 1 to 4096)";
-    if (x == std::string::npos) throw UsageError(flag + "=" + text + ": '" + item + "' is not RxT; " + allowed);
-    const auto ranks = parse_int_list(flag, item.substr(0, x), 4096);
-    const auto threads = parse_int_list(flag, item.substr(x + 1), 4096);
-    if (ranks.size() != 1 || threads.size() != 1)
-      throw UsageError(flag + "=" + text + ": '" + item + "' is not RxT; " + allowed);
-    out.push_back({ranks[0], threads[0]});
+    if (x == std::string::npos || item.find('x', x + 1) != std::string::npos)
+      throw UsageError(bad + "is not RxT; " + allowed);
+    // One side of RxT: a whole number from 1 to 4096.
+    const auto side = [&](const std::string& digits, const std::string& what) {
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError(bad + "has no whole number of " + what + "; " + allowed);
+      errno = 0;
+      const unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
+      if (errno == ERANGE || v < 1 || v > 4096) throw UsageError(bad + "has " + digits + " " + what + "; " + allowed);
+      return static_cast<int>(v);
+    };
+    const Layout layout{side(item.substr(0, x), "ranks"), side(item.substr(x + 1), "threads")};
+    if (std::find(out.begin(), out.end(), layout) != out.end())
+      throw UsageError(bad + "is given twice; give each layout once");
+    out.push_back(layout);
+  }
+  return out;
+}
+
+std::vector<double> parse_switch_intervals(const std::string& flag, const std::string& text) {
+  std::vector<double> out;
+  std::map<std::int64_t, std::string> seen;  // whole microseconds -> as written
+  for (const auto& item : split_list(flag, text)) {
+    const auto seconds = parse_switch_interval(item);
+    if (!seconds)
+      throw UsageError(flag + ": '" + item + "' is not a duration between 1us and 3600s; use e.g. 500us, 1ms, 0.005s or 0.005 (seconds)");
+    // The lock waits, and the benchmark names say, whole microseconds: 1.5us would run
+    // as 1.5 us under the name interval:2us. Refuse what a name cannot say exactly.
+    const double us = *seconds * 1e6;
+    const auto whole = static_cast<std::int64_t>(std::llround(us));
+    if (std::abs(us - static_cast<double>(whole)) > 1e-9 * std::max(1.0, us))
+      throw UsageError(flag + "=" + text + ": '" + item + "' is not a whole number of microseconds; use e.g. " +
+                       std::to_string(static_cast<std::int64_t>(std::floor(us))) + "us or " +
+                       std::to_string(static_cast<std::int64_t>(std::ceil(us))) + "us");
+    if (auto [it, fresh] = seen.emplace(whole, item); !fresh)
+      throw UsageError(flag + "=" + text + ": '" + it->second + "' and '" + item + "' are the same interval (" +
+                       std::to_string(whole) + "us); give each interval once");
+    out.push_back(static_cast<double>(whole) * 1e-6);
   }
   return out;
 }
@@ -122,15 +162,7 @@ Options parse_options(std::vector<std::string>& args) {
          }
        }},
       {"--switch-interval",
-       [&](const std::string& f, const std::string& v) {
-         opt.mode.switch_intervals_s.clear();
-         for (const auto& item : split_list(f, v)) {
-           const auto seconds = parse_switch_interval(item);
-           if (!seconds)
-             throw UsageError(f + ": '" + item + "' is not a duration between 1us and 3600s; use e.g. 500us, 1ms, 0.005s or 0.005 (seconds)");
-           opt.mode.switch_intervals_s.push_back(*seconds);
-         }
-       }},
+       [&](const std::string& f, const std::string& v) { opt.mode.switch_intervals_s = parse_switch_intervals(f, v); }},
       {"--gil-tick", [&](const std::string& f, const std::string& v) { opt.mode.gil_tick_elements = parse_size(f, v); }},
   };
   const std::map<std::string, bool*> switches{
@@ -144,10 +176,14 @@ Options parse_options(std::vector<std::string>& args) {
   for (const auto& entry : switches)
     if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
 
+  std::map<std::string, std::string> given;  // sumbench's flags seen so far, as written
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const auto eq = arg.find('=');
     const std::string name = arg.substr(0, eq);
+    if (switches.count(name) || flags.count(name))
+      if (auto [it, fresh] = given.emplace(name, arg); !fresh)
+        throw UsageError(name + " is given twice ('" + it->second + "' and '" + arg + "'); give it once");
     if (auto s = switches.find(name); s != switches.end()) {
       if (eq != std::string::npos && name == "--list") {  // --list=text|json
         const std::string v = arg.substr(eq + 1), allowed = flag_choices(*find_flag(name));
@@ -187,8 +223,9 @@ std::string options_help() {
   return "sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a GIL.\n"
          "usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]\n" +
          flags_help() +
-         "defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3\n"
-         "  --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)\n"
+         "each flag once; Google Benchmark's: the last one, else its BENCHMARK_* variable, else sumbench's\n"
+         "  defaults --benchmark_min_time=0.01 --benchmark_repetitions=3 (--quick: 2)\n"
+         "  --benchmark_display_aggregates_only=true --benchmark_time_unit=ms, else Google Benchmark's\n"
          "exit status: " + exits + "\n";
 }
 

@@ -44,5 +44,7 @@ std::string options_help();
 std::uint64_t parse_size(const std::string& flag, const std::string& text);
 std::vector<int> parse_int_list(const std::string& flag, const std::string& text, int max);
 std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text);
+// Switch intervals in seconds, each a whole number of microseconds, none given twice.
+std::vector<double> parse_switch_intervals(const std::string& flag, const std::string& text);
 
 }  // namespace sumbench

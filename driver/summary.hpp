@@ -18,7 +18,7 @@ namespace sumbench {
 struct ReportedRun {
   std::string name;       // benchmark name without the aggregate suffix
   std::string aggregate;  // "", "mean", "median", "stddev", "cv"
-  double seconds = 0;     // real (manual) time per iteration
+  double seconds = 0;     // real (manual) time per iteration; the ratio itself for "cv"
   bool error = false;
 };
 

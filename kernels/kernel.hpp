@@ -140,6 +140,9 @@ struct KernelDescriptor {
   // Default n at one worker (weak scaling multiplies it by the worker count).
   std::uint64_t (*default_n)(const SizeContext&);
   std::unique_ptr<KernelInstance> (*make)(const KernelConfig&, Slice process_range);
+  // Bytes of data a process holds per element of its range while a case runs (triad: a, b
+  // and c), for the memory check before anything is allocated.
+  double held_bytes_per_element = 0;
 };
 
 // The table of kernels, in display order.

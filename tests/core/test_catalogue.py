@@ -81,7 +81,7 @@ class Catalogue(unittest.TestCase):
             opts = catalogue(f"--switch-interval={spelling}")["options"]
             self.assertEqual(opts["--switch-interval"], [0.005], spelling)
         self.assertEqual(self.cat["options"]["--hybrid"], ["2x2", "1x4"])
-        self.assertEqual([e["code"] for e in self.cat["exit_status"]], [0, 1, 2])
+        self.assertEqual([e["code"] for e in self.cat["exit_status"]], [0, 1, 2, 128])
 
     def test_bad_input_exits_2(self):
         for args in (["--workers=0"], ["--list=xml"], ["--kernels=nope"]):

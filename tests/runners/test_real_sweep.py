@@ -67,12 +67,13 @@ class RealSweepTests(TempDirMixin, unittest.TestCase):
         good = read_json(out / "points" / "triad-serial-r1t1-strong-n1000" / "status.json")
         bad = read_json(out / "points" / "triad-serial-r1t1-strong-n1000000000000" / "status.json")
         self.assertEqual(good["status"], "ok")
-        self.assertEqual((bad["status"], bad["exit_code"]), ("invalid", 1))
-        self.assertTrue(bad["stderr_tail"])
+        # sumbench refuses a size that does not fit in memory before running (exit 1, no raw.json).
+        self.assertEqual((bad["status"], bad["exit_code"]), ("failed", 1))
+        self.assertIn("does not fit in memory", bad["stderr_tail"])
         rows = {r["point_id"]: r for r in read_results_raw(out / "results.csv")}
         self.assertEqual(rows["triad-serial-r1t1-strong-n1000"]["valid"], "1")
         self.assertEqual((rows["triad-serial-r1t1-strong-n1000000000000"]["valid"],
-                          rows["triad-serial-r1t1-strong-n1000000000000"]["status"]), ("0", "invalid"))
+                          rows["triad-serial-r1t1-strong-n1000000000000"]["status"]), ("", "failed"))
 
 
 if __name__ == "__main__":
