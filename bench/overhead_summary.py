@@ -40,16 +40,22 @@ def entries(doc):
     return [b for b in doc.get("benchmarks", []) if b.get("run_type") == "iteration"]
 
 
+def seconds(b):
+    """An entry's real_time in seconds (its unit is --benchmark_time_unit's)."""
+    return b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+
+
 def case(name):
     return name.replace("/manual_time", "")
 
 
-def medians(docs, key="real_time"):
+def medians(docs):
+    """Median real_time in ms per case."""
     values = {}
     for doc in docs:
         for b in entries(doc):
-            if key in b and not b.get("error_occurred"):
-                values.setdefault(case(b["name"]), []).append(b[key])
+            if "real_time" in b and not b.get("error_occurred"):
+                values.setdefault(case(b["name"]), []).append(seconds(b) * 1e3)
     return {k: statistics.median(v) for k, v in values.items()}
 
 
@@ -91,12 +97,12 @@ def main(folder):
     for kernel in ["sum", "sleep", "triad", "combine"]:
         cells = []
         for who in ["before", "after"]:
-            shares, seconds = [], walls(folder, f"kernel-{kernel}-{who}")
-            for doc, wall in zip(load(folder, f"kernel-{kernel}-{who}-*.json"), seconds):
-                timed = sum(b["real_time"] / 1e3 * b["iterations"] for b in entries(doc))  # ms per iteration
+            shares, wall_times = [], walls(folder, f"kernel-{kernel}-{who}")
+            for doc, wall in zip(load(folder, f"kernel-{kernel}-{who}-*.json"), wall_times):
+                timed = sum(seconds(b) * b["iterations"] for b in entries(doc))
                 shares.append(timed / wall)
             if shares:
-                cells.append(f"{who} wall {statistics.median(seconds):.2f} s, share {statistics.median(shares):.2f}")
+                cells.append(f"{who} wall {statistics.median(wall_times):.2f} s, share {statistics.median(shares):.2f}")
         if cells:
             print(f"  {kernel:8s} " + "; ".join(cells))
     before = medians(load(folder, "default-before-*.json"))
@@ -110,7 +116,7 @@ def main(folder):
         docs = load(folder, f"combine2-{who}-*.json")
         figures = {}
         for key in ["real_time", "combine_s", "combine_wait_s", "mpi_reduce_s"]:
-            values = [b[key] * (1 if key == "real_time" else 1e3) for d in docs for b in entries(d) if key in b]
+            values = [(seconds(b) if key == "real_time" else b[key]) * 1e3 for d in docs for b in entries(d) if key in b]
             if values:
                 figures[key] = (statistics.median(values), min(values))
         line = ", ".join(f"{k} {m:.3f} (best {b:.3f})" for k, (m, b) in figures.items())

@@ -26,6 +26,8 @@ int usable_cpus() {
   return std::max(1, CPU_COUNT(&set));
 }
 
+std::vector<int> default_workers(int world_size) { return {world_size > 1 ? world_size : usable_cpus()}; }
+
 std::uint64_t last_level_cache_bytes() {
   std::uint64_t best = 0;
   for (int index = 0; index < 8; ++index) {
@@ -42,7 +44,7 @@ std::uint64_t last_level_cache_bytes() {
 
 Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(opt), world_(world) {
   std::vector<int> workers = opt.workers;
-  if (workers.empty()) workers = {world.size() > 1 ? world.size() : usable_cpus()};
+  if (workers.empty()) workers = default_workers(world.size());
   max_workers_ = *std::max_element(workers.begin(), workers.end());
 
   ModeOptions mode_options = opt.mode;
@@ -117,10 +119,9 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 }
 
 void Plan::register_all() {
-  for (const Case& c : cases_) {
+  for (const Case& c : cases_) {  // the time unit is --benchmark_time_unit's (sumbench's default: ms)
     benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
-        ->UseManualTime()
-        ->Unit(benchmark::kMillisecond);
+        ->UseManualTime();
   }
 }
 

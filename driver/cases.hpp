@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -65,6 +66,8 @@ struct PreparedCase {
 class Plan {
  public:
   Plan(const Options& opt, World& world, const Placement& placement);
+  // Keeps only the cases `keep` selects (--benchmark_filter); before register_all (checks.cpp).
+  void keep_only(const std::function<bool(const Case&)>& keep);
   // Registers every case with Google Benchmark.
   void register_all();
   // After the runs, on every rank: frees what the last case kept and stops the clock.
@@ -101,6 +104,9 @@ class Plan {
 
 // The CPUs this process may use.
 int usable_cpus();
+// Worker counts without --workers: the world size under mpirun with more than one rank,
+// else the CPUs this process may use.
+std::vector<int> default_workers(int world_size);
 // Size of the last-level cache in bytes (0 if unknown).
 std::uint64_t last_level_cache_bytes();
 

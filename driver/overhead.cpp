@@ -114,7 +114,9 @@ bool add_overhead_context(const std::string& path, const Plan& plan) {
   std::string json = text.str();
   const std::string key = "\"context\": {";
   const auto at = json.find(key);
-  if (!in || at == std::string::npos) return true;  // not Google Benchmark's JSON: nothing to add
+  // Not Google Benchmark's JSON, or cut short (a full disk): nothing to add; committing the
+  // file checks that it is complete.
+  if (!in || at == std::string::npos || json.size() < 2 || json.compare(json.size() - 2, 2, "}\n") != 0) return true;
   const RunCost run = run_cost(plan);
   std::string shares;
   for (const auto& [kernel, share] : run.share_by_kernel) shares += (shares.empty() ? "" : ",") + kernel + fixed(":%.3f", share);

@@ -27,7 +27,8 @@ RunCost run_cost(const Plan& plan);
 void print_overhead(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs);
 
 // Adds the run-level figures to the "context" object of the Google Benchmark JSON file at
-// `path` (a file in another format is left as it is). False when it could not be rewritten.
+// `path` (a file in another format, or cut short, is left as it is). False when it could not
+// be rewritten; a rewrite cut short by a full disk leaves a file that is not complete.
 bool add_overhead_context(const std::string& path, const Plan& plan);
 
 }  // namespace sumbench

@@ -27,8 +27,14 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
       r.name.resize(r.name.size() - kManual.size());
     r.aggregate = run.run_type == Run::RT_Aggregate ? run.aggregate_name : "";
     r.error = run.error_occurred;
+    // GetAdjustedRealTime() divides by the iteration count, which for an aggregate is the
+    // repetition count: right for the time aggregates, wrong for cv (a ratio, not a time),
+    // which Google Benchmark's JSON writes unscaled. Read cv as the JSON does.
     const double per_unit = benchmark::GetTimeUnitMultiplier(run.time_unit);
-    r.seconds = run.GetAdjustedRealTime() / per_unit;
+    if (run.run_type == Run::RT_Aggregate && run.aggregate_unit == benchmark::kPercentage)
+      r.seconds = run.real_accumulated_time;
+    else
+      r.seconds = run.GetAdjustedRealTime() / per_unit;
     for (const auto& [name, counter] : run.counters) r.counters[name] = counter.value;
     runs_.push_back(std::move(r));
   }

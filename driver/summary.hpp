@@ -19,7 +19,7 @@ namespace sumbench {
 struct ReportedRun {
   std::string name;       // benchmark name without the aggregate suffix
   std::string aggregate;  // "", "mean", "median", "stddev", "cv"
-  double seconds = 0;     // real (manual) time per iteration
+  double seconds = 0;     // real (manual) time per iteration; the ratio itself for "cv"
   bool error = false;
   std::map<std::string, double> counters;  // sumbench's counters (of an aggregate: its statistic)
 };

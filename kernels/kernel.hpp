@@ -141,10 +141,14 @@ struct SizeContext {
   std::uint64_t llc_bytes = 0;   // last-level cache size of this machine
 };
 
-// A row of the kernel table.
+// A row of the kernel table. `sumbench --list=json` (driver/catalogue.cpp) publishes every
+// field a runner or report needs, so a new row needs no change outside C++.
 struct KernelDescriptor {
   std::string_view name;
   std::string_view summary;
+  std::string_view kind;        // what it stresses: "cpu-bound", "io-bound", "memory-bound", "combine", "latency"
+  std::string_view item;        // what n counts: "element", "task", "wait"
+  std::string_view validation;  // how every run is checked
   double bytes_per_element;   // bytes moved per element (STREAM convention for triad)
   bool rate_in_bytes;         // report bytes_per_second (true) or items_per_second
   bool thread_only;           // runs only in thread modes (one process)
@@ -152,10 +156,16 @@ struct KernelDescriptor {
   // Default n at one worker (weak scaling multiplies it by the worker count).
   std::uint64_t (*default_n)(const SizeContext&);
   std::unique_ptr<KernelInstance> (*make)(const KernelConfig&, Slice process_range);
+  // Bytes of data a process holds per element of its range while a case runs (triad: a, b
+  // and c), for the memory check before anything is allocated.
+  double held_bytes_per_element = 0;
 };
 
 // The table of kernels, in display order.
 const std::vector<KernelDescriptor>& kernel_table();
+// Rows appended to the table by a test-only binary (tests/catalogue/extra_rows.cpp);
+// the normal build links an empty default.
+std::vector<KernelDescriptor> extra_kernel_rows();
 const KernelDescriptor* find_kernel(std::string_view name);
 
 }  // namespace sumbench

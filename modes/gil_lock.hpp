@@ -43,6 +43,12 @@ enum class GilPolicy { cpython, legacy, fifo, none };
 
 // The policy names, in the order of the enum (for messages and --list).
 inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
+// One line per policy, in the same order (for --list=json; the comment above has the detail).
+inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
+    "CPython 3.2+ (ceval_gil.c): timed waits, drop requests after the switch interval, forced switching",
+    "CPython 2: the holder releases and at once re-takes every check interval; waiters never ask",
+    "a ticket lock: strict arrival order, with cpython's drop requests",
+    "no lock (PEP 703 free threading); only the per-thread times are recorded"};
 
 // "cpython,legacy,fifo,none": the allowed values, for usage messages.
 std::string gil_policy_list();

@@ -69,6 +69,7 @@ class Mode {
 struct ModeDescriptor {
   std::string_view name;
   std::string_view summary;
+  std::string_view layouts_rule;  // Mode::layouts in words (the catalogue also lists its results)
   std::vector<std::unique_ptr<Mode>> (*make)(const ModeOptions&);
   // Checks the mode's own options and completes them (parses what it owns); returns ""
   // when they are valid, else one line naming the bad value and what is allowed.
@@ -76,7 +77,10 @@ struct ModeDescriptor {
   std::string (*check_options)(ModeOptions&) = nullptr;
 };
 
+// The first row is the reference every speedup is measured against (one worker).
 const std::vector<ModeDescriptor>& mode_table();
+// Rows appended by a test-only binary (tests/catalogue/extra_rows.cpp); empty by default.
+std::vector<ModeDescriptor> extra_mode_rows();
 const ModeDescriptor* find_mode(std::string_view name);
 // Runs every mode's check_options; returns the first complaint, or "".
 std::string check_mode_options(ModeOptions& opt);

@@ -46,6 +46,11 @@ def entries(doc):
     return [b for b in doc["benchmarks"] if b.get("run_type") == "iteration"]
 
 
+def seconds(b):
+    """An entry's real_time in seconds (its unit is --benchmark_time_unit's)."""
+    return b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+
+
 def split_name(name):
     parts = name.split("/")
     return parts[0], parts[1], dict(p.split(":", 1) for p in parts[2:] if ":" in p)
@@ -111,7 +116,7 @@ class EndToEnd(unittest.TestCase):
         self.assertLessEqual(cost["measured_share"], 1)
         parts = sum(cost[k] for k in RUN_COST[2:])
         self.assertLessEqual(parts, cost["run_wall_s"] * 1.001 + 0.002, "the phases are disjoint parts of the wall time")
-        timed = sum(b["real_time"] / 1e3 * b["iterations"] for b in entries(self.doc))  # ms per iteration
+        timed = sum(seconds(b) * b["iterations"] for b in entries(self.doc))
         self.assertGreaterEqual(cost["measured_s"] * 1.001 + 1e-6, timed, "measured_s covers every reported run")
         shares = dict(item.split(":") for item in self.doc["context"]["measured_share_by_kernel"].split(","))
         self.assertEqual(set(shares), set(KERNELS))
@@ -121,6 +126,29 @@ class EndToEnd(unittest.TestCase):
     def test_summary_table(self):
         self.assertIn("sum: speedup (strong scaling) against serial", self.proc.stdout)
         self.assertIn("efficiency", self.proc.stdout)
+
+    def test_summary_cv_is_the_json_cv(self):
+        # One iteration per repetition, 1 ms sleeps: a spread the summary must show as is
+        # (18ebea3 printed the cv divided by the repetition count).
+        doc, proc = run_json(self, ["--quick", "--kernels=sum,sleep", "--modes=serial,omp", "--workers=2",
+                                    "--sleep-ms=1", "--benchmark_repetitions=5", "--benchmark_min_time=0"])
+        want = {}
+        for b in doc["benchmarks"]:
+            if b.get("aggregate_name") == "cv":
+                kernel, mode, fields = split_name(b["name"])
+                want[(kernel, mode, f"{fields['ranks']}x{fields['threads']}")] = 100 * b["real_time"]
+        got, kernel = {}, None
+        for line in proc.stdout.splitlines():
+            if ": speedup" in line:
+                kernel = line.split(":")[0]
+            cells = line.split()  # mode RxT median (1 or 2 cells) cv speedup efficiency ...
+            percent = [c for c in cells[2:] if c.endswith("%")]
+            if kernel and cells and cells[0] in ("serial", "omp") and percent:
+                got[(kernel, cells[0], cells[1])] = float(percent[0][:-1])
+        self.assertEqual(set(got), set(want), proc.stdout)
+        self.assertTrue(any(v >= 0.5 for v in want.values()), f"no spread to compare: {want}")
+        for key, cv in want.items():
+            self.assertAlmostEqual(got[key], cv, delta=0.051, msg=f"{key}: summary {got[key]}%, JSON {cv:.3f}%")
 
     def test_weak_scaling_multiplies_n(self):
         doc, _ = run_json(self, ["--quick", "--kernels=sum", "--modes=serial,omp", "--workers=1,2",
@@ -162,6 +190,15 @@ class BadInput(unittest.TestCase):
         (["--gil-policy=random"], "random"),
         (["--bogus"], "--bogus"),
         (["--benchmark_nonsense=1"], "--benchmark_nonsense"),
+        # issue 10: the message names the bad value
+        (["--hybrid=3x"], "'3x'"),
+        (["--hybrid=1x1x1"], "'1x1x1'"),
+        (["--hybrid=0x2"], "'0x2'"),
+        (["--switch-interval=1.5us"], "'1.5us' is not a whole number of microseconds"),
+        (["--switch-interval=1.2us,1.4us"], "'1.2us'"),
+        (["--switch-interval=1ms,1000us"], "same interval"),
+        (["--workers=2,2"], "given twice"),
+        (["--kernels=sum", "--kernels=triad"], "--kernels is given twice"),
     ]
 
     def test_each_bad_input_exits_2_with_one_line_and_no_file(self):
@@ -176,9 +213,11 @@ class BadInput(unittest.TestCase):
                 self.assertEqual(os.listdir(tmp), [], "no result file on bad input")
 
     def test_impossible_size_is_a_failed_run_not_a_result(self):
+        # combine refuses sizes whose bucket sums would not be exact (a set-up failure);
+        # sizes that do not fit in memory are refused before running (test_ranks.Memory).
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "out.json")
-            proc = run(["--kernels=triad", "--modes=serial", "--n=4611686018427387904",
+            proc = run(["--kernels=combine", "--modes=serial", "--quick", "--n=4611686018427387904",
                         "--benchmark_out=" + out, "--benchmark_repetitions=1"])
             self.assertEqual(proc.returncode, 1, proc.stderr)
             self.assertIn("setup failed", proc.stderr)
@@ -201,7 +240,7 @@ class Harness(unittest.TestCase):
         for b in entries(doc):
             self.assertGreaterEqual(b["setup_s"], delay_ms / 1e3, b["name"])
             self.assertGreaterEqual(b["validate_s"], delay_ms / 1e3, b["name"])
-            self.assertLess(b["real_time"], delay_ms, f"{b['name']}: the timed region excludes both (ms)")
+            self.assertLess(seconds(b), delay_ms / 1e3, f"{b['name']}: the timed region excludes both")
         cost = {k: float(doc["context"][k]) for k in RUN_COST}
         self.assertGreaterEqual(cost["setup_s"], 4 * delay_ms / 1e3)
         self.assertGreaterEqual(cost["run_wall_s"], sum(cost[k] for k in RUN_COST[2:]))
