@@ -11,6 +11,9 @@
 #include <set>
 #include <thread>
 
+#include "memory.hpp"
+#include "reuse.hpp"
+
 namespace sumbench {
 namespace {
 
@@ -62,13 +65,11 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
   if (world.root() && (corrupt_ || flags[1] > 0))
     std::fprintf(stderr, "sumbench: warning: test-only hooks are on (SUMBENCH_TEST_CORRUPT=%s, SUMBENCH_TEST_DELAY_MS=%d):"
                  " these results are wrong or slow on purpose\n", corrupt_ ? "1" : "0", std::max(flags[1], 0));
-  // Memory is reused across cases only where placement cannot differ (workspace.hpp).
-  int nodes = flags[2];
-  MPI_Allreduce(&flags[2], &nodes, 1, MPI_INT, MPI_MAX, world.comm());
-  workspace_.set_reuse(flags[2] == 1);
-  benchmark::AddCustomContext("memory_reuse", nodes == 1 ? "on: each rank's CPUs are on one NUMA node"
-                                                         : "off: a rank's CPUs span " + std::to_string(nodes) +
-                                                               " NUMA nodes; every case maps fresh pages");
+  // Memory is reused across cases only where placement cannot differ (workspace.hpp), and
+  // where it fits (register_all).
+  numa_nodes_ = flags[2];
+  MPI_Allreduce(&flags[2], &max_numa_nodes_, 1, MPI_INT, MPI_MAX, world.comm());
+  for (const RankPlace& place : placement.ranks()) rank_hosts_.push_back(place.host);
   // Default sizes come from rank 0's machine so that every rank registers the same cases.
   unsigned long long llc = last_level_cache_bytes();
   MPI_Bcast(&llc, 1, MPI_UNSIGNED_LONG_LONG, 0, world.comm());
@@ -123,6 +124,27 @@ void Plan::register_all() {
     benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
         ->UseManualTime();
   }
+  // Which kernels may keep their memory across cases: every rank decides the same from the
+  // same inputs (reuse.hpp).
+  std::string how;
+  unsigned long long mine = usable_memory(&how);
+  std::vector<unsigned long long> usable(static_cast<std::size_t>(world_.size()));
+  MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, usable.data(), 1, MPI_UNSIGNED_LONG_LONG, world_.comm());
+  reuse_kernels_ = kernels_that_may_keep_memory(
+      cases_, rank_hosts_, std::vector<std::uint64_t>(usable.begin(), usable.end()),
+      [&](const Case& c, int r) { return case_bytes(c, r, KernelConfig{c.n, opt_.sleep_ms, opt_.quick}); });
+  std::string off;
+  for (const Case& c : cases_)
+    if (c.kernel->held_bytes_per_element > 0 && !reuse_kernels_.count(c.kernel) &&
+        off.find(c.kernel->name) == std::string::npos) {
+      if (!off.empty()) off += ',';
+      off += c.kernel->name;
+    }
+  benchmark::AddCustomContext(
+      "memory_reuse", max_numa_nodes_ > 1 ? "off: a rank's CPUs span " + std::to_string(max_numa_nodes_) +
+                                                " NUMA nodes; every case maps fresh pages"
+                      : off.empty() ? "on: each rank's CPUs are on one NUMA node"
+                                    : "on, but off for " + off + ": its cases would not fit beside the memory kept");
 }
 
 std::uint64_t Plan::capacity_hint(const Case& c) const {
@@ -157,6 +179,7 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
   if (member) {
     p.range = partition(c.n, c.layout.ranks, world_.rank());  // ranks [0, R) are the team, in world order
     try {
+      workspace_.set_reuse(numa_nodes_ == 1 && reuse_kernels_.count(c.kernel));
       workspace_.set_capacity_hint(capacity_hint(c));
       const KernelConfig config{c.n, opt_.sleep_ms, opt_.quick, &workspace_};
       p.kernel = c.kernel->make(config, p.range);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,9 @@ class Plan {
   std::map<std::string, CaseCost> costs_;
   PreparedCase prepared_;
   Workspace workspace_;  // the prepared kernel's large data, kept across its cases
+  int numa_nodes_ = 1, max_numa_nodes_ = 1;       // this rank's, the most of any rank
+  std::vector<std::string> rank_hosts_;           // per world rank
+  std::set<const KernelDescriptor*> reuse_kernels_;  // kernels whose cases may reuse memory
   bool corrupt_ = false;                     // SUMBENCH_TEST_CORRUPT (test-only)
   std::chrono::milliseconds test_delay_{0};  // SUMBENCH_TEST_DELAY_MS (test-only)
   int max_workers_ = 1;

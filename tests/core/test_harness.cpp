@@ -7,6 +7,7 @@
 
 #include "kernel.hpp"
 #include "mode.hpp"
+#include "reuse.hpp"
 #include "workspace.hpp"
 
 namespace sumbench {
@@ -112,6 +113,32 @@ TEST(ModeCheck, DefaultCorruptionIsCaughtByEveryKernel) {
     k->corrupt(Slice{0, cfg.n}, out);
     EXPECT_NE(k->validate(out), "") << d.name;
   }
+}
+
+// The default run's triad cases on one node of 4 ranks: with reuse, rank 0 keeps serial's
+// arrays during mpi's case, where it uses a quarter of them, so the node holds 1.75x the
+// case's own data then; reuse is allowed only where that still fits the memory check's rule.
+TEST(Reuse, OnlyWhereTheMemoryKeptStillFits) {
+  const KernelDescriptor* triad = find_kernel("triad");
+  const std::uint64_t n = 1u << 20;  // 24 MiB of arrays in all
+  std::vector<Case> cases;
+  for (const Layout l : {Layout{1, 1}, Layout{1, 4}, Layout{4, 1}, Layout{2, 2}, Layout{1, 4}}) {
+    Case c;
+    c.kernel = triad, c.layout = l, c.n = n;
+    c.name = "triad/" + std::to_string(l.ranks) + "x" + std::to_string(l.threads) + "/" + std::to_string(cases.size());
+    cases.push_back(c);
+  }
+  const std::vector<std::string> hosts(4, "node");
+  auto held = [](const Case& c, int r) {  // the arrays only
+    return r < c.layout.ranks ? 24.0 * static_cast<double>(partition(c.n, c.layout.ranks, r).size()) : 0.0;
+  };
+  auto allowed = [&](std::uint64_t usable) {
+    return kernels_that_may_keep_memory(cases, hosts, std::vector<std::uint64_t>(4, usable), held).count(triad) == 1;
+  };
+  const double data = 24.0 * n, peak_with_reuse = 1.75 * data;
+  EXPECT_TRUE(allowed(static_cast<std::uint64_t>(peak_with_reuse / 0.9) + 4096));
+  EXPECT_FALSE(allowed(static_cast<std::uint64_t>(peak_with_reuse / 0.9) - 4096)) << "the surplus does not fit";
+  EXPECT_TRUE(allowed(0)) << "unknown memory passes, as in the memory check";
 }
 
 TEST(Checksum, DependsOnEveryWordAndOnWhereCountsEnd) {
