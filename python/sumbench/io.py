@@ -31,8 +31,8 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
-    path = Path(path)
+def _write_temp(path: Path, data: bytes) -> str:
+    """A complete, fsync'ed temporary copy of `data` beside `path`; its name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -40,21 +40,50 @@ def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
             f.flush()
             os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
+    return tmp
+
+
+def _unlink(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _sync_dir(folder: Path) -> None:
     try:  # make the rename itself durable; best effort (some file systems refuse)
-        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
     except OSError:
         pass
+
+
+def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
+    atomic_write_many([(path, data)])
+
+
+def atomic_write_many(files: list[tuple[os.PathLike | str, bytes]]) -> None:
+    """Write several files so that either all of them are replaced or none: every
+    temporary copy is complete before the first rename (a full disk stops it before)."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            path = Path(path)
+            temps.append((_write_temp(path, data), path))
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            temps.pop(0)
+            _sync_dir(path.parent)
+    finally:
+        for tmp, _ in temps:
+            _unlink(tmp)
 
 
 def atomic_write_text(path: os.PathLike | str, text: str) -> None:
