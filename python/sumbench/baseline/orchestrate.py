@@ -31,8 +31,8 @@ from . import config, modes
 CHILD = Path(__file__).resolve().with_name("child.py")
 MIN_PYTHON = (3, 6)         # what child.py is written for
 # A healthy interpreter answers the probe in well under a second (CPython 2.7 to 3.13
-# here: 0.02-0.1 s); 10 s leaves room for a loaded machine, and is the most a user
-# waits for a --python that hangs.
+# on the project's VMs: 0.013-0.040 s); 10 s leaves room for a loaded machine, and is the
+# most a user waits for a --python that hangs.
 PROBE_TIMEOUT_S = 10.0
 INFO_TIMEOUT_S = 60.0       # child.py's "info" imports multiprocessing, nothing more
 CALIBRATE_TIMEOUT_S = 600.0
