@@ -16,7 +16,9 @@ Folders written before the marker existed are recognised by their files (``legac
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import time
 from pathlib import Path
 from typing import Iterable, Optional
@@ -81,6 +83,10 @@ def check(folder: os.PathLike | str, accept: Iterable[str], flag: str = "--out")
     """The folder's kind when a command may write into it: missing, empty, or of a kind
     in `accept`; else UsageError naming it (a dry run checks this and writes nothing)."""
     folder = Path(folder)
+    for parent in Path(os.path.realpath(folder)).parents:
+        if parent.name == "points" and is_results_folder(parent.parent):
+            raise UsageError(f"{flag} {folder} is inside the point folders of {parent.parent}; "
+                             f"use a folder of its own")
     found = kind_of(folder)
     if found in ("missing", "empty") + tuple(accept):
         return found
@@ -117,6 +123,33 @@ def claim(folder: os.PathLike | str, kind: str, by: str, accept: Iterable[str],
     return created
 
 
+_HELD_LOCKS = []  # open lock files, kept open until the process ends
+# The temporary names io's atomic writer gives the top-level files of a sweep folder.
+_STALE_TEMP = re.compile(r"^\.(\.sumbench\.json|sweep\.json|manifest\.json|catalogue\.json|"
+                         r"results\.csv)\.[a-z0-9_]{8}\.tmp$")
+
+
+def lock(folder: os.PathLike | str) -> None:
+    """One writer per sweep folder (sweep.py, cpython_baseline.py): an flock on its .lock,
+    which dies with the process, even with kill -9. Holding it, the temporary files of
+    a writer killed mid-write are removed (only io's names of the folder's own files)."""
+    folder = Path(folder)
+    fh = open(folder / ".lock", "a")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise UsageError(f"another sweep.py or cpython_baseline.py is running in {folder}; "
+                         f"one writer at a time") from None
+    _HELD_LOCKS.append(fh)
+    for name in os.listdir(folder):
+        if _STALE_TEMP.match(name):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+
+
 def _read_only(folder: Path) -> bool:
     try:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
@@ -151,6 +184,9 @@ def check_output_file(path: os.PathLike | str, flag: str, inputs: Iterable[os.Pa
     real = Path(os.path.realpath(path))
     if real.is_dir():
         raise UsageError(f"{flag} {shown} is a folder; give a file name")
+    if real.exists() and not real.is_file():
+        raise UsageError(f"{flag} {shown} is not a regular file (a device, FIFO or socket); "
+                         f"give a file name")
     if not real.parent.is_dir():
         raise UsageError(f"{flag} {shown}: the folder {real.parent} does not exist")
     for other in others:

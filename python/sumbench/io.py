@@ -9,9 +9,11 @@ open() would give it, so that a group can read shared results.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -64,6 +66,19 @@ def _sync_dir(folder: Path) -> None:
         pass
 
 
+def _check_replaceable(path: Path) -> None:
+    """Only a regular file (or a new name) is ever replaced: a rename over /dev/null, a
+    FIFO or a socket would put a plain file in place of the device."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # the write itself will say what is wrong
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file; refusing to replace it", str(path))
+
+
 def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
     atomic_write_many([(path, data)])
 
@@ -71,6 +86,8 @@ def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
 def atomic_write_many(files: list[tuple[os.PathLike | str, bytes]]) -> None:
     """Write several files so that either all of them are replaced or none: every
     temporary copy is complete before the first rename (a full disk stops it before)."""
+    for path, _ in files:
+        _check_replaceable(Path(path))
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:

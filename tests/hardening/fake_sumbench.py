@@ -9,6 +9,7 @@ Accepts the flags runners/sweep.py passes and writes Google Benchmark-shaped JSO
     FAKE_LOG       append one line per call: the arguments (--list calls are not logged:
                    they run nothing)
     FAKE_FAIL      exit 1 without JSON for these kernels (comma list or "*")
+    FAKE_SLEEP_S   seconds each measured run sleeps first (default 0)
 It rejects an unknown flag with exit 2 and one line, as sumbench does. --list and
 --list=json are answered by the real sumbench (FAKE_REAL_SUMBENCH, which blackbox.clean_env
 sets), since the runner takes every name and value rule from sumbench's catalogue.
@@ -17,6 +18,7 @@ sets), since the runner takes every name and value rule from sumbench's catalogu
 import json
 import os
 import sys
+import time
 
 KNOWN = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
          "--gil-policy", "--switch-interval", "--launch-only", "--sleep-ms", "--gil-tick",
@@ -50,6 +52,7 @@ def main(args):
             f.write(" ".join(args) + "\n")
     if flag(args, "--launch-only"):
         return 0
+    time.sleep(float(os.environ.get("FAKE_SLEEP_S", "0")))
     kernel = flag(args, "--kernels", "sum")
     mode = flag(args, "--modes", "serial")
     fail = os.environ.get("FAKE_FAIL", "")

@@ -206,6 +206,7 @@ def run(cfg: dict, python: str, argv: list[str], script: str) -> int:
     n, n_how = sum_size(cfg, python)
     folders.claim(out_dir, "sweep", "cpython_baseline.py", accept=folders.SWEEP_FOLDERS)
     os.makedirs(os.path.join(out_dir, "points"), exist_ok=True)
+    folders.lock(out_dir)   # not while sweep.py writes the same folder
     manifest_path = os.path.join(out_dir, "manifest.json")
     existing = read_json_object(manifest_path)
     host = socket.gethostname()

@@ -36,6 +36,7 @@ def prepare(argv):
     workers = cfg["workers"] or default_workers(machine.cores)
     cfg, cat = config.with_catalogue(cfg, workers)
     if ns.save_config:
+        folders.check_output_file(ns.save_config, "--save-config")
         try:
             atomic_write_json(ns.save_config, given)
         except OSError as e:

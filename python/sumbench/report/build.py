@@ -37,6 +37,12 @@ def check_out(out, sweeps):
     if kind not in ("missing", "empty", "report"):
         raise UsageError(f"--out {out} exists and does not hold a report (no "
                          f"{folders.MARKER} of report.py); refusing to replace it")
+    here = os.path.dirname(out)
+    while not os.path.isdir(here) and os.path.dirname(here) != here:
+        here = os.path.dirname(here)   # the folder that will hold the new ones
+    for folder in ([out] if kind != "missing" else []) + [here]:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UsageError(f"--out {out}: cannot write in {folder} (not writable)")
     return out
 
 

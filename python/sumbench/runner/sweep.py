@@ -3,7 +3,6 @@ points (runners/sweep.py is the command)."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import shutil
 import socket
@@ -14,7 +13,7 @@ from typing import Optional
 
 from .. import folders, machine as machine_info, points, tidy
 from ..catalogue import Catalogue
-from ..errors import Interrupted, UsageError
+from ..errors import Interrupted, UsageError, say_error
 from ..io import atomic_write_json, read_json
 from ..schema import SCHEMA_VERSION
 from . import config
@@ -104,21 +103,12 @@ def check_tools(cfg: dict, order: list[Point], machine: Machine) -> None:
             raise UsageError(f"{tool!r} not found; install Open MPI or pass --mpirun PATH")
 
 
-_HELD_LOCKS = []  # open lock files, kept open until the process ends
-
-
 def open_out(out: Path) -> None:
     """Make --out ours (folders.claim: new, empty, or a sweep already), then hold its
-    lock: one runner per sweep folder; the lock dies with the process (even kill -9)."""
+    lock (folders.lock): one writer per sweep folder."""
     folders.claim(out, "sweep", "sweep.py", accept=folders.SWEEP_FOLDERS)
     (out / "points").mkdir(exist_ok=True)
-    fh = open(out / ".lock", "a")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.close()
-        raise UsageError(f"another sweep.py is running in {out}")
-    _HELD_LOCKS.append(fh)
+    folders.lock(out)
 
 
 def dry_run(order: list[Point], cfg: dict, machine: Machine, out: Path, notes: list[str]) -> int:
@@ -180,8 +170,9 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
             progress.finished(point.point_id, info, time.monotonic() - t0)
             write_manifest(out, manifest, states)
     except Interrupted as e:
-        print(f"\nsweep.py: interrupted ({e}): the point in flight will be redone by the next run",
-              file=sys.stderr)
+        if sys.stdout.isatty():
+            say("")  # end the live progress bar's line
+        say_error("sweep.py", f"interrupted ({e}): the point in flight will be redone by the next run")
         manifest["runs"][-1]["interrupted"] = True
         return e.exit_code
     finally:
