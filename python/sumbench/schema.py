@@ -30,7 +30,11 @@ POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
 # a positive finite number. The same rule judges raw.json (the runner), results.csv
 # (report.py, compare.py) and the CPython baseline's rows.
 MIN_TIME_S = 1e-9
+# ...and the longest: no run of sumbench lasts 116 days; 1e308 s is a typo or garbage
+# (and overflows the report's log axes). Rates are bounded the same way (1e18/s).
+MAX_TIME_S = 1e7
 _INT32, _INT62, _INT63 = 2**31 - 1, 2**62, 2**63 - 1
+_MAX_RATE = 1e18
 
 
 @dataclass(frozen=True)
@@ -57,19 +61,21 @@ COLUMN_SPECS = (
     Column("n", "int", False, "total size of the run (weak: per-worker size x workers)", 1, _INT62),
     Column("repetition", "int", False, "repetition index", 0, _INT32),
     Column("time_s", "float", False, "wall time of the slowest rank, one repetition",
-           MIN_TIME_S),
-    Column("items_per_s", "float", False, "items (the kernel's item) per second", 0),
-    Column("bytes_per_s", "float", False, "bytes per second (triad)", 0),
+           MIN_TIME_S, MAX_TIME_S),
+    Column("items_per_s", "float", False, "items (the kernel's item) per second", 0, _MAX_RATE),
+    Column("bytes_per_s", "float", False, "bytes per second (triad)", 0, _MAX_RATE),
     Column("valid", "bool", False, "the result passed validation"),
     Column("oversubscribed", "bool", False, "more workers than cores"),
     Column("hosts", "str", False, "hosts, ';'-separated"),
-    Column("switch_interval_s", "float", False, "GIL switch interval", 0),
+    Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S),
     Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)"),
     Column("status", "str", True, "the point's status: " + "|".join(POINT_STATUSES)),
-    Column("cv", "float", False, "largest coefficient of variation of the point's times", 0),
+    Column("cv", "float", False, "largest coefficient of variation of the point's times", 0,
+           1e6),
     Column("unstable", "bool", False, "cv above the threshold after the reruns"),
-    Column("launch_s", "float", False, "time to start the workers without work", 0),
-    Column("io_latency_s", "float", False, "convoy: mean added latency per wait"),
+    Column("launch_s", "float", False, "time to start the workers without work", 0, MAX_TIME_S),
+    Column("io_latency_s", "float", False, "convoy: mean added latency per wait", -MAX_TIME_S,
+           MAX_TIME_S),
     Column("combine_bytes", "int", False, "bytes moved to combine the partials", 0, _INT63),
     Column("schema_version", "int", True, "this schema's version"),
 )
@@ -128,6 +134,8 @@ def time_problem(seconds: Any) -> Optional[str]:
         return f"time {seconds!r} s is not a positive finite number"
     if seconds < MIN_TIME_S:
         return f"time {seconds:g} s is below 1 ns, the resolution of any timer"
+    if seconds > MAX_TIME_S:
+        return f"time {seconds:g} s is above {MAX_TIME_S:g} s (116 days)"
     return None
 
 
