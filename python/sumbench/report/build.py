@@ -128,13 +128,19 @@ def _install(tmp, out, marker):
 
 
 class _ParentLock:
-    """flock on the parent folder itself (no file created): one report at a time there."""
+    """flock on the parent folder itself (no file created): one report at a time there.
+    Where the file system has no locks (ENOLCK on some NFS), `locked` is False."""
 
     def __init__(self, parent):
         self.fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+        self.locked = False
 
     def __enter__(self):
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.locked = True
+        except OSError:
+            pass
         return self
 
     def __exit__(self, *exc):
@@ -155,8 +161,9 @@ def build(sweeps, out):
 
     parent, base = os.path.dirname(out), os.path.basename(out)
     os.makedirs(parent, exist_ok=True)
-    with _ParentLock(parent):
-        remove_stale(parent, base)
+    with _ParentLock(parent) as lock:
+        if lock.locked:  # else a live run's folder could look stale
+            remove_stale(parent, base)
         check_out(out, sweeps)  # again, under the lock
         tmp = _work_dir(parent, base)
         try:
