@@ -101,9 +101,10 @@ def body(argv):
     notes = []
     weak = [r for r in rows if compare.min_p(r["baseline_reps"], r["contender_reps"]) >= args.alpha]
     if weak:
-        need = next(k for k in range(2, 100) if compare.min_p(k, k) < args.alpha)
+        need = next((k for k in range(2, 1000) if compare.min_p(k, k) < args.alpha), None)
         notes.append(f"note: {len(weak)} point(s) have too few repetitions for the U test to "
-                     f"reach p < {args.alpha:g} (need at least {need} per run)")
+                     f"reach p < {args.alpha:g} (need at least "
+                     f"{need if need else 'more than 1000'} per run)")
     for n in notes:
         out.write(n + "\n")
     exceeding = [r for r in rows if r["exceeds_threshold"]]
