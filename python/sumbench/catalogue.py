@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import parse
+from . import parse, procs
 from .baseline import modes as cpython
 from .errors import InputError, UsageError
 from .io import atomic_write_json, read_json
@@ -37,6 +36,12 @@ class Catalogue:
                              f"(catalogue_version {version!r}, this reads 1 to {SUPPORTED_VERSION})")
         self.doc = doc
         self.origin = origin
+        try:
+            self._load(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise InputError(f"{origin}: corrupted catalogue ({type(e).__name__}: {e})") from None
+
+    def _load(self, doc: dict) -> None:
         self.kernels = [dict(k, source=SOURCE) for k in doc["kernels"]]
         known = {k["name"] for k in self.kernels}
         for name in cpython.KERNELS:  # an old catalogue may lack one
@@ -58,15 +63,22 @@ class Catalogue:
                       env: Optional[dict] = None) -> "Catalogue":
         """Ask the binary; a refusal of `args` (exit 2) is a UsageError with its line."""
         argv = [binary, "--list=json", *args]
+        env = dict(os.environ if env is None else env)
+        # A singleton that spawns no orted: faster, and it leaves no session folder
+        # behind in $TMPDIR (Open MPI removes it only after sumbench has exited).
+        env.setdefault("OMPI_MCA_ess_singleton_isolated", "1")
         try:
-            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=timeout, env=env)
-        except (FileNotFoundError, PermissionError, NotADirectoryError):
+            proc = procs.run(argv, timeout=timeout, env=env)
+            if proc.returncode not in (0, 2) and not proc.timed_out:
+                # Once seen under load (1 in ~2000): "Local abort before MPI_INIT
+                # completed". A failed MPI start is not an answer; ask once more.
+                proc = procs.run(argv, timeout=timeout, env=env)
+        except (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError):
             raise UsageError(f"sumbench {binary!r} is not an executable file; build it "
                              f"(scripts/build.sh) or pass --sumbench PATH / set SUMBENCH") from None
         except OSError as e:
             raise UsageError(f"sumbench {binary!r} cannot be started: {e.strerror}") from None
-        except subprocess.TimeoutExpired:
+        if proc.timed_out:
             raise UsageError(f"sumbench {binary!r} gave no catalogue (--list=json) within "
                              f"{timeout:g} s") from None
         lines = [l for l in proc.stderr.splitlines() if l.strip()]

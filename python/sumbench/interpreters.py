@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
+
+from . import procs
 
 GIL_KINDS = ("old", "new", "free-threaded")
 PROBE = (
@@ -55,19 +56,21 @@ def gil_kind(implementation: str, version_info: Iterable[int], gil_enabled: bool
     return "new" if gil_enabled else "free-threaded"
 
 
-def probe(path: str, where: str = "", timeout: float = 30) -> tuple[Optional[Interpreter], str]:
-    """(Interpreter, "") or (None, why not) for the program at `path`."""
+def probe(path: str, where: str = "", timeout: float = 10) -> tuple[Optional[Interpreter], str]:
+    """(Interpreter, "") or (None, why not) for the program at `path`. One that does not
+    answer within `timeout` is killed with its whole process tree (procs.run)."""
     try:
-        proc = subprocess.run([path, "-c", PROBE], stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout, env={k: v for k, v in os.environ.items()
-                                                    if not k.startswith("PYTHON")})
-    except (OSError, subprocess.SubprocessError) as e:
-        return None, f"{path}: cannot run ({e})"
+        proc = procs.run([path, "-c", PROBE], timeout=timeout,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
+    except OSError as e:
+        return None, f"cannot run ({e.strerror or e})"
+    if proc.timed_out:
+        return None, f"did not answer within {timeout:g} s (killed with its child processes)"
     try:
-        info = json.loads(proc.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
         version_info = tuple(int(v) for v in info["version_info"])
-    except (ValueError, IndexError, KeyError, TypeError):
-        return None, f"{path}: does not run as a Python interpreter (exit status {proc.returncode})"
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+        return None, f"does not run as a Python interpreter (exit status {proc.returncode})"
     impl = str(info.get("implementation"))
     return Interpreter(path, where, impl, str(info.get("version")), version_info,
                        str(info.get("executable") or path),
@@ -79,11 +82,10 @@ def pyenv_root(env: Mapping[str, str]) -> Optional[Path]:
     if env.get("PYENV_ROOT"):
         return Path(env["PYENV_ROOT"])
     try:
-        proc = subprocess.run(["pyenv", "root"], capture_output=True, text=True, timeout=30,
-                              env=dict(env))
+        proc = procs.run(["pyenv", "root"], timeout=30, env=dict(env))
         if proc.returncode == 0 and proc.stdout.strip():
             return Path(proc.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
+    except OSError:
         pass
     home = env.get("HOME")
     return Path(home) / ".pyenv" if home else None
@@ -130,7 +132,7 @@ def discover(env: Optional[Mapping[str, str]] = None) -> dict:
         seen.add(real)
         interp, why = probe(path, where)
         if interp is None:
-            problems.append(why)
+            problems.append(f"{path}: {why}")
         elif interp.implementation == "CPython":
             found.append(interp)
     found.sort(key=lambda i: (i.version_info, i.where, i.path))

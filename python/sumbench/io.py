@@ -9,9 +9,11 @@ open() would give it, so that a group can read shared results.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -31,8 +33,8 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
-    path = Path(path)
+def _write_temp(path: Path, data: bytes) -> str:
+    """A complete, fsync'ed temporary copy of `data` beside `path`; its name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -40,21 +42,65 @@ def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
             f.flush()
             os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
+    return tmp
+
+
+def _unlink(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _sync_dir(folder: Path) -> None:
     try:  # make the rename itself durable; best effort (some file systems refuse)
-        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
     except OSError:
         pass
+
+
+def _check_replaceable(path: Path) -> None:
+    """Only a regular file (or a new name) is ever replaced: a rename over /dev/null, a
+    FIFO or a socket would put a plain file in place of the device."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # the write itself will say what is wrong
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file; refusing to replace it", str(path))
+
+
+def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
+    atomic_write_many([(path, data)])
+
+
+def atomic_write_many(files: list[tuple[os.PathLike | str, bytes]]) -> None:
+    """Write several files so that either all of them are replaced or none: every
+    temporary copy is complete before the first rename (a full disk stops it before)."""
+    for path, _ in files:
+        _check_replaceable(Path(path))
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            path = Path(path)
+            temps.append((_write_temp(path, data), path))
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            temps.pop(0)
+            _sync_dir(path.parent)
+    finally:
+        for tmp, _ in temps:
+            _unlink(tmp)
 
 
 def atomic_write_text(path: os.PathLike | str, text: str) -> None:

@@ -72,19 +72,15 @@ def parse_layout(flag: str, text: str, item: str, low: int = 1,
                  high: Optional[int] = None) -> tuple[int, int]:
     """One RxT layout (ranks x threads)."""
     each = f"each {low} to {high}" if high is not None else f"each at least {low}"
-    bad = UsageError(f"{flag}={text}: '{item}' is not RxT; {flag} takes layouts such as "
-                     f"2x2,4x1 (ranks x threads, {each})")
+    allowed = f"{flag} takes RxT layouts such as 2x2,4x1 (ranks x threads, {each})"
     ranks, sep, threads = item.partition("x")
-    if not sep:
-        raise bad
-    try:
-        r = parse_int_list(flag, ranks, low, high)
-        t = parse_int_list(flag, threads, low, high)
-    except UsageError:
-        raise bad from None
-    if len(r) != 1 or len(t) != 1:
-        raise bad
-    return r[0], t[0]
+    numbers = (ranks, threads)
+    if not sep or not all(x.isascii() and x.isdigit() for x in numbers):
+        raise UsageError(f"{flag}={text}: '{item}' is not RxT; {allowed}")
+    r, t = int(ranks), int(threads)
+    if not all(low <= v and (high is None or v <= high) for v in (r, t)):
+        raise UsageError(f"{flag}={text}: '{item}' is out of range; {allowed}")
+    return r, t
 
 
 def parse_layouts(flag: str, text: str, low: int = 1, high: Optional[int] = None) -> list[str]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 from pathlib import Path
 from typing import Any, Optional
 
 from .io import atomic_write_json, atomic_write_text, read_json
-from .schema import POINT_STATUSES
+from .schema import POINT_STATUSES, time_problem
 
 NOT_OK = tuple(s for s in POINT_STATUSES if s != "ok")
 STATUS_VERSION = 2
@@ -126,9 +127,103 @@ def load_status(point_dir: os.PathLike | str) -> tuple[Optional[dict], Optional[
     return status, None
 
 
+# ------------------------------------------------------------ the measurements
+
+TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}   # Google Benchmark's units
+
+
+def iteration_entries(doc: Any) -> list[dict]:
+    """The per-repetition entries of a Google Benchmark JSON (aggregates left out)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        return []
+    return [b for b in doc["benchmarks"]
+            if isinstance(b, dict) and b.get("run_type", "iteration") == "iteration"]
+
+
+def entry_time_s(entry: dict) -> Any:
+    """real_time of one entry in seconds, or the raw value when it has no known unit."""
+    real_time, unit = entry.get("real_time"), entry.get("time_unit", "ns")
+    if isinstance(real_time, (int, float)) and not isinstance(real_time, bool) and unit in TIME_UNIT_S:
+        return float(real_time) * TIME_UNIT_S[unit]
+    return real_time
+
+
+def raw_verdict(doc: Any) -> tuple[str, str]:
+    """(ok | invalid | failed, reason) of a point's raw.json, whatever its exit status
+    said: failed when it holds no measurement, invalid when a result failed validation
+    or a time is not a measurement (schema.time_problem)."""
+    if not isinstance(doc, dict):
+        return "failed", "raw.json is not a Google Benchmark JSON object"
+    entries = iteration_entries(doc)
+    bad = [b for b in entries if b.get("error_occurred") or b.get("valid", 1) == 0]
+    if bad:
+        return "invalid", f"{len(bad)} invalid result(s): {bad[0].get('error_message') or 'valid=0'}"
+    for b in entries:
+        problem = time_problem(entry_time_s(b))
+        if problem:
+            return "invalid", f"{b.get('name', '?')}: real_time {b.get('real_time')!r} " \
+                              f"{b.get('time_unit', '')}: {problem}"
+    if not entries:
+        return "failed", "no benchmark results in raw.json"
+    return "ok", ""
+
+
+def judge_run(exit_code: Optional[int], doc: Any) -> tuple[str, str]:
+    """(status, reason) of a sumbench run from its exit status and its raw.json (None
+    when it wrote none): the one rule of the runner and of a Slurm job's direct run."""
+    verdict, why = raw_verdict(doc) if doc is not None else ("failed", "no raw.json")
+    if verdict == "invalid":
+        return verdict, why
+    if exit_code != 0:
+        if exit_code is not None and exit_code < 0:
+            return "failed", f"killed by signal {signal.Signals(-exit_code).name}"
+        return "failed", f"exit status {exit_code}"
+    return verdict, why
+
+
+def _rows_problem(value: Any) -> Optional[str]:
+    if not (isinstance(value, list) and value and all(isinstance(r, dict) for r in value)):
+        return "rows.json holds no rows"
+    for r in value:
+        if r.get("status") == "ok":
+            problem = time_problem(r.get("time_s"))
+            if problem:
+                return f"rows.json: {problem}"
+    return None
+
+
+def measurement_problem(point_dir: os.PathLike | str) -> Optional[str]:
+    """Why an ok point's measurements are not usable (None when they are): rows.json
+    (points of other sources) or raw.json missing, torn, empty or with bad times."""
+    point_dir = Path(point_dir)
+    source = ROWS if (point_dir / ROWS).exists() else RAW
+    try:
+        doc = read_json(point_dir / source)
+    except FileNotFoundError:
+        return f"no {source}"
+    except (OSError, ValueError) as e:
+        return f"{source} unreadable ({e})"
+    if source == ROWS:
+        return _rows_problem(doc)
+    verdict, why = raw_verdict(doc)
+    return None if verdict == "ok" else why
+
+
+def load_point(point_dir: os.PathLike | str) -> tuple[Optional[dict], Optional[str]]:
+    """Like load_status, and an ok point must also hold its measurements: a point whose
+    status says ok but whose raw.json is torn or gone is not complete (it is redone)."""
+    status, problem = load_status(point_dir)
+    if status is not None and status["status"] == "ok":
+        why = measurement_problem(point_dir)
+        if why:
+            return None, f"{Path(point_dir) / STATUS}: says ok, but {why}"
+    return status, problem
+
+
 def read_status(point_dir: os.PathLike | str) -> Optional[dict]:
-    """The status of a complete point, else None (missing or not a status)."""
-    return load_status(point_dir)[0]
+    """The status of a complete point, else None (missing, not a status, or an ok
+    point without usable measurements)."""
+    return load_point(point_dir)[0]
 
 
 def status_of(point_dir: os.PathLike | str) -> Optional[str]:

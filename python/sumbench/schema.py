@@ -13,7 +13,7 @@ import io
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 from .errors import InputError
 from .io import atomic_write_text
@@ -24,12 +24,27 @@ SCHEMA_VERSION = 1
 POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
 
 
+# The shortest time a measurement can take: steady_clock ticks in nanoseconds, and every
+# timed region (a barrier, a thread start, one loop) takes longer. A time_s below it is
+# not a measurement (1e-300 s would print a speedup of 1e296x); nor is one that is not
+# a positive finite number. The same rule judges raw.json (the runner), results.csv
+# (report.py, compare.py) and the CPython baseline's rows.
+MIN_TIME_S = 1e-9
+# ...and the longest: no run of sumbench lasts 116 days; 1e308 s is a typo or garbage
+# (and overflows the report's log axes). Rates are bounded the same way (1e18/s).
+MAX_TIME_S = 1e7
+_INT32, _INT62, _INT63 = 2**31 - 1, 2**62, 2**63 - 1
+_MAX_RATE = 1e18
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str         # "str", "int", "float" or "bool" (0/1)
     required: bool    # filled on every row, measurement or failure
     doc: str
+    low: Optional[float] = None    # the allowed range of a number (None: unbounded)
+    high: Optional[float] = None
 
 
 COLUMN_SPECS = (
@@ -38,33 +53,37 @@ COLUMN_SPECS = (
     Column("source", "str", False, "sumbench or cpython"),
     Column("kernel", "str", True, "a kernel of the catalogue"),
     Column("mode", "str", True, "a mode of the catalogue (or cpython-*)"),
-    Column("ranks", "int", False, "MPI ranks (processes)"),
-    Column("threads", "int", False, "threads per rank"),
-    Column("workers", "int", False, "ranks x threads"),
-    Column("nodes", "int", False, "nodes the ranks ran on"),
+    Column("ranks", "int", False, "MPI ranks (processes)", 1, _INT32),
+    Column("threads", "int", False, "threads per rank", 1, _INT32),
+    Column("workers", "int", False, "ranks x threads", 1, _INT32),
+    Column("nodes", "int", False, "nodes the ranks ran on", 1, _INT32),
     Column("scaling", "str", False, "strong or weak"),
-    Column("n", "int", False, "total size of the run (weak: per-worker size x workers)"),
-    Column("repetition", "int", False, "repetition index"),
-    Column("time_s", "float", False, "wall time of the slowest rank, one repetition"),
-    Column("items_per_s", "float", False, "items (the kernel's item) per second"),
-    Column("bytes_per_s", "float", False, "bytes per second (triad)"),
+    Column("n", "int", False, "total size of the run (weak: per-worker size x workers)", 1, _INT62),
+    Column("repetition", "int", False, "repetition index", 0, _INT32),
+    Column("time_s", "float", False, "wall time of the slowest rank, one repetition",
+           MIN_TIME_S, MAX_TIME_S),
+    Column("items_per_s", "float", False, "items (the kernel's item) per second", 0, _MAX_RATE),
+    Column("bytes_per_s", "float", False, "bytes per second (triad)", 0, _MAX_RATE),
     Column("valid", "bool", False, "the result passed validation"),
     Column("oversubscribed", "bool", False, "more workers than cores"),
     Column("hosts", "str", False, "hosts, ';'-separated"),
-    Column("switch_interval_s", "float", False, "GIL switch interval"),
+    Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S),
     Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)"),
     Column("status", "str", True, "the point's status: " + "|".join(POINT_STATUSES)),
-    Column("cv", "float", False, "largest coefficient of variation of the point's times"),
+    Column("cv", "float", False, "largest coefficient of variation of the point's times", 0,
+           1e6),
     Column("unstable", "bool", False, "cv above the threshold after the reruns"),
-    Column("launch_s", "float", False, "time to start the workers without work"),
-    Column("io_latency_s", "float", False, "convoy: mean added latency per wait"),
-    Column("combine_bytes", "int", False, "bytes moved to combine the partials"),
+    Column("launch_s", "float", False, "time to start the workers without work", 0, MAX_TIME_S),
+    Column("io_latency_s", "float", False, "convoy: mean added latency per wait", -MAX_TIME_S,
+           MAX_TIME_S),
+    Column("combine_bytes", "int", False, "bytes moved to combine the partials", 0, _INT63),
     Column("schema_version", "int", True, "this schema's version"),
 )
 COLUMNS = [c.name for c in COLUMN_SPECS]
 INT_COLUMNS = {c.name for c in COLUMN_SPECS if c.type in ("int", "bool")}
 FLOAT_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "float"}
 BOOL_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "bool"}
+SPECS = {c.name: c for c in COLUMN_SPECS}
 REQUIRED_VALUES = tuple(c.name for c in COLUMN_SPECS if c.required)
 
 # Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row. Version 1
@@ -107,27 +126,55 @@ def read_results_raw(path: os.PathLike | str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _parse_number(text: str, column: str, where: str):
+def time_problem(seconds: Any) -> Optional[str]:
+    """Why `seconds` is not a measured time (None when it is one): see MIN_TIME_S."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return f"time {seconds!r} is not a number"
+    if not math.isfinite(seconds) or seconds <= 0:
+        return f"time {seconds!r} s is not a positive finite number"
+    if seconds < MIN_TIME_S:
+        return f"time {seconds:g} s is below 1 ns, the resolution of any timer"
+    if seconds > MAX_TIME_S:
+        return f"time {seconds:g} s is above {MAX_TIME_S:g} s (116 days)"
+    return None
+
+
+def _range_problem(spec: Column, value) -> Optional[str]:
+    if spec.name == "time_s":
+        problem = time_problem(value)
+        return f"time_s: {problem}" if problem else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{spec.name} {value} is not finite"
+    if spec.type == "bool" and value not in (0, 1):
+        return f"{spec.name} {value} is not 0 or 1"
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        high = f"{spec.high:g}" if spec.high is not None else "any"
+        return f"{spec.name} {value:g} is out of range ({spec.low:g} to {high})"
+    return None
+
+
+def _parse_number(text: str, column: str, where: str) -> tuple[Any, Optional[str]]:
+    """(value, problem): a cell that is not a number makes the file unusable
+    (InputError); a number out of the column's range makes the row invalid (problem)."""
     text = text.strip()
     if text == "":
-        return None
+        return None, None
+    spec = SPECS[column]
     low = text.lower()
     if column in BOOL_COLUMNS and low in ("true", "false"):
-        return 1 if low == "true" else 0
+        return (1 if low == "true" else 0), None
     try:
         value = float(text)
-        if column in INT_COLUMNS:
-            if value != int(value):
-                raise ValueError
-            value = int(value)
-            if column in BOOL_COLUMNS and value not in (0, 1):
-                raise ValueError
-            return value
-    except (ValueError, OverflowError):
+    except ValueError:
         kind = "0 or 1" if column in BOOL_COLUMNS else (
             "an integer" if column in INT_COLUMNS else "a number")
         raise InputError(f"{where}: column {column}: {text!r} is not {kind}") from None
-    return None if value != value else value  # NaN: no value
+    if column in INT_COLUMNS and math.isfinite(value):
+        if value != int(value):
+            raise InputError(f"{where}: column {column}: {text!r} is not an integer")
+        value = int(text) if text.lstrip("-").isdigit() else int(value)
+    problem = _range_problem(spec, value)
+    return (None, problem) if problem else (value, None)
 
 
 def _read_text(path: str) -> str:
@@ -166,15 +213,19 @@ def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
         what = "truncated" if len(fields) < len(header) else "too many fields"
         raise InputError(f"{where}: corrupted: {len(fields)} fields, header has "
                          f"{len(header)} ({what})")
-    row = {}
+    row: dict = {"_invalid": []}
     for name, value in zip(header, fields):
         if name in INT_COLUMNS or name in FLOAT_COLUMNS:
-            row[name] = _parse_number(value, name, where)
+            row[name], problem = _parse_number(value, name, where)
+            if problem:
+                row["_invalid"].append(problem)
         else:
             row[name] = value.strip()
     for name in REQUIRED_VALUES:
         if row.get(name) in (None, ""):
             raise InputError(f"{where}: corrupted: column {name} is empty")
+    if row["status"] == "ok" and row.get("time_s") is None and not row["_invalid"]:
+        row["_invalid"].append("status ok but no time_s")
     version = row["schema_version"]
     if version > SCHEMA_VERSION or version < 1:
         raise InputError(f"{where}: mixed schema: schema_version {version}, this "
@@ -186,8 +237,10 @@ def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
 
 
 def read_results_csv(path: os.PathLike | str) -> list[dict]:
-    """The rows of a results.csv with typed values (and `_line`); raises InputError with
-    one line that names the file, the line and what is wrong."""
+    """The rows of a results.csv with typed values, `_line`, and `_invalid`: why the row
+    is not a measurement (a number out of its column's range, a time_s that breaks the
+    MIN_TIME_S rule), [] for a good row. Raises InputError with one line that names the
+    file, the line and what is wrong when the file itself is unusable."""
     path = str(path)
     reader = csv.reader(io.StringIO(_read_text(path), newline=""))
     try:

@@ -18,7 +18,6 @@ from .io import read_json, read_json_object
 from .parse import switch_interval_s
 from .schema import SCHEMA_VERSION, empty_row, write_results_csv
 
-_TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # Benchmark name parts (kernel/mode/ranks:R/threads:T/n:N/policy:P/interval:Ius) -> columns.
 _NAME_COLUMNS = {"ranks": "ranks", "threads": "threads", "n": "n", "policy": "gil_policy",
                  "interval": "switch_interval_s"}
@@ -80,9 +79,7 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
     hosts = _hosts(context)
     scaling = context.get("scaling") or scaling
     rows = []
-    for entry in doc.get("benchmarks") or []:
-        if not isinstance(entry, dict) or entry.get("run_type", "iteration") != "iteration":
-            continue  # mean/median/stddev aggregates are recomputed by the reports
+    for entry in points.iteration_entries(doc):  # aggregates are recomputed by the reports
         name = parse_benchmark_name(entry.get("run_name") or entry.get("name", ""))
         row = empty_row()
         row.update(run_id=run_id, point_id=point_id, source=source,
@@ -99,10 +96,10 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
             row["workers"] = row["ranks"] * row["threads"]
         row["nodes"] = _num(entry.get("nodes", context.get("nodes", "")))
         row["repetition"] = _num(entry.get("repetition_index", ""))
-        real_time, unit = entry.get("real_time"), entry.get("time_unit", "ns")
-        if isinstance(real_time, (int, float)) and unit in _TIME_UNIT_S:
+        seconds = points.entry_time_s(entry)
+        if isinstance(seconds, float):
             # 12 significant digits: drop float noise of the unit conversion (1e-9 * x).
-            row["time_s"] = float(f"{float(real_time) * _TIME_UNIT_S[unit]:.12g}")
+            row["time_s"] = float(f"{seconds:.12g}")
         row["items_per_s"] = _num(entry.get("items_per_second", ""))
         row["bytes_per_s"] = _num(entry.get("bytes_per_second", ""))
         row["io_latency_s"] = _num(entry.get("io_latency_s", ""))
@@ -171,6 +168,8 @@ def rows_for_point(point_dir: os.PathLike | str, run_id: str = "") -> list[dict]
     status = status or points.make_status(status="failed", reason=problem or "")
     point_id = status.get("point_id") or point_dir.name
     st = status["status"]
+    if st == "ok" and points.measurement_problem(point_dir):
+        st = "invalid"  # says ok, but its files do not (torn, gone, impossible times)
     point = status["point"]
     if (point_dir / points.ROWS).exists():
         rows = _given_rows(point_dir / points.ROWS, run_id, point_id)

@@ -49,10 +49,13 @@ def real_sumbench() -> str | None:
 
 
 def clean_env(**extra) -> dict:
-    """The caller's environment without FAKE_*, SLURM_*, SBATCH_* and SUMBENCH*; plus extra."""
+    """The caller's environment without FAKE_*, SLURM_*, SBATCH_* and SUMBENCH*; plus extra.
+    FAKE_REAL_SUMBENCH names the built sumbench, which answers the fake's --list=json."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FAKE_", "SLURM_", "SBATCH_", "SUMBENCH"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if real_sumbench():
+        env["FAKE_REAL_SUMBENCH"] = real_sumbench()
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -6,14 +6,19 @@ Accepts the flags runners/sweep.py passes and writes Google Benchmark-shaped JSO
     FAKE_TIME_NS   real_time of every repetition (parsed with float(): "-5", "0", "nan",
                    "inf", "1e-291" ...); default about 1 ms
     FAKE_VERSION   sumbench_version in the JSON context (default "fake-1")
-    FAKE_LOG       append one line per call: the arguments
+    FAKE_LOG       append one line per call: the arguments (--list calls are not logged:
+                   they run nothing)
     FAKE_FAIL      exit 1 without JSON for these kernels (comma list or "*")
-It rejects an unknown flag with exit 2 and one line, as sumbench does.
+    FAKE_SLEEP_S   seconds each measured run sleeps first (default 0)
+It rejects an unknown flag with exit 2 and one line, as sumbench does. --list and
+--list=json are answered by the real sumbench (FAKE_REAL_SUMBENCH, which blackbox.clean_env
+sets), since the runner takes every name and value rule from sumbench's catalogue.
 """
 
 import json
 import os
 import sys
+import time
 
 KNOWN = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
          "--gil-policy", "--switch-interval", "--launch-only", "--sleep-ms", "--gil-tick",
@@ -30,16 +35,24 @@ def flag(args, name, default=None):
 
 
 def main(args):
-    if os.environ.get("FAKE_LOG"):
-        with open(os.environ["FAKE_LOG"], "a") as f:
-            f.write(" ".join(args) + "\n")
+    if flag(args, "--list"):
+        real = os.environ.get("FAKE_REAL_SUMBENCH")
+        if not real:
+            print("fake sumbench: FAKE_REAL_SUMBENCH is not set (the real build answers --list)",
+                  file=sys.stderr)
+            return 1
+        os.execv(real, [real] + args)
     for a in args:
         name = a.split("=", 1)[0]
         if name not in KNOWN and not name.startswith("--benchmark_"):
             print(f"sumbench: error: unknown argument '{a}'", file=sys.stderr)
             return 2
-    if flag(args, "--launch-only") or flag(args, "--list"):
+    if os.environ.get("FAKE_LOG"):
+        with open(os.environ["FAKE_LOG"], "a") as f:
+            f.write(" ".join(args) + "\n")
+    if flag(args, "--launch-only"):
         return 0
+    time.sleep(float(os.environ.get("FAKE_SLEEP_S", "0")))
     kernel = flag(args, "--kernels", "sum")
     mode = flag(args, "--modes", "serial")
     fail = os.environ.get("FAKE_FAIL", "")

@@ -184,8 +184,8 @@ def apply_ops(sweep: Path, ops):
             header, rows = read_csv(path)
             text_rows = [[r.get(c, "") for c in header] for r in rows]
             i = op.get("row", 0) % max(1, len(text_rows)) if text_rows else 0
-            if op["op"] == "set" and text_rows:
-                text_rows[i][header.index(op["col"])] = op["value"]
+            if op["op"] == "set" and text_rows and op["col"] in header:  # (an earlier
+                text_rows[i][header.index(op["col"])] = op["value"]  # "header" op renamed it)
             elif op["op"] == "short" and text_rows:
                 text_rows[i] = text_rows[i][:-1]
             elif op["op"] == "long" and text_rows:

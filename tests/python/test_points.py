@@ -11,6 +11,11 @@ class Status(TempDir):
     def test_write_then_read(self):
         written = points.write_status(self.tmp, point_id="p", status="ok", wall_s=1.5,
                                       load_before=[0.1, 0.2, 0.3])
+        self.assertEqual(points.load_status(self.tmp), (written, None))
+        # An ok point is complete only with its measurements (issue 10, item 7).
+        self.assertIsNone(points.read_status(self.tmp))
+        (self.tmp / points.RAW).write_text(json.dumps({"benchmarks": [
+            {"name": "sum/serial", "real_time": 1e6, "time_unit": "ns"}]}))
         self.assertEqual(points.read_status(self.tmp), written)
         self.assertEqual(list(written), list(points.STATUS_FIELDS))
         with self.assertRaises(TypeError):

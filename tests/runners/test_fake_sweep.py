@@ -159,7 +159,7 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         # A second runner on the same folder is refused while the first holds it.
         second = run_sweep("--sumbench", FAKE, "--out", out, *self.ARGS)
         self.assertEqual(second.returncode, 2)
-        self.assertIn("another sweep.py is running", second.stderr)
+        self.assertIn("another sweep.py or cpython_baseline.py is running", second.stderr)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 130, stdout + stderr)

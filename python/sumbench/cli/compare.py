@@ -9,16 +9,22 @@ contender/baseline and a two-sided Mann-Whitney U test over the repetitions. A c
 is significant when p < alpha; it counts when it is also larger than the threshold
 (|ratio - 1| > threshold), in either direction.
 
-Exit status: 0 no significant change beyond the threshold; 1 at least one;
-2 usage error or unusable input (one line on stderr). Standard library only.
+--csv and --html are checked before anything is written: never an input, a file inside
+an input folder or any results folder (links followed), a folder, or each other.
+
+Exit status: 0 no significant change beyond the threshold; 1 at least one; 2 usage
+error or unusable input, nothing written (one line on stderr); 3 a runtime error while
+writing --csv/--html (disk full, I/O), no output and no temporary file left.
+Standard library only.
 """
 
 import argparse
 import math
 import sys
 
-from ..errors import ArgParser, UsageError, run_main
-from ..io import atomic_write_text
+from .. import folders
+from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, run_main
+from ..io import atomic_write_many
 from ..report import compare
 from ..report.data import load_sweep
 
@@ -40,7 +46,10 @@ def _fraction(name, low_open=False):
 
 
 def parse_args(argv):
-    p = ArgParser(prog=PROG, description="Compare two sumbench sweep folders point by point.")
+    p = ArgParser(prog=PROG, description="Compare two sumbench sweep folders point by point.",
+                  epilog="Exit status: 0 no significant change beyond the threshold, 1 at "
+                         "least one, 2 usage error or unusable input, 3 runtime error while "
+                         "writing an output (docs/DESIGN.md, \"Exit codes\").")
     p.add_argument("baseline", metavar="BASELINE_DIR")
     p.add_argument("contender", metavar="CONTENDER_DIR")
     p.add_argument("--threshold", type=_fraction("threshold"), default=0.05,
@@ -54,15 +63,26 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def _write(path, text):
+def check_outputs(args):
+    """Every output checked before anything is read or written (folders.check_output_file)."""
+    inputs = (args.baseline, args.contender)
+    if args.csv:
+        folders.check_output_file(args.csv, "--csv", inputs)
+    if args.html:
+        folders.check_output_file(args.html, "--html", inputs, others=[args.csv])
+
+
+def write_outputs(outputs):
+    """All outputs or none (io.atomic_write_many); a failure is a runtime error (3)."""
     try:
-        atomic_write_text(path, text)
+        atomic_write_many([(path, text.encode("utf-8")) for path, text in outputs])
     except OSError as e:
-        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+        raise RuntimeFailure(f"cannot write {os_error_text(e)}; nothing written") from None
 
 
 def body(argv):
     args = parse_args(argv)
+    check_outputs(args)
     base = load_sweep(args.baseline)
     cont = load_sweep(args.contender)
     rows, only_base, only_cont = compare.compare(base, cont, args.threshold, args.alpha)
@@ -81,9 +101,10 @@ def body(argv):
     notes = []
     weak = [r for r in rows if compare.min_p(r["baseline_reps"], r["contender_reps"]) >= args.alpha]
     if weak:
-        need = next(k for k in range(2, 100) if compare.min_p(k, k) < args.alpha)
+        need = next((k for k in range(2, 1000) if compare.min_p(k, k) < args.alpha), None)
         notes.append(f"note: {len(weak)} point(s) have too few repetitions for the U test to "
-                     f"reach p < {args.alpha:g} (need at least {need} per run)")
+                     f"reach p < {args.alpha:g} (need at least "
+                     f"{need if need else 'more than 1000'} per run)")
     for n in notes:
         out.write(n + "\n")
     exceeding = [r for r in rows if r["exceeds_threshold"]]
@@ -93,13 +114,16 @@ def body(argv):
               f"threshold: {len(exceeding)}\n")
     if shown:
         compare.print_table(shown, out)
+    outputs = []
     if args.csv:
-        _write(args.csv, compare.csv_text(rows))
-        out.write(f"wrote {args.csv}\n")
+        outputs.append((args.csv, compare.csv_text(rows)))
     if args.html:
-        _write(args.html, compare.html_text(rows, f"sumbench: {cont_label} vs {base_label}",
-                                            [f"threshold ±{args.threshold * 100:g}%, alpha {args.alpha:g}"] + notes))
-        out.write(f"wrote {args.html}\n")
+        outputs.append((args.html, compare.html_text(
+            rows, f"sumbench: {cont_label} vs {base_label}",
+            [f"threshold ±{args.threshold * 100:g}%, alpha {args.alpha:g}"] + notes)))
+    write_outputs(outputs)
+    for path, _ in outputs:
+        out.write(f"wrote {path}\n")
     verdict = (f"FAIL: {len(exceeding)} significant change(s) beyond ±"
                f"{args.threshold * 100:g}%" if exceeding else
                "OK: no significant change beyond the threshold")

@@ -10,8 +10,13 @@ is then left as it is. The measured code (sumbench/baseline/child.py) runs in th
 interpreter given by --python (default: this one); --list-interpreters shows every
 CPython on PATH and under pyenv with its GIL kind.
 
+OUT must be new, empty, or a folder of sumbench's sweep runner or of this baseline; any
+other folder is refused. --n is at most 1e9 (about a minute of CPython's loop); a
+--python that does not answer within 10 s is given up, its process tree killed.
+
 Exit status: 0 all points ok, 1 a result failed validation or the measured interpreter
-failed, 2 usage error or no usable CPython (one line on stderr).
+failed, 2 usage error or no usable CPython (one line on stderr), 3 runtime error (disk
+full, I/O), 130/143 interrupted (the interpreter's process tree is killed).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 
 from .. import interpreters
 from ..baseline import config, orchestrate
-from ..errors import UsageError, run_main
+from ..errors import run_main, say_error
 
 PROG = "cpython_baseline.py"
 
@@ -45,10 +50,8 @@ def body(argv) -> int:
     try:
         return orchestrate.run(cfg, python, argv, sys.argv[0])
     except orchestrate.ChildFailed as e:
-        print(f"{PROG}: error: the measured interpreter failed: {e}", file=sys.stderr)
+        say_error(PROG, f"the measured interpreter failed: {e}")
         return 1
-    except OSError as e:
-        raise UsageError(f"cannot write the results: {e}") from None
 
 
 def main(argv=None) -> int:

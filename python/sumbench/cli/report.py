@@ -7,8 +7,9 @@ manifest.json, sweep.json and points/*/{status.json,raw.json,command.txt}. Write
 REPORT_DIR/index.html (images embedded), REPORT_DIR/figures/*.png|svg and
 REPORT_DIR/tables/*.csv, built beside REPORT_DIR and renamed at the end.
 
-Exit status: 0 report written; 2 usage error or unusable input (one line on stderr,
-nothing written); 1 an unexpected failure while drawing (nothing written).
+Exit status: 0 report written; 1 an unexpected failure while drawing (nothing written);
+2 usage error or unusable input (one line on stderr, nothing written); 3 a runtime error
+(disk full, I/O; nothing half-written left); 130/143 interrupted (docs/DESIGN.md).
 
 Needs matplotlib and numpy: started with a python3 that lacks them, it re-executes
 itself with one that has them ($SUMBENCH_PYTHON, /usr/bin/python3, python3.X).
@@ -18,7 +19,7 @@ import os
 import sys
 import traceback
 
-from ..errors import ArgParser, run_main
+from ..errors import ArgParser, Interrupted, UsageError, run_main, say_error
 from ..report import interp
 from ..report.build import build, check_out
 from ..report.data import load_sweeps
@@ -33,20 +34,21 @@ def body(argv):
     parser.add_argument("sweeps", nargs="+", metavar="SWEEP_DIR",
                         help="sweep folder(s) with results.csv; several compare runs")
     parser.add_argument("--out", required=True, metavar="REPORT_DIR",
-                        help="report folder to create (replaced if it holds a report)")
+                        help="report folder: new, empty, or one report.py made (its own "
+                             "files are replaced, any other file is kept)")
     args = parser.parse_args(argv)
     interp.ensure_plotting(sys.argv[0], argv, PROG)
     sweeps = load_sweeps(args.sweeps)
     out = check_out(args.out, sweeps)
     try:
         figs = build(sweeps, out)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no report written", file=sys.stderr)
-        return 130
-    except Exception as exc:  # an unexpected failure: say so, leave nothing behind
-        traceback.print_exc()
-        print(f"{PROG}: error: drawing the report failed ({type(exc).__name__}: {exc}); "
-              "no report written", file=sys.stderr)
+    except (UsageError, OSError, Interrupted, KeyboardInterrupt):
+        raise   # one line and its exit code (run_main); the temporary folder is gone
+    except Exception as exc:  # a bug while drawing: say so in one line, leave nothing behind
+        if os.environ.get("SUMBENCH_DEBUG"):
+            traceback.print_exc()
+        say_error(PROG, f"drawing the report failed ({type(exc).__name__}: {exc}); no report "
+                  "written (SUMBENCH_DEBUG=1 shows the traceback)")
         return 1
     print(f"{PROG}: wrote {os.path.join(out, 'index.html')} ({len(figs)} figures, "
           f"{len(sweeps)} run(s): {', '.join(s.label for s in sweeps)})")

@@ -7,7 +7,8 @@ by slurm/sumbench.sbatch so that no JSON is written in bash.
     slurm_job.py direct-command POINT_DIR -- ARGV...
     slurm_job.py direct-status POINT_DIR OUT_DIR EXIT_CODE WALL_S [SIGNAL]
 
-Exit status: 0 written, 2 usage error.
+Exit status: 0 written, 2 usage error (also a job folder that is not sumbench's),
+3 an I/O error (docs/DESIGN.md, "Exit codes").
 """
 
 from __future__ import annotations

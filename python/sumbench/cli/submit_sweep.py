@@ -18,8 +18,9 @@ OUT/jobs.csv, rebuilds each job's results.csv from its point folders, concatenat
 into OUT/results.csv, and builds the report (reports/report.py OUT --out OUT/report).
 
 --dry-run prints the sbatch commands and submits nothing. Standard library only.
-Exit status: 0 submitted (or combined) fine, 1 a submission or the combine failed,
-2 usage error.
+Every value is checked before the first sbatch (--time, --sweep-args with the runner's
+own rules, ...). Exit status: 0 submitted (or combined) fine, 1 a submission or the
+combine failed, 2 usage error, 3 I/O error, 130/143 interrupted (docs/DESIGN.md).
 """
 
 from __future__ import annotations

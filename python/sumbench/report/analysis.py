@@ -186,10 +186,10 @@ def build_points(sweep):
         if row["status"] != "ok":
             pt.failed.append(row["status"])
             continue
-        if row.get("valid") == 0:
-            pt.invalid += 1
+        if row.get("valid") == 0 or row.get("_invalid"):
+            pt.invalid += 1   # failed validation, or not a measurement (schema's rules)
             continue
-        if row.get("time_s") is not None and row["time_s"] > 0:
+        if row.get("time_s") is not None:
             pt.times.append(row["time_s"])
         if row.get("items_per_s") is not None:
             pt.items.append(row["items_per_s"])

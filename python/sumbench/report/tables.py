@@ -113,6 +113,7 @@ def problem_rows(sweep):
             reasons.append(f"status {row['status']}")
         if row.get("valid") == 0:
             reasons.append("invalid result (valid = 0)")
+        reasons += [f"invalid row: {why}" for why in row.get("_invalid") or []]
         if row.get("unstable") == 1:
             cv = row.get("cv")
             reasons.append("unstable" + (f" (cv {cv:.3f})" if cv is not None else ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 
 from .. import parse, paths
@@ -45,8 +46,10 @@ CONFIG_SCHEMA = {
     "extra_args": ("list[str]", []),
     "cores": ("int", None),                  # override of the detected core count
 }
+MAX_REPETITIONS = 1000   # repetitions of one point (Google Benchmark aborts on absurd ones)
+MAX_CORES = 65536        # --cores: more than sumbench's 4096 workers is never needed
 # Informational keys that sweep.json carries and a config file may therefore hold.
-INFO_KEYS = ("order", "schema_version", "points", "sumbench_version")
+INFO_KEYS = ("order", "schema_version", "points", "sumbench_version", "sumbench_build")
 
 
 # ------------------------------------------------------------------ config file
@@ -198,15 +201,15 @@ def check_runner_settings(cfg: dict) -> dict:
     cfg = dict(cfg)
     if cfg["launcher"] not in LAUNCHERS:
         raise UsageError(f"unknown launcher {cfg['launcher']!r}: allowed: {','.join(LAUNCHERS)}")
-    for key, low, what in (("repetitions", 1, ">= 1"), ("max_reruns", 0, ">= 0")):
-        if cfg[key] < low:
-            raise UsageError(f"bad --{key.replace('_', '-')} {cfg[key]}: must be {what}")
+    for key, low, high in (("repetitions", 1, MAX_REPETITIONS), ("max_reruns", 0, 100),
+                           ("cores", 1, MAX_CORES)):
+        if cfg[key] is not None and not low <= cfg[key] <= high:
+            raise UsageError(f"bad --{key.replace('_', '-')} {cfg[key]}: must be >= {low} "
+                             f"and <= {high}")
     if not cfg["timeout"] > 0:
         raise UsageError(f"bad --timeout {cfg['timeout']}: must be > 0 seconds")
-    if not cfg["cv_threshold"] >= 0:
+    if not 0 <= cfg["cv_threshold"] < math.inf:
         raise UsageError(f"bad --cv-threshold {cfg['cv_threshold']}: must be >= 0")
-    if cfg["cores"] is not None and cfg["cores"] < 1:
-        raise UsageError(f"bad --cores {cfg['cores']}: must be >= 1")
     for key in ("workers", "n", "hybrid", "kernels", "modes", "gil_policy", "switch_interval"):
         if cfg[key] is not None and not cfg[key]:
             raise UsageError(f"empty --{key.replace('_', '-')} list")
@@ -233,6 +236,24 @@ def catalogue_args(cfg: dict, workers: list[int]) -> list[str]:
         if cfg[key]:
             args.append(f"{flag}={','.join(cfg[key])}")
     return args + list(cfg["extra_args"])
+
+
+def with_catalogue(cfg: dict, workers: list[int]) -> tuple[dict, Catalogue]:
+    """(cfg validated, sumbench's catalogue for it). sumbench checks every value with its
+    own rules (--list=json with the sweep's values); when it refuses, the runner's
+    parsers (the same rules, from the plain catalogue) name the value as the user wrote
+    it, if they see the problem too. UsageError either way."""
+    try:
+        cat = Catalogue.from_sumbench(cfg["sumbench"], catalogue_args(cfg, workers))
+    except UsageError:
+        try:
+            plain = Catalogue.from_sumbench(cfg["sumbench"])
+        except UsageError:
+            plain = None
+        if plain is not None:
+            validate(cfg, plain)
+        raise
+    return validate(cfg, cat), cat
 
 
 def validate(cfg: dict, cat: Catalogue) -> dict:

@@ -3,10 +3,8 @@ and the point folder of docs/DESIGN.md with ``status.json`` written last."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import time
@@ -14,117 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from .. import points, tidy
+from .. import points, procs, tidy
 from ..io import atomic_write_json, read_json, read_json_object
 from .launch import Command, Machine, launch_only_command, point_command
 from .plan import Point
-
-KILL_GRACE_S = 3.0  # SIGTERM first: mpirun then tears down its ranks itself
-
-
-class Interrupted(Exception):
-    """SIGINT/SIGTERM arrived; the point in flight is abandoned (no status.json)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _raise_interrupted(signum, _frame):
-    # Ignore further signals while we clean up, so cleanup cannot be cut short.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signum)
-
-
-def install_signal_handlers() -> None:
-    signal.signal(signal.SIGINT, _raise_interrupted)
-    signal.signal(signal.SIGTERM, _raise_interrupted)
-
-
-# ----------------------------------------------------------------- processes
-
-try:
-    _LIBC = ctypes.CDLL(None, use_errno=True)
-except OSError:  # pragma: no cover - not Linux/glibc
-    _LIBC = None
-_PR_SET_PDEATHSIG = 1
-
-
-def _child_setup(parent_pid: int):
-    def setup():
-        # If the runner is killed -9, the child gets SIGTERM instead of living on and
-        # writing into a folder the next run is redoing (mpirun passes it to its ranks).
-        if _LIBC is not None:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent_pid:
-            os._exit(143)
-    return setup
-
-
-def _proc_table() -> dict[int, int]:
-    """pid -> ppid for every process (Linux /proc)."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-            table[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    return table
-
-
-def descendants(pid: int) -> list[int]:
-    """Children, grandchildren... of pid. MPI ranks may sit in their own process
-    groups, so killing the launcher's group alone can leave them behind."""
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for child, parent in table.items():
-        children.setdefault(parent, []).append(child)
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def proc_start_time(pid: int) -> Optional[str]:
-    """Kernel start time of pid: with the pid it identifies a process across pid reuse."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().decode(errors="replace").rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _signal_all(pgid: int, pids: list[int], sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def kill_tree(proc: subprocess.Popen) -> None:
-    """SIGTERM the child's process group and all its descendants, SIGKILL after a grace."""
-    pids = descendants(proc.pid)
-    _signal_all(proc.pid, pids, signal.SIGTERM)
-    try:
-        proc.wait(timeout=KILL_GRACE_S)
-    except subprocess.TimeoutExpired:
-        pass
-    pids = sorted(set(pids) | set(descendants(proc.pid)))
-    _signal_all(proc.pid, pids, signal.SIGKILL)
-    proc.wait()
-
 
 def kill_stale(point_dir: Path) -> None:
     """A runner killed -9 may have left its child running; stop it before redoing."""
@@ -133,14 +24,7 @@ def kill_stale(point_dir: Path) -> None:
         pid = int(info["pid"])
     except (KeyError, TypeError, ValueError):
         return
-    if proc_start_time(pid) is None or proc_start_time(pid) != info.get("start_time"):
-        return  # gone, or the pid now belongs to someone else
-    pids = descendants(pid)
-    _signal_all(pid, pids, signal.SIGTERM)
-    deadline = time.monotonic() + KILL_GRACE_S
-    while time.monotonic() < deadline and proc_start_time(pid) is not None:
-        time.sleep(0.05)
-    _signal_all(pid, pids + descendants(pid), signal.SIGKILL)
+    procs.kill_recorded(pid, info.get("start_time"))
 
 
 @dataclass
@@ -160,21 +44,26 @@ def run_process(cmd: Command, cwd: Path, stdout_path: Path, stderr_path: Path,
     env.update(cmd.env)
     tmp_out = stdout_path.with_name(f".{stdout_path.name}.tmp")
     tmp_err = stderr_path.with_name(f".{stderr_path.name}.tmp")
-    with open(tmp_out, "wb") as out, open(tmp_err, "wb") as err:
-        start = time.monotonic()
-        try:
-            proc = subprocess.Popen(cmd.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err, start_new_session=True,
-                                    preexec_fn=_child_setup(os.getpid()))
-        except OSError as e:
-            # A point that cannot start is a failed point, not the end of the sweep.
-            err.write(f"sweep.py: cannot start {cmd.argv[0]}: {e}\n".encode())
-            proc = None
-            result = ProcResult(None, time.monotonic() - start, False, f"cannot start: {e}")
-        if proc is not None:
-            result = _wait(proc, timeout, running_file, start, tick)
-    os.replace(tmp_out, stdout_path)
-    os.replace(tmp_err, stderr_path)
+    try:
+        with open(tmp_out, "wb") as out, open(tmp_err, "wb") as err:
+            start = time.monotonic()
+            try:
+                proc = subprocess.Popen(cmd.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=out, stderr=err, start_new_session=True,
+                                        preexec_fn=procs.child_setup(os.getpid()))
+            except OSError as e:
+                # A point that cannot start is a failed point, not the end of the sweep.
+                err.write(f"sweep.py: cannot start {cmd.argv[0]}: {e}\n".encode())
+                proc = None
+                result = ProcResult(None, time.monotonic() - start, False, f"cannot start: {e}")
+            if proc is not None:
+                result = _wait(proc, timeout, running_file, start, tick)
+        os.replace(tmp_out, stdout_path)
+        os.replace(tmp_err, stderr_path)
+    except BaseException:  # interrupted, disk full: no temporary file stays behind
+        tmp_out.unlink(missing_ok=True)
+        tmp_err.unlink(missing_ok=True)
+        raise
     return result
 
 
@@ -184,7 +73,7 @@ def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
     Wakes up every second to call tick (the live progress bar) without a thread."""
     try:
         if running_file is not None:
-            atomic_write_json(running_file, {"pid": proc.pid, "start_time": proc_start_time(proc.pid)})
+            atomic_write_json(running_file, {"pid": proc.pid, "start_time": procs.proc_start_time(proc.pid)})
         deadline = start + timeout
         while True:
             left = deadline - time.monotonic()
@@ -193,13 +82,13 @@ def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
                 break
             except subprocess.TimeoutExpired:
                 if left <= 1.0:
-                    kill_tree(proc)
+                    procs.kill_tree(proc)
                     code, timed_out = None, True
                     break
                 if tick is not None:
                     tick()
     except BaseException:
-        kill_tree(proc)  # Ctrl-C / SIGTERM: take the child group down with us
+        procs.kill_tree(proc)  # Ctrl-C / SIGTERM: take the child group down with us
         raise
     return ProcResult(code, time.monotonic() - start, timed_out)
 
@@ -214,31 +103,19 @@ def load() -> list[float]:
 
 
 def classify(result: ProcResult, raw_path: Path) -> tuple[str, Optional[dict], str]:
-    """(status, parsed raw.json or None, reason)."""
+    """(status, parsed raw.json or None, reason): points.judge_run's rule."""
     if result.timed_out:
         return "timeout", None, "timed out"
     if result.start_error:
         return "failed", None, result.start_error
-    doc = None
-    if raw_path.exists():
-        try:
-            doc = read_json(raw_path)
-        except (OSError, ValueError) as e:
-            return "failed", None, f"raw.json unreadable: {e}"
-        if not isinstance(doc, dict):
-            return "failed", None, "raw.json is not a Google Benchmark JSON object"
-    entries = [b for b in (doc or {}).get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"]
-    bad = [b for b in entries if b.get("error_occurred") or b.get("valid", 1) == 0]
-    if bad:
-        msg = bad[0].get("error_message") or "valid=0"
-        return "invalid", doc, f"{len(bad)} invalid result(s): {msg}"
-    if result.exit_code != 0:
-        code = result.exit_code
-        why = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        return "failed", doc, why
-    if not entries:
-        return "failed", doc, "exit 0 but no benchmark results in raw.json"
-    return "ok", doc, ""
+    try:
+        doc = read_json(raw_path)
+    except FileNotFoundError:
+        doc = None
+    except (OSError, ValueError) as e:
+        return "failed", None, f"raw.json unreadable: {e}"
+    status, reason = points.judge_run(result.exit_code, doc)
+    return status, doc if isinstance(doc, dict) else None, reason
 
 
 def coefficient_of_variation(doc: dict) -> Optional[float]:
@@ -266,7 +143,9 @@ def _tail(path: Path, limit: int = 4000) -> str:
 
 def reset_point_dir(point_dir: Path) -> None:
     """Redo a point from scratch: stop leftovers, then clear the folder."""
-    if point_dir.exists():
+    if point_dir.is_symlink():  # not a folder of ours: only the link goes
+        point_dir.unlink()
+    elif point_dir.exists():
         kill_stale(point_dir)
         shutil.rmtree(point_dir)
     point_dir.mkdir(parents=True)
@@ -282,10 +161,12 @@ def measure_launch(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     """
     cmd = launch_only_command(point, cfg, machine)
     out, err = point_dir / ".launch.out", point_dir / ".launch.err"
-    res = run_process(cmd, point_dir, out, err, cfg["timeout"], point_dir / points.RUNNING, tick)
-    text = _tail(out, 2000) + _tail(err, 2000)
-    out.unlink(missing_ok=True)
-    err.unlink(missing_ok=True)
+    try:
+        res = run_process(cmd, point_dir, out, err, cfg["timeout"], point_dir / points.RUNNING, tick)
+        text = _tail(out, 2000) + _tail(err, 2000)
+    finally:
+        out.unlink(missing_ok=True)
+        err.unlink(missing_ok=True)
     if res.timed_out or res.exit_code != 0:
         why = "timed out" if res.timed_out else res.start_error or f"exit status {res.exit_code}"
         return None, f"launch-only run failed ({why}); launch_s left empty", text
@@ -296,7 +177,7 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
               tick: Optional[Callable[[], None]] = None) -> dict:
     """Run one point to completion and return its status.json content.
 
-    Raises Interrupted (after killing the child) without writing status.json, so the
+    Raises errors.Interrupted (after killing the child) without writing status.json, so the
     point is redone by the next run.
     """
     reset_point_dir(point_dir)

@@ -199,7 +199,6 @@ def combine(sweep_dir: str) -> int:
     report_jobs(jobs)
     write_job_problems(out, jobs)
     link_points(out, links)
-    rc = 0
     report = paths.entry("report.py")
     python = os.environ.get("SUMBENCH_PYTHON") or sys.executable or "python3"
     argv = [python, report, str(out), "--out", str(out / "report")]
@@ -207,7 +206,6 @@ def combine(sweep_dir: str) -> int:
     proc = subprocess.run(argv)
     if proc.returncode != 0:
         problems.append(f"report.py failed with exit status {proc.returncode}")
-        rc = proc.returncode
     for p in problems:
         print(f"submit_sweep.py --combine: ERROR: {p}", file=sys.stderr, flush=True)
-    return (rc or 1) if problems else 0
+    return 1 if problems else 0

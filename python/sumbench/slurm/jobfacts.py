@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Mapping, Optional
 
-from .. import points, tidy
+from .. import folders, points, tidy
 from ..io import atomic_write_json, read_json_object
 
 FILE = "slurm.json"
@@ -57,8 +57,11 @@ def now() -> str:
 
 def start(out: Path, *, repo: str, site_file: str, launch: str,
           env: Optional[Mapping[str, str]] = None) -> dict:
-    """The first slurm.json of a job: its facts, state RUNNING."""
+    """The first slurm.json of a job: its facts, state RUNNING. The folder becomes a
+    sumbench folder first (folders.claim), which the runner then writes into."""
     env = os.environ if env is None else env
+    folders.claim(out, "slurm-job", "slurm_job.py", accept=("slurm-job", "sweep"),
+                  flag="the job's results folder")
     job = env.get("SLURM_JOB_ID", "")
     hosts = _run(["scontrol", "show", "hostnames", env.get("SLURM_JOB_NODELIST", "")]).split() \
         if env.get("SLURM_JOB_NODELIST") else []
@@ -112,12 +115,9 @@ def direct_status(point_dir: Path, job_dir: Path, exit_code: int, wall_s: float,
     if signal:
         state = signal_state(read_json_object(job_dir / FILE) or {})
         status, reason = ("timeout" if state == "TIMEOUT" else "failed"), f"SIG{signal} ({state})"
-    elif exit_code == 0:
-        status, reason = "ok", ""
     else:
-        raw = read_json_object(point_dir / points.RAW) or {}
-        invalid = any(b.get("error_occurred") for b in raw.get("benchmarks") or [] if isinstance(b, dict))
-        status, reason = ("invalid" if invalid else "failed"), f"exit status {exit_code}"
+        raw = read_json_object(point_dir / points.RAW)
+        status, reason = points.judge_run(exit_code, raw)
     env = os.environ
     written = points.write_status(
         point_dir, point_id=point_dir.name, status=status, exit_code=exit_code, reason=reason,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -11,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from .. import parse, paths
-from ..errors import UsageError
+from .. import folders, parse, paths
+from ..errors import UsageError, one_line
 from ..io import atomic_write_json
 from ..points import shell_line
 
@@ -25,7 +26,7 @@ def say(msg: str) -> None:
 
 
 def warn(msg: str) -> None:
-    print(f"submit_sweep.py: {msg}", file=sys.stderr, flush=True)
+    print(f"submit_sweep.py: {one_line(msg)}", file=sys.stderr, flush=True)
 
 
 def now() -> str:
@@ -49,11 +50,72 @@ def _split(flag: str, text: str) -> list[str]:
         raise UsageError(f"cannot parse {flag}: {e}") from None
 
 
+# Slurm's time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S (sbatch --time).
+_SLURM_TIME = re.compile(r"(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)")
+_NO_LIMIT = ("INFINITE", "UNLIMITED")
+# sweep.py options the job sets itself, or that would make it run nothing.
+_SWEEP_OWNED = ("--out", "--dry-run", "--save-config")
+
+
+def parse_time(flag: str, text: str) -> str:
+    """A positive Slurm time limit (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or INFINITE);
+    UsageError otherwise. Slurm reads -1 and 0 as no limit: refused, say INFINITE."""
+    allowed = (f"{flag} takes a positive Slurm time limit: minutes, MM:SS, HH:MM:SS, "
+               f"D-HH, D-HH:MM, D-HH:MM:SS or INFINITE")
+    if text.upper() in _NO_LIMIT:
+        return text
+    m = _SLURM_TIME.fullmatch(text)
+    if not m:
+        raise UsageError(f"{flag}={text} is not a time limit; {allowed}")
+    if not any(int(g) for g in m.groups() if g is not None):
+        raise UsageError(f"{flag}={text} is zero (Slurm: no limit); {allowed}")
+    return text
+
+
+def _sbatch_times(flag: str, options: list[str]) -> None:
+    """The time limits given inside --sbatch-args (--time=T, --time T, -t T, -tT)."""
+    for i, opt in enumerate(options):
+        value = None
+        if opt.startswith("--time="):
+            value = opt.split("=", 1)[1]
+        elif opt in ("--time", "-t"):
+            value = options[i + 1] if i + 1 < len(options) else ""
+        elif opt.startswith("-t") and not opt.startswith("--"):
+            value = opt[2:]
+        if value is not None:
+            parse_time(f"{flag}: --time", value)
+
+
+def check_sweep_args(jobs: list[dict]) -> None:
+    """Each job's runners/sweep.py arguments, checked here as the runner will check them
+    in the allocation (its parser, its rules and sumbench's catalogue), so that a bad
+    value is refused before anything is queued."""
+    from ..runner import config  # the runner's rules, only when submitting
+    seen = set()
+    for job in jobs:
+        argv = shlex.split(job["sweep_args"])
+        for arg in argv:
+            if arg.split("=", 1)[0] in _SWEEP_OWNED:
+                raise UsageError(f"--sweep-args may not contain {arg.split('=', 1)[0]}: "
+                                 f"each job sets its own --out")
+        if tuple(argv) in seen:
+            continue
+        seen.add(tuple(argv))
+        try:
+            cfg, _, _ = config.resolve(argv)
+            config.with_catalogue(cfg, cfg["workers"] or [1])
+        except UsageError as e:
+            raise UsageError(f"--sweep-args: {e}") from None
+
+
 def plan_jobs(args) -> list[dict]:
     nodes = parse_nodes(args.nodes)
     layouts = parse_layouts(args.layouts)
     extra_sweep = _split("--sweep-args", args.sweep_args)
-    _split("--sbatch-args", args.sbatch_args)
+    parse_time("--time", args.time)
+    parse_time("--combine-time", args.combine_time)
+    _sbatch_times("--sbatch-args", _split("--sbatch-args", args.sbatch_args))
+    _sbatch_times("--combine-sbatch-args", _split("--combine-sbatch-args", args.combine_sbatch_args))
     jobs = []
     for n in nodes:
         for r, t in layouts:
@@ -124,6 +186,7 @@ def _submit_combine(args, ids: list[str], out: Path, logs: Path, common_env: dic
 
 def submit(args) -> int:
     jobs = plan_jobs(args)
+    check_sweep_args(jobs)
     if not shutil.which("sbatch") and not args.dry_run:
         raise UsageError("sbatch not found: run this on a Slurm login node")
     default = Path.cwd() / "results" if paths.INSTALLED else paths.SHARE_DIR / "results"
@@ -131,13 +194,13 @@ def submit(args) -> int:
     out = Path(args.out) if args.out else base / f"slurm-sweep-{time.strftime('%Y%m%d-%H%M%S')}"
     out = out.resolve()
     logs = out / "logs"
-    if not args.dry_run:
-        if (out / "submit.json").exists():
-            raise UsageError(f"{out} already holds a submitted sweep; use another --out")
-        try:
-            logs.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise UsageError(f"cannot create --out {str(out)!r}: {e.strerror}") from None
+    if folders.kind_of(out) == "slurm":
+        raise UsageError(f"{out} already holds a submitted sweep; use another --out")
+    if args.dry_run:
+        folders.check(out, accept=())
+    else:
+        folders.claim(out, "slurm", "submit_sweep.py", accept=())
+        logs.mkdir(exist_ok=True)
 
     common_env = {"SUMBENCH_ROOT": str(paths.SHARE_DIR), "SUMBENCH_RESULTS": str(out)}
     record = {"schema_version": 1, "submitted": now(), "repo": str(paths.SHARE_DIR), "out": str(out),
