@@ -22,6 +22,7 @@ struct BuildInfo {
 
 // The catalogue as JSON. The evaluated parts (default sizes, layouts) follow `opt`:
 // --workers, --hybrid, --quick and the GIL flags, as a run with the same flags would use them.
-std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build);
+// `mpi_library`: MPI_Get_library_version's first line (World::library_version).
+std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build, const std::string& mpi_library);
 
 }  // namespace sumbench

@@ -106,6 +106,7 @@ Context run_context(const World& world, const Placement& placement, const Inputs
   c.emplace_back("mpi_library", world.library_version());
   c.emplace_back("mpi_ranks", std::to_string(world.size()));
   c.emplace_back("rank_cpus", placement.rank_cpus());
+  for (auto& kv : placement.context(in.opt.cpus)) c.push_back(std::move(kv));
   c.emplace_back("compiler", compiler_id());
   c.emplace_back("cxx_flags", SUMBENCH_CXX_FLAGS);
   c.emplace_back("build_type", SUMBENCH_BUILD_TYPE);
@@ -172,6 +173,10 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
 int run(int argc, char** argv) {
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
+  if (const std::string why = world.expected_ranks_problem(); !why.empty()) {
+    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());  // each singleton is a root
+    return 2;
+  }
   const std::vector<std::string> args(argv, argv + argc);
   try {
     const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS);
@@ -184,7 +189,8 @@ int run(int argc, char** argv) {
     }
     if (in.opt.list) {
       if (world.root() && in.opt.list_json)
-        std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion});
+        std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion},
+                                    world.library_version());
       else if (world.root())
         list_kernels_and_modes();
       return 0;
@@ -192,6 +198,8 @@ int run(int argc, char** argv) {
     if (in.opt.launch_only) return launch_only(in.opt, world);
 
     const Placement placement = Placement::gather(world);
+    if (world.root() && placement.test_cpusets())
+      std::fprintf(stderr, "sumbench: warning: test-only hook SUMBENCH_TEST_CPUSETS replaces every rank's CPUs\n");
     Plan plan(in.opt, world, placement);
     for (const std::string& note : plan.notes())
       if (world.root()) std::fprintf(stderr, "sumbench: note: %s\n", note.c_str());
