@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 from .. import points, procs, tidy
 from ..io import atomic_write_json, read_json, read_json_object
+from . import launchers
 from .launch import Command, Machine, launch_only_command, point_command
 from .plan import Point
 
@@ -200,6 +201,8 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
                           cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
+        if status != "ok" and res.exit_code == 2:  # another MPI's launcher: N worlds of one
+            reason = launchers.mismatch_reason(_tail(point_dir / points.STDERR), machine.launcher) or reason
         cv = coefficient_of_variation(doc) if status == "ok" and doc else None
         cv_history.append(cv)
         noisy = cv is not None and cv > cfg["cv_threshold"]
