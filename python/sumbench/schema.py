@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Optional
 from .errors import InputError
 from .io import atomic_write_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The statuses of a point, in results.csv's status column and in status.json.
 POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
@@ -45,6 +45,7 @@ class Column:
     doc: str
     low: Optional[float] = None    # the allowed range of a number (None: unbounded)
     high: Optional[float] = None
+    since: int = 1    # the schema_version that added the column
 
 
 COLUMN_SPECS = (
@@ -77,6 +78,15 @@ COLUMN_SPECS = (
     Column("io_latency_s", "float", False, "convoy: mean added latency per wait", -MAX_TIME_S,
            MAX_TIME_S),
     Column("combine_bytes", "int", False, "bytes moved to combine the partials", 0, _INT63),
+    # Version 2: the node's topology (hwloc, rank 0's node) and the unit sumbench counted
+    # CPUs in when it judged oversubscription.
+    Column("cpus", "str", False, "cores or hwthreads: what one CPU was for the oversubscription "
+           "check (sumbench --cpus); empty before schema 2 (logical CPUs)", since=2),
+    Column("node_packages", "int", False, "packages (sockets) of a node (0: none found)", 0, _INT32,
+           since=2),
+    Column("node_numa", "int", False, "NUMA nodes of a node", 0, _INT32, since=2),
+    Column("node_cores", "int", False, "cores of a node", 1, _INT32, since=2),
+    Column("node_pus", "int", False, "hardware threads of a node", 1, _INT32, since=2),
     Column("schema_version", "int", True, "this schema's version"),
 )
 COLUMNS = [c.name for c in COLUMN_SPECS]
@@ -86,9 +96,28 @@ BOOL_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "bool"}
 SPECS = {c.name: c for c in COLUMN_SPECS}
 REQUIRED_VALUES = tuple(c.name for c in COLUMN_SPECS if c.required)
 
-# Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row. Version 1
-# is the first and current one, so there is none yet; a reader applies them in turn.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def _added(version: int) -> Callable[[dict], dict]:
+    """The migration to `version` of a row that lacks its new columns: they are unknown."""
+    def migrate(row: dict) -> dict:
+        new = {c.name: ("" if c.type == "str" else None) for c in COLUMN_SPECS if c.since == version}
+        return {**row, **{k: v for k, v in new.items() if row.get(k) in (None, "")},
+                "schema_version": version}
+    return migrate
+
+
+# Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row; a reader
+# applies them in turn. 1 -> 2 adds the topology columns, empty (not recorded then).
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _added(2)}
+
+
+def header_version(header: list[str]) -> int:
+    """The newest schema whose columns the header has (0: not even the first's)."""
+    version = 0
+    while version < SCHEMA_VERSION and all(c.name in header for c in COLUMN_SPECS if c.since == version + 1):
+        version += 1
+    return version
 
 
 def empty_row() -> dict:
@@ -196,19 +225,25 @@ def _read_text(path: str) -> str:
 
 
 def _check_header(path: str, header: list[str]) -> None:
-    missing = [c for c in COLUMNS if c not in header]
+    """Every column of schema 1 at least; newer columns may be missing from an older file."""
+    missing = [c.name for c in COLUMN_SPECS if c.since == 1 and c.name not in header]
     if missing:
         if "schema_version" not in header or len(missing) > len(COLUMNS) // 2:
             raise InputError(f"{path}: not a schema_version {SCHEMA_VERSION} results.csv: "
                              f"missing columns {', '.join(missing)}")
         raise InputError(f"{path}: mixed schema: missing columns {', '.join(missing)} "
                          f"(schema_version {SCHEMA_VERSION} needs all of them)")
+    partial = [c.name for c in COLUMN_SPECS if c.since == header_version(header) + 1 and c.name in header]
+    if partial:  # some of a version's columns, not all
+        missing = [c.name for c in COLUMN_SPECS if c.since == header_version(header) + 1 and c.name not in header]
+        raise InputError(f"{path}: mixed schema: missing columns {', '.join(missing)} "
+                         f"(schema_version {header_version(header) + 1} needs all of them)")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise InputError(f"{path}: corrupted header: duplicate columns {', '.join(dupes)}")
 
 
-def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
+def _typed_row(header: list[str], fields: list[str], where: str, newest: int) -> dict:
     if len(fields) != len(header):
         what = "truncated" if len(fields) < len(header) else "too many fields"
         raise InputError(f"{where}: corrupted: {len(fields)} fields, header has "
@@ -230,6 +265,11 @@ def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
     if version > SCHEMA_VERSION or version < 1:
         raise InputError(f"{where}: mixed schema: schema_version {version}, this "
                          f"sumbench reads schema_version 1 to {SCHEMA_VERSION}")
+    if version > newest:
+        raise InputError(f"{where}: mixed schema: a schema_version {version} row, but the header has "
+                         f"the columns of schema_version {newest} only")
+    for spec in COLUMN_SPECS:  # columns newer than the file: unknown, the migration says so
+        row.setdefault(spec.name, "" if spec.type == "str" else None)
     while version < SCHEMA_VERSION:
         row = MIGRATIONS[version](row)
         version += 1
@@ -248,12 +288,13 @@ def read_results_csv(path: os.PathLike | str) -> list[dict]:
     except csv.Error as exc:
         raise InputError(f"{path}: corrupted: cannot parse the header: {exc}") from None
     _check_header(path, header)
+    newest = header_version(header)
     rows = []
     try:
         for fields in reader:
             if not fields or all(not f.strip() for f in fields):
                 continue
-            row = _typed_row(header, fields, f"{path} line {reader.line_num}")
+            row = _typed_row(header, fields, f"{path} line {reader.line_num}", newest)
             row["_line"] = reader.line_num
             rows.append(row)
     except csv.Error as exc:

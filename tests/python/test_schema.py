@@ -33,9 +33,32 @@ class ReadWrite(TempDir):
         self.assertEqual((back["time_s"], back["valid"], back["ranks"], back["cv"]), (0.25, 1, 1, None))
 
     def test_reads_the_committed_baseline_folder(self):
+        """A schema_version 1 folder, written before the topology columns: migrated."""
+        self.assertEqual(schema.read_results_raw(BENCH_FOLDER / "results.csv")[0]["schema_version"], "1")
         rows = schema.read_results_csv(BENCH_FOLDER / "results.csv")
         self.assertTrue(rows)
-        self.assertTrue(all(r["source"] == "cpython" and r["schema_version"] == 1 for r in rows))
+        self.assertTrue(all(r["source"] == "cpython" and r["schema_version"] == schema.SCHEMA_VERSION
+                            for r in rows))
+        self.assertTrue(all(r["cpus"] == "" and r["node_cores"] is None for r in rows))
+
+    def test_version_1_header_with_a_newer_row_or_half_the_new_columns(self):
+        v1 = [c.name for c in schema.COLUMN_SPECS if c.since == 1]
+        rows = {"point_id": "p", "kernel": "sum", "mode": "omp", "status": "failed"}
+
+        def write(header, version):
+            cells = [str(version) if c == "schema_version" else rows.get(c, "") for c in header]
+            (self.tmp / "results.csv").write_text(",".join(header) + "\n" + ",".join(cells) + "\n")
+        write(v1, 1)
+        [row] = schema.read_results_csv(self.tmp / "results.csv")
+        self.assertEqual((row["schema_version"], row["cpus"], row["node_pus"]), (schema.SCHEMA_VERSION, "", None))
+        write(v1, 2)
+        with self.assertRaises(InputError) as cm:
+            schema.read_results_csv(self.tmp / "results.csv")
+        self.assertIn("has the columns of schema_version 1 only", str(cm.exception))
+        write(v1 + ["cpus"], 1)
+        with self.assertRaises(InputError) as cm:
+            schema.read_results_csv(self.tmp / "results.csv")
+        self.assertIn("mixed schema: missing columns node_packages", str(cm.exception))
 
     def test_a_newer_schema_is_refused_in_one_line(self):
         text = (",".join(schema.COLUMNS) + "\n" +

@@ -8,6 +8,7 @@ import unittest
 from unittest import mock
 
 import fixtures
+from sumbench.schema import SCHEMA_VERSION
 
 
 def _read(path):
@@ -105,10 +106,11 @@ class BadInputTest(unittest.TestCase):
     # -- mixed schema -------------------------------------------------------------
     def test_mixed_schema_version(self):
         lines = _read(self.csv).splitlines()
-        lines[5] = lines[5][: lines[5].rindex(",")] + ",2"
+        newer = SCHEMA_VERSION + 1
+        lines[5] = lines[5][: lines[5].rindex(",")] + f",{newer}"
         with open(self.csv, "w") as fh:
             fh.write("\n".join(lines) + "\n")
-        self.assert_rejected("line 6", "mixed schema", "schema_version 2")
+        self.assert_rejected("line 6", "mixed schema", f"schema_version {newer}")
 
     def test_missing_column(self):
         import csv
