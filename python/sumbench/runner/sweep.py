@@ -23,7 +23,7 @@ from .plan import Point
 from .progress import Progress, say
 
 # Settings that change what a measurement means; a resumed sweep must not mix them.
-RESUME_MUST_MATCH = ("repetitions", "quick", "extra_args")
+RESUME_MUST_MATCH = ("repetitions", "quick", "extra_args", "cpus")
 
 
 def now() -> str:
