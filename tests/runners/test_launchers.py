@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import textwrap
 import unittest
+from unittest import mock
 
 from support import TempDirMixin, clean_env, read_json, real_sumbench, run_sweep, sweep_cmd
 from sumbench import topology
@@ -119,6 +120,26 @@ class Choice(unittest.TestCase):
             self.assertTrue(any("--srun-mpi=pmi2" in n for n in found.notes), found.notes)
             found = launchers.resolve("srun", mpich, True, srun_mpi="pmi2", env={})
             self.assertEqual(found.srun_mpi, "pmi2")
+
+    def test_srun_mpi_type(self):
+        """The site's default, except pmi2 for MPICH where the site's is PMIx; the user's wins."""
+        site = lambda kind: (lambda env: (kind, "the site's MpiDefault"))
+        with mock.patch.object(launchers, "site_mpi_default", site("pmix")):
+            self.assertEqual(launchers.srun_mpi_type("openmpi", env={})[0], "pmix")
+            mpi_type, notes = launchers.srun_mpi_type("mpich", env={})
+            self.assertEqual(mpi_type, "pmi2")
+            self.assertIn("the site's default is pmix", notes[0])
+            mpi_type, notes = launchers.srun_mpi_type("mpich", "pmix", env={})  # told: obeyed, warned
+            self.assertEqual(mpi_type, "pmix")
+            self.assertTrue(any("--srun-mpi=pmi2" in n for n in notes), notes)
+            self.assertEqual(launchers.srun_mpi_type("", env={})[0], "pmix")
+        with mock.patch.object(launchers, "site_mpi_default", site("pmi2")):
+            mpi_type, notes = launchers.srun_mpi_type("openmpi", env={})  # a site's Open MPI may speak PMI-2
+            self.assertEqual(mpi_type, "pmi2")
+            self.assertTrue(any(n.startswith("warning:") for n in notes), notes)
+            self.assertEqual(launchers.srun_mpi_type("mpich", env={})[0], "pmi2")
+        with mock.patch.object(launchers, "site_mpi_default", site("")):
+            self.assertEqual(launchers.srun_mpi_type("mpich", env={})[0], "")  # nothing known: srun's own
 
     def test_known_mismatch_refused(self):
         ompi = {"library": "Open MPI v4.1.4", "kind": "openmpi"}

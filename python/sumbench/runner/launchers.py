@@ -38,7 +38,9 @@ NAMES = {"openmpi": "Open MPI", "mpich": "MPICH", "srun": "Slurm's srun"}
 PROGRAMS = {"openmpi": ("mpirun", "mpiexec", "mpirun.openmpi", "orterun"),
             "mpich": ("mpiexec", "mpirun", "mpiexec.mpich", "mpiexec.hydra", "mpirun.mpich")}
 # The srun --mpi type each MPI needs in Debian's builds (Open MPI has no PMI-2, MPICH no
-# PMIx): used for hints only; the site's default is what srun gets unless told otherwise.
+# PMIx). The site's default is what srun gets, except that MPICH gets pmi2 where the
+# site's default is PMIx (MPICH's usual build speaks PMI-1/2 only; a site's Open MPI may
+# speak PMI-2, so it keeps the site's type, with a warning); the user's type always wins.
 SRUN_MPI = {"openmpi": ("pmix", "pmix_v3", "pmix_v4", "pmix_v5"), "mpich": ("pmi2",)}
 EXPECT_RANKS = "SUMBENCH_EXPECT_RANKS"
 MISMATCH_MARK = f"({EXPECT_RANKS})"   # in sumbench's one line when the world size differs
@@ -124,6 +126,31 @@ def site_mpi_default(env: Mapping[str, str]) -> tuple[str, str]:
     return "", "unknown (scontrol show config gave no MpiDefault)"
 
 
+def srun_mpi_type(mpi_kind: str, given: Optional[str] = None,
+                  env: Optional[Mapping[str, str]] = None) -> tuple[str, list[str]]:
+    """(srun --mpi type, notes). The user's choice (--srun-mpi, SUMBENCH_SRUN_MPI, or
+    $SLURM_MPI_TYPE) always wins, with a warning when sumbench's MPI usually needs another;
+    else the site's MpiDefault, except pmi2 for MPICH where the site's default is PMIx
+    (under it each MPICH rank starts alone: checked on the test cluster)."""
+    env = os.environ if env is None else env
+    wanted = SRUN_MPI.get(mpi_kind, ())
+    built = f"sumbench is built with {NAMES.get(mpi_kind, 'an MPI it cannot name')}"
+    if given:
+        mpi_type, origin = given, "--srun-mpi"
+    else:
+        mpi_type, origin = site_mpi_default(env)
+        if origin != "SLURM_MPI_TYPE" and mpi_kind == "mpich" and mpi_type.startswith("pmix"):
+            note = (f"srun --mpi={wanted[0]}: {built}, which needs it; the site's default is "
+                    f"{mpi_type} (--srun-mpi=TYPE overrides)")
+            return wanted[0], [note]
+    notes = [f"srun --mpi={mpi_type or '(not passed)'}: {origin}"]
+    if mpi_type and wanted and mpi_type not in wanted:
+        notes.append(f"warning: {built}, which usually needs srun --mpi={wanted[0]}, not "
+                     f"{mpi_type}: if its ranks start alone sumbench stops (exit 2); pass "
+                     f"--srun-mpi={wanted[0]} (sbatch: SUMBENCH_SRUN_MPI={wanted[0]})")
+    return mpi_type, notes
+
+
 def resolve(choice: str, mpi: dict, in_slurm: bool, mpirun: Optional[str] = None,
             srun_mpi: Optional[str] = None, strict: bool = True,
             env: Optional[Mapping[str, str]] = None) -> Launcher:
@@ -142,13 +169,8 @@ def resolve(choice: str, mpi: dict, in_slurm: bool, mpirun: Optional[str] = None
     if choice == "srun":
         if strict and not shutil.which("srun"):
             raise UsageError("--launcher=srun: srun not found on PATH (install slurm-client, or load it)")
-        mpi_type, origin = (srun_mpi, "--srun-mpi") if srun_mpi else site_mpi_default(env)
-        notes.append(f"srun --mpi={mpi_type or '(not passed)'}: {origin}")
-        wanted = SRUN_MPI.get(mpi_kind, ())
-        if mpi_type and wanted and mpi_type not in wanted:
-            notes.append(f"warning: {built}, which usually needs srun --mpi={wanted[0]}, not "
-                         f"{mpi_type}: if its ranks start alone sumbench stops (exit 2); pass "
-                         f"--srun-mpi={wanted[0]}")
+        mpi_type, more = srun_mpi_type(mpi_kind, srun_mpi, env)
+        notes += more
         return Launcher("srun", "srun", mpi_type, program_kind("srun")[1] if strict else "",
                         mpi_kind, tuple(notes))
     if choice == "auto":
