@@ -97,7 +97,6 @@ SPECS = {c.name: c for c in COLUMN_SPECS}
 REQUIRED_VALUES = tuple(c.name for c in COLUMN_SPECS if c.required)
 
 
-
 def _added(version: int) -> Callable[[dict], dict]:
     """The migration to `version` of a row that lacks its new columns: they are unknown."""
     def migrate(row: dict) -> dict:
@@ -108,7 +107,9 @@ def _added(version: int) -> Callable[[dict], dict]:
 
 
 # Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row; a reader
-# applies them in turn. 1 -> 2 adds the topology columns, empty (not recorded then).
+# applies them in turn, one step per version. 1 -> 2 adds the topology columns, empty
+# (not recorded then). A new version N: its columns with since=N, SCHEMA_VERSION = N, and
+# MIGRATIONS[N - 1] = _added(N) (or a function of its own that also fills them).
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _added(2)}
 
 
