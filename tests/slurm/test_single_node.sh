@@ -32,9 +32,10 @@ grep -q -- 'srun --mpi=pmix ' "$R"/points/*/command.txt || cl_die "the runner's 
 
 if [ -x "$MPICH" ]; then
     cl_step "MPICH: sbatch with the runner; the site's MpiDefault is pmix, MPICH gets pmi2 (mpicxx.mpich build)"
-    id=$(SUMBENCH=$MPICH \
+    # SUMBENCH relative to the job's folder (-D), which is not the repository.
+    id=$(SUMBENCH=$(realpath --relative-to="$W" "$MPICH") SUMBENCH_ROOT=$SRC \
          SUMBENCH_SWEEP_ARGS="--kernels=sum --modes=mpi,hybrid --workers=2 --hybrid=2x1 --repetitions=1 --quick" \
-         cl_run timeout 60 sbatch --parsable -D "$SRC" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
+         cl_run timeout 60 sbatch --parsable -D "$W" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
     cl_expect_state "$id" COMPLETED 90 "$W/job-$id.out"
     R=$SUMBENCH_RESULTS/slurm-$id
     "${CHECK[@]}" points "$R" --ok-min 2 --complete-min 2
