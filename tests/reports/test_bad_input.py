@@ -125,9 +125,9 @@ class BadInputTest(unittest.TestCase):
         other = os.path.join(self.tmp, "other")
         shutil.copytree(self.good, other)
         _rewrite(os.path.join(other, "results.csv"),
-                 lambda t: "\n".join(line[: line.rindex(",")] + ",3" if i else line
+                 lambda t: "\n".join(line[: line.rindex(",")] + f",{SCHEMA_VERSION + 1}" if i else line
                                      for i, line in enumerate(t.splitlines())) + "\n")
-        self.assert_rejected("other", "schema_version 3", sweeps=[self.good, other])
+        self.assert_rejected("other", f"schema_version {SCHEMA_VERSION + 1}", sweeps=[self.good, other])
 
     # -- usage --------------------------------------------------------------------
     def test_refuses_to_replace_a_folder_that_is_not_a_report(self):
