@@ -1,0 +1,321 @@
+"""GIL experiments in a real Python interpreter: one JSON spec in, JSON lines out.
+
+Runs unchanged on CPython 2.7 and 3.6-3.13 (and reports a free-threaded build as
+such), so the same experiments can be run in every interpreter found and set beside
+sumbench's gil mode (bench/fidelity/fidelity.py). Standard library only; no
+f-strings, no annotations, nothing newer than 2.7 and 3.6 share.
+
+usage:  PYTHON gilchild.py SPEC        SPEC: a JSON object, or '-' to read it from stdin
+
+SPEC keys (all but "experiment" optional):
+  experiment       info | calibrate | cpu | convoy | handoff
+  threads          cpu: K threads sharing the loop (default 2); convoy: C CPU threads
+                   beside the I/O thread (default 1); handoff: always 2
+  n                cpu, calibrate: iterations of the post's loop (default 2000000)
+  waits            convoy: 1 ms waits of the I/O thread (default 200)
+  wait_s           convoy: one wait, time.sleep(wait_s) (default 0.001)
+  duration_s       handoff: how long the two threads ping-pong (default 0.5)
+  switch_interval_s  3.x: sys.setswitchinterval (default: the interpreter's own, 5 ms)
+  check_interval     2.x: sys.setcheckinterval (default: the interpreter's own, 100)
+  repetitions      lines to print, one per repetition (default 1)
+
+Each repetition prints one line: {"schema": SCHEMA, "interpreter": {...},
+"experiment": ..., "spec": {...}, "repetition": r, "result": {...}}.
+  cpu       serial_s: the loop over n in the main thread; threads_s: the same n split
+            into K contiguous parts run by K threading.Threads (start to last join);
+            ratio = threads_s / serial_s (the post's experiment, paired per repetition)
+  convoy    added_s_mean: mean over the waits of (measured wait - wait_s), the I/O
+            thread's measurement including re-taking the GIL; also median, p90, max
+  handoff   handoffs: times a thread found that the other one ran since its own last
+            iteration (a GIL switch between two spinning threads); s_per_handoff
+  calibrate s_per_iteration of the loop; on CPython 2, ticks_per_iteration measured
+            from the thread state's tick_counter (one per check interval) through
+            ctypes, and s_per_tick: what one "bytecode" of sys.setcheckinterval costs
+A setting the interpreter does not have (a check interval on 3.x, a switch interval
+on 2.x) is bad input. Bad input: one line on stderr naming the value, exit status 2.
+"""
+from __future__ import division, print_function
+
+import json
+import platform
+import sys
+import threading
+import time
+
+SCHEMA = "sumbench.gilchild/1"
+PY2 = sys.version_info[0] == 2
+if PY2:
+    rng = xrange  # noqa: F821  (the post's loop, lazily, on Python 2)
+else:
+    rng = range
+clock = getattr(time, "perf_counter", time.time)  # 2.7: gettimeofday, 1 us resolution
+
+EXPERIMENTS = ("info", "calibrate", "cpu", "convoy", "handoff")
+DEFAULTS = {"threads": None, "n": 2000000, "waits": 200, "wait_s": 0.001, "duration_s": 0.5,
+            "switch_interval_s": None, "check_interval": None, "repetitions": 1}
+LIMITS = {"threads": (1, 64), "n": (1, 10 ** 10), "waits": (1, 10 ** 6), "repetitions": (1, 1000),
+          "check_interval": (1, 10 ** 6)}
+FLOAT_LIMITS = {"wait_s": (1e-6, 10.0), "duration_s": (1e-3, 600.0), "switch_interval_s": (1e-6, 10.0)}
+
+
+class BadSpec(Exception):
+    pass
+
+
+def heavy_calculation(begin, end):
+    """The post's loop: ``for i in range(n): count += i``, on [begin, end)."""
+    count = 0
+    for i in rng(begin, end):
+        count += i
+    return count
+
+
+def interpreter():
+    enabled = getattr(sys, "_is_gil_enabled", None)
+    try:
+        import sysconfig
+        ft_build = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    except Exception:  # 2.7's sysconfig has no such variable: None
+        ft_build = False
+    if callable(enabled) and not enabled():
+        gil = "free-threaded"
+    else:
+        gil = "old" if sys.version_info[:2] < (3, 2) else "new"
+    info = {"implementation": platform.python_implementation(), "version": platform.python_version(),
+            "executable": sys.executable, "gil": gil, "free_threaded_build": ft_build}
+    if PY2:
+        info["check_interval"] = sys.getcheckinterval()
+    else:
+        info["switch_interval_s"] = sys.getswitchinterval()
+    return info
+
+
+def check_spec(spec):
+    if not isinstance(spec, dict):
+        raise BadSpec("the spec must be a JSON object, got %r" % (spec,))
+    unknown = sorted(set(spec) - set(DEFAULTS) - set(["experiment"]))
+    if unknown:
+        raise BadSpec("unknown spec key %r; allowed: experiment, %s" % (unknown[0], ", ".join(sorted(DEFAULTS))))
+    if spec.get("experiment") not in EXPERIMENTS:
+        raise BadSpec("experiment %r is not one of %s" % (spec.get("experiment"), ", ".join(EXPERIMENTS)))
+    out = dict(DEFAULTS)
+    out.update(spec)
+    for key, (low, high) in LIMITS.items():
+        v = out[key]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high):
+            raise BadSpec("%s=%r: allowed are whole numbers from %d to %d" % (key, v, low, high))
+    for key, (low, high) in FLOAT_LIMITS.items():
+        v = out[key]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not low <= v <= high):
+            raise BadSpec("%s=%r: allowed are numbers from %g to %g" % (key, v, low, high))
+    if out["check_interval"] is not None and not PY2:
+        raise BadSpec("check_interval=%r: Python %s has no sys.setcheckinterval; use switch_interval_s"
+                      % (out["check_interval"], platform.python_version()))
+    if out["switch_interval_s"] is not None and PY2:
+        raise BadSpec("switch_interval_s=%r: Python 2 has no sys.setswitchinterval; use check_interval"
+                      % (out["switch_interval_s"],))
+    if out["threads"] is None:
+        out["threads"] = 2 if out["experiment"] in ("cpu", "handoff") else 1
+    if out["experiment"] == "handoff" and out["threads"] != 2:
+        raise BadSpec("threads=%r: the handoff experiment runs exactly 2 threads" % (out["threads"],))
+    return out
+
+
+def apply_interval(spec):
+    if PY2 and spec["check_interval"] is not None:
+        sys.setcheckinterval(spec["check_interval"])
+    if not PY2 and spec["switch_interval_s"] is not None:
+        sys.setswitchinterval(spec["switch_interval_s"])
+
+
+def run_threads(targets):
+    """Start one thread per callable, join them all; seconds from first start to last join."""
+    threads = [threading.Thread(target=t) for t in targets]
+    t0 = clock()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return clock() - t0
+
+
+def exp_cpu(spec):
+    n, k = spec["n"], spec["threads"]
+    t0 = clock()
+    total = heavy_calculation(0, n)
+    serial_s = clock() - t0
+    parts = [None] * k
+
+    def part(i):
+        begin, end = n * i // k, n * (i + 1) // k
+        return lambda: parts.__setitem__(i, heavy_calculation(begin, end))
+
+    threads_s = run_threads([part(i) for i in range(k)])
+    valid = total == n * (n - 1) // 2 and sum(parts) == total
+    return {"serial_s": serial_s, "threads_s": threads_s, "ratio": threads_s / serial_s, "valid": valid}
+
+
+def quantile(sorted_values, q):
+    if not sorted_values:
+        return None
+    pos = q * (len(sorted_values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def exp_convoy(spec):
+    """One I/O thread does `waits` sleeps while C threads spin the post's loop."""
+    cpus, waits, wait_s = spec["threads"], spec["waits"], spec["wait_s"]
+    stop = [False]
+    ready = [0]
+    ready_lock = threading.Lock()
+    done = [0] * cpus
+    added = []
+
+    def cpu(i):
+        def body():
+            with ready_lock:
+                ready[0] += 1
+            count = 0
+            while not stop[0]:
+                for j in rng(2000):  # the post's loop, 2000 iterations between stop checks
+                    count += j
+                done[i] += 2000
+        return body
+
+    def io():
+        try:
+            for _ in rng(waits):
+                a = clock()
+                time.sleep(wait_s)
+                added.append(clock() - a - wait_s)
+        finally:
+            stop[0] = True
+
+    threads = [threading.Thread(target=cpu(i)) for i in range(cpus)]
+    for t in threads:
+        t.start()
+    while True:  # every CPU thread is spinning before the I/O thread starts
+        with ready_lock:
+            if ready[0] == cpus:
+                break
+        time.sleep(0.001)
+    wall = run_threads([io])
+    for t in threads:
+        t.join()
+    s = sorted(added)
+    short = sum(1 for a in added if a < -2e-6)  # a wait that lasted less than wait_s
+    return {"added_s_mean": sum(added) / len(added), "added_s_median": quantile(s, 0.5),
+            "added_s_p90": quantile(s, 0.9), "added_s_max": s[-1], "waits": len(added),
+            "io_wall_s": wall, "cpu_iterations": done, "valid": len(added) == waits and short == 0}
+
+
+def exp_handoff(spec):
+    """Two threads spin; each iteration notes who ran last. A change is a GIL hand-off."""
+    duration = spec["duration_s"]
+    state = {"last": -1, "handoffs": 0, "stop": False}
+    iterations = [0, 0]
+
+    def spinner(me):
+        def body():
+            handoffs = 0
+            its = 0
+            while not state["stop"]:
+                if state["last"] != me:
+                    state["last"] = me
+                    handoffs += 1
+                its += 1
+            state["handoffs"] += handoffs  # the GIL makes this += safe enough: one per thread
+            iterations[me] = its
+        return body
+
+    threads = [threading.Thread(target=spinner(i)) for i in (0, 1)]
+    t0 = clock()
+    for t in threads:
+        t.start()
+    time.sleep(duration)
+    state["stop"] = True
+    for t in threads:
+        t.join()
+    wall = clock() - t0
+    h = max(state["handoffs"] - 1, 0)  # the first one is the first thread starting
+    return {"handoffs": h, "wall_s": wall, "s_per_handoff": wall / h if h else None,
+            "iterations": iterations, "valid": all(iterations)}
+
+
+def exp_calibrate(spec):
+    n = spec["n"]
+    t0 = clock()
+    heavy_calculation(0, n)
+    s_per_iteration = (clock() - t0) / n
+    out = {"s_per_iteration": s_per_iteration, "ticks_per_iteration": None, "s_per_tick": None,
+           "tick_source": None, "valid": True}
+    if PY2:
+        ticks = ticks_per_iteration(n)
+        if ticks:
+            out.update(ticks_per_iteration=ticks, s_per_tick=s_per_iteration / ticks,
+                       tick_source="PyThreadState.tick_counter (ctypes)")
+    return out
+
+
+def ticks_per_iteration(n):
+    """Python 2: eval-loop ticks per iteration of the loop, from tstate->tick_counter.
+
+    CPython 2 resets _Py_Ticker to the check interval N and checks when it drops below
+    zero, so tick_counter grows by one per N + 1 ticks (Python/ceval.c). The struct
+    mirrors PyThreadState's head in 2.7's Include/pystate.h up to tick_counter. None
+    when ctypes is missing or the counter does not move.
+    """
+    try:
+        import ctypes
+    except ImportError:
+        return None
+    P, I = ctypes.c_void_p, ctypes.c_int
+
+    class ThreadStateHead(ctypes.Structure):
+        _fields_ = [("next", P), ("interp", P), ("frame", P), ("recursion_depth", I), ("tracing", I),
+                    ("use_tracing", I), ("c_profilefunc", P), ("c_tracefunc", P), ("c_profileobj", P),
+                    ("c_traceobj", P), ("curexc_type", P), ("curexc_value", P), ("curexc_traceback", P),
+                    ("exc_type", P), ("exc_value", P), ("exc_traceback", P), ("dict", P),
+                    ("tick_counter", I)]
+
+    get = ctypes.pythonapi.PyThreadState_Get
+    get.restype = P
+    head = ThreadStateHead.from_address(get())
+    before = head.tick_counter
+    heavy_calculation(0, n)
+    delta = head.tick_counter - before
+    if delta <= 0:
+        return None
+    return delta * (sys.getcheckinterval() + 1) / n
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: %s gilchild.py SPEC (a JSON object, or - for stdin)\n" % sys.executable)
+        return 2
+    text = sys.stdin.read() if argv[1] == "-" else argv[1]
+    try:
+        try:
+            spec = json.loads(text)
+        except ValueError:
+            raise BadSpec("SPEC %r is not JSON" % (text[:80],))
+        spec = check_spec(spec)
+    except BadSpec as e:
+        sys.stderr.write("gilchild: bad spec: %s\n" % (e,))
+        return 2
+    apply_interval(spec)
+    info = interpreter()
+    run = {"calibrate": exp_calibrate, "cpu": exp_cpu, "convoy": exp_convoy, "handoff": exp_handoff}
+    for r in range(spec["repetitions"] if spec["experiment"] != "info" else 1):
+        result = run[spec["experiment"]](spec) if spec["experiment"] != "info" else {"valid": True}
+        line = {"schema": SCHEMA, "interpreter": info, "experiment": spec["experiment"], "spec": spec,
+                "repetition": r, "result": result}
+        sys.stdout.write(json.dumps(line, sort_keys=True) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
