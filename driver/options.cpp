@@ -131,6 +131,8 @@ Options parse_options(std::vector<std::string>& args) {
          }
        }},
       {"--gil-tick", [&](const std::string& f, const std::string& v) { opt.mode.gil_tick_elements = parse_size(f, v); }},
+      {"--check-interval",
+       [&](const std::string& f, const std::string& v) { opt.mode.check_intervals = parse_int_list(f, v, kMaxCheckInterval); }},
   };
   const std::map<std::string, bool*> switches{
       {"--quick", &opt.quick}, {"--list", &opt.list}, {"--help", &opt.help}, {"--launch-only", &opt.launch_only}};
@@ -151,7 +153,7 @@ Options parse_options(std::vector<std::string>& args) {
     } else {
       throw UsageError("unknown argument '" + arg + "'; sumbench takes " +
                        "--kernels --modes --workers --hybrid --scaling --n --sleep-ms --quick --list "
-                       "--launch-only --gil-policy --switch-interval --gil-tick and Google Benchmark's "
+                       "--launch-only --gil-policy --switch-interval --check-interval --gil-tick and Google Benchmark's "
                        "--benchmark_* flags (see --help)");
     }
   }
@@ -180,7 +182,9 @@ usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]
   --launch-only           start the workers (MPI ranks, threads) with no work, then exit
   --gil-policy=LIST       cpython,legacy,fifo,none (default cpython)
   --switch-interval=LIST  GIL switch interval like sys.setswitchinterval: 500us,1ms,0.005s (default 5ms)
-  --gil-tick=ELEMS        elements per GIL tick (default: about 5 us of work per kernel)
+  --check-interval=LIST   legacy's check interval in bytecodes, like sys.setcheckinterval (default 100)
+  --gil-tick=ELEMS        elements per GIL tick (default: about 5 us of work per kernel;
+                          legacy: a tick is a bytecode, 1/1024 of that)
 defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3
   --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)
 exit status: 0 ok, 1 a result failed validation or a run failed, 2 bad usage

@@ -66,17 +66,30 @@ bool same_shape(const Partial& a, const Partial& b) {
 
 std::atomic<GilOccupancyProbe*> GilMode::occupancy_probe_{nullptr};
 
-GilMode::GilMode(GilPolicy policy, double switch_interval_s, const ModeOptions& opt)
+GilMode::GilMode(GilPolicy policy, double switch_interval_s, int check_interval, const ModeOptions& opt)
     : policy_(policy),
       switch_interval_s_(switch_interval_s),
       tick_override_(opt.gil_tick_elements),
-      legacy_check_ticks_(opt.legacy_check_ticks) {
+      check_interval_(check_interval) {
   if (!(switch_interval_s > 0)) throw std::invalid_argument("gil mode: switch interval must be > 0");
+  if (check_interval < 1 || check_interval > kMaxCheckInterval)
+    throw std::invalid_argument("gil mode: check interval must be 1 to " + std::to_string(kMaxCheckInterval));
 }
 
 std::string GilMode::name_suffix() const {
+  if (policy_ == GilPolicy::legacy) return "/policy:legacy/check:" + std::to_string(check_interval_);
   return "/policy:" + std::string(gil_policy_name(policy_)) +
          "/interval:" + std::to_string(switch_interval_us(switch_interval_s_)) + "us";
+}
+
+std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
+  if (tick_override_) return tick_override_;
+  // Why 1/1024 for legacy: Python 2's check interval counts bytecodes, and one tick of
+  // the post's loop took 4.5 ns in Python 2.7.18 (measured on the reference machine,
+  // bench/fidelity/NOTES.md), about 1/1100 of a kernel tick (~5 us). The fidelity
+  // harness measures it on the machine at hand and passes it as --gil-tick.
+  if (policy_ == GilPolicy::legacy) return std::max<std::uint64_t>(1, k.tick_elements >> 10);
+  return std::max<std::uint64_t>(1, k.tick_elements);
 }
 
 void GilMode::first_touch(KernelInstance& k, Slice range, int threads) {
@@ -102,15 +115,17 @@ void GilMode::worker_main(KernelInstance& k, GilLock& lock, Slice range, int ind
     worker.take();
     k.reset(acc);
     for (std::uint64_t pos = mine.begin; pos < mine.end && !k.done();) {
-      const std::uint64_t end = pos + std::min(tick, mine.end - pos);
+      // Up to the next check in one call (legacy: up to check interval + 1 bytecodes).
+      const std::uint64_t end = pos + std::min(tick * lock.ticks_to_check(), mine.end - pos);
+      const std::uint64_t ticks = (end - pos + tick - 1) / tick;
       if (probe) probe->enter();
       k.body(Slice{pos, end}, acc, worker);
       if (probe) {
-        probe->ticks.fetch_add(1, std::memory_order_relaxed);
+        probe->ticks.fetch_add(ticks, std::memory_order_relaxed);
         probe->leave();
       }
       pos = end;
-      if (pos < mine.end) lock.between_ticks(index);
+      if (pos < mine.end) lock.between_ticks(index, ticks);
     }
   } catch (...) {
     // Blocking regions re-take the lock while unwinding: release it so the others finish.
@@ -124,9 +139,10 @@ void GilMode::run(KernelInstance& k, Slice range, int threads, Partial& out) {
   if (threads < 1) throw std::invalid_argument("gil mode: threads must be >= 1");
   if (partials_.size() != static_cast<std::size_t>(threads) || !same_shape(partials_[0], out))
     partials_.assign(static_cast<std::size_t>(threads), out);  // first_touch was not called
-  const std::uint64_t tick = std::max<std::uint64_t>(1, tick_override_ ? tick_override_ : k.tick_elements);
+  const std::uint64_t tick = tick_elements(k);
+  last_tick_ = tick;
   GilOccupancyProbe* probe = occupancy_probe_.load(std::memory_order_acquire);
-  GilLock lock(policy_, switch_interval_s_, threads, legacy_check_ticks_);
+  GilLock lock(policy_, switch_interval_s_, threads, check_interval_);
 
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -199,6 +215,8 @@ ModeCounters GilMode::counters() const {
   //   gil_wait_max_s          max over threads of a thread's total wait
   //   gil_held_min_s/max_s    min/max over threads of a thread's total time holding the lock
   //   gil_fairness            gil_held_max_s / gil_held_min_s of a run (1 = fair)
+  //   gil_tick_elements       kernel elements per tick (legacy: per bytecode) of the last run
+  //   gil_check_interval      legacy: the check interval, in bytecodes
   ModeCounters c;
   const double runs = static_cast<double>(totals_.runs);
   if (totals_.runs == 0) return c;
@@ -215,6 +233,8 @@ ModeCounters GilMode::counters() const {
   c["gil_held_min_s"] = t.held_min_s / runs;
   c["gil_held_max_s"] = t.held_max_s / runs;
   c["gil_fairness"] = t.fairness / runs;
+  c["gil_tick_elements"] = static_cast<double>(last_tick_);
+  if (policy_ == GilPolicy::legacy) c["gil_check_interval"] = check_interval_;
   return c;
 }
 
@@ -224,8 +244,13 @@ std::vector<std::unique_ptr<Mode>> make_gil_modes(const ModeOptions& opt) {
     const auto policy = parse_gil_policy(name);
     if (!policy)
       throw std::invalid_argument("unknown GIL policy '" + name + "' (allowed: " + gil_policy_list() + ")");
+    if (*policy == GilPolicy::legacy) {  // no switch interval in Python 2: one per check interval
+      for (int check : opt.check_intervals)
+        modes.push_back(std::make_unique<GilMode>(*policy, 5e-3, check, opt));  // (interval unused)
+      continue;
+    }
     for (double interval : opt.switch_intervals_s)
-      modes.push_back(std::make_unique<GilMode>(*policy, interval, opt));
+      modes.push_back(std::make_unique<GilMode>(*policy, interval, kDefaultCheckInterval, opt));
   }
   return modes;
 }

@@ -27,8 +27,8 @@ struct ModeOptions {
   std::vector<Layout> hybrid_layouts;   // from --hybrid (empty: derive from the worker count)
   std::vector<std::string> gil_policies{"cpython"};
   std::vector<double> switch_intervals_s{0.005};
-  std::uint64_t gil_tick_elements = 0;  // 0: the kernel's own tick
-  int legacy_check_ticks = 100;         // CPython 2's sys.setcheckinterval
+  std::uint64_t gil_tick_elements = 0;  // 0: the kernel's own tick (legacy: a bytecode's share of it)
+  std::vector<int> check_intervals{100};  // legacy: CPython 2's sys.setcheckinterval, in bytecodes
 };
 
 // Statistics a mode adds to a benchmark entry, as named counters.

@@ -75,7 +75,7 @@ TEST_P(GilLockTest, ExclusiveProgressAndConsistentStatistics) {
   facts.threads = threads;
   facts.blocking_calls = blocking_calls.load();
   facts.between_ticks.assign(static_cast<std::size_t>(threads), kTicks - 1);
-  facts.legacy_check_ticks = kCheck;
+  facts.check_interval = kCheck;
   facts.wall_s = wall;
   test::expect_consistent(lock.lock_stats(), stats, facts);
 }
