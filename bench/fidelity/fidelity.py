@@ -90,6 +90,9 @@ def parse_args(argv):
     p.add_argument("--figures", default="", help="comma list of figure ids or prefixes (default all)")
     p.add_argument("--quick", action="store_true", help="a smoke run: few figures, 1 repetition, 10 waits")
     p.add_argument("--out", default="", help="write every measurement and the table as JSON here")
+    p.add_argument("--quiet-wait", type=float, default=0, metavar="S",
+                   help="before each repetition, wait up to S seconds for other users' niced jobs to "
+                        "use < 5%% of the CPUs (default 0: do not wait); the table says how many were quiet")
     ns = p.parse_args(argv)
     if ns.quick:
         ns.repetitions, ns.waits, ns.cpu_seconds = 1, 10, 0.05
@@ -107,7 +110,11 @@ def parse_args(argv):
 
 def main(argv):
     ns = parse_args(argv)
-    interps, missing = runs.find_interpreters([s for s in ns.python.split(",") if s])
+    try:
+        interps, missing = runs.find_interpreters([s for s in ns.python.split(",") if s])
+    except runs.ExperimentError as e:  # a --python that is no interpreter: bad usage
+        print(f"fidelity.py: error: {e}", file=sys.stderr)
+        return 2
     for line in missing:
         print("not found:", line, flush=True)
     by_fam = {"2": [i for i in interps if i["version"].startswith("2.")],
@@ -136,8 +143,13 @@ def main(argv):
               f"sumbench sum: {s_per_element * 1e12:.1f} ps per element; legacy --gil-tick={tick}", flush=True)
 
     rows = []
+    quiet_reps = []
     t0 = time.time()
     for rep in range(ns.repetitions):
+        if ns.quiet_wait > 0:
+            shares, quiet = load.wait_quiet(ns.quiet_wait)
+            quiet_reps.append(quiet)
+            print(f"repetition {rep + 1}: {'quiet' if quiet else 'NOT quiet'} before it ({shares})", flush=True)
         for fid, fam, unit, real_spec, model_spec in figs:
             for interp in by_fam[fam]:
                 spec = dict(real_spec)
@@ -164,6 +176,7 @@ def main(argv):
     table = build_table(figs, rows, by_fam)
     print_table(table)
     whole = load.whole()
+    whole["quiet_repetitions"] = f"{sum(quiet_reps)} of {len(quiet_reps)}" if quiet_reps else "not checked"
     print(f"load over the run: {whole}")
     if ns.out:
         runs.write_json_atomic(ns.out, {"schema": "sumbench.fidelity/1", "command": [sys.executable] + sys.argv,

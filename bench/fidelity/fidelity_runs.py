@@ -10,6 +10,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHILD = os.path.join(HERE, "gilchild.py")
@@ -192,6 +193,21 @@ class LoadMeter:
         s, a = Span(), self.sample()
         yield s
         s.result = self.shares(a, self.sample())
+
+    def wait_quiet(self, timeout_s, max_nice=0.05, window_s=2.0):
+        """Waits until a window shows others' niced jobs below `max_nice` of the CPUs.
+
+        Returns the last window's shares and whether it was quiet (False after timeout_s).
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            a = self.sample()
+            time.sleep(window_s)
+            shares = self.shares(a, self.sample())
+            if shares is None or shares["nice"] < max_nice:
+                return shares, True
+            if time.monotonic() >= deadline:
+                return shares, False
 
     def whole(self):
         return {"shares": self.shares(self.start, self.sample()), "loadavg": self.loadavg()}
