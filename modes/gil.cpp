@@ -88,6 +88,13 @@ std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
   // bench/fidelity/NOTES.md), about 1/1100 of a kernel tick (~5 us). The fidelity
   // harness measures it on the machine at hand and passes it as --gil-tick.
   if (policy_ == GilPolicy::legacy) return std::max<std::uint64_t>(1, k.tick_elements >> 10);
+  // Why 1/32 for cpython: CPython 3 checks its eval breaker at every backward jump, every
+  // ~20 ns of the post's loop, so a holder answers a drop request at once: its signal
+  // reaches the condition variable while the requester is still entering its wait, and
+  // the requester wins the wake-up over an older waiter (the I/O thread) 37% of the time
+  // instead of 12% with a 5 us answer (bench/fidelity/NOTES.md, E6). ~150 ns of work keeps
+  // the answer that fast and the per-tick cost small.
+  if (policy_ == GilPolicy::cpython) return std::max<std::uint64_t>(1, k.tick_elements >> 5);
   return std::max<std::uint64_t>(1, k.tick_elements);
 }
 

@@ -51,7 +51,8 @@ class GilMode final : public Mode {
   double switch_interval_s() const { return switch_interval_s_; }
   int check_interval() const { return check_interval_; }
   // Elements per tick for kernel `k`: --gil-tick, else the kernel's own tick (about 5 us
-  // of work), except legacy, whose tick is one bytecode: 1/1024 of it (see gil.cpp).
+  // of work), except legacy, whose tick is one bytecode (1/1024 of it), and cpython,
+  // which answers a drop request within ~150 ns as CPython does (1/32 of it; gil.cpp).
   std::uint64_t tick_elements(const KernelInstance& k) const;
 
   // Test-only: the lock statistics of the last run (per thread and lock-wide).
