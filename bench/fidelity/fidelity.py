@@ -17,7 +17,10 @@ both. Then it prints the table: interpreter median and IQR, model median, ratio 
 verdict against the targets (within 25% of the interpreter's median; below 0.5 ms,
 within 0.25 ms; where the interpreter's own IQR is wider than that band, inside it).
 
-Standard library only; runs on Debian's python3 (>= 3.9). Exit status: 0 the run
+"others" is the median share of the CPUs that other users' niced jobs took during a
+figure's runs (from /proc/stat): their load moves wake-up latencies by whole scheduler
+ticks, so read a figure measured beside them with care. Standard library only; runs on
+Debian's python3 (>= 3.9). Exit status: 0 the run
 completed (whatever the verdicts), 1 an experiment failed, 2 bad usage.
 """
 import argparse
@@ -91,8 +94,8 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="a smoke run: few figures, 1 repetition, 10 waits")
     p.add_argument("--out", default="", help="write every measurement and the table as JSON here")
     p.add_argument("--quiet-wait", type=float, default=0, metavar="S",
-                   help="before each repetition, wait up to S seconds for other users' niced jobs to "
-                        "use < 5%% of the CPUs (default 0: do not wait); the table says how many were quiet")
+                   help="before each figure of each repetition, wait up to S seconds for other users' "
+                        "niced jobs to use < 5%% of the CPUs (default 0: do not wait); says how many were quiet")
     ns = p.parse_args(argv)
     if ns.quick:
         ns.repetitions, ns.waits, ns.cpu_seconds = 1, 10, 0.05
@@ -146,11 +149,11 @@ def main(argv):
     quiet_reps = []
     t0 = time.time()
     for rep in range(ns.repetitions):
-        if ns.quiet_wait > 0:
-            shares, quiet = load.wait_quiet(ns.quiet_wait)
-            quiet_reps.append(quiet)
-            print(f"repetition {rep + 1}: {'quiet' if quiet else 'NOT quiet'} before it ({shares})", flush=True)
         for fid, fam, unit, real_spec, model_spec in figs:
+            quiet = None
+            if ns.quiet_wait > 0:  # per figure: its interpreter and model runs take seconds
+                quiet = load.wait_quiet(ns.quiet_wait)[1]
+                quiet_reps.append(quiet)
             for interp in by_fam[fam]:
                 spec = dict(real_spec)
                 if spec["experiment"] == "cpu":
@@ -164,19 +167,19 @@ def main(argv):
                     result = runs.child(interp, spec)[0]
                 rows.append({"figure": fid, "family": fam, "source": interp["version"], "repetition": rep,
                              "value": runs.real_value(spec["experiment"], result), "load": span.result,
-                             "raw": result})
+                             "quiet_before": quiet, "raw": result})
             with load.span() as span:
                 value, raw = sb.run(dict(model_spec, policy=MODEL[fam], tick=tick if fam == "2" else None,
                                          waits=ns.waits, quick=ns.quick))
             rows.append({"figure": fid, "family": fam, "source": "model:" + MODEL[fam], "repetition": rep,
-                         "value": value, "load": span.result, "raw": raw})
+                         "value": value, "load": span.result, "quiet_before": quiet, "raw": raw})
         print(f"repetition {rep + 1}/{ns.repetitions} done ({time.time() - t0:.0f} s; load {load.loadavg()})",
               flush=True)
 
     table = build_table(figs, rows, by_fam)
     print_table(table)
     whole = load.whole()
-    whole["quiet_repetitions"] = f"{sum(quiet_reps)} of {len(quiet_reps)}" if quiet_reps else "not checked"
+    whole["quiet_figure_runs"] = f"{sum(quiet_reps)} of {len(quiet_reps)}" if quiet_reps else "not checked"
     print(f"load over the run: {whole}")
     if ns.out:
         runs.write_json_atomic(ns.out, {"schema": "sumbench.fidelity/1", "command": [sys.executable] + sys.argv,
@@ -196,8 +199,10 @@ def build_table(figs, rows, by_fam):
         ref = next((i["version"] for i in by_fam[fam] if i["version"].startswith(REFERENCE[fam] + ".")),
                    by_fam[fam][0]["version"])
         real, model = values(ref), values("model:" + MODEL[fam])
+        nice = [r["load"]["nice"] for r in rows if r["figure"] == fid and r.get("load")]
         row = {"figure": fid, "unit": unit, "policy": MODEL[fam], "reference": ref,
-               "versions": {i["version"]: runs.median_iqr(values(i["version"]))[0] for i in by_fam[fam]}}
+               "versions": {i["version"]: runs.median_iqr(values(i["version"]))[0] for i in by_fam[fam]},
+               "others_cpu_share": statistics.median(nice) if nice else None}
         if real and model:
             med, q1, q3 = runs.median_iqr(real)
             mmed, mq1, mq3 = runs.median_iqr(model)
@@ -213,13 +218,15 @@ def build_table(figs, rows, by_fam):
 def print_table(table):
     print()
     print(f"{'figure':20} {'policy':8} {'real':9} {'real median [IQR]':30} {'model median [IQR]':30} "
-          f"{'ratio':>6}  verdict")
+          f"{'ratio':>6} {'others':>6}  verdict")
     for r in table:
         u = r["unit"]
         real = f"{fmt(r.get('real_median'), u)} [{fmt(r.get('real_q1'), u)}, {fmt(r.get('real_q3'), u)}]"
         model = f"{fmt(r.get('model_median'), u)} [{fmt(r.get('model_q1'), u)}, {fmt(r.get('model_q3'), u)}]"
         ratio = f"{r['ratio']:.2f}" if r.get("ratio") else "-"
-        print(f"{r['figure']:20} {r['policy']:8} {r['reference']:9} {real:30} {model:30} {ratio:>6}  {r['verdict']}")
+        others = f"{r['others_cpu_share']:.0%}" if r.get("others_cpu_share") is not None else "-"
+        print(f"{r['figure']:20} {r['policy']:8} {r['reference']:9} {real:30} {model:30} {ratio:>6} {others:>6}  "
+              f"{r['verdict']}")
         others = [v for k, v in r["versions"].items() if v is not None]
         if len(others) > 1:
             print(f"{'':20} across versions: " + ", ".join(f"{k} {fmt(v, u)}" for k, v in r["versions"].items())
