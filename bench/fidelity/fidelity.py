@@ -10,7 +10,9 @@ each real interpreter (bench/fidelity/gilchild.py, one JSON spec in, JSON lines 
                at Python 2's default check interval (check100)
   handoff:I    seconds per GIL hand-off between two spinning threads
 
-legacy is compared with Python 2.7, cpython with Python 3 (3.11 is the reference; the
+legacy is compared with Python 2.7 (its bytecode calibrated at each repetition: Python
+2.7's seconds per tick of the loop over sumbench's seconds per sum element, passed as
+--gil-tick), cpython with Python 3 (3.11 is the reference; the
 other 3.x medians are shown as the spread across versions). Each repetition runs every
 figure once in every interpreter and once in the model, so drifts in machine load hit
 both. Then it prints the table: interpreter median and IQR, model median, ratio and
@@ -135,20 +137,21 @@ def main(argv):
     for i in interps:
         print(f"interpreter: {i['implementation']} {i['version']} ({i['gil']} GIL) {i['executable']}", flush=True)
 
-    # Calibration: the loop's size per interpreter, and legacy's bytecode in sum elements.
+    # The loop's size per interpreter (for cpu: about --cpu-seconds serially).
     cal = {i["executable"]: runs.child(i, {"experiment": "calibrate", "n": 1000000, "repetitions": 3}) for i in interps}
-    s_per_element = sb.serial_seconds_per_element()
-    tick = None
-    if by_fam["2"]:
-        s_per_tick = statistics.median(r["s_per_tick"] for r in cal[by_fam["2"][0]["executable"]] if r["s_per_tick"])
-        tick = max(1, round(s_per_tick / s_per_element))
-        print(f"calibration: Python {by_fam['2'][0]['version']}: {s_per_tick * 1e9:.2f} ns per tick (bytecode); "
-              f"sumbench sum: {s_per_element * 1e12:.1f} ps per element; legacy --gil-tick={tick}", flush=True)
-
     rows = []
     quiet_reps = []
     t0 = time.time()
+    ticks = []
     for rep in range(ns.repetitions):
+        tick = None
+        if by_fam["2"]:  # legacy's bytecode, measured again each repetition (load moves both sides)
+            if ns.quiet_wait > 0:
+                load.wait_quiet(ns.quiet_wait)
+            tick, s_tick, s_elem = runs.calibrate_legacy(by_fam["2"][0], sb)
+            ticks.append(tick)
+            print(f"calibration: Python {by_fam['2'][0]['version']}: {s_tick * 1e9:.2f} ns per tick (bytecode); "
+                  f"sumbench sum: {s_elem * 1e12:.1f} ps per element; legacy --gil-tick={tick}", flush=True)
         for fid, fam, unit, real_spec, model_spec in figs:
             quiet = None
             if ns.quiet_wait > 0:  # per figure: its interpreter and model runs take seconds
@@ -186,7 +189,7 @@ def main(argv):
                                         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                         "machine": {"node": platform.node(), "cpu": runs.cpu_model(),
                                                     "cpus": os.cpu_count()},
-                                        "interpreters": interps, "not_found": missing, "legacy_tick": tick,
+                                        "interpreters": interps, "not_found": missing, "legacy_ticks": ticks,
                                         "load": whole, "rows": rows, "table": table})
     return 0
 

@@ -156,6 +156,17 @@ class Sumbench:
         return value, {"command": cmd, "entries": entries}
 
 
+def calibrate_legacy(interp, sb):
+    """(--gil-tick, seconds per Python 2 tick, seconds per sum element): one bytecode of
+    the post's loop in `interp`, in elements of sumbench's sum kernel. Medians of 3."""
+    runs = child(interp, {"experiment": "calibrate", "n": 2000000, "repetitions": 3})
+    ticks = [r["s_per_tick"] for r in runs if r.get("s_per_tick")]
+    if not ticks:
+        raise ExperimentError(f"Python {interp['version']}: no tick count (ctypes); cannot calibrate legacy")
+    s_tick, s_elem = statistics.median(ticks), sb.serial_seconds_per_element()
+    return max(1, round(s_tick / s_elem)), s_tick, s_elem
+
+
 class LoadMeter:
     """CPU shares from /proc/stat over a span: others' niced jobs show as `nice`."""
 
