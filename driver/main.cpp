@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cases.hpp"
+#include "gil_lock.hpp"
 #include "options.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
@@ -71,6 +72,9 @@ void list_kernels_and_modes() {
   std::printf("modes:\n");
   for (const auto& m : mode_table())
     std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
+  std::printf("gil policies (--gil-policy), measured against the real interpreters by bench/fidelity:\n");
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
+    std::printf("  %-8s %s\n", std::string(kGilPolicyNames[i]).c_str(), std::string(kGilPolicySummaries[i]).c_str());
 }
 
 // Starts the workers and does nothing else: what launching costs, without work.

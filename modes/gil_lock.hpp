@@ -60,6 +60,15 @@ inline constexpr int kMaxCheckInterval = 1000000;
 // The policy names, in the order of the enum (for messages and --list).
 inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
 
+// What each policy reproduces and what it does not, in the order of the enum (--list).
+// The figures behind these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
+inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
+    "CPython 3's GIL (ceval_gil.c): timed waits, drop requests, forced switching (TODO)",
+    "CPython 2.7's GIL on Linux: a POSIX semaphore, check interval in bytecodes (TODO)",
+    "not an interpreter: a FIFO ticket lock handing off in arrival order, for comparison",
+    "no lock: an upper bound, not free-threaded CPython (which pays for its own locking)",
+};
+
 // "cpython,legacy,fifo,none": the allowed values, for usage messages.
 std::string gil_policy_list();
 bool is_gil_policy(std::string_view name);
