@@ -133,7 +133,7 @@ class BadInput(unittest.TestCase):
         (["--gil-policy=random"], "random"),
         (["--check-interval=0"], "from 1 to 1000000"),
         (["--check-interval=1e9"], "'1e9'"),
-        (["--check-interval=100,"], "empty item"),
+        (["--check-interval=,100"], "empty item"),
         (["--bogus"], "--bogus"),
         (["--benchmark_nonsense=1"], "--benchmark_nonsense"),
     ]
