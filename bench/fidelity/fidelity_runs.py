@@ -138,7 +138,7 @@ class Sumbench:
             entries, _ = self.json_run(["--modes=serial", "--kernels=sum", "--workers=1"])
             b = entries["serial"]
             times.append(b["real_time"] * 1e-3 / b["n"])  # real_time is in ms
-        return statistics.median(times)
+        return min(times)
 
     def run(self, spec):
         """(value, raw) of one model run: spec has figure, policy, threads, interval, tick."""
@@ -168,12 +168,13 @@ class Sumbench:
 
 def calibrate_legacy(interp, sb):
     """(--gil-tick, seconds per Python 2 tick, seconds per sum element): one bytecode of
-    the post's loop in `interp`, in elements of sumbench's sum kernel. Medians of 3."""
+    the post's loop in `interp`, in elements of sumbench's sum kernel. Fastest of 3 on
+    each side: a busy machine only makes a run slower."""
     runs = child(interp, {"experiment": "calibrate", "n": 2000000, "repetitions": 3})
     ticks = [r["s_per_tick"] for r in runs if r.get("s_per_tick")]
     if not ticks:
         raise ExperimentError(f"Python {interp['version']}: no tick count (ctypes); cannot calibrate legacy")
-    s_tick, s_elem = statistics.median(ticks), sb.serial_seconds_per_element()
+    s_tick, s_elem = min(ticks), sb.serial_seconds_per_element()
     return max(1, round(s_tick / s_elem)), s_tick, s_elem
 
 
