@@ -254,6 +254,9 @@ def write_json_atomic(path, doc):
         with os.fdopen(fd, "w") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
             f.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make a shared results folder unreadable
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
