@@ -84,8 +84,13 @@ def fmt(value, unit):
     return f"{value * 1e6:.0f} us"
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # bad usage: one line naming the value, exit 2
+        self.exit(2, f"fidelity.py: error: {message}\n")
+
+
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sumbench", default=os.path.join(REPO, "build", "sumbench"), help="the sumbench binary")
     p.add_argument("--python", default="", help="comma list of interpreters (paths); default: discover "
                    "pyenv's and PATH's CPython 2.7 and 3.6-3.13")
@@ -110,6 +115,11 @@ def parse_args(argv):
         p.error(f"--sumbench={ns.sumbench}: not an executable file (build it: cmake --build --preset release)")
     if ns.out and os.path.isdir(ns.out):
         p.error(f"--out={ns.out}: is a folder; give a file name")
+    if ns.out and os.path.lexists(ns.out):  # never overwrite what the harness did not just write
+        p.error(f"--out={ns.out}: exists; give a new file name")
+    folder = os.path.dirname(os.path.abspath(ns.out)) if ns.out else ""
+    if ns.out and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+        p.error(f"--out={ns.out}: its folder {folder} does not exist or is not writable")
     return ns
 
 

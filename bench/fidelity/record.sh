@@ -19,5 +19,14 @@ mkdir "$out"  # a new folder: never write into an existing one
   >"$out/machine.txt" 2>&1
 cmd=("$python" bench/fidelity/fidelity.py --repetitions 5 --quiet-wait 120 --out "$out/fidelity.json" "$@")
 echo "${cmd[*]}" >"$out/command.txt"
-"${cmd[@]}" 2>&1 | tee "$out/table.txt"
+set +e
+"${cmd[@]}" 2>&1 | tee "$out/table.txt.part"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then  # no half-written table: the output is kept as the failure's log
+  mv "$out/table.txt.part" "$out/failed.log"
+  echo "fidelity.py failed (exit $status); its output is in $out/failed.log" >&2
+  exit "$status"
+fi
+mv "$out/table.txt.part" "$out/table.txt"
 echo "recorded into $out"

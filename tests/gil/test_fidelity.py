@@ -155,15 +155,28 @@ class Harness(unittest.TestCase):
             self.assertIn(row["verdict"].split()[0].rstrip(":"), ("PASS", "FAIL"))
         self.assertIn("verdict", proc.stdout)
 
+    def test_existing_out_file_is_not_overwritten(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "mine.json")
+            with open(out, "w") as f:
+                f.write("not the harness's")
+            proc = self.run_harness("--out", out)
+            self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertIn("exists", proc.stderr)
+            with open(out) as f:
+                self.assertEqual(f.read(), "not the harness's")
+
     def test_bad_arguments_exit_2(self):
         with tempfile.TemporaryDirectory() as tmp:
             for args, message in [(["--repetitions", "0"], "--repetitions=0"),
                                   (["--python", os.path.join(tmp, "nope")], "nope"),
                                   (["--out", tmp], "is a folder"),
+                                  (["--out", os.path.join(tmp, "no", "such.json")], "does not exist"),
                                   (["--figures", "nothing"], "nothing to run")]:
                 with self.subTest(args=args):
                     proc = self.run_harness(*args)
                     self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
                     self.assertIn(message, proc.stderr)
                     self.assertEqual(os.listdir(tmp), [])
 
