@@ -183,8 +183,8 @@ usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]
   --gil-policy=LIST       cpython,legacy,fifo,none (default cpython)
   --switch-interval=LIST  GIL switch interval like sys.setswitchinterval: 500us,1ms,0.005s (default 5ms)
   --check-interval=LIST   legacy's check interval in bytecodes, like sys.setcheckinterval (default 100)
-  --gil-tick=ELEMS        elements per GIL tick (default: about 5 us of work per kernel;
-                          legacy: a tick is a bytecode, 1/1024 of that)
+  --gil-tick=ELEMS        elements per GIL tick (default: the kernel's, about 5 us of work;
+                          cpython 1/32 of it; legacy 1/1024: a tick is a bytecode)
 defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3
   --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)
 exit status: 0 ok, 1 a result failed validation or a run failed, 2 bad usage
