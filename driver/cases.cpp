@@ -6,10 +6,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
+#include <thread>
+
+#include "memory.hpp"
+#include "reuse.hpp"
 
 namespace sumbench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
 
 int usable_cpus() {
   cpu_set_t set;
@@ -17,6 +28,8 @@ int usable_cpus() {
   if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
   return std::max(1, CPU_COUNT(&set));
 }
+
+std::vector<int> default_workers(int world_size) { return {world_size > 1 ? world_size : usable_cpus()}; }
 
 std::uint64_t last_level_cache_bytes() {
   std::uint64_t best = 0;
@@ -34,11 +47,29 @@ std::uint64_t last_level_cache_bytes() {
 
 Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(opt), world_(world) {
   std::vector<int> workers = opt.workers;
-  if (workers.empty()) workers = {world.size() > 1 ? world.size() : usable_cpus()};
+  if (workers.empty()) workers = default_workers(world.size());
   max_workers_ = *std::max_element(workers.begin(), workers.end());
 
   ModeOptions mode_options = opt.mode;
   mode_options.world_size = world.size();
+  // Test-only hooks (docs/DESIGN.md): rank 0's environment decides for all ranks.
+  const char* corrupt = std::getenv("SUMBENCH_TEST_CORRUPT");
+  const char* delay = std::getenv("SUMBENCH_TEST_DELAY_MS");
+  int flags[3] = {corrupt && *corrupt && std::string(corrupt) != "0", delay ? std::atoi(delay) : 0,
+                  numa_nodes_of_this_process()};
+  MPI_Bcast(flags, 2, MPI_INT, 0, world.comm());
+  corrupt_ = flags[0] != 0;
+  test_delay_ = std::chrono::milliseconds(std::max(flags[1], 0));
+  if (corrupt_) benchmark::AddCustomContext("test_corrupt", "1 (SUMBENCH_TEST_CORRUPT: every result corrupted on purpose)");
+  if (flags[1] > 0) benchmark::AddCustomContext("test_delay_ms", std::to_string(flags[1]) + " (SUMBENCH_TEST_DELAY_MS)");
+  if (world.root() && (corrupt_ || flags[1] > 0))
+    std::fprintf(stderr, "sumbench: warning: test-only hooks are on (SUMBENCH_TEST_CORRUPT=%s, SUMBENCH_TEST_DELAY_MS=%d):"
+                 " these results are wrong or slow on purpose\n", corrupt_ ? "1" : "0", std::max(flags[1], 0));
+  // Memory is reused across cases only where placement cannot differ (workspace.hpp), and
+  // where it fits (register_all).
+  numa_nodes_ = flags[2];
+  MPI_Allreduce(&flags[2], &max_numa_nodes_, 1, MPI_INT, MPI_MAX, world.comm());
+  for (const RankPlace& place : placement.ranks()) rank_hosts_.push_back(place.host);
   // Default sizes come from rank 0's machine so that every rank registers the same cases.
   unsigned long long llc = last_level_cache_bytes();
   MPI_Bcast(&llc, 1, MPI_UNSIGNED_LONG_LONG, 0, world.comm());
@@ -89,160 +120,113 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 }
 
 void Plan::register_all() {
-  for (const Case& c : cases_) {
+  for (const Case& c : cases_) {  // the time unit is --benchmark_time_unit's (sumbench's default: ms)
     benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
-        ->UseManualTime()
-        ->Unit(benchmark::kMillisecond);
+        ->UseManualTime();
   }
+  // Which kernels may keep their memory across cases: every rank decides the same from the
+  // same inputs (reuse.hpp).
+  std::string how;
+  unsigned long long mine = usable_memory(&how);
+  std::vector<unsigned long long> usable(static_cast<std::size_t>(world_.size()));
+  MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, usable.data(), 1, MPI_UNSIGNED_LONG_LONG, world_.comm());
+  reuse_kernels_ = kernels_that_may_keep_memory(
+      cases_, rank_hosts_, std::vector<std::uint64_t>(usable.begin(), usable.end()),
+      [&](const Case& c, int r) { return case_bytes(c, r, KernelConfig{c.n, opt_.sleep_ms, opt_.quick}); });
+  std::string off;
+  for (const Case& c : cases_)
+    if (c.kernel->held_bytes_per_element > 0 && !reuse_kernels_.count(c.kernel) &&
+        off.find(c.kernel->name) == std::string::npos) {
+      if (!off.empty()) off += ',';
+      off += c.kernel->name;
+    }
+  benchmark::AddCustomContext(
+      "memory_reuse", max_numa_nodes_ > 1 ? "off: a rank's CPUs span " + std::to_string(max_numa_nodes_) +
+                                                " NUMA nodes; every case maps fresh pages"
+                      : off.empty() ? "on: each rank's CPUs are on one NUMA node"
+                                    : "on, but off for " + off + ": its cases would not fit beside the memory kept");
 }
 
-bool Plan::any_invalid() const {
-  return std::any_of(outcomes_.begin(), outcomes_.end(), [](const auto& o) { return o.second.invalid; });
+std::uint64_t Plan::capacity_hint(const Case& c) const {
+  // The largest range this rank gets in the cases of this kernel from `c` on.
+  std::uint64_t most = 0;
+  for (auto it = cases_.begin() + (&c - cases_.data()); it != cases_.end() && it->kernel == c.kernel; ++it)
+    if (world_.rank() < it->layout.ranks) most = std::max(most, partition(it->n, it->layout.ranks, world_.rank()).size());
+  return most;
 }
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Sums a partial over `comm` into `out` on its rank 0: the combine step of processes.
-void reduce_partial(const Partial& local, Partial& out, MPI_Comm comm) {
-  if (!local.counts.empty())
-    MPI_Reduce(local.counts.data(), out.counts.data(), static_cast<int>(local.counts.size()),
-               MPI_UINT64_T, MPI_SUM, 0, comm);
-  if (!local.values.empty())
-    MPI_Reduce(local.values.data(), out.values.data(), static_cast<int>(local.values.size()),
-               MPI_DOUBLE, MPI_SUM, 0, comm);
+double Plan::release(bool keep_workspace) {
+  const auto start = Clock::now();
+  if (prepared_.c) prepared_.c->mode->release();
+  prepared_ = PreparedCase{};  // frees the kernel instance and the partials
+  if (!keep_workspace) workspace_.release();
+  return seconds_since(start);
 }
 
-}  // namespace
-
-PreparedCase& Plan::prepare(const Case& c) {
+PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
   if (prepared_.c == &c) return prepared_;
-  prepared_ = PreparedCase{};  // frees the last case's data first
+  MPI_Comm team = world_.first_ranks(c.layout.ranks);
+  const bool member = team != MPI_COMM_NULL;
+  // Teardown: what the last case kept and this one cannot use. A non-member frees its
+  // data for the ranks that work; the same kernel keeps its pages for re-initialization.
+  const Case* previous = prepared_.c;
+  const bool same_kernel = previous && previous->kernel == c.kernel;
+  double spent[3] = {0, release(member && same_kernel), 0};  // failed, teardown, setup
   PreparedCase& p = prepared_;
   p.c = &c;
-  p.team = world_.first_ranks(c.layout.ranks);
-  int setup_failed = 0;
-  if (p.team != MPI_COMM_NULL) {
+  p.team = team;
+  const auto setup_start = Clock::now();
+  if (member) {
     p.range = partition(c.n, c.layout.ranks, world_.rank());  // ranks [0, R) are the team, in world order
     try {
-      const KernelConfig config{c.n, opt_.sleep_ms, opt_.quick};
+      workspace_.set_reuse(numa_nodes_ == 1 && reuse_kernels_.count(c.kernel));
+      workspace_.set_capacity_hint(capacity_hint(c));
+      const KernelConfig config{c.n, opt_.sleep_ms, opt_.quick, &workspace_};
       p.kernel = c.kernel->make(config, p.range);
       p.kernel->tick_elements = c.kernel->tick_elements;
       p.local = p.kernel->make_partial();
       p.combined = p.kernel->make_partial();
       c.mode->first_touch(*p.kernel, p.range, c.layout.threads);
+      std::this_thread::sleep_for(test_delay_);  // test-only, 0 in a real run
     } catch (const std::exception& e) {
       std::fprintf(stderr, "sumbench: %s: rank %d: setup failed: %s\n", c.name.c_str(), world_.rank(), e.what());
-      setup_failed = 1;
+      spent[0] = 1;
     }
   }
-  // All ranks agree, without spinning, on whether every member could set up.
-  int any = 0;
+  spent[2] = seconds_since(setup_start);
+  // All ranks agree, without spinning, on whether every member could set up, and on the
+  // longest teardown and set-up.
+  double most[3] = {0, 0, 0};
   MPI_Request request;
-  MPI_Iallreduce(&setup_failed, &any, 1, MPI_INT, MPI_MAX, world_.comm(), &request);
+  MPI_Iallreduce(spent, most, 3, MPI_DOUBLE, MPI_MAX, world_.comm(), &request);
   World::sleepy_wait(request);
-  p.failed = any != 0;
+  p.failed = most[0] != 0;
   if (p.failed) p.kernel.reset();
+  // Ranks on several hosts align their clocks to time the combine step (collective).
+  const auto align_start = Clock::now();
+  if (!p.failed && member && c.layout.ranks > 1) p.clock_offset_s = World::clock_offset(team, c.hosts.size() == 1);
+  // Summed: a case sets up again only when cases are interleaved (random interleaving).
+  // The release is reported here, where it was paid, but it is the previous case's cost:
+  // its wall time (and so its kernel's measured share) carries it.
+  cost.teardown_s += most[1];
+  if (previous) cost.wall_s -= most[1], costs_[previous->name].wall_s += most[1];
+  cost.setup_s += most[2] + seconds_since(align_start);
   return p;
 }
 
-void Plan::run(benchmark::State& state, const Case& c) {
-  // Every rank runs every case, in the same order, with the same iteration counts:
-  // the time each iteration reports is the same maximum on all ranks.
-  world_.sleepy_barrier();
-  PreparedCase& p = prepare(c);
-  const int ranks = c.layout.ranks, threads = c.layout.threads;
-  const bool member = p.team != MPI_COMM_NULL;
-  MPI_Comm team = p.team;
-  const Slice range = p.range;
-  KernelInstance* kernel = p.kernel.get();
-  Partial& local = p.local;
-  Partial& combined = p.combined;
-
-  CaseOutcome& outcome = outcomes_[c.name];
-  if (p.failed) {
-    outcome.invalid = true;
-    outcome.error = "setup failed (see stderr)";
-    state.SkipWithError("setup failed: the size may not fit in memory (see stderr)");
-    return;
-  }
-
-  c.mode->reset_counters();
-  double sum_max = 0, sum_min = 0, sum_combine = 0;
-  for (auto _ : state) {
-    double times[3] = {0, 0, 0};  // max over ranks, min over ranks, combine step (max)
-    if (member) {
-      MPI_Barrier(team);
-      const auto start = Clock::now();
-      c.mode->run(*kernel, range, threads, local);
-      const auto combine_start = Clock::now();
-      if (ranks > 1) reduce_partial(local, combined, team);
-      const auto end = Clock::now();
-      const double elapsed = std::chrono::duration<double>(end - start).count();
-      const double combine = std::chrono::duration<double>(end - combine_start).count();
-      double mine[2] = {elapsed, combine};
-      double most[2], least = 0;
-      MPI_Reduce(mine, most, 2, MPI_DOUBLE, MPI_MAX, 0, team);
-      MPI_Reduce(&elapsed, &least, 1, MPI_DOUBLE, MPI_MIN, 0, team);
-      times[0] = most[0], times[1] = least, times[2] = most[1];
+void Plan::finish() {
+  const double mine = release(false);
+  MPI_Allreduce(&mine, &final_teardown_s_, 1, MPI_DOUBLE, MPI_MAX, world_.comm());
+  wall_s_ = seconds_since(world_.started());
+  for (auto it = cases_.rbegin(); it != cases_.rend(); ++it)
+    if (auto cost = costs_.find(it->name); cost != costs_.end()) {  // the last case run owned it
+      cost->second.wall_s += final_teardown_s_;
+      break;
     }
-    world_.bcast(times, 3, !member);
-    state.SetIterationTime(times[0]);
-    sum_max += times[0], sum_min += times[1], sum_combine += times[2];
-  }
+}
 
-  // Validation is always on: per-slice checks, then the combined result on rank 0.
-  double verdict[2] = {1.0, 0.0};  // valid, checksum
-  std::string why;
-  std::vector<std::pair<std::string, double>> figures;
-  if (member) {
-    // Each thread checks the slice it ran (where its pages are), into its own partial.
-    std::vector<Partial> checked(static_cast<std::size_t>(threads), kernel->make_partial());
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int t = 0; t < threads; ++t) kernel->check(kernel->worker_slice(range, t, threads), checked[t]);
-    for (const Partial& part : checked) local.add(part);
-    if (ranks > 1) reduce_partial(local, combined, team);
-    const Partial& result = ranks > 1 ? combined : local;
-    if (world_.root()) {
-      why = kernel->validate(result);
-      verdict[0] = why.empty() ? 1.0 : 0.0;
-      verdict[1] = static_cast<double>(kernel->checksum(result));
-      figures = kernel->figures(result);
-    }
-  }
-  world_.bcast(verdict, 2, !member);
-
-  const double iterations = static_cast<double>(state.iterations());
-  const double time = sum_max / iterations;
-  auto& counters = state.counters;
-  counters["ranks"] = ranks;
-  counters["threads"] = threads;
-  counters["workers"] = c.layout.workers();
-  counters["n"] = static_cast<double>(c.n);
-  counters["nodes"] = static_cast<double>(c.hosts.size());
-  counters["valid"] = verdict[0];
-  counters["oversubscribed"] = c.oversubscribed.empty() ? 0 : 1;
-  counters["time_max_rank_s"] = time;
-  counters["time_min_rank_s"] = sum_min / iterations;
-  counters["imbalance"] = sum_min > 0 ? sum_max / sum_min - 1.0 : 0.0;
-  counters["checksum"] = verdict[1];
-  counters["combine_s"] = sum_combine / iterations;
-  // Bytes that must travel to combine: every worker's partial but one.
-  const double partial_bytes = member ? 8.0 * static_cast<double>(local.counts.size() + local.values.size()) : 0.0;
-  counters["combine_bytes"] = partial_bytes * (c.layout.workers() - 1);
-  if (c.kernel->rate_in_bytes)
-    counters["bytes_per_second"] = c.kernel->bytes_per_element * static_cast<double>(c.n) / time;
-  else  // elements, tasks or waits per second
-    counters["items_per_second"] = static_cast<double>(c.n) / time;
-  for (const auto& [name, value] : figures) counters[name] = value;
-  for (const auto& [name, value] : c.mode->counters()) counters[name] = value;
-
-  if (verdict[0] == 0.0) {
-    outcome.invalid = true;
-    outcome.error = world_.root() ? why : "invalid result";
-    state.SkipWithError(("invalid result: " + outcome.error).c_str());
-  }
+bool Plan::any_invalid() const {
+  return std::any_of(outcomes_.begin(), outcomes_.end(), [](const auto& o) { return o.second.invalid; });
 }
 
 }  // namespace sumbench

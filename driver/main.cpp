@@ -3,21 +3,30 @@
 //   ./sumbench --list               what there is
 #include <benchmark/benchmark.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <set>
-#include <functional>
 #include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "bench_flags.hpp"
+#include "build_info.hpp"
 #include "cases.hpp"
+#include "catalogue.hpp"
+#include "checks.hpp"
+#include "consistency.hpp"
 #include "gil_lock.hpp"
+#include "memory.hpp"
 #include "options.hpp"
+#include "output.hpp"
+#include "overhead.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
 #include "world.hpp"
@@ -39,17 +48,7 @@ namespace sumbench {
 namespace {
 
 constexpr const char* kSchemaVersion = "1";
-
-std::string flag_value(const std::vector<std::string>& args, const std::string& flag) {
-  std::string value;
-  for (const auto& a : args)
-    if (a.rfind(flag + "=", 0) == 0) value = a.substr(flag.size() + 1);
-  return value;
-}
-
-bool has_flag(const std::vector<std::string>& args, const std::string& exact) {
-  return std::find(args.begin(), args.end(), exact) != args.end();
-}
+using Context = std::vector<std::pair<std::string, std::string>>;
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -73,8 +72,24 @@ void list_kernels_and_modes() {
   for (const auto& m : mode_table())
     std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
   std::printf("gil policies (--gil-policy), measured against the real interpreters by bench/fidelity:\n");
-  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
-    std::printf("  %-8s %s\n", std::string(kGilPolicyNames[i]).c_str(), std::string(kGilPolicySummaries[i]).c_str());
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
+    std::string line = "  " + std::string(kGilPolicyNames[i]), word;
+    line.resize(11, ' ');
+    std::size_t width = line.size();  // wrapped at 88 columns, continued under the text
+    std::istringstream words{std::string(kGilPolicySummaries[i])};
+    while (words >> word) {
+      if (width > 11 && width + 1 + word.size() > 88) {
+        line += '\n' + std::string(11, ' ');
+        width = 11;
+      } else if (width > 11) {
+        line += ' ';
+        ++width;
+      }
+      line += word;
+      width += word.size();
+    }
+    std::printf("%s\n", line.c_str());
+  }
 }
 
 // Starts the workers and does nothing else: what launching costs, without work.
@@ -89,135 +104,137 @@ int launch_only(const Options& opt, World& world) {
   return 0;
 }
 
-// Fails with exit 2 on every rank when any rank was started with other arguments.
-void check_same_inputs(World& world, const std::vector<std::string>& args) {
-  const std::size_t mine = std::hash<std::string>{}(join(args, "\x1f"));
-  unsigned long long lo = mine, hi = mine, least = 0, most = 0;
-  MPI_Allreduce(&lo, &least, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, world.comm());
-  MPI_Allreduce(&hi, &most, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, world.comm());
-  if (least != most)
-    throw UsageError("the ranks were started with different arguments; every rank must get the same command line");
+std::vector<std::string> oversubscription_warnings(const Plan& plan) {
+  std::vector<std::string> warnings;
+  for (const Case& c : plan.cases())
+    if (!c.oversubscribed.empty() && std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
+      warnings.push_back(c.oversubscribed);
+  return warnings;
+}
+
+Context run_context(const World& world, const Placement& placement, const Inputs& in,
+                    const std::vector<std::string>& warnings, const std::string& command_line) {
+  Context c;
+  for (const char* name : {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES"}) {
+    const char* v = std::getenv(name);
+    c.emplace_back(name, v ? v : "(unset)");
+  }
+  c.emplace_back("sumbench_version", SUMBENCH_VERSION);
+  c.emplace_back("schema_version", kSchemaVersion);
+  c.emplace_back("hosts", join(placement.hosts(world.size()), ","));
+  c.emplace_back("nodes", std::to_string(placement.hosts(world.size()).size()));
+  c.emplace_back("cpu_model", cpu_model());
+  c.emplace_back("mpi_library", world.library_version());
+  c.emplace_back("mpi_ranks", std::to_string(world.size()));
+  c.emplace_back("rank_cpus", placement.rank_cpus());
+  c.emplace_back("compiler", compiler_id());
+  c.emplace_back("cxx_flags", SUMBENCH_CXX_FLAGS);
+  c.emplace_back("build_type", SUMBENCH_BUILD_TYPE);
+  c.emplace_back("git_commit", SUMBENCH_GIT_COMMIT);
+  c.emplace_back("scaling", in.opt.scaling == Scaling::weak ? "weak" : "strong");
+  c.emplace_back("sleep_ms", std::to_string(in.opt.sleep_ms));
+  c.emplace_back("command_line", command_line);
+  c.emplace_back("benchmark_environment", in.bench.from_environment());
+  c.emplace_back("placement_warnings", join(warnings, " | "));
+  // --benchmark_context may add keys, not replace sumbench's or Google Benchmark's own.
+  static const std::set<std::string> kGoogleBenchmark{"date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
+      "cpu_scaling_enabled", "caches", "load_avg", "library_build_type", "json_schema_version"};
+  std::string error;
+  for (const auto& [key, value] : in.bench.context())
+    if (kGoogleBenchmark.count(key) || std::any_of(c.begin(), c.end(), [&](const auto& kv) { return kv.first == key; }))
+      error = "--benchmark_context: key '" + key + "' is one of sumbench's or Google Benchmark's own; choose another";
+  agree_on_error(world, error);
+  return c;
+}
+
+// Runs the cases under Google Benchmark; returns the exit status of this rank.
+int measure(World& world, Plan& plan, const Inputs& in, const Context& context, OutputFile* out,
+            const std::string& program) {
+  for (const auto& [key, value] : context) benchmark::AddCustomContext(key, value);
+  std::vector<std::string> bench_args = in.bench.initialize_args(program, out ? out->temporary() : "");
+  std::vector<char*> bench_argv;
+  for (auto& a : bench_args) bench_argv.push_back(a.data());
+  int bench_argc = static_cast<int>(bench_argv.size());
+  benchmark::Initialize(&bench_argc, bench_argv.data());  // every value was checked: it cannot exit
+
+  plan.register_all();
+  if (world.root()) {
+    const bool console = in.bench.format() == "console";
+    std::set<std::string> shown;
+    if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
+    CollectingReporter reporter(make_reporter(in.bench.format()), shown);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    plan.finish();
+    // Keep stdout machine-readable when it carries JSON or CSV.
+    std::ostream& text = console ? std::cout : std::cerr;
+    print_summary(text, plan, reporter.runs(), in.opt.scaling);
+    text << std::flush;
+  } else {
+    NullReporter quiet;
+    benchmark::RunSpecifiedBenchmarks(&quiet);
+    plan.finish();
+  }
+  benchmark::Shutdown();
+
+  int invalid = plan.any_invalid() ? 1 : 0, any_invalid = invalid;
+  MPI_Allreduce(&invalid, &any_invalid, 1, MPI_INT, MPI_MAX, world.comm());
+  if (world.root() && any_invalid)
+    std::fprintf(stderr, "sumbench: error: some results failed validation (marked NO above)\n");
+  if (out) {
+    if (!add_overhead_context(out->temporary(), plan))
+      std::fprintf(stderr, "sumbench: warning: could not add the run's figures to --benchmark_out's context\n");
+    const std::string why = out->commit(in.bench.value("benchmark_out_format") == "json" ? "}\n" : "");
+    if (!why.empty()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+    if (!why.empty()) return 1;
+  }
+  return any_invalid;
 }
 
 int run(int argc, char** argv) {
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
-  std::vector<std::string> args(argv, argv + argc);
-  const std::string command_line = join(args, " ");
-  Options opt;
+  const std::vector<std::string> args(argv, argv + argc);
   try {
-    check_same_inputs(world, args);
-    opt = parse_options(args);
-    if (opt.help) {
-      if (!world.root()) return 0;
-      std::cout << options_help() << "\nGoogle Benchmark's flags:\n" << std::flush;
-      char help[] = "--help";
-      char* help_argv[] = {argv[0], help, nullptr};
-      int help_argc = 2;
-      benchmark::Initialize(&help_argc, help_argv);  // prints its flags and exits 0
+    const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS);
+    if (in.opt.help) {
+      if (world.root()) {
+        std::cout << options_help() << "\nGoogle Benchmark's flags:\n" << std::flush;
+        benchmark::PrintDefaultHelp();
+      }
       return 0;
     }
-    if (opt.list) {
-      if (world.root()) list_kernels_and_modes();
+    if (in.opt.list) {
+      if (world.root() && in.opt.list_json)
+        std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion});
+      else if (world.root())
+        list_kernels_and_modes();
       return 0;
     }
-    if (opt.launch_only) return launch_only(opt, world);
+    if (in.opt.launch_only) return launch_only(in.opt, world);
 
     const Placement placement = Placement::gather(world);
-    Plan plan(opt, world, placement);
-    if (plan.cases().empty()) throw UsageError("nothing to run: no kernel/mode/worker combination applies (see the notes above)");
-
-    // Our defaults go first so that the user's own --benchmark_* flags override them.
-    std::vector<std::string> bench_args{args[0]};
-    if (opt.quick) bench_args.insert(bench_args.end(), {"--benchmark_min_time=0.01", "--benchmark_repetitions=2"});
-    else bench_args.insert(bench_args.end(), {"--benchmark_min_time=0.01", "--benchmark_repetitions=3"});
-    bench_args.push_back("--benchmark_display_aggregates_only=true");
-    // --benchmark_out: rank 0 writes a temporary file and renames it when the run ends;
-    // the other ranks write nothing.
-    // Google Benchmark also reads BENCHMARK_OUT from the environment.
-    std::string out_path = std::getenv("BENCHMARK_OUT") ? std::getenv("BENCHMARK_OUT") : "";
-    for (const auto& a : args)
-      if (a.rfind("--benchmark_out=", 0) == 0) out_path = a.substr(16);
-    if (out_path.empty() && (flag_value(args, "--benchmark_out") != "" || has_flag(args, "--benchmark_out=")))
-      throw UsageError("--benchmark_out= needs a file name");
-    const std::string tmp_path = out_path + ".tmp." + std::to_string(getpid());
-    for (std::size_t i = 1; i < args.size(); ++i)
-      if (args[i].rfind("--benchmark_out=", 0) != 0) bench_args.push_back(args[i]);
-    bench_args.push_back("--benchmark_out=" + (world.root() && !out_path.empty() ? tmp_path : std::string()));
-    // Every rank must run the cases in the same order: no per-rank shuffling.
-    if (world.size() > 1) bench_args.push_back("--benchmark_enable_random_interleaving=false");
-    std::vector<char*> bench_argv;
-    for (auto& a : bench_args) bench_argv.push_back(a.data());
-    int bench_argc = static_cast<int>(bench_argv.size());
-    benchmark::Initialize(&bench_argc, bench_argv.data());
-    if (bench_argc > 1) throw UsageError(std::string("unknown Google Benchmark flag '") + bench_argv[1] + "'; see --help");
-
+    Plan plan(in.opt, world, placement);
     for (const std::string& note : plan.notes())
       if (world.root()) std::fprintf(stderr, "sumbench: note: %s\n", note.c_str());
-    std::vector<std::string> warnings;
-    for (const Case& c : plan.cases())
-      if (!c.oversubscribed.empty() &&
-          std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
-        warnings.push_back(c.oversubscribed);
+    select_cases(world, plan, in.bench);
+    if (in.bench.list_tests()) {  // as Google Benchmark lists them, on rank 0 only
+      for (const Case& c : plan.cases())
+        if (world.root()) std::printf("%s/manual_time\n", c.name.c_str());
+      return 0;
+    }
+    const std::vector<std::string> warnings = oversubscription_warnings(plan);
+    const Context context = run_context(world, placement, in, warnings, join(args, " "));
+    check_memory(world, plan, placement, KernelConfig{0, in.opt.sleep_ms, in.opt.quick});
+    const std::unique_ptr<OutputFile> out = open_output(world, in.bench);
     if (world.root())
       for (const auto& w : warnings) std::fprintf(stderr, "sumbench: warning: oversubscribed: %s\n", w.c_str());
-
-    const char* omp_env[] = {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES"};
-    for (const char* name : omp_env) {
-      const char* v = std::getenv(name);
-      benchmark::AddCustomContext(name, v ? v : "(unset)");
-    }
-    benchmark::AddCustomContext("sumbench_version", SUMBENCH_VERSION);
-    benchmark::AddCustomContext("schema_version", kSchemaVersion);
-    benchmark::AddCustomContext("hosts", join(placement.hosts(world.size()), ","));
-    benchmark::AddCustomContext("nodes", std::to_string(placement.hosts(world.size()).size()));
-    benchmark::AddCustomContext("cpu_model", cpu_model());
-    benchmark::AddCustomContext("mpi_library", world.library_version());
-    benchmark::AddCustomContext("mpi_ranks", std::to_string(world.size()));
-    benchmark::AddCustomContext("rank_cpus", placement.rank_cpus());
-    benchmark::AddCustomContext("compiler", std::string("g++ ") + __VERSION__);
-    benchmark::AddCustomContext("cxx_flags", SUMBENCH_CXX_FLAGS);
-    benchmark::AddCustomContext("build_type", SUMBENCH_BUILD_TYPE);
-    benchmark::AddCustomContext("git_commit", SUMBENCH_GIT_COMMIT);
-    benchmark::AddCustomContext("scaling", opt.scaling == Scaling::weak ? "weak" : "strong");
-    benchmark::AddCustomContext("sleep_ms", std::to_string(opt.sleep_ms));
-    benchmark::AddCustomContext("command_line", command_line);
-    benchmark::AddCustomContext("placement_warnings", join(warnings, " | "));
-
-    plan.register_all();
-    if (world.root()) {
-      const std::string format = flag_value(args, "--benchmark_format");
-      const bool console = format.empty() || format == "console";
-      std::set<std::string> shown;
-      if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
-      CollectingReporter reporter(make_reporter(console ? "console" : format), shown);
-      benchmark::RunSpecifiedBenchmarks(&reporter);
-      // Keep stdout machine-readable when it carries JSON or CSV.
-      std::ostream& out = console ? std::cout : std::cerr;
-      print_summary(out, plan, reporter.runs(), opt.scaling);
-      out << std::flush;
-    } else {
-      NullReporter quiet;
-      benchmark::RunSpecifiedBenchmarks(&quiet);
-    }
-    benchmark::Shutdown();
-
-    int status = plan.any_invalid() ? 1 : 0;
-    int worst = status;
-    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, world.comm());
-    if (world.root() && !out_path.empty()) {
-      if (std::rename(tmp_path.c_str(), out_path.c_str()) != 0) {
-        std::fprintf(stderr, "sumbench: could not write %s\n", out_path.c_str());
-        std::remove(tmp_path.c_str());
-        worst = 1;
-      }
-    }
-    if (world.root() && worst != 0)
-      std::fprintf(stderr, "sumbench: error: some results failed validation (marked NO above)\n");
-    return worst;
+    return measure(world, plan, in, context, out.get(), args[0]);
   } catch (const UsageError& e) {
     if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", e.what());
     return 2;
+  } catch (const DoesNotFit& e) {
+    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", e.what());
+    return 1;
   }
 }
 

@@ -1,12 +1,15 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
-#include "gil_lock.hpp"
+#include "flags.hpp"
 
 namespace sumbench {
 namespace {
@@ -18,6 +21,8 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
   while (std::getline(in, item, ','))
     if (item.empty())
       throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");
+    else if (std::find(items.begin(), items.end(), item) != items.end())
+      throw UsageError(flag + "=" + text + ": '" + item + "' is given twice; give each value once");
     else
       items.push_back(item);
   if (items.empty()) throw UsageError(flag + " needs a value: " + flag + "=LIST");
@@ -55,6 +60,8 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
     const unsigned long long v = std::strtoull(item.c_str(), nullptr, 10);
     if (errno == ERANGE || v < 1 || v > static_cast<unsigned long long>(max))
       throw UsageError(flag + "=" + text + ": " + item + " is out of range; " + allowed);
+    if (std::find(out.begin(), out.end(), static_cast<int>(v)) != out.end())
+      throw UsageError(flag + "=" + text + ": " + item + " is given twice; give each value once");
     out.push_back(static_cast<int>(v));
   }
   return out;
@@ -62,15 +69,25 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 
 std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text) {
   std::vector<Layout> out;
+  const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each 1 to 4096)";
   for (const std::string& item : split_list(flag, text)) {
+    const std::string bad = flag + "=" + text + ": '" + item + "' ";
     const auto x = item.find('x');
-    const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each 1 to 4096)";
-    if (x == std::string::npos) throw UsageError(flag + "=" + text + ": '" + item + "' is not RxT; " + allowed);
-    const auto ranks = parse_int_list(flag, item.substr(0, x), 4096);
-    const auto threads = parse_int_list(flag, item.substr(x + 1), 4096);
-    if (ranks.size() != 1 || threads.size() != 1)
-      throw UsageError(flag + "=" + text + ": '" + item + "' is not RxT; " + allowed);
-    out.push_back({ranks[0], threads[0]});
+    if (x == std::string::npos || item.find('x', x + 1) != std::string::npos)
+      throw UsageError(bad + "is not RxT; " + allowed);
+    // One side of RxT: a whole number from 1 to 4096.
+    const auto side = [&](const std::string& digits, const std::string& what) {
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError(bad + "has no whole number of " + what + "; " + allowed);
+      errno = 0;
+      const unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
+      if (errno == ERANGE || v < 1 || v > 4096) throw UsageError(bad + "has " + digits + " " + what + "; " + allowed);
+      return static_cast<int>(v);
+    };
+    const Layout layout{side(item.substr(0, x), "ranks"), side(item.substr(x + 1), "threads")};
+    if (std::find(out.begin(), out.end(), layout) != out.end())
+      throw UsageError(bad + "is given twice; give each layout once");
+    out.push_back(layout);
   }
   return out;
 }
@@ -112,37 +129,42 @@ Options parse_options(std::vector<std::string>& args) {
          opt.sleep_ms = parse_int_list(f, v, 3600 * 1000).at(0);
          if (v.find(',') != std::string::npos) throw UsageError(f + "=" + v + ": takes one value (milliseconds)");
        }},
-      {"--gil-policy",
-       [&](const std::string& f, const std::string& v) {
-         opt.mode.gil_policies.clear();
-         for (const auto& p : split_list(f, v)) {
-           if (!is_gil_policy(p)) throw UsageError(f + ": unknown policy '" + p + "'; allowed: " + gil_policy_list());
-           opt.mode.gil_policies.push_back(p);
-         }
-       }},
+      // The modes check their own values (check_mode_options below).
+      {"--gil-policy", [&](const std::string& f, const std::string& v) { opt.mode.gil_policies = split_list(f, v); }},
       {"--switch-interval",
-       [&](const std::string& f, const std::string& v) {
-         opt.mode.switch_intervals_s.clear();
-         for (const auto& item : split_list(f, v)) {
-           const auto seconds = parse_switch_interval(item);
-           if (!seconds)
-             throw UsageError(f + ": '" + item + "' is not a duration between 1us and 3600s; use e.g. 500us, 1ms, 0.005s or 0.005 (seconds)");
-           opt.mode.switch_intervals_s.push_back(*seconds);
-         }
-       }},
+       [&](const std::string& f, const std::string& v) { opt.mode.switch_interval_texts = split_list(f, v); }},
       {"--gil-tick", [&](const std::string& f, const std::string& v) { opt.mode.gil_tick_elements = parse_size(f, v); }},
       {"--check-interval",
-       [&](const std::string& f, const std::string& v) { opt.mode.check_intervals = parse_int_list(f, v, kMaxCheckInterval); }},
+       [&](const std::string& f, const std::string& v) { opt.mode.check_interval_texts = split_list(f, v); }},
   };
   const std::map<std::string, bool*> switches{
       {"--quick", &opt.quick}, {"--list", &opt.list}, {"--help", &opt.help}, {"--launch-only", &opt.launch_only}};
+  // Every row of the flag table has a handler here and every handler a row (flags.hpp).
+  for (const auto& f : flag_table())
+    if ((f.type == "switch" ? switches.count(std::string(f.name)) : flags.count(std::string(f.name))) == 0)
+      throw std::logic_error("flag table: " + std::string(f.name) + " has no " + std::string(f.type) + " handler");
+  for (const auto& entry : flags)
+    if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
+  for (const auto& entry : switches)
+    if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
 
+  std::map<std::string, std::string> given;  // sumbench's flags seen so far, as written
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const auto eq = arg.find('=');
     const std::string name = arg.substr(0, eq);
+    if (switches.count(name) || flags.count(name))
+      if (auto [it, fresh] = given.emplace(name, arg); !fresh)
+        throw UsageError(name + " is given twice ('" + it->second + "' and '" + arg + "'); give it once");
     if (auto s = switches.find(name); s != switches.end()) {
-      if (eq != std::string::npos) throw UsageError(name + " takes no value (got '" + arg + "')");
+      if (eq != std::string::npos && name == "--list") {  // --list=text|json
+        const std::string v = arg.substr(eq + 1), allowed = flag_choices(*find_flag(name));
+        if (v.empty() || v.find(',') != std::string::npos || ("," + allowed + ",").find("," + v + ",") == std::string::npos)
+          throw UsageError(arg + " is not allowed; use --list or --list=VALUE with VALUE one of " + allowed);
+        opt.list_json = v == "json";
+      } else if (eq != std::string::npos) {
+        throw UsageError(name + " takes no value (got '" + arg + "')");
+      }
       *s->second = true;
       if (name == "--help") rest.push_back(arg);  // Google Benchmark prints its flags too
     } else if (auto f = flags.find(name); f != flags.end()) {
@@ -151,12 +173,11 @@ Options parse_options(std::vector<std::string>& args) {
     } else if (arg.rfind("--benchmark_", 0) == 0 || arg.rfind("--v=", 0) == 0) {
       rest.push_back(arg);  // Google Benchmark's
     } else {
-      throw UsageError("unknown argument '" + arg + "'; sumbench takes " +
-                       "--kernels --modes --workers --hybrid --scaling --n --sleep-ms --quick --list "
-                       "--launch-only --gil-policy --switch-interval --check-interval --gil-tick and Google Benchmark's "
-                       "--benchmark_* flags (see --help)");
+      throw UsageError("unknown argument '" + arg + "'; sumbench takes " + flag_names() +
+                       " and Google Benchmark's --benchmark_* flags (see --help)");
     }
   }
+  if (const std::string why = check_mode_options(opt.mode); !why.empty()) throw UsageError(why);
   if (opt.kernels.empty())
     for (const auto& k : kernel_table())
       if (!k.thread_only) opt.kernels.push_back(&k);
@@ -167,28 +188,18 @@ Options parse_options(std::vector<std::string>& args) {
 }
 
 std::string options_help() {
-  return R"(sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a GIL.
-usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]
-  --kernels=LIST          kernels to run (see --list); default: all but convoy
-  --modes=LIST            serial,omp,mpi,hybrid,gil; default: all
-  --workers=LIST          worker counts (threads or ranks); default: the world size under
-                          mpirun with more than one rank, else the CPUs this process may use
-  --hybrid=RxT,...        hybrid layouts (ranks x threads); default 2x(W/2) or 1xW
-  --scaling=strong|weak   strong: total size fixed; weak: size per worker fixed (default strong)
-  --n=N                   problem size at one worker (default: per kernel, see --list)
-  --sleep-ms=MS           duration of one sleep task (default 100)
-  --quick                 small sizes and short runs, for tests and smoke runs
-  --list                  list kernels and modes, one line each
-  --launch-only           start the workers (MPI ranks, threads) with no work, then exit
-  --gil-policy=LIST       cpython,legacy,fifo,none (default cpython)
-  --switch-interval=LIST  GIL switch interval like sys.setswitchinterval: 500us,1ms,0.005s (default 5ms)
-  --check-interval=LIST   legacy's check interval in bytecodes, like sys.setcheckinterval (default 100)
-  --gil-tick=ELEMS        elements per GIL tick (default: the kernel's, about 5 us of work;
-                          cpython 1/32 of it; legacy 1/1024: a tick is a bytecode)
-defaults added before your flags: --benchmark_min_time=0.01 --benchmark_repetitions=3
-  --benchmark_display_aggregates_only=true (--quick: min_time 0.01, 2 repetitions)
-exit status: 0 ok, 1 a result failed validation or a run failed, 2 bad usage
-)";
+  std::string exits;
+  for (const auto& e : exit_statuses()) {
+    if (!exits.empty()) exits += ", ";
+    exits += std::to_string(e.code) + " " + std::string(e.meaning);
+  }
+  return "sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a GIL.\n"
+         "usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]\n" +
+         flags_help() +
+         "each flag once; Google Benchmark's: the last one, else its BENCHMARK_* variable, else sumbench's\n"
+         "  defaults --benchmark_min_time=0.03 --benchmark_repetitions=3 (--quick: 0.01 and 2)\n"
+         "  --benchmark_display_aggregates_only=true --benchmark_time_unit=ms, else Google Benchmark's\n"
+         "exit status: " + exits + "\n";
 }
 
 }  // namespace sumbench

@@ -27,6 +27,7 @@ struct Options {
   int sleep_ms = 100;
   bool quick = false;
   bool list = false;
+  bool list_json = false;  // --list=json: the catalogue (driver/catalogue.hpp)
   bool help = false;
   bool launch_only = false;
   ModeOptions mode;  // --hybrid, --gil-policy, --switch-interval, --gil-tick
@@ -36,7 +37,7 @@ struct Options {
 // everything else is left for Google Benchmark. Throws UsageError.
 Options parse_options(std::vector<std::string>& args);
 
-// One line per flag, for --help.
+// --help: generated from the flag table (driver/flags.hpp).
 std::string options_help();
 
 // Parsers shared with the tests.

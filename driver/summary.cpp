@@ -8,6 +8,8 @@
 #include <iterator>
 #include <map>
 
+#include "overhead.hpp"
+
 namespace sumbench {
 
 bool CollectingReporter::ReportContext(const Context& context) {
@@ -25,8 +27,15 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
       r.name.resize(r.name.size() - kManual.size());
     r.aggregate = run.run_type == Run::RT_Aggregate ? run.aggregate_name : "";
     r.error = run.error_occurred;
+    // GetAdjustedRealTime() divides by the iteration count, which for an aggregate is the
+    // repetition count: right for the time aggregates, wrong for cv (a ratio, not a time),
+    // which Google Benchmark's JSON writes unscaled. Read cv as the JSON does.
     const double per_unit = benchmark::GetTimeUnitMultiplier(run.time_unit);
-    r.seconds = run.GetAdjustedRealTime() / per_unit;
+    if (run.run_type == Run::RT_Aggregate && run.aggregate_unit == benchmark::kPercentage)
+      r.seconds = run.real_accumulated_time;
+    else
+      r.seconds = run.GetAdjustedRealTime() / per_unit;
+    for (const auto& [name, counter] : run.counters) r.counters[name] = counter.value;
     runs_.push_back(std::move(r));
   }
   if (console_counters_.empty()) return inner_->ReportRuns(runs);
@@ -133,6 +142,7 @@ void print_summary(std::ostream& out, const Plan& plan, const std::vector<Report
     out << line;
   }
   for (const std::string& note : plan.notes()) out << "note: " << note << "\n";
+  print_overhead(out, plan, runs);
 }
 
 }  // namespace sumbench

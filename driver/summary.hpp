@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <map>
 #include <memory>
 #include <ostream>
 #include <set>
@@ -18,8 +19,9 @@ namespace sumbench {
 struct ReportedRun {
   std::string name;       // benchmark name without the aggregate suffix
   std::string aggregate;  // "", "mean", "median", "stddev", "cv"
-  double seconds = 0;     // real (manual) time per iteration
+  double seconds = 0;     // real (manual) time per iteration; the ratio itself for "cv"
   bool error = false;
+  std::map<std::string, double> counters;  // sumbench's counters (of an aggregate: its statistic)
 };
 
 class CollectingReporter : public benchmark::BenchmarkReporter {

@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -20,6 +21,8 @@ class World {
   int size() const { return size_; }
   bool root() const { return rank_ == 0; }
   MPI_Comm comm() const { return MPI_COMM_WORLD; }
+  // When this process started MPI (just before MPI_Init): the start of the run's wall time.
+  std::chrono::steady_clock::time_point started() const { return started_; }
 
   // The communicator of ranks [0, ranks); MPI_COMM_NULL on the others. Collective
   // over the world the first time a given size is asked for.
@@ -34,10 +37,15 @@ class World {
   // without spinning (those idle while others work), the others return at once.
   void bcast(double* values, int count, bool sleep);
 
+  // This rank's steady clock minus rank 0's of `team`, estimated once by ping-pong; 0 when
+  // the team is on one host, where all ranks read the same clock. Collective over `team`.
+  static double clock_offset(MPI_Comm team, bool one_host);
+
   // "Open MPI v4.1.4": the first line of MPI_Get_library_version.
   std::string library_version() const;
 
  private:
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   int rank_ = 0, size_ = 1;
   std::map<int, MPI_Comm> first_ranks_;
 };

@@ -41,15 +41,20 @@ class CombineKernel final : public KernelInstance {
   }
 
   std::string validate(const Partial& combined) const override {
-    for (std::uint64_t j = 0; j < m_; ++j) {
-      // Bucket j receives 1 + 2 + ... + c, where c = #{k : k*m + j < n}.
-      const std::uint64_t c = j < n_ ? (n_ - j + m_ - 1) / m_ : 0;
-      const double want = static_cast<double>(c * (c + 1) / 2);
-      if (combined.values[j] != want)
-        return "bucket " + std::to_string(j) + " is " + std::to_string(combined.values[j]) +
-               ", expected " + std::to_string(want);
-    }
-    return {};
+    // Bucket j receives 1 + 2 + ... + c, where c = #{k : k*m + j < n} = n/m + (j < n%m):
+    // two values in all, so the loop compares without dividing.
+    const std::uint64_t q = n_ / m_, r = n_ % m_;
+    const double more = static_cast<double>((q + 1) * (q + 2) / 2), fewer = static_cast<double>(q * (q + 1) / 2);
+    const double* v = combined.values.data();
+    std::uint64_t bad = m_;
+    for (std::uint64_t j = 0; j < m_; ++j)
+      if (v[j] != (j < r ? more : fewer)) {
+        bad = j;
+        break;
+      }
+    if (bad == m_) return {};
+    return "bucket " + std::to_string(bad) + " is " + std::to_string(v[bad]) + ", expected " +
+           std::to_string(bad < r ? more : fewer);
   }
 
  private:

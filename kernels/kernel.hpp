@@ -70,11 +70,16 @@ class BlockingRegion {
   Worker& w_;
 };
 
+class Workspace;
+
 // Per-run inputs of a kernel instance.
 struct KernelConfig {
   std::uint64_t n = 0;    // total elements (tasks for sleep) over all workers
   int sleep_ms = 100;     // duration of one sleep task
   bool quick = false;     // small sizes for tests
+  // Where large data lives (workspace.hpp); kept by the driver across the cases of one
+  // kernel. nullptr: the instance keeps its own.
+  Workspace* workspace = nullptr;
 };
 
 // One kernel, instantiated for one run on one process. It owns the data of the
@@ -85,6 +90,7 @@ class KernelInstance {
   // A partial with the right shape, all zero.
   virtual Partial make_partial() const = 0;
   // Untimed: initialize the data of `s`, run by the worker that later runs `s` (first touch).
+  // With reused memory this re-initializes pages the same process touched before.
   virtual void first_touch(Slice /*s*/) {}
   // The part of `range` that worker `index` of a team of `team` runs. Kernels whose
   // workers have different roles (convoy: one I/O thread, the rest CPU) override it.
@@ -98,9 +104,13 @@ class KernelInstance {
   virtual void reset(Partial& p) const { p.zero(); }
   // Timed: the kernel body on one slice, accumulating into the worker's partial.
   virtual void body(Slice s, Partial& acc, Worker& w) = 0;
-  // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values),
-  // accumulated into `acc` so they are combined like the result itself.
-  virtual void check(Slice /*s*/, Partial& /*acc*/) const {}
+  // Whether check() has anything to check: the driver asks the mode to run it only then.
+  virtual bool checks_slices() const { return false; }
+  // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values), run
+  // by the worker that ran `s` (Mode::check) and accumulated into `acc` so they are
+  // combined like the result itself. It may re-arm what it checked (triad poisons
+  // sampled elements of its output so the next run must write them again).
+  virtual void check(Slice /*s*/, Partial& /*acc*/) {}
   // Validates the combined result of one run; returns "" when valid, else why not.
   virtual std::string validate(const Partial& combined) const = 0;
   // The fold of a combined result that must be equal across modes and worker counts.
@@ -108,6 +118,13 @@ class KernelInstance {
   // Named per-run figures besides the time (convoy's added latency per wait).
   virtual std::vector<std::pair<std::string, double>> figures(const Partial& /*combined*/) const {
     return {};
+  }
+  // Test-only (SUMBENCH_TEST_CORRUPT, docs/DESIGN.md): corrupts one element of this
+  // process's result after a run, as a bug would, so the tests can see validation catch it.
+  // By default one slot of the partial; kernels whose result is data (triad) override it.
+  virtual void corrupt(Slice /*range*/, Partial& local) {
+    if (!local.counts.empty()) local.counts[0] += 1;
+    else if (!local.values.empty()) local.values[0] += 1.0;
   }
 
   // Elements per GIL tick (a few microseconds of work); set from the descriptor.
@@ -124,22 +141,31 @@ struct SizeContext {
   std::uint64_t llc_bytes = 0;   // last-level cache size of this machine
 };
 
-// A row of the kernel table.
+// A row of the kernel table. `sumbench --list=json` (driver/catalogue.cpp) publishes every
+// field a runner or report needs, so a new row needs no change outside C++.
 struct KernelDescriptor {
   std::string_view name;
   std::string_view summary;
+  std::string_view kind;        // what it stresses: "cpu-bound", "io-bound", "memory-bound", "combine", "latency"
+  std::string_view item;        // what n counts: "element", "task", "wait"
+  std::string_view validation;  // how every run is checked
   double bytes_per_element;   // bytes moved per element (STREAM convention for triad)
-  double ops_per_element;     // arithmetic operations per element
   bool rate_in_bytes;         // report bytes_per_second (true) or items_per_second
   bool thread_only;           // runs only in thread modes (one process)
   std::uint64_t tick_elements;  // elements per GIL tick: a few microseconds of work
   // Default n at one worker (weak scaling multiplies it by the worker count).
   std::uint64_t (*default_n)(const SizeContext&);
   std::unique_ptr<KernelInstance> (*make)(const KernelConfig&, Slice process_range);
+  // Bytes of data a process holds per element of its range while a case runs (triad: a, b
+  // and c), for the memory check before anything is allocated.
+  double held_bytes_per_element = 0;
 };
 
 // The table of kernels, in display order.
 const std::vector<KernelDescriptor>& kernel_table();
+// Rows appended to the table by a test-only binary (tests/catalogue/extra_rows.cpp);
+// the normal build links an empty default.
+std::vector<KernelDescriptor> extra_kernel_rows();
 const KernelDescriptor* find_kernel(std::string_view name);
 
 }  // namespace sumbench

@@ -3,18 +3,20 @@
 // Reference loop:
 //     for (i = begin; i < end; ++i) a[i] = b[i] + scalar * c[i];
 //
-// Each process allocates only its own range; each worker first-touches the
-// slice it later runs, so pages land on its NUMA node. Bandwidth counts 24 bytes
-// per element (read b, read c, write a), as STREAM does. b and c hold small
-// dyadic values, so a = b + s*c is exact and checked element by element.
-#include <cstdlib>
-#include <limits>
-#include <stdexcept>
-#include <string>
+// Each process allocates only its own range, in the driver's Workspace (reused across
+// the cases of this kernel where placement allows); each worker first-touches (or, on
+// reused pages, re-initializes) the slice it later runs, so pages land on its NUMA node.
+// Bandwidth counts 24 bytes per element (read b, read c, write a), as STREAM does. b and c
+// hold small dyadic values, so a = b + s*c is exact and checked element by element.
+#include <algorithm>
+#include <cmath>
 #include <memory>
-#include <new>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "kernel.hpp"
+#include "workspace.hpp"
 
 namespace sumbench {
 namespace {
@@ -23,28 +25,44 @@ constexpr double kScalar = 3.0;
 inline double gold_b(std::uint64_t i) { return static_cast<double>(i % 1024) * 0.5; }
 inline double gold_c(std::uint64_t i) { return static_cast<double>(i % 512) * 0.25; }
 
-struct FreeDeleter {
-  void operator()(double* p) const { std::free(p); }
+// The gold values repeat every 1024 elements: one period of each, computed once.
+constexpr std::uint64_t kPeriod = 1024;
+struct Gold {
+  double a[kPeriod], b[kPeriod], c[kPeriod];
+  Gold() {
+    for (std::uint64_t j = 0; j < kPeriod; ++j) b[j] = gold_b(j), c[j] = gold_c(j), a[j] = b[j] + kScalar * c[j];
+  }
 };
-using Array = std::unique_ptr<double[], FreeDeleter>;
-
-Array allocate(std::uint64_t count) {
-  // The byte count must not wrap (n up to 2^62 is accepted on the command line).
-  if (count > (std::numeric_limits<std::size_t>::max() - 63) / sizeof(double))
-    throw std::length_error("triad: " + std::to_string(count) + " doubles do not fit in memory");
-  // Uninitialized on purpose: the first write happens in first_touch.
-  const std::size_t bytes = ((count * sizeof(double) + 63) / 64) * 64;
-  void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
-  if (!p) throw std::bad_alloc();
-  return Array(static_cast<double*>(p));
+const Gold& gold() {
+  static const Gold g;
+  return g;
 }
+
+// Counts the elements of x[i - base], i in s, that differ from the periodic table t.
+std::uint64_t count_wrong(const double* x, std::uint64_t base, Slice s, const double* t) {
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = s.begin; i < s.end;) {
+    const std::uint64_t j0 = i % kPeriod, len = std::min(kPeriod - j0, s.end - i);
+    const double* xi = x + (i - base);
+    for (std::uint64_t j = 0; j < len; ++j) wrong += xi[j] != t[j0 + j];
+    i += len;
+  }
+  return wrong;
+}
+
+// One element in this many of a is poisoned after each check (one per 4 KiB page), so a
+// run that skips part of its slice fails the next check instead of passing on a stale a.
+constexpr std::uint64_t kPoisonStride = 512;
 
 // Partial slots: counts[0] elements checked, counts[1] elements wrong.
 class TriadKernel final : public KernelInstance {
  public:
   TriadKernel(const KernelConfig& cfg, Slice range)
-      : n_(cfg.n), base_(range.begin), a_(allocate(range.size())), b_(allocate(range.size())),
-        c_(allocate(range.size())) {}
+      : n_(cfg.n), base_(range.begin), ws_(cfg.workspace ? *cfg.workspace : own_) {
+    a_ = ws_.doubles(0, range.size());
+    b_ = ws_.doubles(1, range.size());
+    c_ = ws_.doubles(2, range.size());
+  }
 
   Partial make_partial() const override { return Partial{{0, 0}, {}}; }
 
@@ -54,23 +72,29 @@ class TriadKernel final : public KernelInstance {
       b_[i - base_] = gold_b(i);
       c_[i - base_] = gold_c(i);
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    unverified_.push_back(s);
   }
 
   void body(Slice s, Partial&, Worker&) override {
-    double* __restrict a = a_.get() + (s.begin - base_);
-    const double* __restrict b = b_.get() + (s.begin - base_);
-    const double* __restrict c = c_.get() + (s.begin - base_);
+    double* __restrict a = a_ + (s.begin - base_);
+    const double* __restrict b = b_ + (s.begin - base_);
+    const double* __restrict c = c_ + (s.begin - base_);
     const std::uint64_t len = s.size();
 #pragma omp simd
     for (std::uint64_t i = 0; i < len; ++i) a[i] = b[i] + kScalar * c[i];
   }
 
-  void check(Slice s, Partial& acc) const override {
-    std::uint64_t wrong = 0;
-    for (std::uint64_t i = s.begin; i < s.end; ++i)
-      if (a_[i - base_] != gold_b(i) + kScalar * gold_c(i) || b_[i - base_] != gold_b(i) ||
-          c_[i - base_] != gold_c(i))
-        ++wrong;
+  bool checks_slices() const override { return true; }
+
+  // Every element of a, every time. b and c are inputs the body never writes: they are
+  // checked once, by the first check after first_touch wrote them.
+  void check(Slice s, Partial& acc) override {
+    const Gold& g = gold();
+    std::uint64_t wrong = count_wrong(a_, base_, s, g.a);
+    if (take_unverified(s)) wrong += count_wrong(b_, base_, s, g.b) + count_wrong(c_, base_, s, g.c);
+    for (std::uint64_t i = (s.begin + kPoisonStride - 1) / kPoisonStride * kPoisonStride; i < s.end; i += kPoisonStride)
+      a_[i - base_] = std::nan("");
     acc.counts[0] += s.size();
     acc.counts[1] += wrong;
   }
@@ -83,9 +107,27 @@ class TriadKernel final : public KernelInstance {
     return {};
   }
 
+  void corrupt(Slice range, Partial&) override {
+    if (range.size()) a_[range.end - 1 - base_] += 1.0;  // the last element of the last worker
+  }
+
  private:
+  bool take_unverified(Slice s) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = unverified_.begin(); it != unverified_.end(); ++it)
+      if (*it == s) {
+        unverified_.erase(it);
+        return true;
+      }
+    return false;
+  }
+
   std::uint64_t n_, base_;
-  Array a_, b_, c_;
+  Workspace own_;  // used when the driver lends none
+  Workspace& ws_;
+  double *a_ = nullptr, *b_ = nullptr, *c_ = nullptr;
+  std::mutex mutex_;
+  std::vector<Slice> unverified_;  // slices written by first_touch and not yet checked
 };
 
 }  // namespace

@@ -44,12 +44,10 @@ class GilMode final : public Mode {
   void first_touch(KernelInstance& k, Slice range, int threads) override;
   void run(KernelInstance& k, Slice range, int threads, Partial& out) override;
 
+  void release() override { partials_ = {}; }
   void reset_counters() override { totals_ = {}; }
   ModeCounters counters() const override;
 
-  GilPolicy policy() const { return policy_; }
-  double switch_interval_s() const { return switch_interval_s_; }
-  int check_interval() const { return check_interval_; }
   // Elements per tick for kernel `k`: --gil-tick, else the kernel's own tick (about 5 us
   // of work), except legacy, whose tick is one bytecode (1/1024 of it), and cpython,
   // which answers a drop request within ~150 ns as CPython does (1/32 of it; gil.cpp).

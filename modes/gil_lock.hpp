@@ -59,18 +59,16 @@ inline constexpr int kMaxCheckInterval = 1000000;
 
 // The policy names, in the order of the enum (for messages and --list).
 inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
-
-// What each policy reproduces and what it does not, in the order of the enum (--list).
-// The figures behind these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
+// What each policy reproduces and what it does not, one line per policy in the order of
+// the enum (--list wraps them; --list=json gives them as they are). The figures behind
+// these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
 inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
-    "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval, drop requests,\n"
-    "           forced switching, a drop answered within ~150 ns of work. Reproduces 3.x's\n"
-    "           hand-off, convoy and CPU ratio within their spread; not the interpreter's own\n"
-    "           per-bytecode work or memory traffic",
-    "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval\n"
-    "           bytecodes of --gil-tick elements (calibrate with bench/fidelity). Reproduces\n"
-    "           2.7's CPU ratio, convoy and hand-off within their spread; not the interpreter's\n"
-    "           shared state that both threads touch",
+    "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval, drop requests, forced switching, "
+    "a drop answered within ~150 ns of work. Reproduces 3.x's hand-off, convoy and CPU ratio within "
+    "their spread; not the interpreter's own per-bytecode work or memory traffic",
+    "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval bytecodes "
+    "of --gil-tick elements (calibrate with bench/fidelity). Reproduces 2.7's CPU ratio, convoy "
+    "and hand-off within their spread; not the interpreter's shared state that both threads touch",
     "no interpreter: a FIFO ticket lock with cpython's drop requests, for comparison",
     "no lock: an upper bound, not free-threaded CPython (which pays for its own locking)",
 };
@@ -130,8 +128,6 @@ class GilLock {
   GilLock(const GilLock&) = delete;
   GilLock& operator=(const GilLock&) = delete;
 
-  GilPolicy policy() const { return policy_; }
-
   // take_gil: blocks until thread `id` holds the lock.
   void take(int id);
   // drop_gil: thread `id` releases the lock it holds. Forced switching applies to
@@ -173,8 +169,6 @@ class GilLock {
     release(id, GilRelease::drop_request);
     take(id);
   }
-
-  bool drop_requested() const { return drop_request_.load(std::memory_order_relaxed); }
 
   // Read after all threads using the lock have been joined.
   const GilThreadStats& thread_stats(int id) const { return slots_[static_cast<std::size_t>(id)].stats; }

@@ -21,14 +21,18 @@ struct Layout {
   bool operator==(const Layout&) const = default;
 };
 
-// Options of the run that modes may read.
+// Options of the run that modes may read. The driver fills them from the command line
+// as given; each mode's check_options (in the mode table) checks and completes its own.
 struct ModeOptions {
   int world_size = 1;                   // MPI ranks available
   std::vector<Layout> hybrid_layouts;   // from --hybrid (empty: derive from the worker count)
   std::vector<std::string> gil_policies{"cpython"};
-  std::vector<double> switch_intervals_s{0.005};
+  std::vector<std::string> switch_interval_texts;  // --switch-interval as given (empty: the default)
+  std::vector<double> switch_intervals_s{0.005};   // parsed by the gil mode's check_options
   std::uint64_t gil_tick_elements = 0;  // 0: the kernel's own tick (legacy: a bytecode's share of it)
-  std::vector<int> check_intervals{100};  // legacy: CPython 2's sys.setcheckinterval, in bytecodes
+  std::vector<std::string> check_interval_texts;  // --check-interval as given (empty: the default)
+  std::vector<int> check_intervals{100};  // legacy: CPython 2's sys.setcheckinterval, in bytecodes (parsed
+                                          // by the gil mode's check_options)
 };
 
 // Statistics a mode adds to a benchmark entry, as named counters.
@@ -45,10 +49,17 @@ class Mode {
   // Whether the mode can run a kernel that only works inside one process.
   virtual bool multi_process() const { return false; }
 
-  // Untimed: the team's workers initialize their own sub-slices of `range`.
+  // Untimed: the team's workers initialize their own sub-slices of `range` and the mode
+  // shapes the per-worker partials it keeps for the runs.
   virtual void first_touch(KernelInstance& k, Slice range, int threads) = 0;
   // Timed: `threads` workers run `range` and combine into `out` (already shaped).
   virtual void run(KernelInstance& k, Slice range, int threads, Partial& out) = 0;
+  // Untimed, after the runs, for kernels that check their data (k.checks_slices()): each
+  // worker checks the slice it ran, where its pages are, and the checks are added into
+  // `out`. The default runs one std::thread per worker (the gil mode's workers).
+  virtual void check(KernelInstance& k, Slice range, int threads, Partial& out);
+  // Frees what the mode keeps between runs (its partials) once its case is done.
+  virtual void release() {}
 
   // Counters describing the runs since the last reset (e.g. GIL statistics).
   virtual void reset_counters() {}
@@ -60,27 +71,39 @@ class Mode {
 struct ModeDescriptor {
   std::string_view name;
   std::string_view summary;
+  std::string_view layouts_rule;  // Mode::layouts in words (the catalogue also lists its results)
   std::vector<std::unique_ptr<Mode>> (*make)(const ModeOptions&);
+  // Checks the mode's own options and completes them (parses what it owns); returns ""
+  // when they are valid, else one line naming the bad value and what is allowed.
+  // nullptr: the mode has no options of its own.
+  std::string (*check_options)(ModeOptions&) = nullptr;
 };
 
+// The first row is the reference every speedup is measured against (one worker).
 const std::vector<ModeDescriptor>& mode_table();
+// Rows appended by a test-only binary (tests/catalogue/extra_rows.cpp); empty by default.
+std::vector<ModeDescriptor> extra_mode_rows();
 const ModeDescriptor* find_mode(std::string_view name);
+// Runs every mode's check_options; returns the first complaint, or "".
+std::string check_mode_options(ModeOptions& opt);
 
-// Shared by the OpenMP-based modes (omp, hybrid): one parallel region of `threads`
-// threads, each running its sub-slice, then a parallel element-wise combine.
-void omp_first_touch(KernelInstance& k, Slice range, int threads);
-void omp_run(KernelInstance& k, Slice range, int threads, Partial& out);
-
-// The two ways a process runs its range: one worker (serial, mpi) or an OpenMP team (omp, hybrid).
+// The two ways a process runs its range: one worker (serial, mpi) or an OpenMP team
+// (omp, hybrid), which keeps one partial per thread, first-touched by that thread.
 class SingleWorkerMode : public Mode {
  public:
-  void first_touch(KernelInstance& k, Slice range, int) override { k.first_touch(range); }
-  void run(KernelInstance& k, Slice range, int, Partial& out) override { omp_run(k, range, 1, out); }
+  void first_touch(KernelInstance& k, Slice range, int threads) override;
+  void run(KernelInstance& k, Slice range, int threads, Partial& out) override;
+  void check(KernelInstance& k, Slice range, int threads, Partial& out) override;
 };
 class OmpTeamMode : public Mode {
  public:
-  void first_touch(KernelInstance& k, Slice range, int threads) override { omp_first_touch(k, range, threads); }
-  void run(KernelInstance& k, Slice range, int threads, Partial& out) override { omp_run(k, range, threads, out); }
+  void first_touch(KernelInstance& k, Slice range, int threads) override;
+  void run(KernelInstance& k, Slice range, int threads, Partial& out) override;
+  void check(KernelInstance& k, Slice range, int threads, Partial& out) override;
+  void release() override { partials_ = {}; }
+
+ private:
+  std::vector<Partial> partials_;  // one per thread, kept across runs (not allocated in the timed run)
 };
 
 // The factory of a mode table row with a single instance.

@@ -12,26 +12,31 @@ SUMBENCH = os.environ.get("SUMBENCH", "build/sumbench")
 MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
 KERNELS = ["sum", "sleep", "triad", "combine"]
 MODES = ["serial", "omp", "mpi", "hybrid", "gil"]
+HARNESS = ["setup_s", "teardown_s", "validate_s", "combine_wait_s", "mpi_reduce_s"]
 COUNTERS = ["ranks", "threads", "workers", "n", "nodes", "valid", "oversubscribed", "time_max_rank_s",
-            "time_min_rank_s", "imbalance", "checksum", "combine_bytes", "combine_s"]
+            "time_min_rank_s", "imbalance", "checksum", "combine_bytes", "combine_s"] + HARNESS
+# Added to the context when the run is over (seconds, or a share between 0 and 1).
+RUN_COST = ["measured_share", "run_wall_s", "measured_s", "setup_s", "teardown_s", "validate_s",
+            "mpi_reduce_reference_s"]
 CONTEXT = ["sumbench_version", "schema_version", "hosts", "nodes", "cpu_model", "mpi_library", "mpi_ranks",
            "rank_cpus", "OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "compiler", "cxx_flags", "build_type",
-           "git_commit", "scaling", "sleep_ms", "command_line"]
+           "git_commit", "scaling", "sleep_ms", "command_line", "memory_reuse", "measured_share_by_kernel"] + RUN_COST
 
 
-def run(args, ranks=None, timeout=300):
+def run(args, ranks=None, timeout=300, env=None):
     cmd = [SUMBENCH] + args
     if ranks is not None:
         cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **env) if env else None)
 
 
-def run_json(test, args, ranks=None):
+def run_json(test, args, ranks=None, env=None, status=0):
     """Runs sumbench with --benchmark_out and returns the parsed JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
-        proc = run(args + ["--benchmark_out=" + out, "--benchmark_out_format=json"], ranks)
-        test.assertEqual(proc.returncode, 0, proc.stderr)
+        proc = run(args + ["--benchmark_out=" + out, "--benchmark_out_format=json"], ranks, env=env)
+        test.assertEqual(proc.returncode, status, proc.stderr)
         test.assertEqual(os.listdir(tmp), ["out.json"], "only the final file remains")
         with open(out) as f:
             return json.load(f), proc
@@ -39,6 +44,11 @@ def run_json(test, args, ranks=None):
 
 def entries(doc):
     return [b for b in doc["benchmarks"] if b.get("run_type") == "iteration"]
+
+
+def seconds(b):
+    """An entry's real_time in seconds (its unit is --benchmark_time_unit's)."""
+    return b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
 
 
 def split_name(name):
@@ -89,9 +99,56 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(self.doc["context"]["schema_version"], "1")
         self.assertEqual(self.doc["context"]["mpi_ranks"], "1")
 
+    def test_compiler_comes_from_the_compiler(self):
+        self.assertRegex(self.doc["context"]["compiler"], r"^(g\+\+|clang|icpx) [0-9]+")
+
+    def test_overhead_counters_are_non_negative_and_consistent(self):
+        for b in entries(self.doc):
+            for counter in HARNESS:
+                self.assertGreaterEqual(b[counter], 0, (b["name"], counter))
+        by_case = {}
+        for b in entries(self.doc):
+            by_case.setdefault(b["name"], set()).add((b["setup_s"], b["teardown_s"]))
+        for name, once in by_case.items():
+            self.assertEqual(len(once), 1, f"{name}: set-up is paid once per case, reported on each entry")
+        cost = {k: float(self.doc["context"][k]) for k in RUN_COST}
+        self.assertGreater(cost["measured_share"], 0)
+        self.assertLessEqual(cost["measured_share"], 1)
+        parts = sum(cost[k] for k in RUN_COST[2:])
+        self.assertLessEqual(parts, cost["run_wall_s"] * 1.001 + 0.002, "the phases are disjoint parts of the wall time")
+        timed = sum(seconds(b) * b["iterations"] for b in entries(self.doc))
+        self.assertGreaterEqual(cost["measured_s"] * 1.001 + 1e-6, timed, "measured_s covers every reported run")
+        shares = dict(item.split(":") for item in self.doc["context"]["measured_share_by_kernel"].split(","))
+        self.assertEqual(set(shares), set(KERNELS))
+        self.assertTrue(all(0 < float(v) <= 1 for v in shares.values()), shares)
+        self.assertIn("where the time went:", self.proc.stdout)
+
     def test_summary_table(self):
         self.assertIn("sum: speedup (strong scaling) against serial", self.proc.stdout)
         self.assertIn("efficiency", self.proc.stdout)
+
+    def test_summary_cv_is_the_json_cv(self):
+        # One iteration per repetition, 1 ms sleeps: a spread the summary must show as is
+        # (18ebea3 printed the cv divided by the repetition count).
+        doc, proc = run_json(self, ["--quick", "--kernels=sum,sleep", "--modes=serial,omp", "--workers=2",
+                                    "--sleep-ms=1", "--benchmark_repetitions=5", "--benchmark_min_time=0"])
+        want = {}
+        for b in doc["benchmarks"]:
+            if b.get("aggregate_name") == "cv":
+                kernel, mode, fields = split_name(b["name"])
+                want[(kernel, mode, f"{fields['ranks']}x{fields['threads']}")] = 100 * b["real_time"]
+        got, kernel = {}, None
+        for line in proc.stdout.splitlines():
+            if ": speedup" in line:
+                kernel = line.split(":")[0]
+            cells = line.split()  # mode RxT median (1 or 2 cells) cv speedup efficiency ...
+            percent = [c for c in cells[2:] if c.endswith("%")]
+            if kernel and cells and cells[0] in ("serial", "omp") and percent:
+                got[(kernel, cells[0], cells[1])] = float(percent[0][:-1])
+        self.assertEqual(set(got), set(want), proc.stdout)
+        self.assertTrue(any(v >= 0.5 for v in want.values()), f"no spread to compare: {want}")
+        for key, cv in want.items():
+            self.assertAlmostEqual(got[key], cv, delta=0.051, msg=f"{key}: summary {got[key]}%, JSON {cv:.3f}%")
 
     def test_weak_scaling_multiplies_n(self):
         doc, _ = run_json(self, ["--quick", "--kernels=sum", "--modes=serial,omp", "--workers=1,2",
@@ -136,6 +193,15 @@ class BadInput(unittest.TestCase):
         (["--check-interval=,100"], "empty item"),
         (["--bogus"], "--bogus"),
         (["--benchmark_nonsense=1"], "--benchmark_nonsense"),
+        # issue 10: the message names the bad value
+        (["--hybrid=3x"], "'3x'"),
+        (["--hybrid=1x1x1"], "'1x1x1'"),
+        (["--hybrid=0x2"], "'0x2'"),
+        (["--switch-interval=1.5us"], "'1.5us' is not a whole number of microseconds"),
+        (["--switch-interval=1.2us,1.4us"], "'1.2us'"),
+        (["--switch-interval=1ms,1000us"], "same interval"),
+        (["--workers=2,2"], "given twice"),
+        (["--kernels=sum", "--kernels=triad"], "--kernels is given twice"),
     ]
 
     def test_each_bad_input_exits_2_with_one_line_and_no_file(self):
@@ -150,15 +216,56 @@ class BadInput(unittest.TestCase):
                 self.assertEqual(os.listdir(tmp), [], "no result file on bad input")
 
     def test_impossible_size_is_a_failed_run_not_a_result(self):
+        # combine refuses sizes whose bucket sums would not be exact (a set-up failure);
+        # sizes that do not fit in memory are refused before running (test_ranks.Memory).
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "out.json")
-            proc = run(["--kernels=triad", "--modes=serial", "--n=4611686018427387904",
+            proc = run(["--kernels=combine", "--modes=serial", "--quick", "--n=4611686018427387904",
                         "--benchmark_out=" + out, "--benchmark_repetitions=1"])
             self.assertEqual(proc.returncode, 1, proc.stderr)
             self.assertIn("setup failed", proc.stderr)
             with open(out) as f:
                 doc = json.load(f)
             self.assertTrue(all(b.get("error_occurred") for b in doc["benchmarks"]))
+
+
+class Harness(unittest.TestCase):
+    """The test-only hooks: set-up and validation measured outside the timed region, and
+    validation catching one corrupted element in every kernel and mode."""
+
+    def test_setup_and_validation_are_outside_the_timed_region(self):
+        delay_ms = 150
+        doc, proc = run_json(self, ["--quick", "--kernels=sum,triad", "--modes=serial,omp", "--workers=2",
+                                    "--benchmark_min_time=0", "--benchmark_repetitions=2"],
+                             env={"SUMBENCH_TEST_DELAY_MS": str(delay_ms)})
+        self.assertIn("test-only hooks are on", proc.stderr)
+        self.assertIn("test_delay_ms", doc["context"])
+        for b in entries(doc):
+            self.assertGreaterEqual(b["setup_s"], delay_ms / 1e3, b["name"])
+            self.assertGreaterEqual(b["validate_s"], delay_ms / 1e3, b["name"])
+            self.assertLess(seconds(b), delay_ms / 1e3, f"{b['name']}: the timed region excludes both")
+        cost = {k: float(doc["context"][k]) for k in RUN_COST}
+        self.assertGreaterEqual(cost["setup_s"], 4 * delay_ms / 1e3)
+        self.assertGreaterEqual(cost["run_wall_s"], sum(cost[k] for k in RUN_COST[2:]))
+
+    def test_every_kernel_and_mode_catches_a_corrupted_element(self):
+        kernels = KERNELS + ["convoy"]
+        args = ["--quick", "--kernels=" + ",".join(kernels), "--workers=2", "--hybrid=2x1,1x2", "--sleep-ms=5",
+                "--benchmark_min_time=0", "--benchmark_repetitions=1"]
+        doc, proc = run_json(self, args, ranks=2, env={"SUMBENCH_TEST_CORRUPT": "1"}, status=1)
+        seen = set()
+        for b in entries(doc):
+            kernel, mode, fields = split_name(b["name"])
+            seen.add((kernel, mode, fields["ranks"]))
+            self.assertTrue(b.get("error_occurred"), b["name"])
+            self.assertIn("invalid result", b["error_message"], b["name"])
+        for kernel in kernels:
+            for mode in MODES if kernel != "convoy" else ["serial", "omp", "gil"]:
+                self.assertTrue(any(k == kernel and m == mode for k, m, _ in seen), (kernel, mode))
+        self.assertIn(("triad", "hybrid", "2"), seen)
+        self.assertIn(("triad", "hybrid", "1"), seen)
+        self.assertIn("NO", proc.stdout)
+        self.assertIn("test_corrupt", doc["context"])
 
 
 class Mpi(unittest.TestCase):
@@ -177,6 +284,10 @@ class Mpi(unittest.TestCase):
         for kernel, values in sums.items():
             self.assertEqual(len(values), 1, f"{kernel} with {ranks} ranks: {values}")
         self.assertEqual(proc.stdout.count("sum: speedup"), 1, "only rank 0 prints")
+        for b in found:  # the plain MPI_Reduce reference runs only where ranks combine
+            self.assertEqual(b["mpi_reduce_s"] > 0, b["ranks"] > 1, b["name"])
+        if any(b["ranks"] > 1 and split_name(b["name"])[0] == "combine" for b in found):  # 512 KiB partials
+            self.assertIn("against a plain MPI_Reduce", proc.stdout)
         return found
 
     def test_one_rank(self):

@@ -82,7 +82,7 @@ TEST(Convoy, GilNoneCpuThreadsStopWithoutLock) { run_gil_convoy(GilPolicy::none,
 TEST(Convoy, GilTinyTicksOneWaitPerTick) { run_gil_convoy(GilPolicy::cpython, 2, 2, /*tick=*/1); }
 TEST(Convoy, GilTeamOfOneIsTheBaseline) { run_gil_convoy(GilPolicy::cpython, 1, 2); }
 
-// omp_run runs the CPU workers' whole slice in one body call, with no barrier between
+// The omp mode runs the CPU workers' whole slice in one body call, with no barrier between
 // a worker's reset and its body: they must still stop, run after run. OpenMP is not
 // TSan-instrumented, so this one is skipped in the TSan build.
 TEST(Convoy, OmpRunAfterRun) {
@@ -90,13 +90,15 @@ TEST(Convoy, OmpRunAfterRun) {
   GTEST_SKIP() << "OpenMP under ThreadSanitizer";
 #else
   constexpr std::uint64_t kWaits = 20;
+  auto modes = find_mode("omp")->make(ModeOptions{});
+  Mode& omp = *modes.at(0);
   for (int threads : {1, 2, 3}) {
     auto k = make_convoy_kernel(kWaits);  // one instance per team size, as the driver does
-    omp_first_touch(*k, {0, kWaits}, threads);
+    omp.first_touch(*k, {0, kWaits}, threads);
     for (int run = 0; run < 3; ++run) {
       Partial out = k->make_partial();
       const auto start = Clock::now();
-      omp_run(*k, {0, kWaits}, threads, out);
+      omp.run(*k, {0, kWaits}, threads, out);
       const double wall = std::chrono::duration<double>(Clock::now() - start).count();
       EXPECT_EQ(k->validate(out), "") << threads << " threads, run " << run;
       EXPECT_LT(wall, 10.0);

@@ -14,20 +14,15 @@ import random
 import shlex
 import sys
 
+from sumbench import points
+from sumbench.io import atomic_write_text
+from sumbench.schema import COLUMNS
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("SUMBENCH_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
 REPORTS_DIR = os.path.join(SOURCE_DIR, "reports")
 REPORT_PY = os.path.join(REPORTS_DIR, "report.py")
 COMPARE_PY = os.path.join(REPORTS_DIR, "compare.py")
-if REPORTS_DIR not in sys.path:
-    sys.path.insert(0, REPORTS_DIR)
-
-COLUMNS = [
-    "run_id", "point_id", "source", "kernel", "mode", "ranks", "threads", "workers",
-    "nodes", "scaling", "n", "repetition", "time_s", "items_per_s", "bytes_per_s",
-    "valid", "oversubscribed", "hosts", "switch_interval_s", "gil_policy", "status",
-    "cv", "unstable", "launch_s", "io_latency_s", "combine_bytes", "schema_version",
-]
 
 CORES = 2
 N = {"sum": 50_000_000, "sleep": 8, "convoy": 20_000_000}
@@ -36,11 +31,7 @@ CPY_N = {"sum": 2_000_000, "sleep": 8}
 CPY_T1 = {"sum": 0.150, "sleep": 0.800}
 
 
-def _atomic_write(path, text):
-    tmp = path + ".tmp"
-    with open(path + ".tmp", "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+_atomic_write = atomic_write_text
 
 
 def model_time(kernel, mode, ranks, threads, policy="cpython", interval=0.005):
@@ -210,12 +201,12 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
             _atomic_write(os.path.join(pdir, "stdout.txt"), "")
             _atomic_write(os.path.join(pdir, "stderr.txt"),
                           "mpirun: not enough slots available\n")
-        _atomic_write(os.path.join(pdir, "status.json"), json.dumps({
-            "exit_code": 0 if status == "ok" else 1, "status": status if valid else "invalid",
-            "wall_s": sum(times) + 0.3, "launch_s": 0.05 * ranks,
-            "load_before": 0.1, "load_after": 0.2, "oversubscribed": bool(over),
-            "warnings": ["oversubscribed: 4 workers on 2 CPUs"] if over else [],
-            "attempts": 1, "cv": cv, "unstable": bool(unstable)}, indent=1))
+        points.write_status(
+            pdir, point_id=pid, exit_code=0 if status == "ok" else 1,
+            status=status if valid else "invalid", wall_s=sum(times) + 0.3,
+            launch_s=0.05 * ranks, load_before=[0.1], load_after=[0.2], oversubscribed=bool(over),
+            warnings=["oversubscribed: 4 workers on 2 CPUs"] if over else [],
+            attempts=1, cv=cv, unstable=bool(unstable))
         common = {"run_id": run_id, "point_id": pid, "source": source, "kernel": kernel,
                   "mode": mode, "ranks": ranks, "threads": threads, "workers": workers,
                   "nodes": 1, "scaling": scaling, "n": n, "valid": valid,
@@ -250,9 +241,9 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
     _atomic_write(os.path.join(out, "manifest.json"), json.dumps({
         "run_id": run_id, "started": "2026-11-24T10:00:00Z",
         "finished": "2026-11-24T10:05:00Z",
-        "machine": {"hostname": host, "cpu_model": cpu_model, "cpus": CORES,
-                    "os": "Debian GNU/Linux 12", "mpi": "Open MPI 4.1.4"},
-        "argv": ["runners/sweep.py", "--quick", "--out", out],
+        "machine": {"hostname": host, "cpu_model": cpu_model, "cores": CORES,
+                    "platform": "Linux-6.1-x86_64-with-glibc2.36"},
+        "runs": [{"started": "2026-11-24T10:00:00Z", "argv": ["--quick", "--out", out]}],
         "counts": {"points": len(pts), "ok": len(pts) - (1 if failures else 0),
                    "failed": 1 if failures else 0}}, indent=1))
     return out

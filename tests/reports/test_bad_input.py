@@ -151,7 +151,7 @@ class FailureWhileDrawingTest(unittest.TestCase):
         spec = importlib.util.spec_from_file_location("report_under_test", fixtures.REPORT_PY)
         report = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(report)
-        from sbreport import page
+        from sumbench.report import page
         with tempfile.TemporaryDirectory(prefix="sumbench-fail-") as tmp:
             sweep = fixtures.make_sweep(os.path.join(tmp, "s"), gil_variants=False,
                                         convoy=False, cpython=False)

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 
 import fixtures
-from sbreport.stats import mann_whitney_u
+from sumbench.report.stats import mann_whitney_u
 
 SLOW = ("sum", "omp", 1, 2)
 

@@ -5,9 +5,9 @@ import random
 import tempfile
 import unittest
 
-import fixtures  # noqa: F401  (puts reports/ on sys.path)
-from sbreport import analysis, fits
-from sbreport.data import load_sweep
+import fixtures
+from sumbench.report import analysis, fits, tables
+from sumbench.report.data import load_sweep
 
 WORKERS = [2, 4, 8, 16, 32, 64]
 
@@ -85,16 +85,16 @@ class PipelineFitTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = fixtures.make_sweep(os.path.join(tmp, "s"), noise=0.0, failures=False)
             run = analysis.RunAnalysis(load_sweep(path))
-        rows = {(r["kernel"], r["series"]): r["fit"] for r in analysis.fit_rows(run)}
+        rows = {(r["kernel"], r["series"]): r["fit"] for r in tables.fit_rows(run)}
         # fixtures.model_time: omp f = 0.02, mpi f = 0.03 within the 2 cores.
         self.assertAlmostEqual(rows[("sum", "omp")].f, 0.02, places=6)
         self.assertAlmostEqual(rows[("sum", "mpi")].f, 0.03, places=6)
         self.assertEqual(rows[("sum", "omp")].workers, (2,))  # 4 workers: oversubscribed
-        kf = [r for r in analysis.karp_flatt_rows(run)
+        kf = [r for r in tables.karp_flatt_rows(run)
               if r["kernel"] == "sum" and r["series"] == "omp" and r["workers"] == 2]
         self.assertAlmostEqual(kf[0]["e"], 0.02, places=6)
         # gil does not speed up sum: Karp-Flatt close to 1 (or above).
-        gil = [r for r in analysis.karp_flatt_rows(run)
+        gil = [r for r in tables.karp_flatt_rows(run)
                if r["kernel"] == "sum" and r["series"] == "gil" and r["workers"] == 2]
         self.assertGreater(gil[0]["e"], 0.9)
 
@@ -106,7 +106,7 @@ class WeakScalingPipelineTest(unittest.TestCase):
                                        scaling="weak", gil_variants=False, convoy=False)
             run = analysis.RunAnalysis(load_sweep(path))
         self.assertIn(("sum", "weak"), run.groups)
-        rows = {(r["kernel"], r["series"]): r["fit"] for r in analysis.fit_rows(run)}
+        rows = {(r["kernel"], r["series"]): r["fit"] for r in tables.fit_rows(run)}
         self.assertEqual(rows[("sum", "omp")].law, "gustafson")
         self.assertAlmostEqual(rows[("sum", "omp")].f, fixtures.WEAK_F["omp"], places=6)
         self.assertAlmostEqual(rows[("sum", "mpi")].f, fixtures.WEAK_F["mpi"], places=6)
@@ -117,7 +117,7 @@ class WeakScalingPipelineTest(unittest.TestCase):
         self.assertEqual(omp2.baseline_kind, "serial")     # serial at n per worker
         self.assertAlmostEqual(omp2.speedup, 2 - 0.02, places=6)
         self.assertAlmostEqual(omp2.efficiency, (2 - 0.02) / 2, places=6)
-        lines = [line for _k, _s, line in analysis.verdicts(run)]
+        lines = [line for _k, _s, line in tables.verdicts(run)]
         self.assertTrue(any(line.startswith("sum (weak scaling, scaled speedup): omp 1.98×")
                             for line in lines), lines)
 

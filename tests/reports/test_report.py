@@ -128,13 +128,31 @@ class SyntheticReportTest(ReportChecks, unittest.TestCase):
         self.assertEqual(omp["law"], "amdahl")
         self.assertAlmostEqual(float(omp["f"]), 0.02, delta=0.02)
 
-    def test_rerun_replaces_the_report_atomically(self):
+    def test_rerun_replaces_only_the_reports_own_files(self):
+        """A re-run replaces the files the report wrote (its marker lists them) and only
+        those: a file the user put in the folder stays; one the old report wrote and the
+        new one does not is removed."""
         stamp = os.path.join(self.out, "old-marker")
         open(stamp, "w").close()
+        index = os.path.join(self.out, "index.html")
+        with open(index, "a", encoding="utf-8") as fh:
+            fh.write("<!-- an older report -->")
+        gone = os.path.join(self.out, "figures", "an_old_figure.png")
+        open(gone, "w").close()
+        marker = os.path.join(self.out, ".sumbench.json")
+        with open(marker, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        doc["files"].append("figures/an_old_figure.png")
+        with open(marker, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh)
         proc = fixtures.run_script([fixtures.REPORT_PY, self.sweep, "--out", self.out])
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertFalse(os.path.exists(stamp))
-        self.assertTrue(os.path.isfile(os.path.join(self.out, "index.html")))
+        self.assertTrue(os.path.exists(stamp), "the user's file was removed")
+        self.assertFalse(os.path.exists(gone), "a file of the old report was left")
+        with open(index, encoding="utf-8") as fh:
+            self.assertNotIn("an older report", fh.read())
+        with open(marker, encoding="utf-8") as fh:
+            self.assertNotIn("figures/an_old_figure.png", json.load(fh)["files"])
         self.assertEqual(fixtures.leftovers(self.tmp), [])
 
 

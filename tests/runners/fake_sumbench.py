@@ -10,7 +10,8 @@ kernels it applies to (or "*"):
     FAKE_HANG      sleep for an hour (for --timeout)
     FAKE_NOISY     repetition times that vary by ~50%
 FAKE_SLEEP_S: seconds each run sleeps (default 0). FAKE_LOG: append one line per call.
-FAKE_LAUNCH_FAIL: make --launch-only exit 3.
+FAKE_LAUNCH_FAIL: make --launch-only exit 3. --list and --list=json are answered by the
+real sumbench (FAKE_REAL_SUMBENCH, else build/sumbench), so the catalogue is the real one.
 """
 
 import json
@@ -18,6 +19,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 
 def flag(args, name, default=None):
@@ -38,6 +40,10 @@ def main(args):
     if os.environ.get("FAKE_LOG"):
         with open(os.environ["FAKE_LOG"], "a") as f:
             f.write(" ".join(args) + "\n")
+    if any(a == "--list" or a.startswith("--list=") for a in args):
+        real = os.environ.get("FAKE_REAL_SUMBENCH") or \
+            str(Path(__file__).resolve().parents[2] / "build" / "sumbench")
+        os.execv(real, [real] + args)
     if flag(args, "--launch-only"):
         if os.environ.get("FAKE_LAUNCH_FAIL"):
             print("fake sumbench: launch failed", file=sys.stderr)

@@ -13,7 +13,6 @@ RUNNERS = SOURCE_DIR / "runners"
 SWEEP = RUNNERS / "sweep.py"
 FAKE = HERE / "fake_sumbench.py"
 
-sys.path.insert(0, str(RUNNERS))  # import tidy, sumbench_runner
 
 
 def real_sumbench():
@@ -26,6 +25,8 @@ def clean_env(**extra):
     """The environment of a test run: no FAKE_* or Slurm leftovers from the caller."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FAKE_", "SLURM_")) and k != "SUMBENCH"}
+    if real_sumbench():  # the fake answers --list=json with the real catalogue
+        env["FAKE_REAL_SUMBENCH"] = real_sumbench()
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

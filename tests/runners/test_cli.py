@@ -45,8 +45,9 @@ class DryRunTests(TempDirMixin, unittest.TestCase):
         self.assertIn("--oversubscribe", argv)
         self.assertIn("--bind-to", argv)
         self.assertEqual(argv[argv.index("--bind-to") + 1], "none")
-        env, argv = cmds["sum-hybrid-r2t1-strong"]
-        self.assertIn("slot:PE=1", argv)
+        env, argv = cmds["sum-hybrid-r2t1-strong"]  # one thread per rank: bound to a core
+        self.assertEqual(argv[argv.index("--bind-to") + 1], "core")
+        self.assertFalse(any("PE=" in a for a in argv))
         env, argv = cmds["sum-hybrid-r2t2-strong"]  # 4 workers > 2 cores: no PE
         self.assertFalse(any("PE=" in a for a in argv))
         self.assertNotIn("--oversubscribe", argv)

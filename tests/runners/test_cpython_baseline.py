@@ -11,20 +11,35 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
+
+from sumbench.baseline.modes import MODE_NAMES
+from sumbench.schema import COLUMNS
 
 REPO = os.environ.get("SUMBENCH_SOURCE_DIR") or \
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(REPO, "runners", "cpython_baseline.py")
+MODES = set(MODE_NAMES)
 
-# docs/DESIGN.md, results.csv schema_version 1.
-COLUMNS = [
-    "run_id", "point_id", "source", "kernel", "mode", "ranks", "threads", "workers",
-    "nodes", "scaling", "n", "repetition", "time_s", "items_per_s", "bytes_per_s",
-    "valid", "oversubscribed", "hosts", "switch_interval_s", "gil_policy", "status",
-    "cv", "unstable", "launch_s", "io_latency_s", "combine_bytes", "schema_version",
-]
-MODES = {"cpython-serial", "cpython-threads", "cpython-processes"}
+
+def fake_interpreter(folder, body):
+    """An executable that answers the interpreter probe (-c CODE) like this python, and
+    runs child.py with `body` applied to the loaded child module first."""
+    path = os.path.join(folder, "fakepython")
+    with open(path, "w") as f:
+        f.write(f"#!{sys.executable}\n" + textwrap.dedent('''
+            import importlib.util, sys
+            if sys.argv[1] == "-c":
+                exec(sys.argv[2])
+                sys.exit(0)
+            spec = importlib.util.spec_from_file_location("child", sys.argv[1])
+            child = importlib.util.module_from_spec(spec)
+            sys.modules["child"] = child
+            spec.loader.exec_module(child)
+        ''') + textwrap.dedent(body) + "\nsys.exit(child.main())\n")
+    os.chmod(path, 0o755)
+    return path
 STATUS_KEYS = {"exit_code", "status", "wall_s", "launch_s", "load_before", "load_after",
                "oversubscribed", "warnings", "attempts", "cv", "unstable"}
 SLEEP_MS = 50.0
@@ -221,27 +236,24 @@ class ExistingSweep(unittest.TestCase):
 class Validation(unittest.TestCase):
     def test_wrong_sum_is_invalid(self):
         # Worker 0's slice comes back off by one: every sum row must say valid=0 and exit 1.
-        code = ("import importlib.util, sys\n"
-                "spec = importlib.util.spec_from_file_location('cb', sys.argv[1])\n"
-                "cb = importlib.util.module_from_spec(spec); sys.modules['cb'] = cb\n"
-                "spec.loader.exec_module(cb)\n"
-                "orig = cb.heavy_calculation\n"
-                "cb.heavy_calculation = lambda b, e: orig(b, e) + (1 if b == 0 else 0)\n"
-                "sys.exit(cb.main(['--quick', '--kernels', 'sum', '--workers', '2',\n"
-                "                  '--repetitions', '1', '--out', sys.argv[2]]))\n")
         with tempfile.TemporaryDirectory(prefix="cpython_baseline_") as tmp:
-            proc = subprocess.run([sys.executable, "-c", code, SCRIPT, tmp],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  universal_newlines=True, timeout=60)
+            python = fake_interpreter(tmp, """
+                orig = child.heavy_calculation
+                child.heavy_calculation = lambda b, e: orig(b, e) + (1 if b == 0 else 0)
+            """)
+            out = os.path.join(tmp, "out")
+            proc = run(["--quick", "--kernels", "sum", "--workers", "2", "--repetitions", "1",
+                        "--out", out, "--python", python], timeout=60)
             self.assertEqual(proc.returncode, 1, proc.stderr)
-            _, rows = read_csv(os.path.join(tmp, "results.csv"))
+            _, rows = read_csv(os.path.join(out, "results.csv"))
             self.assertEqual({r["mode"] for r in rows}, MODES)
             for r in rows:
                 self.assertEqual((r["valid"], r["status"]), ("0", "invalid"), r["point_id"])
-            with open(os.path.join(tmp, "points", "cpython-sum-processes-w2-strong",
+            with open(os.path.join(out, "points", "cpython-sum-processes-w2-strong",
                                    "status.json")) as f:
                 status = json.load(f)
             self.assertEqual((status["exit_code"], status["status"]), (0, "invalid"))
+            self.assertIn("expected", status["reason"])
 
 
 class BadInput(unittest.TestCase):
@@ -275,19 +287,42 @@ class BadInput(unittest.TestCase):
         self.assertIn("--out", proc.stderr)
 
     def test_not_cpython_exits_2(self):
-        # Pretend to be PyPy: the script must refuse, saying there is no CPython.
-        code = ("import platform, runpy, sys; platform.python_implementation = lambda: 'PyPy'; "
-                "sys.argv = [sys.argv[1], '--quick', '--out', sys.argv[2]]; "
-                "runpy.run_path(sys.argv[0], run_name='__main__')")
+        # An interpreter that says it is PyPy: the script must refuse, saying there is no CPython.
         with tempfile.TemporaryDirectory(prefix="cpython_baseline_") as tmp:
+            python = os.path.join(tmp, "pypy3")
+            with open(python, "w") as f:
+                f.write("#!/bin/sh\necho '{\"implementation\": \"PyPy\", \"version\": \"3.10.14\", "
+                        "\"version_info\": [3, 10, 14], \"executable\": \"pypy3\", \"gil_enabled\": true}'\n")
+            os.chmod(python, 0o755)
             out = os.path.join(tmp, "out")
-            proc = subprocess.run([sys.executable, "-c", code, SCRIPT, out],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  universal_newlines=True, timeout=60)
+            proc = run(["--quick", "--out", out, "--python", python], timeout=60)
             self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
             self.assertIn("no CPython", proc.stderr)
             self.assertIn("PyPy", proc.stderr)
             self.assertFalse(os.path.exists(os.path.join(out, "results.csv")))
+
+
+class Interpreters(unittest.TestCase):
+    def test_list_interpreters(self):
+        proc = run(["--list-interpreters"], timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn(f"CPython {sys.version.split()[0]}", proc.stdout)
+        self.assertIn("# looked in PATH:", proc.stdout)
+
+    def test_another_cpython_is_measured(self):
+        import shutil
+        other = shutil.which("python3")
+        if not other or os.path.realpath(other) == os.path.realpath(sys.executable):
+            self.skipTest("no second python3 on PATH")
+        with tempfile.TemporaryDirectory(prefix="cpython_baseline_") as tmp:
+            proc = run(["--quick", "--kernels", "sum", "--modes", "threads", "--workers", "1",
+                        "--scaling", "strong", "--repetitions", "1", "--out", tmp, "--python", other])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            _, rows = read_csv(os.path.join(tmp, "results.csv"))
+            version = subprocess.run([other, "-c", "import platform; print(platform.python_version())"],
+                                     capture_output=True, text=True).stdout.strip()
+            self.assertEqual({r["gil_policy"] for r in rows}, {f"cpython-{version}"})
 
 
 if __name__ == "__main__":

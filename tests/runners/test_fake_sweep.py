@@ -7,7 +7,7 @@ import time
 import unittest
 
 from support import FAKE, TempDirMixin, clean_env, point_dirs, read_json, run_sweep, sweep_cmd
-import tidy  # noqa: E402 - on sys.path via support
+from sumbench.schema import read_results_raw
 
 POINT_FILES = {"command.json", "command.txt", "raw.json", "stdout.txt", "stderr.txt",
                "status.json"}
@@ -59,7 +59,7 @@ class FailureIsolationTests(TempDirMixin, unittest.TestCase):
         ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         self.assertNotIn(f"{FAKE} --kernels=convoy", ps)
 
-        rows = tidy.read_csv(out / "results.csv")
+        rows = read_results_raw(out / "results.csv")
         by_status = {}
         for r in rows:
             by_status.setdefault(r["status"], []).append(r)
@@ -96,7 +96,7 @@ class FailureIsolationTests(TempDirMixin, unittest.TestCase):
         calm = read_json(out / "points" / "sleep-omp-r1t1-strong" / "status.json")
         self.assertEqual((calm["attempts"], calm["unstable"]), (1, False))
         self.assertLess(calm["cv"], 0.05)
-        rows = [r for r in tidy.read_csv(out / "results.csv") if r["kernel"] == "sum"]
+        rows = [r for r in read_results_raw(out / "results.csv") if r["kernel"] == "sum"]
         self.assertEqual(len(rows), 3)  # the last attempt's repetitions
         self.assertTrue(all(r["unstable"] == "1" for r in rows))
 
@@ -146,7 +146,7 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         for p in point_dirs(out):
             self.assertFalse((p / "running.json").exists())
             self.assertEqual({f.name for f in p.iterdir()}, POINT_FILES, p.name)
-        rows = tidy.read_csv(out / "results.csv")
+        rows = read_results_raw(out / "results.csv")
         self.assertEqual(sorted(r["point_id"] for r in rows), sorted(after))
         self.assertEqual(len(read_json(out / "manifest.json")["runs"]), 2)
 
@@ -159,7 +159,7 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         # A second runner on the same folder is refused while the first holds it.
         second = run_sweep("--sumbench", FAKE, "--out", out, *self.ARGS)
         self.assertEqual(second.returncode, 2)
-        self.assertIn("another sweep.py is running", second.stderr)
+        self.assertIn("another sweep.py or cpython_baseline.py is running", second.stderr)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 130, stdout + stderr)

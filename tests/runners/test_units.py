@@ -4,19 +4,35 @@ import csv
 import json
 import unittest
 
-import support  # noqa: F401 - puts runners/ on sys.path
-import tidy
-from support import TempDirMixin
-from sumbench_runner import config
-from sumbench_runner.config import UsageError
-from sumbench_runner.execute import coefficient_of_variation
-from sumbench_runner.launch import (Machine, choose_launcher, detect_machine,
+from support import TempDirMixin, real_sumbench
+from sumbench import schema, tidy
+from sumbench.catalogue import Catalogue
+from sumbench.errors import UsageError
+from sumbench.machine import default_workers
+from sumbench.runner import config
+from sumbench.runner.execute import coefficient_of_variation
+from sumbench.runner.launch import (Machine, choose_launcher, detect_machine,
                                     launch_only_command, point_command)
-from sumbench_runner.points import Point, enumerate_points, shuffled
+from sumbench.runner.plan import Point, enumerate_points, layout_flag, shuffled
+
+CATALOGUE = Catalogue.from_sumbench(real_sumbench())
+
+
+def planned(argv, cores=2):
+    """(cfg, catalogue, workers) as sweep.py prepares them, for a sumbench at /x/sumbench."""
+    cfg = config.resolve(["--sumbench", "/x/sumbench", *argv])[0]
+    workers = cfg["workers"] or default_workers(cores)
+    cat = Catalogue.from_sumbench(real_sumbench(), config.catalogue_args(cfg, workers))
+    return config.validate(cfg, cat), cat, workers
 
 
 def cfg_for(argv):
-    return config.resolve(["--sumbench", "/x/sumbench", *argv])[0]
+    return planned(argv)[0]
+
+
+def point(mode, r, t, scaling="strong"):
+    return Point("sum", mode, r, t, scaling, multi_process=CATALOGUE.multi_process(mode),
+                 layout_flag=layout_flag(CATALOGUE, mode))
 
 
 class ConfigTests(TempDirMixin, unittest.TestCase):
@@ -28,23 +44,28 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(cfg["scaling"], "strong")
 
     def test_default_workers(self):
-        self.assertEqual(config.default_workers(2), [1, 2, 4])
-        self.assertEqual(config.default_workers(6), [1, 2, 4, 6, 8])
-        self.assertEqual(config.default_workers(1), [1, 2])
+        self.assertEqual(default_workers(2), [1, 2, 4])
+        self.assertEqual(default_workers(6), [1, 2, 4, 6, 8])
+        self.assertEqual(default_workers(1), [1, 2])
 
     def test_bad_values_name_value_and_allowed(self):
         cases = {
             ("--kernels", "sum,nope"): ("'nope'", "sum,sleep,triad"),
             ("--modes", "cuda"): ("'cuda'", "serial,omp,mpi,hybrid,gil"),
-            ("--workers", "1,0"): ("'0'", "positive integers"),
-            ("--workers", "two"): ("'two'", "positive integers"),
+            ("--workers", "1,0"): ("1,0", "out of range"),
+            ("--workers", "two"): ("'two'", "whole number"),
+            ("--workers", "5000"): ("5000", "4096"),
+            ("--n", "99999999999999999999999"): ("99999999999999999999999", "too large"),
+            ("--extra-args", "--bogus"): ("--bogus", "unknown argument"),
+            ("--switch-interval", "0.1us"): ("'0.1us'", "1us"),
+            ("--modes", "omp,,gil"): ("omp,,gil", "empty item"),
             ("--hybrid", "2x"): ("'2x'", "RxT"),
             ("--hybrid", "0x2"): ("'0x2'", "RxT"),
             ("--timeout", "0"): ("0", "> 0"),
             ("--repetitions", "0"): ("0", ">= 1"),
             ("--scaling", "sideways"): ("'sideways'", "strong,weak,both"),
             ("--gil-policy", "random"): ("'random'", "cpython,legacy,fifo,none"),
-            ("--switch-interval", "5"): ("'5'", "500us"),
+            ("--switch-interval", "5000s"): ("'5000s'", "500us"),
             ("--extra-args", "--workers=3"): ("--workers", "runner sets it"),
         }
         for (flag, value), needles in cases.items():
@@ -65,10 +86,9 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
 
 class PointTests(unittest.TestCase):
     def test_enumeration(self):
-        cfg = cfg_for(["--kernels=sum,convoy", "--modes=serial,omp,mpi,hybrid,gil",
-                       "--workers=1,2", "--scaling=both", "--hybrid=2x1,1x2",
-                       "--switch-interval=1ms,5ms"])
-        points, notes = enumerate_points(cfg, cores=2)
+        points, notes = enumerate_points(*planned(["--kernels=sum,convoy", "--modes=serial,omp,mpi,hybrid,gil",
+                                                   "--workers=1,2", "--scaling=both", "--hybrid=2x1,1x2",
+                                                   "--switch-interval=1ms,0.005"]))
         ids = {p.point_id for p in points}
         # serial: 1 layout; omp: 2; mpi: 2; hybrid: 2; gil: 2 workers x 2 intervals;
         # all x 2 scalings; convoy has no mpi/hybrid points.
@@ -80,8 +100,7 @@ class PointTests(unittest.TestCase):
         self.assertEqual(len(ids), len(points))
 
     def test_shuffle_is_seeded(self):
-        cfg = cfg_for(["--kernels=sum,sleep,triad", "--modes=omp,mpi", "--workers=1,2,4"])
-        points, _ = enumerate_points(cfg, cores=2)
+        points, _ = enumerate_points(*planned(["--kernels=sum,sleep,triad", "--modes=omp,mpi", "--workers=1,2,4"]))
         self.assertEqual(shuffled(points, 7), shuffled(points, 7))
         self.assertNotEqual(shuffled(points, 7), shuffled(points, 8))
         self.assertEqual(sorted(shuffled(points, 7), key=str), sorted(points, key=str))
@@ -94,9 +113,8 @@ class LauncherTests(unittest.TestCase):
         self.cfg = cfg_for(["--repetitions=1"])
 
     def cmd(self, mode, r, t, cores, **machine):
-        point = Point("sum", mode, r, t, "strong")
         m = Machine(cores=cores, cores_per_node=machine.pop("per_node", cores), **machine)
-        return point_command(point, self.cfg, m, "/o/raw.json")
+        return point_command(point(mode, r, t), self.cfg, m, "/o/raw.json")
 
     def test_detect_machine_plain_and_slurm(self):
         m = detect_machine(env={}, affinity=3, euid=1000)
@@ -111,10 +129,10 @@ class LauncherTests(unittest.TestCase):
     def test_choose_launcher(self):
         plain = Machine(2, 2)
         slurm = Machine(8, 8, 1, "42")
-        self.assertEqual(choose_launcher("omp", slurm), "direct")
-        self.assertEqual(choose_launcher("mpi", plain), "mpirun")
-        self.assertEqual(choose_launcher("hybrid", slurm), "srun")
-        self.assertEqual(choose_launcher("mpi", slurm, "mpirun"), "mpirun")
+        self.assertEqual(choose_launcher(CATALOGUE.multi_process("omp"), slurm), "direct")
+        self.assertEqual(choose_launcher(CATALOGUE.multi_process("mpi"), plain), "mpirun")
+        self.assertEqual(choose_launcher(CATALOGUE.multi_process("hybrid"), slurm), "srun")
+        self.assertEqual(choose_launcher(True, slurm, "mpirun"), "mpirun")
 
     def test_threads_pin_only_when_they_fit(self):
         c = self.cmd("omp", 1, 2, 2)
@@ -168,12 +186,12 @@ class LauncherTests(unittest.TestCase):
 
     def test_launch_only(self):
         m = Machine(2, 2)
-        omp = launch_only_command(Point("sum", "omp", 1, 2, "strong"), self.cfg, m)
+        omp = launch_only_command(point("omp", 1, 2), self.cfg, m)
         self.assertEqual(omp.argv, ["/x/sumbench", "--launch-only", "--workers=2"])
-        mpi = launch_only_command(Point("sum", "mpi", 2, 1, "strong"), self.cfg, m)
+        mpi = launch_only_command(point("mpi", 2, 1), self.cfg, m)
         self.assertEqual(mpi.argv[:3], ["mpirun", "-n", "2"])
         self.assertEqual(mpi.argv[-3:], ["/x/sumbench", "--launch-only", "--workers=1"])
-        hyb = launch_only_command(Point("sum", "hybrid", 1, 2, "strong"), self.cfg, m)
+        hyb = launch_only_command(point("hybrid", 1, 2), self.cfg, m)
         self.assertIn("slot:PE=2", hyb.argv)
         self.assertEqual(hyb.argv[-3:], ["/x/sumbench", "--launch-only", "--workers=2"])
 
@@ -204,7 +222,7 @@ class TidyTests(TempDirMixin, unittest.TestCase):
         rows = tidy.rows_from_gbench_json(gbench_doc(), run_id="r", point_id="p", cv=0.1,
                                           launch_s=0.5)
         self.assertEqual(len(rows), 3)  # the aggregate is dropped
-        self.assertEqual(set(rows[0]), set(tidy.COLUMNS))
+        self.assertEqual(set(rows[0]), set(schema.COLUMNS))
         self.assertAlmostEqual(rows[0]["time_s"], 0.010)
         self.assertEqual((rows[0]["ranks"], rows[0]["threads"], rows[0]["n"]), (1, 2, 1000))
         self.assertEqual(rows[0]["hosts"], "a;b")
@@ -234,7 +252,7 @@ class TidyTests(TempDirMixin, unittest.TestCase):
         path = tidy.rebuild_results(self.tmp)
         with open(path) as f:
             reader = csv.DictReader(f)
-            self.assertEqual(reader.fieldnames, tidy.COLUMNS)
+            self.assertEqual(reader.fieldnames, schema.COLUMNS)
             rows = list(reader)
         by_point = {}
         for r in rows:

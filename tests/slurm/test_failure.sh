@@ -53,21 +53,20 @@ sys.exit(0 if ok and bad else 1)
 PY
 "${CHECK[@]}" report "$W/sweep" --problem "slurm-job-$j1" --problem "slurm-job-$j2"
 
-cl_step "the combine job fails loudly when runners/tidy.py and reports/report.py are missing"
-# A copy of slurm/ alone, as if runners/ and reports/ were not there.
+cl_step "submit_sweep.py copied away from its package refuses at once, in one line, and submits nothing"
+# A copy of slurm/ alone: the Python package (python/sumbench) is not beside it.
 mkdir -p "$W/bare/slurm"
 cp "$SRC"/slurm/*.sbatch "$SRC"/slurm/submit_sweep.py "$W/bare/slurm/"
-cl_run timeout 120 "$PY" "$W/bare/slurm/submit_sweep.py" --nodes 1 --layouts 1x1 --time 5 --out "$W/bare-sweep" \
-    | tee "$W/bare-submit.txt"
-bj=$(sed -n 's/^jobs: \([0-9]*\) combine: .*/\1/p' "$W/bare-submit.txt")
-bc=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/bare-submit.txt")
-[ -n "$bj" ] && [ -n "$bc" ] || cl_die "submit_sweep.py did not print the job ids"
-cl_expect_state "$bj" FAILED 60 "$W/bare-sweep/logs/sumbench-$bj.out"
-cl_expect_state "$bc" FAILED 60 "$W/bare-sweep/logs/combine-$bc.out"
-cl_show "$W/bare-sweep/logs/combine-$bc.out"
-grep -q 'ERROR: runners/tidy.py' "$W/bare-sweep/logs/combine-$bc.out" || cl_die "combine did not report the missing runners/tidy.py"
-grep -q 'ERROR: reports/report.py' "$W/bare-sweep/logs/combine-$bc.out" || cl_die "combine did not report the missing reports/report.py"
-"${CHECK[@]}" jobs "$W/bare-sweep" "$bj=FAILED:final"
+before=$(cl_query squeue -h -t all -o %i | wc -l)
+rc=0
+"$PY" "$W/bare/slurm/submit_sweep.py" --nodes 1 --layouts 1x1 --time 5 --out "$W/bare-sweep" \
+    >"$W/bare.out" 2>"$W/bare.err" || rc=$?
+cat "$W/bare.err"
+[ "$rc" = 2 ] || cl_die "submit_sweep.py without its package: exit $rc, expected 2"
+[ "$(wc -l <"$W/bare.err")" = 1 ] || cl_die "submit_sweep.py without its package: not one line on stderr"
+grep -q 'the sumbench package is not beside this script' "$W/bare.err" || cl_die "the error does not name the missing package"
+[ ! -e "$W/bare-sweep" ] || cl_die "submit_sweep.py without its package created $W/bare-sweep"
+[ "$(cl_query squeue -h -t all -o %i | wc -l)" = "$before" ] || cl_die "submit_sweep.py without its package submitted jobs"
 
 cl_step "a job cancelled while it runs keeps its finished points and records CANCELLED"
 id=$(SUMBENCH_SWEEP_ARGS="--kernels=sleep --modes=mpi --workers=1,2 --scaling=both --repetitions=1 --quick --seed=1" \

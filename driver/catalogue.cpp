@@ -1,0 +1,163 @@
+#include "catalogue.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "cases.hpp"
+#include "flags.hpp"
+#include "gil_lock.hpp"
+#include "json.hpp"
+
+namespace sumbench {
+namespace {
+
+std::string layout_text(const Layout& l) { return std::to_string(l.ranks) + "x" + std::to_string(l.threads); }
+
+// A kernel's default n for one scaling, and which inputs of the size context it reads
+// (found by changing each input and looking whether the size changes).
+void default_n(Json& j, const KernelDescriptor& k, SizeContext ctx) {
+  const std::uint64_t n = k.default_n(ctx);
+  j.begin_object().key("value").value(static_cast<unsigned long long>(n)).key("inputs").begin_array();
+  SizeContext other = ctx;
+  other.quick = !ctx.quick;
+  if (k.default_n(other) != n) j.value("quick");
+  other = ctx;
+  other.max_workers = ctx.max_workers + 1;
+  if (k.default_n(other) != n) j.value("max_workers");
+  other = ctx;
+  other.llc_bytes = ctx.llc_bytes * 2 + (64ull << 20);
+  if (k.default_n(other) != n) j.value("llc_bytes");
+  j.end_array().end_object();
+}
+
+void kernels(Json& j, const SizeContext& ctx) {
+  j.begin_array();
+  for (const KernelDescriptor& k : kernel_table()) {
+    j.begin_object();
+    j.key("name").value(k.name).key("summary").value(k.summary).key("kind").value(k.kind);
+    j.key("item").value(k.item).key("thread_only").value(k.thread_only);
+    j.key("tick_elements").value(static_cast<unsigned long long>(k.tick_elements));
+    j.key("validation").value(k.validation);
+    j.key("rate").begin_object();
+    j.key("counter").value(k.rate_in_bytes ? "bytes_per_second" : "items_per_second");
+    j.key("unit").value(k.rate_in_bytes ? std::string("bytes/s") : std::string(k.item) + "s/s");
+    j.end_object();
+    j.key("bytes_per_element").value(k.bytes_per_element);
+    j.key("default_n").begin_object();
+    for (Scaling s : {Scaling::strong, Scaling::weak}) {
+      SizeContext c = ctx;
+      c.scaling = s;
+      j.key(s == Scaling::strong ? "strong" : "weak");
+      default_n(j, k, c);
+    }
+    j.end_object().end_object();
+  }
+  j.end_array();
+}
+
+// Each mode with the layouts it runs at every requested worker count, as planned for a
+// launch with as many ranks as a layout needs.
+void modes(Json& j, const Options& opt, const std::vector<int>& workers) {
+  ModeOptions mo = opt.mode;
+  mo.world_size = *std::max_element(workers.begin(), workers.end());
+  j.begin_array();
+  bool first = true;
+  for (const ModeDescriptor& d : mode_table()) {
+    const auto instances = d.make(mo);
+    j.begin_object();
+    j.key("name").value(d.name).key("summary").value(d.summary);
+    const bool multi = !instances.empty() && instances.front()->multi_process();
+    j.key("kind").value(multi ? "processes" : "threads").key("multi_process").value(multi);
+    j.key("reference").value(first).key("layouts_rule").value(d.layouts_rule);
+    j.key("flags").begin_array();
+    for (const auto& f : flag_table())
+      if (f.mode == d.name) j.value(f.name);
+    j.end_array();
+    j.key("layouts").begin_array();
+    for (int w : workers) {
+      j.begin_object().key("workers").value(w).key("layouts").begin_array();
+      if (!instances.empty())
+        for (const Layout& l : instances.front()->layouts(w, mo)) j.value(layout_text(l));
+      j.end_array().end_object();
+    }
+    j.end_array().end_object();
+    first = false;
+  }
+  j.end_array();
+}
+
+void flags(Json& j, const Options& defaults) {
+  j.begin_array();
+  for (const FlagSpec& f : flag_table()) {
+    j.begin_object();
+    j.key("name").value(f.name).key("value").value(f.value).key("type").value(f.type);
+    j.key("choices");
+    if (f.choices.empty()) {
+      j.null();
+    } else {
+      j.begin_array();
+      const std::string all = flag_choices(f);
+      for (std::size_t at = 0; at <= all.size();) {
+        const std::size_t comma = std::min(all.find(',', at), all.size());
+        j.value(all.substr(at, comma - at));
+        at = comma + 1;
+      }
+      j.end_array();
+    }
+    j.key("min");
+    f.min == 0 && f.max == 0 ? void(j.null()) : void(j.value(f.min));
+    j.key("max");
+    f.min == 0 && f.max == 0 ? void(j.null()) : void(j.value(f.max));
+    j.key("unit").value(f.unit).key("default");
+    f.normalised(defaults, j);
+    j.key("default_rule").value(f.default_rule).key("mode");
+    f.mode.empty() ? void(j.null()) : void(j.value(f.mode));
+    j.key("help").value(f.help).end_object();
+  }
+  j.end_array();
+}
+
+}  // namespace
+
+std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build) {
+  std::vector<std::string> none{"sumbench"};
+  const Options defaults = parse_options(none);
+  const std::vector<int> workers = opt.workers.empty() ? default_workers(world_size) : opt.workers;
+  const SizeContext ctx{opt.quick, opt.scaling, *std::max_element(workers.begin(), workers.end()),
+                        last_level_cache_bytes()};
+
+  Json j;
+  j.begin_object();
+  j.key("catalogue_version").value(kCatalogueVersion);
+  j.key("sumbench_version").value(build.version).key("git_commit").value(build.git_commit);
+  j.key("schema_version").value(std::stoi(std::string(build.schema_version)));
+  j.key("context").begin_object();
+  j.key("world_size").value(world_size).key("workers").array(workers);
+  j.key("max_workers").value(ctx.max_workers).key("quick").value(ctx.quick);
+  j.key("llc_bytes").value(static_cast<unsigned long long>(ctx.llc_bytes)).end_object();
+  j.key("reference_mode").value(mode_table().front().name);
+  j.key("kernels");
+  kernels(j, ctx);
+  j.key("modes");
+  modes(j, opt, workers);
+  j.key("gil_policies").begin_array();
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
+    j.begin_object().key("name").value(kGilPolicyNames[i]).key("summary").value(kGilPolicySummaries[i]).end_object();
+  j.end_array();
+  j.key("flags");
+  flags(j, defaults);
+  j.key("options").begin_object();
+  for (const FlagSpec& f : flag_table()) {
+    j.key(f.name);
+    f.normalised(opt, j);
+  }
+  j.end_object();
+  j.key("exit_status").begin_array();
+  for (const ExitStatus& e : exit_statuses())
+    j.begin_object().key("code").value(e.code).key("meaning").value(e.meaning).end_object();
+  j.end_array();
+  j.end_object();
+  return j.str();
+}
+
+}  // namespace sumbench

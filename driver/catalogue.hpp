@@ -1,0 +1,27 @@
+// The catalogue: `sumbench --list=json` prints every kernel, mode, GIL policy and flag
+// with its rules, generated from the kernel table, the mode table and the flag table.
+// The runners, reports and Slurm scripts read it instead of keeping their own copy
+// (docs/DESIGN.md, "The catalogue").
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "options.hpp"
+
+namespace sumbench {
+
+// Bump when a key of the catalogue changes meaning or goes away (adding keys is free).
+inline constexpr int kCatalogueVersion = 1;
+
+struct BuildInfo {
+  std::string_view version;         // sumbench's (the VERSION file)
+  std::string_view git_commit;
+  std::string_view schema_version;  // of the benchmark JSON (counters and context keys)
+};
+
+// The catalogue as JSON. The evaluated parts (default sizes, layouts) follow `opt`:
+// --workers, --hybrid, --quick and the GIL flags, as a run with the same flags would use them.
+std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build);
+
+}  // namespace sumbench

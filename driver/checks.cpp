@@ -1,0 +1,68 @@
+#include "checks.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "consistency.hpp"
+
+namespace sumbench {
+
+Inputs read_inputs(const World& world, std::vector<std::string> args, const std::string& build_id) {
+  std::string arguments;
+  for (std::size_t i = 1; i < args.size(); ++i) arguments += (i > 1 ? " " : "") + args[i];
+  check_same_everywhere(world, {{"arguments", arguments, "its command line"}, {"the sumbench build", build_id, "its binary"}});
+  Inputs in;
+  std::string error;
+  try {
+    in.opt = parse_options(args);
+    if (!in.opt.help) {
+      const auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+      in.bench = BenchSettings::resolve(args, in.opt.quick, world.size(), getenv);
+      if (in.bench.list_tests() && !in.bench.out().empty())
+        throw UsageError("--benchmark_list_tests runs nothing, so it writes no --benchmark_out=" + in.bench.out() +
+                         " (from " + in.bench.source("benchmark_out") + "); drop one of them");
+    }
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  agree_on_error(world, error);
+  return in;
+}
+
+void Plan::keep_only(const std::function<bool(const Case&)>& keep) {
+  std::erase_if(cases_, [&](const Case& c) { return !keep(c); });
+}
+
+void select_cases(const World& world, Plan& plan, const BenchSettings& bench) {
+  const std::size_t all = plan.cases().size();
+  const NameFilter filter(bench.filter());
+  plan.keep_only([&](const Case& c) { return filter.matches(c.name + "/manual_time"); });
+  std::vector<SharedInput> shared;
+  for (const std::string& name : bench.shared_names())
+    shared.push_back({"--" + name, bench.value(name), bench.source(name)});
+  std::string names;
+  for (const Case& c : plan.cases()) names += c.name + "\n";
+  char cases[64];
+  std::snprintf(cases, sizeof cases, "%zu benchmark(s), fingerprint %016llx", plan.cases().size(), fingerprint(names));
+  shared.push_back({"the benchmarks to run", cases, "from its flags"});
+  check_same_everywhere(world, shared);
+  if (all == 0) throw UsageError("nothing to run: no kernel/mode/worker combination applies (see the notes above)");
+  if (plan.cases().empty())
+    throw UsageError("--benchmark_filter=" + bench.filter() + " (from " + bench.source("benchmark_filter") +
+                     ") matches none of the " + std::to_string(all) + " benchmarks; see --benchmark_list_tests");
+}
+
+std::unique_ptr<OutputFile> open_output(const World& world, const BenchSettings& bench) {
+  std::unique_ptr<OutputFile> out;
+  std::string error;
+  if (world.root() && !bench.out().empty()) try {
+      out = std::make_unique<OutputFile>(bench.out());
+    } catch (const UsageError& e) {
+      error = e.what();
+      if (bench.source("benchmark_out") != "the command line") error += " (from " + bench.source("benchmark_out") + ")";
+    }
+  agree_on_error(world, error);
+  return out;
+}
+
+}  // namespace sumbench

@@ -1,0 +1,152 @@
+#include "flags.hpp"
+
+#include <cstdio>
+
+#include "gil_lock.hpp"
+#include "json.hpp"
+#include "options.hpp"
+
+namespace sumbench {
+namespace {
+
+template <class T>
+void names(Json& j, const std::vector<const T*>& rows) {
+  j.begin_array();
+  for (const T* row : rows) j.value(row->name);
+  j.end_array();
+}
+
+void optional_list(Json& j, const std::vector<int>& v) {
+  if (v.empty()) j.null();
+  else j.array(v);
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& flag_table() {
+  static const std::vector<FlagSpec> table{
+      {"--kernels", "LIST", "names", "kernels", 0, 0, "", "every kernel that is not thread-only", "",
+       "kernels to run (see --list)", [](const Options& o, Json& j) { names(j, o.kernels); }},
+      {"--modes", "LIST", "names", "modes", 0, 0, "", "", "", "execution modes to run",
+       [](const Options& o, Json& j) { names(j, o.modes); }},
+      {"--workers", "LIST", "int_list", "", 1, 4096, "workers",
+       "the world size under mpirun with more than one rank, else the CPUs this process may use", "",
+       "worker counts (threads or ranks)", [](const Options& o, Json& j) { optional_list(j, o.workers); }},
+      {"--hybrid", "RxT,...", "layouts", "", 1, 4096, "ranks, threads", "the hybrid mode's layouts rule (--list)",
+       "hybrid", "hybrid layouts (ranks x threads)",
+       [](const Options& o, Json& j) {
+         if (o.mode.hybrid_layouts.empty()) return void(j.null());
+         j.begin_array();
+         for (const Layout& l : o.mode.hybrid_layouts)
+           j.value(std::to_string(l.ranks) + "x" + std::to_string(l.threads));
+         j.end_array();
+       }},
+      {"--scaling", "strong|weak", "choice", "strong,weak", 0, 0, "", "", "",
+       "strong: total size fixed; weak: size per worker fixed",
+       [](const Options& o, Json& j) { j.value(o.scaling == Scaling::weak ? "weak" : "strong"); }},
+      {"--n", "N", "size", "", 1, 4611686018427387904.0, "items (see each kernel's item)",
+       "per kernel (--list=json: default_n)", "", "problem size at one worker",
+       [](const Options& o, Json& j) { o.n ? void(j.value(static_cast<unsigned long long>(*o.n))) : void(j.null()); }},
+      {"--sleep-ms", "MS", "int", "", 1, 3600000, "ms", "", "", "duration of one sleep task",
+       [](const Options& o, Json& j) { j.value(o.sleep_ms); }},
+      {"--quick", "", "switch", "", 0, 0, "", "", "", "small sizes and short runs, for tests and smoke runs",
+       [](const Options& o, Json& j) { j.value(o.quick); }},
+      {"--list", "", "switch", "text,json", 0, 0, "", "", "",
+       "list kernels and modes, one line each; --list=json: the whole catalogue as JSON",
+       [](const Options& o, Json& j) { j.value(o.list); }},
+      {"--launch-only", "", "switch", "", 0, 0, "", "", "",
+       "start the workers (MPI ranks, threads) with no work, then exit",
+       [](const Options& o, Json& j) { j.value(o.launch_only); }},
+      {"--help", "", "switch", "", 0, 0, "", "", "", "this help, then Google Benchmark's flags",
+       [](const Options& o, Json& j) { j.value(o.help); }},
+      {"--gil-policy", "LIST", "names", "gil_policies", 0, 0, "", "", "gil", "lock policies of the gil mode",
+       [](const Options& o, Json& j) { j.array(o.mode.gil_policies); }},
+      {"--switch-interval", "LIST", "duration_list", "", 1e-6, 3600, "s", "", "gil",
+       "GIL switch intervals like sys.setswitchinterval, in whole microseconds: 500us, 1ms, 0.005s or 0.005 (seconds)",
+       [](const Options& o, Json& j) { j.array(o.mode.switch_intervals_s); }},
+      {"--check-interval", "LIST", "int_list", "", 1, kMaxCheckInterval, "bytecodes", "", "gil",
+       "legacy's check intervals like sys.setcheckinterval (one legacy case each; the other policies have none)",
+       [](const Options& o, Json& j) { j.array(o.mode.check_intervals); }},
+      {"--gil-tick", "ELEMS", "size", "", 1, 4611686018427387904.0, "items",
+       "the kernel's tick_elements (about 5 us of work), cpython 1/32 of it, legacy 1/1024 (a bytecode)", "gil",
+       "items per GIL tick",
+       [](const Options& o, Json& j) {
+         o.mode.gil_tick_elements ? void(j.value(static_cast<unsigned long long>(o.mode.gil_tick_elements)))
+                                  : void(j.null());
+       }},
+  };
+  return table;
+}
+
+const FlagSpec* find_flag(std::string_view name) {
+  for (const auto& f : flag_table())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string flag_names() {
+  std::string out;
+  for (const auto& f : flag_table()) {
+    if (!out.empty()) out += ' ';
+    out += f.name;
+  }
+  return out;
+}
+
+std::string flag_choices(const FlagSpec& flag) {
+  std::string out;
+  auto add = [&](std::string_view name) {
+    if (!out.empty()) out += ',';
+    out += name;
+  };
+  if (flag.choices == "kernels")
+    for (const auto& k : kernel_table()) add(k.name);
+  else if (flag.choices == "modes")
+    for (const auto& m : mode_table()) add(m.name);
+  else if (flag.choices == "gil_policies")
+    for (auto name : kGilPolicyNames) add(name);
+  else
+    out = flag.choices;
+  return out;
+}
+
+std::string flags_help() {
+  // Defaults as the parser produces them from an empty command line, so they cannot drift.
+  std::vector<std::string> none{"sumbench"};
+  const Options defaults = parse_options(none);
+  std::string out;
+  for (const auto& f : flag_table()) {
+    std::string head = "  ";
+    head += f.name;
+    if (!f.value.empty()) (head += '=') += f.value;
+    if (head.size() < 26) head.resize(26, ' ');
+    else head += ' ';
+    std::string line = head + std::string(f.help);
+    if (f.type == "names") ((line += " (") += flag_choices(f)) += ')';
+    if (!f.default_rule.empty()) {
+      (line += "; default: ") += f.default_rule;
+    } else if (f.type != "switch") {
+      Json j;
+      f.normalised(defaults, j);
+      std::string text;
+      for (char c : j.str())
+        if (c != '"' && c != '[' && c != ']' && c != ' ' && c != '\n') text += c;
+      (line += "; default ") += text;
+      if (!f.unit.empty()) (line += ' ') += f.unit;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+const std::vector<ExitStatus>& exit_statuses() {
+  static const std::vector<ExitStatus> codes{
+      {0, "every result valid"},
+      {1, "a result failed validation, a set-up failed or a case does not fit in memory"},
+      {2, "bad usage: one line on stderr names the bad value and what is allowed; nothing is run or written"},
+      {128, "and above (128+N): stopped by signal N, the temporary output removed (docs/DESIGN.md)"},
+  };
+  return codes;
+}
+
+}  // namespace sumbench

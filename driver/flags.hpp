@@ -1,0 +1,46 @@
+// The definition of every sumbench flag: name, value syntax, type, allowed values or
+// range, unit, default and help. --help, the unknown-argument message and the catalogue
+// (--list=json) are generated from this table; parse_options (options.cpp) binds a
+// handler to each name and refuses to start when a handler and a row disagree.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sumbench {
+
+struct Options;
+class Json;
+
+struct FlagSpec {
+  std::string_view name;     // "--workers"
+  std::string_view value;    // value syntax for --help ("LIST"); "" for a switch
+  std::string_view type;     // switch, names, int_list, layouts, choice, size, int, duration_list
+  std::string_view choices;  // names: the table ("kernels", "modes", "gil_policies"); choice: "a,b"
+  double min = 0, max = 0;   // range of each number (both 0: none)
+  std::string_view unit;     // of each number
+  std::string_view default_rule;  // the default in words, when it is derived rather than fixed
+  std::string_view mode;     // the mode whose cases the flag configures ("" = every mode)
+  std::string_view help;
+  // The parsed value, as --list=json shows it (normalised: "0.005" and "5ms" both 0.005).
+  void (*normalised)(const Options&, Json&) = nullptr;
+};
+
+const std::vector<FlagSpec>& flag_table();
+const FlagSpec* find_flag(std::string_view name);
+
+// "--kernels --modes ...": every flag name, for the unknown-argument message.
+std::string flag_names();
+// The allowed values of a names/choice flag, comma-separated.
+std::string flag_choices(const FlagSpec& flag);
+// One line per flag, for --help.
+std::string flags_help();
+
+struct ExitStatus {
+  int code;
+  std::string_view meaning;
+};
+const std::vector<ExitStatus>& exit_statuses();
+
+}  // namespace sumbench

@@ -1,0 +1,56 @@
+// Memory for a kernel's large data that outlives one kernel instance. The driver keeps
+// one per process across the cases of a kernel, so a case re-initializes the pages an
+// earlier case faulted in instead of unmapping them and faulting new ones (page faults
+// were most of triad's set-up; see BENCHMARKS.md, "Harness overhead").
+//
+// Placement: a page lands on the NUMA node of the thread that first writes it, and stays
+// there. Reusing a page keeps that placement, so reuse is honest only when it cannot
+// matter: when this process's CPUs all sit on one NUMA node (set_reuse). Otherwise every
+// request gets fresh, untouched pages, and the new team's first touch places them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sumbench {
+
+class Workspace {
+ public:
+  Workspace() = default;
+  ~Workspace() { release(); }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  // `count` doubles in slot `slot`, page-aligned; their contents are unspecified (the
+  // kernel's first_touch writes them). Reuses the slot's pages when they are enough and
+  // reuse is on; otherwise maps max(count, capacity hint) fresh doubles, of which only
+  // the pages written are ever backed. Throws std::bad_alloc or std::length_error.
+  double* doubles(std::size_t slot, std::uint64_t count);
+
+  // Unmaps every slot.
+  void release();
+  // Whether pages may be handed to the next request (default on; see above).
+  void set_reuse(bool reuse) { reuse_ = reuse; }
+  bool reuse() const { return reuse_; }
+  // The most elements a later request of this kernel may ask for: mapping that much at
+  // once lets a growing range keep its pages (a mapping costs nothing until written).
+  void set_capacity_hint(std::uint64_t count) { hint_ = count; }
+  // Bytes mapped now (not all of them backed).
+  std::uint64_t mapped_bytes() const;
+
+ private:
+  struct Block {
+    void* base = nullptr;
+    std::size_t bytes = 0;
+  };
+  std::vector<Block> blocks_;
+  bool reuse_ = true;
+  std::uint64_t hint_ = 0;
+};
+
+// The NUMA nodes that hold the CPUs this process may run on (1 when the machine has no
+// NUMA information), read from /sys/devices/system/node.
+int numa_nodes_of_this_process();
+
+}  // namespace sumbench

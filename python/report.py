@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""Figures, fits and an HTML page from sweep folders (reports/report.py); the code is sumbench.cli.report."""
+import sys
+
+try:
+    from sumbench.cli.report import main
+except ModuleNotFoundError as e:  # copied away from the package that sits beside it
+    if (e.name or "").split(".")[0] != "sumbench":
+        raise
+    print(f"report.py: error: the sumbench package is not beside this script ({e})", file=sys.stderr)
+    sys.exit(2)
+if __name__ == "__main__":
+    sys.exit(main())

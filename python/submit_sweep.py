@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""Submit a sumbench sweep to Slurm, and combine it (slurm/submit_sweep.py); the code is sumbench.cli.submit_sweep."""
+import sys
+
+try:
+    from sumbench.cli.submit_sweep import main
+except ModuleNotFoundError as e:  # copied away from the package that sits beside it
+    if (e.name or "").split(".")[0] != "sumbench":
+        raise
+    print(f"submit_sweep.py: error: the sumbench package is not beside this script ({e})", file=sys.stderr)
+    sys.exit(2)
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""python/slurm_job.py: the records a Slurm job of sumbench writes about itself, called
+by slurm/sumbench.sbatch so that no JSON is written in bash.
+
+    slurm_job.py start OUT_DIR --repo DIR --site-file FILE --launch sweep|direct
+    slurm_job.py command OUT_DIR COMMAND          the job's command, into slurm.json
+    slurm_job.py finish OUT_DIR EXIT_CODE [SIGNAL]  prints the job's state
+    slurm_job.py direct-command POINT_DIR -- ARGV...
+    slurm_job.py direct-status POINT_DIR OUT_DIR EXIT_CODE WALL_S [SIGNAL]
+
+Exit status: 0 written, 2 usage error (also a job folder that is not sumbench's),
+3 an I/O error (docs/DESIGN.md, "Exit codes").
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import ArgParser, run_main
+from ..slurm import jobfacts
+
+PROG = "slurm_job.py"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = ArgParser(prog=PROG, description="A Slurm job's records (slurm.json, a direct run's point).")
+    sub = p.add_subparsers(dest="what", required=True, parser_class=ArgParser)
+    s = sub.add_parser("start")
+    s.add_argument("out", type=Path)
+    s.add_argument("--repo", required=True)
+    s.add_argument("--site-file", default="")
+    s.add_argument("--launch", required=True, choices=("sweep", "direct"))
+    s = sub.add_parser("command")
+    s.add_argument("out", type=Path)
+    s.add_argument("command")
+    s = sub.add_parser("finish")
+    s.add_argument("out", type=Path)
+    s.add_argument("exit_code", type=int)
+    s.add_argument("signal", nargs="?", default="")
+    s = sub.add_parser("direct-command")
+    s.add_argument("point", type=Path)
+    s.add_argument("argv", nargs=argparse.REMAINDER)
+    s = sub.add_parser("direct-status")
+    s.add_argument("point", type=Path)
+    s.add_argument("out", type=Path)
+    s.add_argument("exit_code", type=int)
+    s.add_argument("wall_s", type=float)
+    s.add_argument("signal", nargs="?", default="")
+    return p
+
+
+def body(argv) -> int:
+    a = parser().parse_args(argv)
+    if a.what == "start":
+        jobfacts.start(a.out, repo=a.repo, site_file=a.site_file, launch=a.launch)
+    elif a.what == "command":
+        jobfacts.update(a.out, command=a.command)
+    elif a.what == "finish":
+        print(jobfacts.finish(a.out, a.exit_code, a.signal))
+    elif a.what == "direct-command":
+        jobfacts.direct_command(a.point, a.argv[1:] if a.argv[:1] == ["--"] else a.argv)
+    else:
+        jobfacts.direct_status(a.point, a.out, a.exit_code, a.wall_s, a.signal)
+    return 0
+
+
+def main(argv=None) -> int:
+    return run_main(PROG, body, argv)

@@ -1,0 +1,89 @@
+"""runners/sweep.py: run a sumbench sweep, one process and one folder per point.
+
+    python3 runners/sweep.py --kernels=sum,sleep --modes=serial,omp,mpi --workers=1,2 \\
+        --repetitions=1 --quick --out results/smoke
+
+See ``--help`` and docs/DESIGN.md ("Runners -> point folders -> results.csv").
+Exit status: 0 all points ok, 1 some point not ok, 2 usage error, 3 runtime error
+(disk full, I/O), 130/143 interrupted (docs/DESIGN.md, "Exit codes").
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from .. import folders
+from ..catalogue import Catalogue
+from ..errors import UsageError, run_main
+from ..io import atomic_write_json
+from ..machine import default_workers
+from ..runner import config, sweep
+from ..runner.launch import detect_machine
+from ..runner.plan import enumerate_points, shuffled
+from ..runner.progress import say
+
+PROG = "sweep.py"
+
+
+def prepare(argv):
+    """Everything before the first file is written: the settings, checked by the runner
+    and by sumbench itself, and the points. Raises UsageError."""
+    cfg, given, ns = config.resolve(argv)
+    cfg["retry_failed"] = ns.retry_failed
+    machine = detect_machine(cores_override=cfg["cores"])
+    workers = cfg["workers"] or default_workers(machine.cores)
+    cfg, cat = config.with_catalogue(cfg, workers)
+    if ns.save_config:
+        folders.check_output_file(ns.save_config, "--save-config")
+        try:
+            atomic_write_json(ns.save_config, given)
+        except OSError as e:
+            raise UsageError(f"cannot write --save-config {ns.save_config!r}: {e.strerror}")
+        print(f"saved config to {ns.save_config}")
+        return None
+    points, notes = enumerate_points(cfg, cat, workers)
+    if not points:
+        raise UsageError("no points: every kernel/mode combination was left out "
+                         f"({'; '.join(notes)})")
+    out = Path(cfg["out"] or f"results/sweep-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
+    cfg["out"] = str(out)
+    return cfg, cat, ns, machine, out, points, notes
+
+
+def resume(cfg: dict, cat: Catalogue, out: Path, pts: list) -> tuple[dict, dict, list]:
+    """(sumbench build, manifest, point order): an earlier run into the same folder must
+    have had the same settings and build; it keeps its seed, and so its order."""
+    build = sweep.build_identity(cfg["sumbench"], cat)
+    previous, manifest = sweep.read_previous(out)
+    sweep.check_resume(cfg, previous, out, build)
+    if cfg["seed"] is None:  # a new sweep seeds from the clock
+        seed = previous.get("seed")
+        cfg["seed"] = seed if isinstance(seed, int) and not isinstance(seed, bool) \
+            else time.time_ns() % 2**32
+    return build, manifest, shuffled(pts, cfg["seed"])
+
+
+def body(argv) -> int:
+    prepared = prepare(argv)
+    if prepared is None:
+        return 0
+    cfg, cat, ns, machine, out, pts, notes = prepared
+    if ns.dry_run:
+        folders.check(out, accept=folders.SWEEP_FOLDERS)
+        _, _, order = resume(cfg, cat, out, pts)
+        return sweep.dry_run(order, cfg, machine, out, notes)
+    sweep.check_tools(cfg, pts, machine)
+    sweep.open_out(out)   # ours, and locked: from here on no other runner writes in it
+    build, manifest, order = resume(cfg, cat, out, pts)
+    manifest = sweep.start(out, cfg, cat, build, order, machine, notes, manifest,
+                           sys.argv[1:] if argv is None else list(argv))
+    say(f"sweep: {len(order)} points, cores={machine.cores}, seed={cfg['seed']}, out={out}")
+    for note in notes:
+        say(f"note: {note}")
+    return sweep.run_sweep(order, cfg, machine, out, manifest)
+
+
+def main(argv=None) -> int:
+    return run_main(PROG, body, argv)

@@ -1,0 +1,124 @@
+"""The error types, the exit codes and the one wrapper of every entry point.
+
+Exit codes (docs/DESIGN.md, "Exit codes"), the same for every command:
+
+  0  done;  1  the command's own result (a point failed, a significant change, ...)
+  2  a usage error: a bad argument, config value, input file or folder, found before
+     anything is written (UsageError, InputError)
+  3  a runtime error: the disk filled up, a folder became unwritable, an I/O error
+     (RuntimeFailure, and any OSError that reaches ``run_main``)
+  130 / 143  interrupted by SIGINT / SIGTERM (128 + the signal)
+
+Every one of them but 0 and 1 is exactly one line on stderr, ``prog: error: ...``,
+never a traceback. ``run_main`` also turns SIGTERM into an exception, as Ctrl-C is, so
+that the clean-up of every ``finally`` runs (temporary files removed, child process
+groups killed) when a user or a batch system stops a command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import Callable, Optional, Sequence
+
+EXIT_OK, EXIT_RESULT, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A bad argument, config value or environment; the message is the line shown."""
+
+
+class InputError(UsageError):
+    """An input file or folder that cannot be used (a corrupted results.csv, say)."""
+
+
+class RuntimeFailure(Exception):
+    """Something failed while the command worked (disk full, I/O error): exit 3."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A BaseException, like KeyboardInterrupt, so that only
+    clean-up code (``finally``, ``except BaseException``) sees it on its way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse with one-line errors: a bad flag raises UsageError instead of printing
+    argparse's usage block, so every entry point reports it the same way."""
+
+    def error(self, message):  # noqa: D401 - argparse's hook
+        raise UsageError(message)
+
+
+def os_error_text(e: OSError) -> str:
+    """'PATH: reason' of an OSError, without Python's [Errno N] noise."""
+    what = e.strerror or str(e)
+    names = [n for n in (e.filename, getattr(e, "filename2", None)) if n]
+    return f"{' -> '.join(map(str, names))}: {what}" if names else what
+
+
+def _raise_interrupted(signum, _frame):
+    # Once is enough: further signals must not cut the clean-up short.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT and SIGTERM raise Interrupted (unless the caller ignores them: nohup)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _raise_interrupted)
+
+
+def one_line(text: str) -> str:
+    """`text` with every control character (newlines, tabs, ...) escaped: a value the
+    user typed, however odd, never splits the one error line."""
+    return "".join(ch if ch == " " or ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def say_error(prog: str, message: str) -> None:
+    """The one error line: ``prog: error: message``."""
+    try:
+        print(f"{prog}: error: {one_line(message)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def run_main(prog: str, body: Callable[[Optional[Sequence[str]]], int],
+             argv: Optional[Sequence[str]] = None) -> int:
+    """Run an entry point's body with the exit codes above."""
+    install_signal_handlers()
+    try:
+        return body(argv)
+    except UsageError as e:
+        say_error(prog, str(e))
+        return EXIT_USAGE
+    except BrokenPipeError:  # the reader stopped reading (| head): not an error
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return EXIT_OK
+    except RuntimeFailure as e:
+        say_error(prog, str(e))
+        return EXIT_RUNTIME
+    except OSError as e:
+        say_error(prog, os_error_text(e))
+        return EXIT_RUNTIME
+    except MemoryError:
+        say_error(prog, "out of memory")
+        return EXIT_RUNTIME
+    except (Interrupted, KeyboardInterrupt) as e:
+        signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+        say_error(prog, f"interrupted ({signal.Signals(signum).name}); nothing half-written is left")
+        return 128 + signum

@@ -1,0 +1,142 @@
+"""Interpreter discovery: every CPython on PATH and under pyenv's root, with its
+implementation, version and GIL kind, and what was looked for and not found.
+
+GIL kinds: "old" (CPython 2.x: the check-interval GIL), "new" (CPython 3.2+: the
+switch-interval GIL, ceval_gil.c), "free-threaded" (a 3.13+ build where
+sys._is_gil_enabled() says the GIL is off). The probe runs in the interpreter itself and
+works on Python 2.7 and 3.x.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Optional
+
+from . import procs
+
+GIL_KINDS = ("old", "new", "free-threaded")
+PROBE = (
+    "import json, platform, sys\n"
+    "g = getattr(sys, '_is_gil_enabled', None)\n"
+    "print(json.dumps({'implementation': platform.python_implementation(),\n"
+    "  'version': platform.python_version(), 'version_info': list(sys.version_info[:3]),\n"
+    "  'executable': sys.executable, 'gil_enabled': bool(g()) if g else True,\n"
+    "  'switch_interval_s': sys.getswitchinterval() if hasattr(sys, 'getswitchinterval') else None,\n"
+    "  'check_interval': sys.getcheckinterval() if hasattr(sys, 'getcheckinterval') else None}))\n"
+)
+_NAME = re.compile(r"python(\d(\.\d+)?t?)?")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str                # as found (PATH entry or pyenv version)
+    where: str               # "PATH" or "pyenv"
+    implementation: str      # CPython, PyPy, ...
+    version: str
+    version_info: tuple
+    executable: str
+    gil: str                 # one of GIL_KINDS ("" when not CPython)
+    switch_interval_s: Optional[float]
+    check_interval: Optional[int]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def gil_kind(implementation: str, version_info: Iterable[int], gil_enabled: bool) -> str:
+    if implementation != "CPython":
+        return ""
+    major = list(version_info)[0]
+    if major < 3:
+        return "old"
+    return "new" if gil_enabled else "free-threaded"
+
+
+def probe(path: str, where: str = "", timeout: float = 10) -> tuple[Optional[Interpreter], str]:
+    """(Interpreter, "") or (None, why not) for the program at `path`. One that does not
+    answer within `timeout` is killed with its whole process tree (procs.run)."""
+    try:
+        proc = procs.run([path, "-c", PROBE], timeout=timeout,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
+    except OSError as e:
+        return None, f"cannot run ({e.strerror or e})"
+    if proc.timed_out:
+        return None, f"did not answer within {timeout:g} s (killed with its child processes)"
+    try:
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+        version_info = tuple(int(v) for v in info["version_info"])
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+        return None, f"does not run as a Python interpreter (exit status {proc.returncode})"
+    impl = str(info.get("implementation"))
+    return Interpreter(path, where, impl, str(info.get("version")), version_info,
+                       str(info.get("executable") or path),
+                       gil_kind(impl, version_info, bool(info.get("gil_enabled", True))),
+                       info.get("switch_interval_s"), info.get("check_interval")), ""
+
+
+def pyenv_root(env: Mapping[str, str]) -> Optional[Path]:
+    if env.get("PYENV_ROOT"):
+        return Path(env["PYENV_ROOT"])
+    try:
+        proc = procs.run(["pyenv", "root"], timeout=30, env=dict(env))
+        if proc.returncode == 0 and proc.stdout.strip():
+            return Path(proc.stdout.strip())
+    except OSError:
+        pass
+    home = env.get("HOME")
+    return Path(home) / ".pyenv" if home else None
+
+
+def candidates(env: Optional[Mapping[str, str]] = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """([(path, where)], [places looked in]): python, python2, python3, python3.N, ... on
+    PATH, and every version's bin/python under pyenv's root (its shims left out)."""
+    env = os.environ if env is None else env
+    found, looked = [], []
+    for folder in (env.get("PATH") or "").split(os.pathsep):
+        if not folder or "/shims" in folder:
+            continue
+        looked.append(f"PATH: {folder}")
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            if _NAME.fullmatch(name) and os.access(path, os.X_OK) and os.path.isfile(path):
+                found.append((path, "PATH"))
+    root = pyenv_root(env)
+    if root is not None:
+        looked.append(f"pyenv: {root}/versions/*/bin")
+        for version in sorted((root / "versions").glob("*")) if (root / "versions").is_dir() else []:
+            for name in ("python", "python3", "python2"):
+                path = version / "bin" / name
+                if os.access(path, os.X_OK) and path.is_file():
+                    found.append((str(path), "pyenv"))
+                    break
+    return found, looked
+
+
+def discover(env: Optional[Mapping[str, str]] = None) -> dict:
+    """Every distinct CPython found: {"interpreters": [...], "looked_in": [...],
+    "not_found": [lines], "problems": [lines]}; distinct means another real executable."""
+    paths, looked = candidates(env)
+    seen, found, problems = set(), [], []
+    for path, where in paths:
+        real = os.path.realpath(path)
+        if real in seen:
+            continue
+        seen.add(real)
+        interp, why = probe(path, where)
+        if interp is None:
+            problems.append(f"{path}: {why}")
+        elif interp.implementation == "CPython":
+            found.append(interp)
+    found.sort(key=lambda i: (i.version_info, i.where, i.path))
+    missing = [f"no CPython with the {kind} GIL" for kind in GIL_KINDS
+               if not any(i.gil == kind for i in found)]
+    return {"interpreters": [i.as_dict() for i in found], "looked_in": looked,
+            "not_found": missing, "problems": problems}

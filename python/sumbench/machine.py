@@ -1,0 +1,118 @@
+"""The machine-info keys: what manifest.json's "machine" holds, written by every sweep
+writer, and how the reports read the machine and build context. One definition: no
+reader guesses at key names.
+"""
+
+from __future__ import annotations
+
+import platform
+import socket
+import sys
+from typing import Optional
+
+# manifest.json "machine": key -> meaning
+MACHINE_KEYS = {
+    "hostname": "the host the sweep ran on",
+    "platform": "platform.platform()",
+    "python": "the python3 that ran the sweep",
+    "cpu_model": "/proc/cpuinfo model name",
+    "cores": "logical CPUs of the allocation the points were placed on",
+    "cores_per_node": "logical CPUs of one node",
+    "nodes": "nodes of the allocation",
+    "slurm_job_id": "the Slurm job, or null",
+    "is_root": "whether the sweep ran as root",
+}
+# Keys of older manifests, renamed on reading.
+_RENAMED = {"host": "hostname", "cpus": "cores"}
+# Google Benchmark's context: the core count of the machine a point ran on.
+CONTEXT_CORES = "num_cpus"
+
+
+def default_workers(cores: int) -> list[int]:
+    """A sweep's default worker counts: 1, 2, 4, ... up to 2x cores, plus the core count."""
+    out, w = {cores}, 1
+    while w <= 2 * cores:
+        out.add(w)
+        w *= 2
+    return sorted(out)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def describe(cores: int, cores_per_node: Optional[int] = None, nodes: int = 1,
+             slurm_job_id: Optional[str] = None, is_root: bool = False) -> dict:
+    info = {"hostname": socket.gethostname(), "platform": platform.platform(),
+            "python": sys.version.split()[0], "cpu_model": cpu_model(), "cores": cores,
+            "cores_per_node": cores_per_node or cores, "nodes": nodes,
+            "slurm_job_id": slurm_job_id, "is_root": is_root}
+    assert set(info) == set(MACHINE_KEYS)
+    return info
+
+
+def machine_of(manifest: Optional[dict]) -> dict:
+    """manifest.json's machine, older key names renamed."""
+    found = manifest.get("machine") if isinstance(manifest, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    return {_RENAMED.get(k, k): v for k, v in found.items()}
+
+
+def _positive_int(value) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and value > 0 and value == int(value):
+        return int(value)
+    if isinstance(value, str) and value.isdigit() and int(value) > 0:
+        return int(value)
+    return None
+
+
+def cores_of(manifest: Optional[dict], context: Optional[dict]) -> Optional[int]:
+    """Cores the sweep planned with: manifest.json's, else the core count Google
+    Benchmark saw on the machine of one point; None when unknown."""
+    found = _positive_int(machine_of(manifest).get("cores"))
+    if found is None and isinstance(context, dict):
+        found = _positive_int(context.get(CONTEXT_CORES))
+    return found
+
+
+# The report's "machine and build" table: label, then where to look, first found wins.
+# ("machine", key): manifest.json's machine; ("context", key): a point's Google Benchmark
+# context; ("manifest", key): manifest.json itself.
+REPORT_ROWS = (
+    ("host", (("machine", "hostname"), ("context", "host_name"))),
+    ("CPU", (("machine", "cpu_model"), ("context", "cpu_model"))),
+    ("MHz per CPU", (("context", "mhz_per_cpu"),)),
+    ("MPI library", (("context", "mpi_library"),)),
+    ("compiler", (("context", "compiler"),)),
+    ("C++ flags", (("context", "cxx_flags"),)),
+    ("build type", (("context", "build_type"),)),
+    ("git commit", (("context", "git_commit"),)),
+    ("sumbench version", (("context", "sumbench_version"),)),
+    ("OS", (("machine", "platform"),)),
+    ("started", (("manifest", "started"), ("context", "date"))),
+    ("finished", (("manifest", "finished"),)),
+)
+
+
+def report_rows(manifest: Optional[dict], context: Optional[dict]) -> list[tuple[str, str]]:
+    sources = {"machine": machine_of(manifest),
+               "context": context if isinstance(context, dict) else {},
+               "manifest": manifest if isinstance(manifest, dict) else {}}
+    rows = []
+    for label, places in REPORT_ROWS:
+        for where, key in places:
+            value = sources[where].get(key)
+            if value not in (None, "", []) and not isinstance(value, dict):
+                rows.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+                break
+    return rows

@@ -1,0 +1,254 @@
+"""The point folder (docs/DESIGN.md): its file names, the one status.json writer and the
+one reader, and command.json/command.txt.
+
+A point is complete when status.json exists and reads as a status; it is written last.
+Every writer (the sweep runner, the CPython baseline, the Slurm job and combine) writes
+the one shape below; the reader turns the shapes of older folders into it and answers
+None for a file that is not a status (a redo, not a point that counts as done).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+from pathlib import Path
+from typing import Any, Optional
+
+from .io import atomic_write_json, atomic_write_text, read_json
+from .schema import POINT_STATUSES, time_problem
+
+NOT_OK = tuple(s for s in POINT_STATUSES if s != "ok")
+STATUS_VERSION = 2
+
+STATUS = "status.json"
+COMMAND_JSON = "command.json"
+COMMAND_TXT = "command.txt"
+RAW = "raw.json"           # Google Benchmark JSON (sumbench points)
+ROWS = "rows.json"         # the CSV rows themselves (points of other sources)
+STDOUT = "stdout.txt"
+STDERR = "stderr.txt"
+RUNNING = "running.json"   # only while a point runs: the process to stop if the runner dies
+
+# status.json: every key, in order, with its value when a writer has none.
+STATUS_FIELDS: dict[str, Any] = {
+    "schema_version": STATUS_VERSION,
+    "point_id": "",
+    "source": "sumbench",      # sumbench | cpython | slurm
+    "point": {},               # kernel, mode, ranks, threads, workers, scaling, n, ...
+    "status": "failed",        # one of POINT_STATUSES
+    "exit_code": None,
+    "reason": "",              # why the status is not ok
+    "wall_s": None,
+    "launch_s": None,
+    "load_before": None,       # os.getloadavg() before and after
+    "load_after": None,
+    "oversubscribed": False,
+    "oversubscribe_flag": False,
+    "launcher": "",            # direct | mpirun | srun
+    "env": {},
+    "warnings": [],
+    "attempts": 1,
+    "cv": None,
+    "cv_history": [],
+    "unstable": False,
+    "timeout_s": None,
+    "started": None,
+    "finished": None,
+    "stderr_tail": "",
+    "launch_output": "",
+    "detail": {},              # what one writer alone records (Slurm job facts, ...)
+}
+
+
+def make_status(**fields: Any) -> dict:
+    unknown = set(fields) - set(STATUS_FIELDS)
+    if unknown:
+        raise TypeError(f"status.json has no field(s) {', '.join(sorted(unknown))}")
+    if fields.get("status", "failed") not in POINT_STATUSES:
+        raise ValueError(f"status {fields['status']!r} is not one of {POINT_STATUSES}")
+    out = {key: fields.get(key, default) for key, default in STATUS_FIELDS.items()}
+    out["schema_version"] = STATUS_VERSION
+    return out
+
+
+def write_status(point_dir: os.PathLike | str, **fields: Any) -> dict:
+    """The one status.json writer; marks the point complete. Returns what it wrote."""
+    status = make_status(**fields)
+    atomic_write_json(Path(point_dir) / STATUS, status)
+    return status
+
+
+def _loads(value) -> Optional[list]:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value]  # the baseline wrote the 1-minute load alone
+    return value if isinstance(value, list) else None
+
+
+def migrate_status(doc: dict) -> Optional[dict]:
+    """The one shape from any status.json ever written; None if `doc` is not a status."""
+    if doc.get("status") not in POINT_STATUSES:
+        return None
+    out = {key: doc.get(key, default) for key, default in STATUS_FIELDS.items()}
+    out["detail"] = dict(doc.get("detail") or {})
+    # Keys of older writers: the Slurm job's problem points kept their facts at the top.
+    for key in set(doc) - set(STATUS_FIELDS):
+        out["detail"].setdefault(key, doc[key])
+    out["schema_version"] = STATUS_VERSION
+    out["point"] = doc.get("point") if isinstance(doc.get("point"), dict) else {}
+    out["load_before"] = _loads(doc.get("load_before"))
+    out["load_after"] = _loads(doc.get("load_after"))
+    out["oversubscribed"] = bool(doc.get("oversubscribed"))
+    out["unstable"] = bool(doc.get("unstable"))
+    out["warnings"] = [str(w) for w in doc.get("warnings") or []] \
+        if isinstance(doc.get("warnings"), list) else []
+    if "source" not in doc:
+        out["source"] = "cpython" if str(doc.get("point_id", "")).startswith("cpython-") else "sumbench"
+    return out
+
+
+def load_status(point_dir: os.PathLike | str) -> tuple[Optional[dict], Optional[str]]:
+    """(status, problem): (dict, None) for a complete point, (None, None) when there is
+    no status.json, (None, why) when there is one that is not a status."""
+    path = Path(point_dir) / STATUS
+    try:
+        doc = read_json(path)
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as e:
+        return None, f"{path}: corrupted: not valid JSON ({e})"
+    if not isinstance(doc, dict):
+        return None, f"{path}: corrupted: not a JSON object"
+    status = migrate_status(doc)
+    if status is None:
+        return None, f"{path}: status {doc.get('status')!r} is not one of {', '.join(POINT_STATUSES)}"
+    return status, None
+
+
+# ------------------------------------------------------------ the measurements
+
+TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}   # Google Benchmark's units
+
+
+def iteration_entries(doc: Any) -> list[dict]:
+    """The per-repetition entries of a Google Benchmark JSON (aggregates left out)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        return []
+    return [b for b in doc["benchmarks"]
+            if isinstance(b, dict) and b.get("run_type", "iteration") == "iteration"]
+
+
+def entry_time_s(entry: dict) -> Any:
+    """real_time of one entry in seconds, or the raw value when it has no known unit."""
+    real_time, unit = entry.get("real_time"), entry.get("time_unit", "ns")
+    if isinstance(real_time, (int, float)) and not isinstance(real_time, bool) and unit in TIME_UNIT_S:
+        return float(real_time) * TIME_UNIT_S[unit]
+    return real_time
+
+
+def raw_verdict(doc: Any) -> tuple[str, str]:
+    """(ok | invalid | failed, reason) of a point's raw.json, whatever its exit status
+    said: failed when it holds no measurement, invalid when a result failed validation
+    or a time is not a measurement (schema.time_problem)."""
+    if not isinstance(doc, dict):
+        return "failed", "raw.json is not a Google Benchmark JSON object"
+    entries = iteration_entries(doc)
+    bad = [b for b in entries if b.get("error_occurred") or b.get("valid", 1) == 0]
+    if bad:
+        return "invalid", f"{len(bad)} invalid result(s): {bad[0].get('error_message') or 'valid=0'}"
+    for b in entries:
+        problem = time_problem(entry_time_s(b))
+        if problem:
+            return "invalid", f"{b.get('name', '?')}: real_time {b.get('real_time')!r} " \
+                              f"{b.get('time_unit', '')}: {problem}"
+    if not entries:
+        return "failed", "no benchmark results in raw.json"
+    return "ok", ""
+
+
+def judge_run(exit_code: Optional[int], doc: Any) -> tuple[str, str]:
+    """(status, reason) of a sumbench run from its exit status and its raw.json (None
+    when it wrote none): the one rule of the runner and of a Slurm job's direct run."""
+    verdict, why = raw_verdict(doc) if doc is not None else ("failed", "no raw.json")
+    if verdict == "invalid":
+        return verdict, why
+    if exit_code != 0:
+        if exit_code is not None and exit_code < 0:
+            return "failed", f"killed by signal {signal.Signals(-exit_code).name}"
+        return "failed", f"exit status {exit_code}"
+    return verdict, why
+
+
+def _rows_problem(value: Any) -> Optional[str]:
+    if not (isinstance(value, list) and value and all(isinstance(r, dict) for r in value)):
+        return "rows.json holds no rows"
+    for r in value:
+        if r.get("status") == "ok":
+            problem = time_problem(r.get("time_s"))
+            if problem:
+                return f"rows.json: {problem}"
+    return None
+
+
+def measurement_problem(point_dir: os.PathLike | str) -> Optional[str]:
+    """Why an ok point's measurements are not usable (None when they are): rows.json
+    (points of other sources) or raw.json missing, torn, empty or with bad times."""
+    point_dir = Path(point_dir)
+    source = ROWS if (point_dir / ROWS).exists() else RAW
+    try:
+        doc = read_json(point_dir / source)
+    except FileNotFoundError:
+        return f"no {source}"
+    except (OSError, ValueError) as e:
+        return f"{source} unreadable ({e})"
+    if source == ROWS:
+        return _rows_problem(doc)
+    verdict, why = raw_verdict(doc)
+    return None if verdict == "ok" else why
+
+
+def load_point(point_dir: os.PathLike | str) -> tuple[Optional[dict], Optional[str]]:
+    """Like load_status, and an ok point must also hold its measurements: a point whose
+    status says ok but whose raw.json is torn or gone is not complete (it is redone)."""
+    status, problem = load_status(point_dir)
+    if status is not None and status["status"] == "ok":
+        why = measurement_problem(point_dir)
+        if why:
+            return None, f"{Path(point_dir) / STATUS}: says ok, but {why}"
+    return status, problem
+
+
+def read_status(point_dir: os.PathLike | str) -> Optional[dict]:
+    """The status of a complete point, else None (missing, not a status, or an ok
+    point without usable measurements)."""
+    return load_point(point_dir)[0]
+
+
+def status_of(point_dir: os.PathLike | str) -> Optional[str]:
+    status = read_status(point_dir)
+    return status["status"] if status else None
+
+
+def write_command(point_dir: os.PathLike | str, argv: list[str], env: dict[str, str],
+                  **extra: Any) -> None:
+    """command.json (argv, env, cwd and what else a writer records) and command.txt,
+    the same command as one shell line with the environment first."""
+    point_dir = Path(point_dir)
+    atomic_write_json(point_dir / COMMAND_JSON, {"argv": argv, "env": env,
+                                                 "cwd": str(extra.pop("cwd", point_dir)), **extra})
+    atomic_write_text(point_dir / COMMAND_TXT, shell_line(argv, env) + "\n")
+
+
+def shell_line(argv: list[str], env: Optional[dict[str, str]] = None) -> str:
+    assigns = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]
+    return " ".join(assigns + [shlex.join(argv)])
+
+
+def point_dirs(sweep_dir: os.PathLike | str) -> list[Path]:
+    """The point folders of a sweep folder, sorted (hidden names left out)."""
+    points = Path(sweep_dir) / "points"
+    if not points.is_dir():
+        return []
+    return sorted(p for p in points.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -1,0 +1,417 @@
+"""Group results.csv rows into points and series; speedups and efficiencies.
+
+Standard library only (fits.py holds the numpy part).
+
+Speedup conventions (stated on the page too):
+  strong scaling  S = T_serial / T_p at the same n; efficiency E = S / p.
+  weak scaling    E = T_serial(n per worker) / T_p; scaled speedup S = p * E.
+The serial reference of each mode is its catalogue's reference mode (sumbench's
+`serial`; the CPython baseline's `cpython-serial`). When the serial point ran at
+another n only (strong scaling), the speedup compares work rates,
+(n_p / T_p) / (n_1 / T_1) ("rate-based").
+Without any serial point a series falls back to its own 1-worker time
+("self-relative"). The page flags both.
+"""
+
+import math
+from collections import Counter, OrderedDict, defaultdict
+
+from .stats import median, quantile
+
+# The catalogue's kernel kinds that the blog post's comparison shows, and the kind
+# measured as latency rather than scaling (see the GIL figures).
+SUMMARY_KINDS = ("cpu-bound", "io-bound")
+LATENCY_KIND = "latency"
+# The flags whose values make separate points of a mode (the gil mode's policy and
+# switch interval); the catalogue names the modes they configure.
+VARIANT_FLAGS = ("--gil-policy", "--switch-interval")
+
+
+def variant_modes(cat):
+    return {m for flag in VARIANT_FLAGS for m in cat.modes_configured_by(flag)}
+
+
+def default_variant(cat):
+    """(policy, interval) that sumbench runs without flags."""
+    return cat.default("--gil-policy")[0], cat.default("--switch-interval")[0]
+
+
+def fmt_interval(seconds):
+    if seconds is None:
+        return "-"
+    if seconds >= 1:
+        return f"{seconds:g} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:g} ms"
+    return f"{seconds * 1e6:g} µs"
+
+
+class Point:
+    """All repetitions of one measurement point of one run."""
+
+    def __init__(self, run, key):
+        (self.kernel, self.scaling, self.mode, self.ranks, self.threads, self.n,
+         self.policy, self.interval, self.nodes) = key
+        self.run = run
+        self.key = key
+        self.workers = (self.ranks or 1) * (self.threads or 1)
+        self.source = ""
+        self.times = []
+        self.items = []
+        self.latency = []
+        self.oversubscribed = False
+        self.unstable = False
+        self.invalid = 0
+        self.failed = []
+        self.point_ids = []
+        self.cv = None
+        # set by attach_baselines()
+        self.baseline = None
+        self.baseline_kind = None   # "serial", "self" or None
+        self.baseline_times = []
+
+    # -- spread of the times -------------------------------------------------
+    @property
+    def reps(self):
+        return len(self.times)
+
+    @property
+    def median(self):
+        return median(self.times) if self.times else None
+
+    @property
+    def tmin(self):
+        return min(self.times) if self.times else None
+
+    @property
+    def tmax(self):
+        return max(self.times) if self.times else None
+
+    @property
+    def q1(self):
+        return quantile(self.times, 0.25) if self.times else None
+
+    @property
+    def q3(self):
+        return quantile(self.times, 0.75) if self.times else None
+
+    @property
+    def throughput(self):
+        """Median items per second (the CSV column, else n / time_s)."""
+        if self.items:
+            return median(self.items)
+        if self.times and self.n:
+            return median([self.n / t for t in self.times if t > 0])
+        return None
+
+    # -- speedup ---------------------------------------------------------------
+    def _scale(self, t):
+        """Speedup for time t (strong: S; weak: scaled speedup)."""
+        if self.baseline is None or not t:
+            return None
+        ratio = self.baseline / t
+        return ratio * self.workers if self.scaling == "weak" else ratio
+
+    @property
+    def speedup(self):
+        return self._scale(self.median)
+
+    @property
+    def speedup_range(self):
+        if self.speedup is None:
+            return None, None
+        return self._scale(self.tmax), self._scale(self.tmin)
+
+    @property
+    def speedup_reps(self):
+        return [self._scale(t) for t in self.times if t > 0] if self.baseline else []
+
+    @property
+    def efficiency(self):
+        s = self.speedup
+        return None if s is None else s / self.workers
+
+    @property
+    def efficiency_range(self):
+        lo, hi = self.speedup_range
+        if lo is None:
+            return None, None
+        return lo / self.workers, hi / self.workers
+
+    def flags(self):
+        out = []
+        if self.oversubscribed:
+            out.append("oversubscribed")
+        if self.unstable:
+            out.append("unstable")
+        if self.invalid:
+            out.append(f"{self.invalid} invalid")
+        if self.failed:
+            out.append("/".join(sorted(set(self.failed))))
+        if self.baseline_kind == "self":
+            out.append("self-relative")
+        if self.baseline_kind == "rate":
+            out.append("rate-based speedup (serial at other n)")
+        return out
+
+
+def _key(row, variants, default_policy):
+    mode = row["mode"]
+    variant = mode in variants
+    return (row["kernel"], row.get("scaling") or "strong", mode,
+            row.get("ranks") or 1, row.get("threads") or 1, row.get("n"),
+            (row.get("gil_policy") or default_policy) if variant else "",
+            row.get("switch_interval_s") if variant else None,
+            row.get("nodes") or 1)  # 2 ranks on one node and on two nodes are different points
+
+
+def build_points(sweep):
+    points = OrderedDict()
+    variants = variant_modes(sweep.catalogue)
+    default_policy = default_variant(sweep.catalogue)[0]
+    for row in sweep.rows:
+        key = _key(row, variants, default_policy)
+        pt = points.get(key)
+        if pt is None:
+            pt = points[key] = Point(sweep.label, key)
+        pt.source = row.get("source") or pt.source
+        if row["point_id"] not in pt.point_ids:
+            pt.point_ids.append(row["point_id"])
+        if row.get("oversubscribed") == 1:
+            pt.oversubscribed = True
+        if row.get("unstable") == 1:
+            pt.unstable = True
+        if row.get("cv") is not None:
+            pt.cv = row["cv"]
+        if row["status"] != "ok":
+            pt.failed.append(row["status"])
+            continue
+        if row.get("valid") == 0 or row.get("_invalid"):
+            pt.invalid += 1   # failed validation, or not a measurement (schema's rules)
+            continue
+        if row.get("time_s") is not None:
+            pt.times.append(row["time_s"])
+        if row.get("items_per_s") is not None:
+            pt.items.append(row["items_per_s"])
+        if row.get("io_latency_s") is not None:
+            pt.latency.append(row["io_latency_s"])
+    return list(points.values())
+
+
+def attach_baselines(points, cat):
+    by_base = defaultdict(list)
+    for pt in points:
+        if cat.is_reference(pt.mode) and pt.median:
+            by_base[(pt.kernel, pt.scaling, pt.mode)].append(pt)
+    for pt in points:
+        if not pt.median:
+            continue
+        cands = by_base.get((pt.kernel, pt.scaling, cat.reference_of(pt.mode)), [])
+        wanted = [pt.n]
+        if pt.scaling == "weak" and pt.n and pt.workers > 1 and pt.n % pt.workers == 0:
+            wanted.append(pt.n // pt.workers)   # n column holding the total size
+        match = None
+        for n in wanted:
+            found = sorted((c for c in cands if c.n == n), key=lambda c: c.workers)
+            if found:
+                match = found[0]
+                break
+        if match is not None:
+            pt.baseline, pt.baseline_kind = match.median, "serial"
+            pt.baseline_times = match.times
+        elif pt.scaling == "strong" and pt.n and any(c.n for c in cands):
+            # The serial reference ran at another n (e.g. a kernel whose default n
+            # follows the worker count): compare work rates, n / time.
+            near = min((c for c in cands if c.n),
+                       key=lambda c: (abs(math.log(c.n / pt.n)), c.workers))
+            pt.baseline = near.median * pt.n / near.n
+            pt.baseline_kind = "rate"
+            pt.baseline_times = near.times
+    # Fallback: a series' own 1-worker time.
+    for pt in points:
+        if pt.baseline is not None or not pt.median:
+            continue
+        for other in points:
+            if (other.workers == 1 and other.median and other.mode == pt.mode
+                    and other.kernel == pt.kernel and other.scaling == pt.scaling
+                    and other.policy == pt.policy and other.interval == pt.interval
+                    and (other.n == pt.n or pt.scaling == "weak")):
+                pt.baseline, pt.baseline_kind = other.median, "self"
+                pt.baseline_times = other.times
+                break
+
+
+def main_variant(points, cat):
+    """(policy, interval) of the variant points drawn as the mode's main curve: sumbench's
+    defaults when present, else the most common."""
+    variants = variant_modes(cat)
+    found = [p for p in points if p.mode in variants]
+    if not found:
+        return None
+    default_policy, default_interval = default_variant(cat)
+    policies = Counter(p.policy for p in found)
+    policy = default_policy if default_policy in policies else policies.most_common(1)[0][0]
+    intervals = Counter(p.interval for p in found if p.policy == policy)
+    if default_interval in intervals:
+        interval = default_interval
+    else:
+        interval = max(intervals.items(), key=lambda kv: (kv[1], -(kv[0] or 0)))[0]
+    return policy, interval
+
+
+class Series:
+    def __init__(self, name, mode, points, label=None):
+        self.name = name            # short: verdicts and tables ("gil")
+        self.label = label or name  # legend ("gil (cpython, 5 ms)")
+        self.mode = mode
+        self.points = sorted(points, key=lambda p: p.workers)
+        self.variant = 0    # index among series of the same mode (style variation)
+
+
+def build_series(points, cat):
+    """Main curves of one (run, kernel, scaling): one series per mode/variant.
+
+    Modes with variants (gil): only the main (policy, interval) variant; modes of
+    ranks x threads: one series per rank count when several; any mode with two points
+    at one worker count: per n."""
+    variants = variant_modes(cat)
+    variant = main_variant(points, cat)
+    chosen = [p for p in points
+              if p.mode not in variants or (p.policy, p.interval) == variant]
+    by_mode = defaultdict(list)
+    for p in chosen:
+        by_mode[p.mode].append(p)
+    series = []
+    for mode in sorted(by_mode, key=lambda m: (cat.mode_rank(m), m)):
+        pts = by_mode[mode]
+        split_ranks = len({p.ranks for p in pts}) > 1 and len({p.threads for p in pts}) > 1
+        groups = OrderedDict()
+        for p in sorted(pts, key=lambda p: (p.ranks if split_ranks else 0, p.n or 0)):
+            name = f"{mode} {p.ranks} ranks" if split_ranks else mode
+            groups.setdefault(name, []).append(p)
+        final = OrderedDict()
+        for name, gpts in groups.items():
+            if len({p.workers for p in gpts}) < len(gpts):
+                for p in gpts:
+                    final.setdefault(f"{name} n={p.n}", []).append(p)
+            else:
+                final[name] = gpts
+        for i, (name, gpts) in enumerate(final.items()):
+            label = name
+            if mode in variants:
+                label = f"{name} ({variant[0]}, {fmt_interval(variant[1])})"
+            s = Series(name, mode, gpts, label)
+            s.variant = i
+            series.append(s)
+    return series
+
+
+class RunAnalysis:
+    """Everything the figures and tables need from one sweep."""
+
+    def __init__(self, sweep):
+        self.sweep = sweep
+        self.cat = sweep.catalogue
+        self.label = sweep.label
+        self.points = build_points(sweep)
+        attach_baselines(self.points, self.cat)
+        self.cores = sweep.cores()
+        self.groups = OrderedDict()   # (kernel, scaling) -> [Series]
+        keys = sorted({(p.kernel, p.scaling) for p in self.points},
+                      key=lambda k: (self.cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
+        for key in keys:
+            if self.cat.kernel(key[0]).get("kind") == LATENCY_KIND:
+                continue   # measures latency, not scaling: see the GIL figures
+            pts = [p for p in self.points if (p.kernel, p.scaling) == key]
+            self.groups[key] = build_series(pts, self.cat)
+
+    def within_cores(self, p):
+        if p.oversubscribed:
+            return False
+        return self.cores is None or p.workers <= self.cores
+
+    def oversub_boundary(self, workers_seen):
+        """x where the oversubscribed region starts (between two worker counts)."""
+        over = sorted({p.workers for p in self.points if p.oversubscribed})
+        below = sorted({p.workers for p in self.points if not p.oversubscribed})
+        if self.cores:
+            above = [w for w in workers_seen if w > self.cores]
+            if not above and not over:
+                return None
+            nxt = min(above + [w for w in over if w > self.cores] or [self.cores * 2])
+            return (self.cores * nxt) ** 0.5
+        if over:
+            lo = max([w for w in below if w < over[0]] or [over[0] / 2.0])
+            return (lo * over[0]) ** 0.5
+        return None
+
+
+def pick_common_workers(run, series_list):
+    """Largest worker count > 1 that every series has (with data), preferring <= cores.
+
+    Returns (workers or None, oversubscribed flag)."""
+    sets_ok, sets_all = [], []
+    for s in series_list:
+        good = [p for p in s.points if p.speedup is not None and p.workers > 1]
+        if not good:
+            continue
+        sets_all.append({p.workers for p in good})
+        sets_ok.append({p.workers for p in good if run.within_cores(p)})
+    if not sets_all:
+        return None, False
+    common = set.intersection(*sets_ok) if sets_ok else set()
+    if common:
+        return max(common), False
+    common = set.intersection(*sets_all)
+    if common:
+        return max(common), True
+    return None, False
+
+
+def summary_modes(cat):
+    """[(mode, label)] of the blog post's comparison: sumbench's reference mode and every
+    mode that is not a reference, in the catalogue's order."""
+    main = cat.doc["reference_mode"]
+    return [(m["name"], m["name"] if m["name"] == main else f"{m['kind']} ({m['name']})")
+            for m in cat.modes if m["name"] == main or not m.get("reference")]
+
+
+def summary_kernels(cat):
+    """[(kernel, label)] of the comparison: the CPU-bound and I/O-bound kernels."""
+    out = []
+    for name in cat.kernels_of_kind(*SUMMARY_KINDS):
+        summary = cat.kernel(name).get("summary", "")
+        out.append((name, f"{summary.split(':')[0]} ({name})" if ":" in summary else name))
+    return out
+
+
+def summary_data(run):
+    """Bars for the blog-post comparison: {kernel: {mode: Point}}, workers, note."""
+    kernels = [(k, label) for k, label in summary_kernels(run.cat)
+               if run.groups.get((k, "strong")) or run.groups.get((k, "weak"))]
+    if not kernels:
+        return None
+    scaling = "strong" if any(run.groups.get((k, "strong")) for k, _ in kernels) else "weak"
+    modes = dict(summary_modes(run.cat))
+    selected = {}
+    for k, _ in kernels:
+        for s in run.groups.get((k, scaling), []):
+            if s.mode in modes and s.variant == 0:
+                selected[(k, s.mode)] = s
+    movers = [s for (k, m), s in selected.items() if not run.cat.is_reference(m)]
+    w, over = pick_common_workers(run, movers)
+    bars = {}
+    for (k, mode), s in selected.items():
+        if run.cat.is_reference(mode):
+            pt = next((p for p in s.points if p.workers == 1 and p.speedup), None)
+        elif w is not None:
+            pt = next((p for p in s.points if p.workers == w and p.speedup), None)
+        else:
+            good = [p for p in s.points if p.speedup and p.workers > 1]
+            pt = ([p for p in good if run.within_cores(p)] or good or [None])[-1]
+        if pt is not None:
+            bars[(k, mode)] = pt
+    if not bars:
+        return None
+    return {"kernels": kernels, "modes": list(modes.items()), "scaling": scaling, "workers": w,
+            "oversubscribed": over, "bars": bars, "variant": main_variant(run.points, run.cat)}

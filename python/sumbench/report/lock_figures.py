@@ -1,0 +1,157 @@
+"""The figures of the GIL section: a latency kernel's added latency and a CPU-bound
+kernel's throughput under the lock, against the switch interval, one line per policy."""
+
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+from . import analysis
+from .figures import (DPI, Figure, _legend, _log_y, _new_figure, _save, _slug, mode_style,
+                      policy_style)
+from .stats import median
+
+
+def _interval_axis(ax, intervals):
+    ax.set_xscale("log")
+    ticks = sorted({i * 1e3 for i in intervals})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
+    ax.set_xlabel("switch interval [ms] (log)")
+
+
+def _policy_lines(ax, cat, pts, value, handles, scale=1.0):
+    by_policy = {}
+    for p in pts:
+        by_policy.setdefault(p.policy, []).append(p)
+    order = cat.policy_names()
+    for policy in sorted(by_policy, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        ps = sorted(by_policy[policy], key=lambda p: p.interval or 0)
+        xs, ys, lo, hi = [], [], [], []
+        for p in ps:
+            vals = value(p)
+            if not vals or p.interval is None:
+                continue
+            m = median(vals)
+            xs.append(p.interval * 1e3)
+            ys.append(m * scale)
+            lo.append((m - min(vals)) * scale)
+            hi.append((max(vals) - m) * scale)
+        if not xs:
+            continue
+        st = policy_style(cat, policy)
+        ax.errorbar(xs, ys, yerr=[lo, hi], color=st["color"], linestyle=st["linestyle"],
+                    marker=st["marker"], markersize=7, linewidth=1.7, capsize=3.5, zorder=3)
+        handles.setdefault(policy, Line2D([], [], color=st["color"], marker=st["marker"],
+                                          linestyle=st["linestyle"], linewidth=1.7,
+                                          label=f"policy {policy}"))
+
+
+def _latency_figure(runs, outdir):
+    """The convoy figure: a latency kernel's added latency against the switch interval,
+    one line per policy, the modes without variants as references."""
+    conv = []
+    for r in runs:
+        latency = set(r.cat.kernels_of_kind(analysis.LATENCY_KIND))
+        variants = analysis.variant_modes(r.cat)
+        pts = [p for p in r.points if p.kernel in latency and p.mode in variants and p.latency]
+        if pts:
+            conv.append((r, pts))
+    if not conv:
+        return None
+    kernel = conv[0][1][0].kernel
+    fig, axes = _new_figure(len(conv))
+    handles = {}
+    for ax, (run, pts) in zip(axes, conv):
+        threads = max({p.threads for p in pts},
+                      key=lambda t: (sum(1 for p in pts if p.threads == t), -t))
+        pts = [p for p in pts if p.threads == threads]
+        _policy_lines(ax, run.cat, pts, lambda p: p.latency, handles, scale=1e3)
+        variants = analysis.variant_modes(run.cat)
+        ref = [p for p in run.points if p.kernel == kernel and p.mode not in variants
+               and p.latency and p.threads == threads]
+        for p in ref:
+            st = mode_style(run.cat, p.mode)
+            ax.axhline(median(p.latency) * 1e3, color=st["color"], lw=1.3,
+                       linestyle=(0, (2, 2)), zorder=2)
+            handles.setdefault(f"_ref_{p.mode}", Line2D(
+                [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)),
+                label=f"{p.mode} (no lock)"))
+        _interval_axis(ax, [p.interval for p in pts if p.interval])
+        ax.set_yscale("log")
+        _log_y(ax)
+        ax.set_ylabel("added I/O latency per wait [ms] (log)")
+        ax.set_title(f"{run.label + ': ' if len(conv) > 1 else ''}{threads} threads",
+                     fontsize=10)
+    title = f"Convoy effect ({kernel}): I/O latency behind a CPU-bound thread"
+    fig.suptitle(title, fontweight="bold")
+    _legend(fig, axes, handles)
+    return _save(fig, Figure(
+        f"gil_{_slug(kernel)}_latency", title,
+        f"Kernel {kernel}: mean latency an I/O-bound thread adds per wait while a "
+        "CPU-bound thread holds the lock, against the switch interval, per lock policy "
+        "(median over repetitions, bars min–max).", "gil", 0, 0, DPI), outdir)
+
+
+def _throughput_figure(runs, outdir):
+    """The first CPU-bound kernel at 2 threads under the lock: throughput against the
+    switch interval per policy, with the reference mode and the lock-free thread modes."""
+    thr = []
+    for r in runs:
+        cpu = r.cat.kernels_of_kind(analysis.SUMMARY_KINDS[0])[:1]
+        variants = analysis.variant_modes(r.cat)
+        pts = [p for p in r.points if p.kernel in cpu and p.mode in variants
+               and p.threads == 2 and p.ranks == 1 and p.times and p.interval]
+        if pts:
+            thr.append((r, pts))
+    if not thr:
+        return None
+    kernel = thr[0][1][0].kernel
+    fig, axes = _new_figure(len(thr))
+    handles = {}
+    for ax, (run, pts) in zip(axes, thr):
+        scaling = "strong" if any(p.scaling == "strong" for p in pts) else "weak"
+        pts = [p for p in pts if p.scaling == scaling]
+        n = pts[0].n
+        pts = [p for p in pts if p.n == n]
+        rates = [p.throughput for p in run.points if p.kernel == kernel and p.throughput]
+        top = max(rates) if rates else 1.0
+        scale, unit = next((s, u) for s, u in ((1e-9, "billion"), (1e-6, "million"),
+                                               (1e-3, "thousand"), (1.0, ""))
+                           if top * s >= 1.0 or s == 1.0)
+        _policy_lines(ax, run.cat, pts, lambda p: [p.n / t for t in p.times] if p.n else p.items,
+                      handles, scale=scale)
+        variants = analysis.variant_modes(run.cat)
+        refs = [(run.cat.doc["reference_mode"], 1, " (1 thread)")]
+        refs += [(m["name"], 2, ", 2 threads (no lock)") for m in run.cat.modes
+                 if m["source"] == "sumbench" and not m.get("reference") and
+                 not m.get("multi_process") and m["name"] not in variants]
+        for mode, threads, what in refs:
+            ref = [p for p in run.points if p.kernel == kernel and p.mode == mode
+                   and p.threads == threads and p.ranks == 1 and p.n == n
+                   and p.scaling == scaling and p.throughput]
+            if ref:
+                st = mode_style(run.cat, mode)
+                ax.axhline(ref[0].throughput * scale, color=st["color"], lw=1.3,
+                           linestyle=(0, (2, 2)), zorder=2)
+                handles.setdefault(f"_ref_{mode}", Line2D(
+                    [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)), label=mode + what))
+        _interval_axis(ax, [p.interval for p in pts])
+        ax.set_ylim(bottom=0)
+        item = run.cat.kernel(kernel).get("item", "element")
+        ax.set_ylabel(f"throughput [{unit + ' ' if unit else ''}{item}s/s]")
+        if len(thr) > 1:
+            ax.set_title(run.label, fontsize=10)
+    title = f"{kernel} at 2 threads under the GIL: throughput vs switch interval"
+    fig.suptitle(title, fontweight="bold")
+    _legend(fig, axes, handles)
+    return _save(fig, Figure(
+        f"gil_{_slug(kernel)}_throughput", title,
+        f"Kernel {kernel}, 2 threads under the lock: items per second against the switch "
+        "interval per lock policy (policy none = no lock), with the reference mode and the "
+        "lock-free thread modes as references (median over repetitions, bars min–max).",
+        "gil", 0, 0, DPI), outdir)
+
+
+def gil_figures(runs, outdir):
+    return [f for f in (_latency_figure(runs, outdir), _throughput_figure(runs, outdir)) if f]

@@ -1,0 +1,258 @@
+"""Every table of the report, computed from the analysed runs, and their CSV files.
+Nothing here writes HTML: page.py renders these tables."""
+
+import csv
+import json
+import os
+import shlex
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from .. import machine
+from .analysis import pick_common_workers
+from .stats import median
+
+FITS_CSV = ["run", "kernel", "scaling", "series", "law", "f", "se", "observations", "rss", "workers"]
+KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "workers", "speedup", "e", "oversubscribed"]
+MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "workers", "n",
+               "gil_policy", "switch_interval_s", "reps", "median_s", "min_s", "max_s", "iqr_s",
+               "speedup", "efficiency", "io_latency_s", "flags"]
+PROBLEMS_CSV = ["run", "point_id", "kernel", "mode", "workers", "reasons", "detail"]
+
+
+@dataclass
+class Tables:
+    verdicts: list = field(default_factory=list)   # {run, kernel, scaling, line}
+    cores: dict = field(default_factory=dict)      # run label -> core count or None
+    fits: list = field(default_factory=list)       # fit_rows
+    karp_flatt: list = field(default_factory=list)
+    medians: list = field(default_factory=list)
+    problems: dict = field(default_factory=dict)   # run label -> problem_rows
+    contexts: list = field(default_factory=list)   # one dict per run
+
+
+def verdicts(run):
+    """One line per (kernel, scaling): median speedups at the common worker count."""
+    lines = []
+    for (kernel, scaling), series in run.groups.items():
+        cands = [s for s in series if not run.cat.is_reference(s.mode)]
+        if not cands:
+            continue
+        w, over = pick_common_workers(run, cands)
+        what = "" if scaling == "strong" else " (weak scaling, scaled speedup)"
+        parts = []
+        for s in cands:
+            if w is not None:
+                pt = next((p for p in s.points if p.workers == w and p.speedup), None)
+                if pt is None:
+                    continue
+                mark = " (oversubscribed)" if pt.oversubscribed and not over else ""
+                rel = {"self": " self-relative", "rate": " (rate)"}.get(pt.baseline_kind, "")
+                parts.append(f"{s.name} {pt.speedup:.2f}×{rel}{mark}")
+            else:
+                good = [p for p in s.points if p.speedup is not None and p.workers > 1]
+                good_ok = [p for p in good if run.within_cores(p)] or good
+                if not good_ok:
+                    continue
+                pt = good_ok[-1]
+                mark = ", oversubscribed" if pt.oversubscribed else ""
+                parts.append(f"{s.name} {pt.speedup:.2f}× ({pt.workers} workers{mark})")
+        if not parts:
+            lines.append((kernel, scaling, f"{kernel}{what}: no speedup data (no serial "
+                          f"reference and no points above 1 worker)"))
+            continue
+        tail = ""
+        if w is not None:
+            tail = f" at {w} workers" + (" (oversubscribed)" if over else "")
+        lines.append((kernel, scaling, f"{kernel}{what}: " + ", ".join(parts) + tail))
+    return lines
+
+
+def _series(run):
+    """(kernel, scaling, series) of every series that is not a reference mode's."""
+    for (kernel, scaling), series in run.groups.items():
+        for s in series:
+            if not run.cat.is_reference(s.mode):
+                yield kernel, scaling, s
+
+
+def fit_rows(run):
+    """Amdahl (strong) / Gustafson (weak) fits of every non-serial series."""
+    from . import fits
+    rows = []
+    for kernel, scaling, s in _series(run):
+        ps, ss = [], []
+        for p in s.points:
+            if p.workers > 1 and run.within_cores(p) and p.baseline:
+                for v in p.speedup_reps:
+                    ps.append(p.workers)
+                    ss.append(v)
+        fit = (fits.fit_amdahl if scaling == "strong" else fits.fit_gustafson)(ps, ss)
+        if fit is not None:
+            rows.append({"run": run.label, "kernel": kernel, "scaling": scaling,
+                         "series": s.name, "fit": fit,
+                         "self_relative": any(p.baseline_kind == "self" for p in s.points)})
+    return rows
+
+
+def karp_flatt_rows(run):
+    from . import fits
+    return [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
+             "workers": p.workers, "speedup": p.speedup, "e": fits.karp_flatt(p.speedup, p.workers),
+             "oversubscribed": p.oversubscribed}
+            for kernel, scaling, s in _series(run) for p in s.points if p.workers > 1 and p.speedup]
+
+
+def problem_rows(sweep):
+    """Failed, invalid and unstable points of one sweep, one entry per point."""
+    out = OrderedDict()
+    for row in sweep.rows:
+        pid = row["point_id"]
+        reasons = []
+        if row["status"] != "ok":
+            reasons.append(f"status {row['status']}")
+        if row.get("valid") == 0:
+            reasons.append("invalid result (valid = 0)")
+        reasons += [f"invalid row: {why}" for why in row.get("_invalid") or []]
+        if row.get("unstable") == 1:
+            cv = row.get("cv")
+            reasons.append("unstable" + (f" (cv {cv:.3f})" if cv is not None else ""))
+        if not reasons:
+            continue
+        entry = out.setdefault(pid, {"point_id": pid, "kernel": row["kernel"],
+                                     "mode": row["mode"], "workers": row.get("workers"),
+                                     "reasons": [], "detail": ""})
+        for r in reasons:
+            if r not in entry["reasons"]:
+                entry["reasons"].append(r)
+    csv_ids = {r["point_id"] for r in sweep.rows}
+    for pid, status in sweep.statuses.items():
+        st = status.get("status")
+        detail = []
+        if status.get("exit_code") not in (None, 0):
+            detail.append(f"exit code {status.get('exit_code')}")
+        if status.get("reason"):
+            detail.append(str(status["reason"]))
+        warnings = status.get("warnings")
+        if isinstance(warnings, list) and warnings and (st != "ok" or pid in out):
+            detail += [str(w) for w in warnings[:3]]
+        if st not in (None, "ok") and pid not in out:
+            out[pid] = {"point_id": pid, "kernel": "", "mode": "", "workers": None,
+                        "reasons": [f"status {st}" + ("" if pid in csv_ids
+                                                      else " (not in results.csv)")],
+                        "detail": ""}
+        if pid in out and detail:
+            out[pid]["detail"] = "; ".join(detail)
+    return list(out.values())
+
+
+def medians_rows(runs):
+    rows = []
+    for run in runs:
+        cat = run.cat
+        for p in sorted(run.points, key=lambda p: (cat.kernel_rank(p.kernel), p.kernel,
+                                                  p.scaling, cat.mode_rank(p.mode),
+                                                  p.policy, p.interval or 0, p.workers,
+                                                  p.ranks, p.n or 0)):
+            rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
+                         "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
+                         "workers": p.workers, "n": p.n,
+                         "gil_policy": p.policy or "", "switch_interval_s": p.interval,
+                         "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
+                         "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
+                         "speedup": p.speedup, "efficiency": p.efficiency,
+                         "io_latency_s": median(p.latency) if p.latency else None,
+                         "flags": ", ".join(p.flags()), "_over": p.oversubscribed})
+    return rows
+
+
+def flatten(obj, prefix="", limit=40):
+    """[(dotted key, short text)] of a JSON value."""
+    items = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            items += flatten(v, f"{prefix}.{k}" if prefix else str(k), limit)
+    elif isinstance(obj, list) and all(not isinstance(v, (dict, list)) for v in obj):
+        shown = ", ".join(str(v) for v in obj[:limit])
+        if len(obj) > limit:
+            shown += f", … ({len(obj) - limit} more)"
+        items.append((prefix, shown))
+    else:
+        text = json.dumps(obj, ensure_ascii=False) if not isinstance(obj, str) else obj
+        if len(text) > 400:
+            text = text[:400] + " …"
+        items.append((prefix, text))
+    return items
+
+
+def sweep_command(manifest):
+    """The command that made the folder: the runner's last run (manifest.json "runs"),
+    the CPython baseline's "command_line", or None."""
+    if not isinstance(manifest, dict):
+        return None
+    runs = manifest.get("runs")
+    if isinstance(runs, list) and runs and isinstance(runs[-1], dict):
+        argv = runs[-1].get("argv")
+        if isinstance(argv, list) and all(isinstance(a, str) for a in argv):
+            return shlex.join(["runners/sweep.py", *argv])
+    line = manifest.get("command_line")
+    if isinstance(line, list) and line and all(isinstance(a, str) for a in line):
+        return shlex.join(line)
+    return None
+
+
+def context(run):
+    """What the context section shows of one run: machine and build, commands, files."""
+    sw = run.sweep
+    rows = machine.report_rows(sw.manifest, sw.context)
+    if run.cores:
+        rows.insert(2, ("cores (logical CPUs)", str(run.cores)))
+    if sw.context:
+        rows.insert(-1, ("OMP_PROC_BIND / OMP_PLACES",
+                         f"{sw.context.get('OMP_PROC_BIND', '—')} / {sw.context.get('OMP_PLACES', '—')}"))
+    cat = sw.catalogue
+    files = [("manifest.json", sw.manifest), ("sweep.json", sw.config),
+             (f"Google Benchmark context (points/{sw.context_point}/raw.json)", sw.context)]
+    return {"label": run.label, "path": sw.path, "run_id": sw.run_id, "rows": len(sw.rows),
+            "points": len({r["point_id"] for r in sw.rows}), "machine": rows,
+            "command": sweep_command(sw.manifest),
+            "point_command": (sw.context_point, (sw.context or {}).get("command_line")),
+            "catalogue": f"{cat.origin}" + ("" if cat.is_legacy else
+                                             f" (sumbench {cat.doc.get('sumbench_version')})"),
+            "files": [(title, flatten(obj) if obj is not None else None) for title, obj in files],
+            "commands": list(sw.commands.items()), "warnings": list(sw.warnings)}
+
+
+def compute(runs):
+    t = Tables()
+    for run in runs:
+        t.cores[run.label] = run.cores
+        t.verdicts += [{"run": run.label, "kernel": k, "scaling": s, "line": line}
+                       for k, s, line in verdicts(run)]
+        t.fits += fit_rows(run)
+        t.karp_flatt += karp_flatt_rows(run)
+        t.problems[run.label] = problem_rows(run.sweep)
+        t.contexts.append(context(run))
+    t.medians = medians_rows(runs)
+    return t
+
+
+def _write(path, rows, columns):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+
+
+def write_csvs(t, folder):
+    """tables/*.csv of the report folder (itself written beside its place and swapped in)."""
+    fits = [{"run": r["run"], "kernel": r["kernel"], "scaling": r["scaling"], "series": r["series"],
+             "law": r["fit"].law, "f": r["fit"].f, "se": r["fit"].se, "observations": r["fit"].m,
+             "rss": r["fit"].rss, "workers": " ".join(map(str, r["fit"].workers))} for r in t.fits]
+    _write(os.path.join(folder, "fits.csv"), fits, FITS_CSV)
+    _write(os.path.join(folder, "karp_flatt.csv"), t.karp_flatt, KARP_FLATT_CSV)
+    _write(os.path.join(folder, "medians.csv"), t.medians, MEDIANS_CSV)
+    problems = [dict(p, run=run, reasons="; ".join(p["reasons"]))
+                for run, rows in t.problems.items() for p in rows]
+    _write(os.path.join(folder, "problems.csv"), problems, PROBLEMS_CSV)

@@ -1,0 +1,227 @@
+"""Run one point: a process group with a timeout, attempts until the timing is stable,
+and the point folder of docs/DESIGN.md with ``status.json`` written last."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from .. import points, procs, tidy
+from ..io import atomic_write_json, read_json, read_json_object
+from .launch import Command, Machine, launch_only_command, point_command
+from .plan import Point
+
+def kill_stale(point_dir: Path) -> None:
+    """A runner killed -9 may have left its child running; stop it before redoing."""
+    info = read_json_object(point_dir / points.RUNNING) or {}
+    try:
+        pid = int(info["pid"])
+    except (KeyError, TypeError, ValueError):
+        return
+    procs.kill_recorded(pid, info.get("start_time"))
+
+
+@dataclass
+class ProcResult:
+    exit_code: Optional[int]   # None when killed for the timeout or never started
+    wall_s: float
+    timed_out: bool
+    start_error: str = ""      # exec failed (missing binary, being rebuilt, ...)
+
+
+def run_process(cmd: Command, cwd: Path, stdout_path: Path, stderr_path: Path,
+                timeout: float, running_file: Optional[Path] = None,
+                tick: Optional[Callable[[], None]] = None) -> ProcResult:
+    """Run cmd in its own session (process group); output captured to temp files
+    that are renamed into place when the process is over."""
+    env = os.environ.copy()
+    env.update(cmd.env)
+    tmp_out = stdout_path.with_name(f".{stdout_path.name}.tmp")
+    tmp_err = stderr_path.with_name(f".{stderr_path.name}.tmp")
+    try:
+        with open(tmp_out, "wb") as out, open(tmp_err, "wb") as err:
+            start = time.monotonic()
+            try:
+                proc = subprocess.Popen(cmd.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=out, stderr=err, start_new_session=True,
+                                        preexec_fn=procs.child_setup(os.getpid()))
+            except OSError as e:
+                # A point that cannot start is a failed point, not the end of the sweep.
+                err.write(f"sweep.py: cannot start {cmd.argv[0]}: {e}\n".encode())
+                proc = None
+                result = ProcResult(None, time.monotonic() - start, False, f"cannot start: {e}")
+            if proc is not None:
+                result = _wait(proc, timeout, running_file, start, tick)
+        os.replace(tmp_out, stdout_path)
+        os.replace(tmp_err, stderr_path)
+    except BaseException:  # interrupted, disk full: no temporary file stays behind
+        tmp_out.unlink(missing_ok=True)
+        tmp_err.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
+          start: float, tick: Optional[Callable[[], None]]) -> ProcResult:
+    """Wait for proc; kill its whole tree on timeout or when we are interrupted.
+    Wakes up every second to call tick (the live progress bar) without a thread."""
+    try:
+        if running_file is not None:
+            atomic_write_json(running_file, {"pid": proc.pid, "start_time": procs.proc_start_time(proc.pid)})
+        deadline = start + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                code, timed_out = proc.wait(timeout=max(0.0, min(1.0, left))), False
+                break
+            except subprocess.TimeoutExpired:
+                if left <= 1.0:
+                    procs.kill_tree(proc)
+                    code, timed_out = None, True
+                    break
+                if tick is not None:
+                    tick()
+    except BaseException:
+        procs.kill_tree(proc)  # Ctrl-C / SIGTERM: take the child group down with us
+        raise
+    return ProcResult(code, time.monotonic() - start, timed_out)
+
+
+# --------------------------------------------------------------------- points
+
+def load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def classify(result: ProcResult, raw_path: Path) -> tuple[str, Optional[dict], str]:
+    """(status, parsed raw.json or None, reason): points.judge_run's rule."""
+    if result.timed_out:
+        return "timeout", None, "timed out"
+    if result.start_error:
+        return "failed", None, result.start_error
+    try:
+        doc = read_json(raw_path)
+    except FileNotFoundError:
+        doc = None
+    except (OSError, ValueError) as e:
+        return "failed", None, f"raw.json unreadable: {e}"
+    status, reason = points.judge_run(result.exit_code, doc)
+    return status, doc if isinstance(doc, dict) else None, reason
+
+
+def coefficient_of_variation(doc: dict) -> Optional[float]:
+    """Largest stdev/mean of time_s over the repetitions of each benchmark; None below 2."""
+    times: dict[str, list[float]] = {}
+    for row in tidy.rows_from_gbench_json(doc):
+        if row["status"] == "ok" and row["time_s"] != "":
+            times.setdefault(f"{row['kernel']}/{row['mode']}/{row['ranks']}/{row['threads']}"
+                             f"/{row['n']}/{row['gil_policy']}/{row['switch_interval_s']}",
+                             []).append(float(row["time_s"]))
+    cvs = []
+    for values in times.values():
+        if len(values) >= 2 and statistics.fmean(values) > 0:
+            cvs.append(statistics.stdev(values) / statistics.fmean(values))
+    return round(max(cvs), 6) if cvs else None
+
+
+def _tail(path: Path, limit: int = 4000) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return data[-limit:].decode(errors="replace")
+
+
+def reset_point_dir(point_dir: Path) -> None:
+    """Redo a point from scratch: stop leftovers, then clear the folder."""
+    if point_dir.is_symlink():  # not a folder of ours: only the link goes
+        point_dir.unlink()
+    elif point_dir.exists():
+        kill_stale(point_dir)
+        shutil.rmtree(point_dir)
+    point_dir.mkdir(parents=True)
+
+
+def measure_launch(point: Point, cfg: dict, machine: Machine, point_dir: Path,
+                   tick: Optional[Callable[[], None]] = None
+                   ) -> tuple[Optional[float], Optional[str], str]:
+    """Wall time of starting the workers without work (sumbench --launch-only).
+
+    Returns (launch_s or None, warning or None, output tail when it failed). Its output
+    goes to temp files that are removed, so the folder holds only DESIGN.md's files.
+    """
+    cmd = launch_only_command(point, cfg, machine)
+    out, err = point_dir / ".launch.out", point_dir / ".launch.err"
+    try:
+        res = run_process(cmd, point_dir, out, err, cfg["timeout"], point_dir / points.RUNNING, tick)
+        text = _tail(out, 2000) + _tail(err, 2000)
+    finally:
+        out.unlink(missing_ok=True)
+        err.unlink(missing_ok=True)
+    if res.timed_out or res.exit_code != 0:
+        why = "timed out" if res.timed_out else res.start_error or f"exit status {res.exit_code}"
+        return None, f"launch-only run failed ({why}); launch_s left empty", text
+    return round(res.wall_s, 6), None, ""
+
+
+def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
+              tick: Optional[Callable[[], None]] = None) -> dict:
+    """Run one point to completion and return its status.json content.
+
+    Raises errors.Interrupted (after killing the child) without writing status.json, so the
+    point is redone by the next run.
+    """
+    reset_point_dir(point_dir)
+    raw = point_dir / points.RAW
+    cmd = point_command(point, cfg, machine, str(raw))
+    launch_cmd = launch_only_command(point, cfg, machine)
+    points.write_command(point_dir, cmd.argv, cmd.env, point=point.as_dict(), launcher=cmd.launcher,
+                         launch_only={"argv": launch_cmd.argv, "env": launch_cmd.env})
+
+    started = time.time()
+    launch_s, launch_warning, launch_log = measure_launch(point, cfg, machine, point_dir, tick)
+    warnings = list(cmd.warnings) + ([launch_warning] if launch_warning else [])
+
+    attempts, cv_history = 0, []
+    while True:
+        attempts += 1
+        raw.unlink(missing_ok=True)  # never mistake an older attempt's file for this one's
+        load_before = load()
+        res = run_process(cmd, point_dir, point_dir / points.STDOUT, point_dir / points.STDERR,
+                          cfg["timeout"], point_dir / points.RUNNING, tick)
+        load_after = load()
+        status, doc, reason = classify(res, raw)
+        cv = coefficient_of_variation(doc) if status == "ok" and doc else None
+        cv_history.append(cv)
+        noisy = cv is not None and cv > cfg["cv_threshold"]
+        if not (noisy and attempts <= cfg["max_reruns"]):
+            break
+    unstable = bool(noisy)
+    if unstable:
+        warnings.append(f"cv {cv:.3f} above {cfg['cv_threshold']} after {attempts} attempts")
+
+    (point_dir / points.RUNNING).unlink(missing_ok=True)
+    # Last: status.json marks the point complete.
+    return points.write_status(
+        point_dir, point_id=point.point_id, source="sumbench", point=point.as_dict(),
+        status=status, exit_code=res.exit_code, reason=reason, wall_s=round(res.wall_s, 6),
+        launch_s=launch_s, load_before=load_before, load_after=load_after,
+        oversubscribed=cmd.oversubscribed, oversubscribe_flag=cmd.oversubscribe_flag,
+        launcher=cmd.launcher, env=cmd.env, warnings=warnings, attempts=attempts, cv=cv,
+        cv_history=cv_history, unstable=unstable, timeout_s=cfg["timeout"],
+        started=_iso(started), finished=_iso(time.time()),
+        stderr_tail=_tail(point_dir / points.STDERR) if status != "ok" else "",
+        launch_output=launch_log)
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(t))

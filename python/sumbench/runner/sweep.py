@@ -1,0 +1,210 @@
+"""A sweep: set-up of its folder, resume, the dry run, the manifest and the loop over
+points (runners/sweep.py is the command)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+from .. import folders, machine as machine_info, points, tidy
+from ..catalogue import Catalogue
+from ..errors import Interrupted, UsageError, say_error
+from ..io import atomic_write_json, read_json
+from ..schema import SCHEMA_VERSION
+from . import config
+from .execute import run_point
+from .launch import Machine, launch_only_command, point_command
+from .plan import Point
+from .progress import Progress, say
+
+# Settings that change what a measurement means; a resumed sweep must not mix them.
+RESUME_MUST_MATCH = ("repetitions", "quick", "extra_args")
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _object_or_refuse(path: Path) -> dict:
+    """A sweep file as a JSON object ({} when absent); a broken one is refused, since the
+    resume checks need it (exit 2, the user decides what to do with it)."""
+    try:
+        doc = read_json(path)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path}: corrupted ({getattr(e, 'strerror', None) or e}); cannot resume "
+                         f"this sweep safely: repair or move the file away") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"{path}: corrupted (not a JSON object); cannot resume this sweep "
+                         f"safely: repair or move the file away")
+    return doc
+
+
+def read_previous(out: Path) -> tuple[dict, dict]:
+    """(sweep.json, manifest.json) of an earlier run into the same folder, or {}."""
+    previous, manifest = _object_or_refuse(out / "sweep.json"), _object_or_refuse(out / "manifest.json")
+    runs = manifest.get("runs")
+    manifest["runs"] = [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+    return previous, manifest
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_identity(binary: str, cat: Catalogue) -> dict:
+    """What identifies a sumbench build: its content and what it says it is."""
+    try:
+        sha = file_sha256(binary)
+    except OSError as e:
+        raise UsageError(f"sumbench {binary!r} cannot be read: {e.strerror}") from None
+    return {"path": binary, "sha256": sha, "sumbench_version": cat.doc.get("sumbench_version"),
+            "git_commit": cat.doc.get("git_commit")}
+
+
+def _describe(build: dict) -> str:
+    said = " ".join(str(build[k]) for k in ("sumbench_version", "git_commit") if build.get(k))
+    return f"{build.get('path')} (sha256 {str(build.get('sha256'))[:12]}" + \
+        (f", {said})" if said else ")")
+
+
+def check_resume(cfg: dict, previous: dict, out: Path, build: dict) -> None:
+    """A resumed sweep must measure what it measured before: the same settings and the
+    same sumbench build (its content hash, version and commit)."""
+    for key in RESUME_MUST_MATCH:
+        if key in previous and previous[key] != cfg[key]:
+            raise UsageError(f"{out} holds a sweep with {key}={previous[key]!r} but this run has "
+                             f"{key}={cfg[key]!r}; use another --out or the same setting")
+    before = previous.get("sumbench_build")
+    if not isinstance(before, dict):  # a folder of an older runner: its version at least
+        before = {"path": previous.get("sumbench"), "sumbench_version": previous.get("sumbench_version")}
+    keys = [k for k in ("sha256", "sumbench_version", "git_commit") if before.get(k) is not None]
+    if any(before[k] != build.get(k) for k in keys):
+        raise UsageError(f"{out} was measured with sumbench {_describe(before)}, this run uses "
+                         f"{_describe(build)}: one sweep never mixes two builds; use another "
+                         f"--out, or resume with the first binary")
+
+
+def check_tools(cfg: dict, order: list[Point], machine: Machine) -> None:
+    if any(p.multi_process for p in order):
+        launcher = cfg["launcher"] if cfg["launcher"] != "auto" else ("srun" if machine.in_slurm else "mpirun")
+        tool = "srun" if launcher == "srun" else cfg["mpirun"]
+        if shutil.which(tool) is None:
+            raise UsageError(f"{tool!r} not found; install Open MPI or pass --mpirun PATH")
+
+
+def open_out(out: Path) -> None:
+    """Make --out ours (folders.claim: new, empty, or a sweep already), then hold its
+    lock (folders.lock): one writer per sweep folder."""
+    folders.claim(out, "sweep", "sweep.py", accept=folders.SWEEP_FOLDERS)
+    (out / "points").mkdir(exist_ok=True)
+    folders.lock(out)
+
+
+def dry_run(order: list[Point], cfg: dict, machine: Machine, out: Path, notes: list[str]) -> int:
+    print(f"# {len(order)} points, cores={machine.cores}, seed={cfg['seed']}, out={out}")
+    for note in notes:
+        print(f"# note: {note}")
+    for point in order:
+        point_dir = out / "points" / point.point_id
+        status = points.status_of(point_dir)
+        cmd = point_command(point, cfg, machine, str(point_dir / points.RAW))
+        launch = launch_only_command(point, cfg, machine)
+        skip = status is not None and not (cfg["retry_failed"] and status in points.NOT_OK)
+        print(f"# {point.point_id}" + (f" (done: {status}, would skip)" if skip else ""))
+        for w in cmd.warnings:
+            print(f"# warning: {w}")
+        print(f"# launch: {launch.shell()}")
+        print(cmd.shell())
+    return 0
+
+
+def point_states(out: Path, point_ids: list[str]) -> dict[str, Optional[dict]]:
+    """point id -> its status when complete (points.read_status: its files checked),
+    else None."""
+    return {pid: points.read_status(out / "points" / pid) for pid in point_ids}
+
+
+def write_manifest(out: Path, manifest: dict, states: dict[str, Optional[dict]]) -> None:
+    counts = {"total": len(states), **{s: 0 for s in ("ok", *points.NOT_OK, "pending")}}
+    counts["unstable"] = 0
+    for status in states.values():
+        if status is None:
+            counts["pending"] += 1
+            continue
+        counts[status["status"]] += 1
+        counts["unstable"] += bool(status["unstable"])
+    manifest["counts"] = counts
+    atomic_write_json(out / "manifest.json", manifest)
+
+
+def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manifest: dict) -> int:
+    ids = [p.point_id for p in order]
+    states = point_states(out, ids)
+    progress = Progress(len(order))
+    try:
+        for point in order:
+            point_dir = out / "points" / point.point_id
+            done = states[point.point_id]
+            status = done["status"] if done else None
+            if status is not None and not (cfg["retry_failed"] and status in points.NOT_OK):
+                progress.skipped(point.point_id, status)
+                continue
+            if point_dir.exists():
+                progress.note(f"redo {point.point_id} ({'retry ' + status if status else 'incomplete'})")
+            t0 = time.monotonic()
+            progress.start_point(point.point_id)
+            states[point.point_id] = None
+            info = run_point(point, cfg, machine, point_dir, progress.tick)
+            states[point.point_id] = info
+            progress.finished(point.point_id, info, time.monotonic() - t0)
+            write_manifest(out, manifest, states)
+    except Interrupted as e:
+        if sys.stdout.isatty():
+            say("")  # end the live progress bar's line
+        say_error("sweep.py", f"interrupted ({e}): the point in flight will be redone by the next run")
+        manifest["runs"][-1]["interrupted"] = True
+        return e.exit_code
+    finally:
+        manifest["runs"][-1]["finished"] = now()
+        manifest["finished"] = now()
+        write_manifest(out, manifest, states)
+        tidy.rebuild_results(out)
+    failed = [pid for pid, st in states.items() if st is None or st["status"] in points.NOT_OK]
+    if failed:
+        say(f"{len(failed)} of {len(ids)} points failed: {', '.join(failed)}")
+        return 1
+    say(f"all {len(ids)} points ok; results: {out / 'results.csv'}")
+    return 0
+
+
+def start(out: Path, cfg: dict, cat: Catalogue, build: dict, order: list[Point],
+          machine: Machine, notes: list[str], manifest: dict, argv: list[str]) -> dict:
+    """sweep.json, catalogue.json and the manifest of a run that starts (or resumes)."""
+    saved = {k: cfg[k] for k in config.CONFIG_SCHEMA}
+    saved["order"] = [p.point_id for p in order]
+    saved["schema_version"] = SCHEMA_VERSION
+    saved["sumbench_version"] = cat.doc.get("sumbench_version")
+    saved["sumbench_build"] = build
+    atomic_write_json(out / "sweep.json", saved)
+    cat.save(out)
+    manifest.setdefault("run_id", f"{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}")
+    manifest.setdefault("started", now())
+    manifest.update(machine=machine_info.describe(machine.cores, machine.cores_per_node, machine.nodes,
+                                                  machine.slurm_job_id, machine.is_root),
+                    seed=cfg["seed"], order=saved["order"], notes=notes, finished=None)
+    manifest.setdefault("runs", []).append({"started": now(), "argv": argv})
+    write_manifest(out, manifest, point_states(out, saved["order"]))
+    return manifest
+
+

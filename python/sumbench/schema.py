@@ -1,0 +1,263 @@
+"""results.csv: the one definition of its columns, their types, the version and the
+migrations that keep older folders readable; its reader and its writer.
+
+One row per measurement (one repetition of one point); a point that produced no
+measurement has one row with its status and empty measurement fields. docs/DESIGN.md
+shows the same list (a test checks it against this module).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional
+
+from .errors import InputError
+from .io import atomic_write_text
+
+SCHEMA_VERSION = 1
+
+# The statuses of a point, in results.csv's status column and in status.json.
+POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
+
+
+# The shortest time a measurement can take: steady_clock ticks in nanoseconds, and every
+# timed region (a barrier, a thread start, one loop) takes longer. A time_s below it is
+# not a measurement (1e-300 s would print a speedup of 1e296x); nor is one that is not
+# a positive finite number. The same rule judges raw.json (the runner), results.csv
+# (report.py, compare.py) and the CPython baseline's rows.
+MIN_TIME_S = 1e-9
+# ...and the longest: no run of sumbench lasts 116 days; 1e308 s is a typo or garbage
+# (and overflows the report's log axes). Rates are bounded the same way (1e18/s).
+MAX_TIME_S = 1e7
+_INT32, _INT62, _INT63 = 2**31 - 1, 2**62, 2**63 - 1
+_MAX_RATE = 1e18
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str         # "str", "int", "float" or "bool" (0/1)
+    required: bool    # filled on every row, measurement or failure
+    doc: str
+    low: Optional[float] = None    # the allowed range of a number (None: unbounded)
+    high: Optional[float] = None
+
+
+COLUMN_SPECS = (
+    Column("run_id", "str", False, "the sweep's run id (manifest.json)"),
+    Column("point_id", "str", True, "the point folder's name"),
+    Column("source", "str", False, "sumbench or cpython"),
+    Column("kernel", "str", True, "a kernel of the catalogue"),
+    Column("mode", "str", True, "a mode of the catalogue (or cpython-*)"),
+    Column("ranks", "int", False, "MPI ranks (processes)", 1, _INT32),
+    Column("threads", "int", False, "threads per rank", 1, _INT32),
+    Column("workers", "int", False, "ranks x threads", 1, _INT32),
+    Column("nodes", "int", False, "nodes the ranks ran on", 1, _INT32),
+    Column("scaling", "str", False, "strong or weak"),
+    Column("n", "int", False, "total size of the run (weak: per-worker size x workers)", 1, _INT62),
+    Column("repetition", "int", False, "repetition index", 0, _INT32),
+    Column("time_s", "float", False, "wall time of the slowest rank, one repetition",
+           MIN_TIME_S, MAX_TIME_S),
+    Column("items_per_s", "float", False, "items (the kernel's item) per second", 0, _MAX_RATE),
+    Column("bytes_per_s", "float", False, "bytes per second (triad)", 0, _MAX_RATE),
+    Column("valid", "bool", False, "the result passed validation"),
+    Column("oversubscribed", "bool", False, "more workers than cores"),
+    Column("hosts", "str", False, "hosts, ';'-separated"),
+    Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S),
+    Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)"),
+    Column("status", "str", True, "the point's status: " + "|".join(POINT_STATUSES)),
+    Column("cv", "float", False, "largest coefficient of variation of the point's times", 0,
+           1e6),
+    Column("unstable", "bool", False, "cv above the threshold after the reruns"),
+    Column("launch_s", "float", False, "time to start the workers without work", 0, MAX_TIME_S),
+    Column("io_latency_s", "float", False, "convoy: mean added latency per wait", -MAX_TIME_S,
+           MAX_TIME_S),
+    Column("combine_bytes", "int", False, "bytes moved to combine the partials", 0, _INT63),
+    Column("schema_version", "int", True, "this schema's version"),
+)
+COLUMNS = [c.name for c in COLUMN_SPECS]
+INT_COLUMNS = {c.name for c in COLUMN_SPECS if c.type in ("int", "bool")}
+FLOAT_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "float"}
+BOOL_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "bool"}
+SPECS = {c.name: c for c in COLUMN_SPECS}
+REQUIRED_VALUES = tuple(c.name for c in COLUMN_SPECS if c.required)
+
+# Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row. Version 1
+# is the first and current one, so there is none yet; a reader applies them in turn.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def empty_row() -> dict:
+    return {c: "" for c in COLUMNS}
+
+
+def format_value(value: Any) -> str:
+    """A CSV cell: None and non-finite floats empty, booleans 0/1, floats by repr."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    return str(value)
+
+
+def results_text(rows: Iterable[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([format_value(row.get(c, "")) for c in COLUMNS])
+    return buf.getvalue()
+
+
+def write_results_csv(path: os.PathLike | str, rows: Iterable[dict]) -> None:
+    """Exactly COLUMNS (missing keys empty, extra keys dropped), written atomically."""
+    atomic_write_text(path, results_text(rows))
+
+
+def read_results_raw(path: os.PathLike | str) -> list[dict]:
+    """The rows as strings, unchecked (for copying results between folders)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def time_problem(seconds: Any) -> Optional[str]:
+    """Why `seconds` is not a measured time (None when it is one): see MIN_TIME_S."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return f"time {seconds!r} is not a number"
+    if not math.isfinite(seconds) or seconds <= 0:
+        return f"time {seconds!r} s is not a positive finite number"
+    if seconds < MIN_TIME_S:
+        return f"time {seconds:g} s is below 1 ns, the resolution of any timer"
+    if seconds > MAX_TIME_S:
+        return f"time {seconds:g} s is above {MAX_TIME_S:g} s (116 days)"
+    return None
+
+
+def _range_problem(spec: Column, value) -> Optional[str]:
+    if spec.name == "time_s":
+        problem = time_problem(value)
+        return f"time_s: {problem}" if problem else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{spec.name} {value} is not finite"
+    if spec.type == "bool" and value not in (0, 1):
+        return f"{spec.name} {value} is not 0 or 1"
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        high = f"{spec.high:g}" if spec.high is not None else "any"
+        return f"{spec.name} {value:g} is out of range ({spec.low:g} to {high})"
+    return None
+
+
+def _parse_number(text: str, column: str, where: str) -> tuple[Any, Optional[str]]:
+    """(value, problem): a cell that is not a number makes the file unusable
+    (InputError); a number out of the column's range makes the row invalid (problem)."""
+    text = text.strip()
+    if text == "":
+        return None, None
+    spec = SPECS[column]
+    low = text.lower()
+    if column in BOOL_COLUMNS and low in ("true", "false"):
+        return (1 if low == "true" else 0), None
+    try:
+        value = float(text)
+    except ValueError:
+        kind = "0 or 1" if column in BOOL_COLUMNS else (
+            "an integer" if column in INT_COLUMNS else "a number")
+        raise InputError(f"{where}: column {column}: {text!r} is not {kind}") from None
+    if column in INT_COLUMNS and math.isfinite(value):
+        if value != int(value):
+            raise InputError(f"{where}: column {column}: {text!r} is not an integer")
+        value = int(text) if text.lstrip("-").isdigit() else int(value)
+    problem = _range_problem(spec, value)
+    return (None, problem) if problem else (value, None)
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file (is this a sweep folder?)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if not raw.strip():
+        raise InputError(f"{path}: file is empty (no header, no rows)")
+    if b"\0" in raw:
+        raise InputError(f"{path}: corrupted: contains NUL bytes (binary data, not CSV)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: corrupted: not UTF-8 text (byte {exc.start})") from None
+
+
+def _check_header(path: str, header: list[str]) -> None:
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        if "schema_version" not in header or len(missing) > len(COLUMNS) // 2:
+            raise InputError(f"{path}: not a schema_version {SCHEMA_VERSION} results.csv: "
+                             f"missing columns {', '.join(missing)}")
+        raise InputError(f"{path}: mixed schema: missing columns {', '.join(missing)} "
+                         f"(schema_version {SCHEMA_VERSION} needs all of them)")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"{path}: corrupted header: duplicate columns {', '.join(dupes)}")
+
+
+def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
+    if len(fields) != len(header):
+        what = "truncated" if len(fields) < len(header) else "too many fields"
+        raise InputError(f"{where}: corrupted: {len(fields)} fields, header has "
+                         f"{len(header)} ({what})")
+    row: dict = {"_invalid": []}
+    for name, value in zip(header, fields):
+        if name in INT_COLUMNS or name in FLOAT_COLUMNS:
+            row[name], problem = _parse_number(value, name, where)
+            if problem:
+                row["_invalid"].append(problem)
+        else:
+            row[name] = value.strip()
+    for name in REQUIRED_VALUES:
+        if row.get(name) in (None, ""):
+            raise InputError(f"{where}: corrupted: column {name} is empty")
+    if row["status"] == "ok" and row.get("time_s") is None and not row["_invalid"]:
+        row["_invalid"].append("status ok but no time_s")
+    version = row["schema_version"]
+    if version > SCHEMA_VERSION or version < 1:
+        raise InputError(f"{where}: mixed schema: schema_version {version}, this "
+                         f"sumbench reads schema_version 1 to {SCHEMA_VERSION}")
+    while version < SCHEMA_VERSION:
+        row = MIGRATIONS[version](row)
+        version += 1
+    return row
+
+
+def read_results_csv(path: os.PathLike | str) -> list[dict]:
+    """The rows of a results.csv with typed values, `_line`, and `_invalid`: why the row
+    is not a measurement (a number out of its column's range, a time_s that breaks the
+    MIN_TIME_S rule), [] for a good row. Raises InputError with one line that names the
+    file, the line and what is wrong when the file itself is unusable."""
+    path = str(path)
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise InputError(f"{path}: corrupted: cannot parse the header: {exc}") from None
+    _check_header(path, header)
+    rows = []
+    try:
+        for fields in reader:
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            row = _typed_row(header, fields, f"{path} line {reader.line_num}")
+            row["_line"] = reader.line_num
+            rows.append(row)
+    except csv.Error as exc:
+        raise InputError(f"{path} line {reader.line_num}: corrupted: {exc}") from None
+    if not rows:
+        raise InputError(f"{path}: empty: a header but no result rows")
+    return rows

@@ -1,0 +1,130 @@
+"""The job's own record, slurm.json, and the point folder of a direct run.
+
+slurm/sumbench.sbatch calls these (python/slurm_job.py) when the job starts, when it
+knows its command and from its exit trap; every file goes through the package's atomic
+writer. slurm.json keeps the job's Slurm facts, its command and how it ended (also when
+it is cancelled or reaches its time limit); submit_sweep.py --combine reads it when the
+accounting has forgotten the job.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Mapping, Optional
+
+from .. import folders, points, tidy
+from ..io import atomic_write_json, read_json_object
+
+FILE = "slurm.json"
+# key -> (environment variable, type): "str" as given, "int" a number or null.
+ENV_FACTS = {
+    "job_id": ("SLURM_JOB_ID", "str"), "array_job_id": ("SLURM_ARRAY_JOB_ID", "str"),
+    "array_task_id": ("SLURM_ARRAY_TASK_ID", "str"), "job_name": ("SLURM_JOB_NAME", "str"),
+    "cluster": ("SLURM_CLUSTER_NAME", "str"), "partition": ("SLURM_JOB_PARTITION", "str"),
+    "account": ("SLURM_JOB_ACCOUNT", "str"), "qos": ("SLURM_JOB_QOS", "str"),
+    "nodes": ("SLURM_JOB_NUM_NODES|SLURM_NNODES", "int"), "node_list": ("SLURM_JOB_NODELIST", "str"),
+    "ntasks": ("SLURM_NTASKS", "int"), "tasks_per_node": ("SLURM_TASKS_PER_NODE", "str"),
+    "ntasks_per_node": ("SLURM_NTASKS_PER_NODE", "int"), "cpus_per_task": ("SLURM_CPUS_PER_TASK", "int"),
+    "cpus_on_node": ("SLURM_CPUS_ON_NODE", "int"), "job_cpus_per_node": ("SLURM_JOB_CPUS_PER_NODE", "str"),
+    "submit_dir": ("SLURM_SUBMIT_DIR", "str"), "submit_host": ("SLURM_SUBMIT_HOST", "str"),
+}
+
+
+def _env(env: Mapping[str, str], names: str, kind: str):
+    value = next((env[n] for n in names.split("|") if env.get(n)), "")
+    if kind == "int":
+        return int(value) if re.fullmatch(r"-?[0-9]+", value) else None
+    return value
+
+
+def _run(argv: list[str]) -> str:
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def start(out: Path, *, repo: str, site_file: str, launch: str,
+          env: Optional[Mapping[str, str]] = None) -> dict:
+    """The first slurm.json of a job: its facts, state RUNNING. The folder becomes a
+    sumbench folder first (folders.claim), which the runner then writes into."""
+    env = os.environ if env is None else env
+    folders.claim(out, "slurm-job", "slurm_job.py", accept=("slurm-job", "sweep"),
+                  flag="the job's results folder")
+    job = env.get("SLURM_JOB_ID", "")
+    hosts = _run(["scontrol", "show", "hostnames", env.get("SLURM_JOB_NODELIST", "")]).split() \
+        if env.get("SLURM_JOB_NODELIST") else []
+    limit, _, end = _run(["squeue", "-h", "-j", job, "-o", "%l %e"]).strip().partition(" ")
+    facts = {"schema_version": 1}
+    facts.update({key: _env(env, names, kind) for key, (names, kind) in ENV_FACTS.items()})
+    facts.update(hosts=hosts, time_limit=limit, end_time=end, batch_host=socket.gethostname(),
+                 repo=repo, site_file=site_file, results_dir=str(out), launch=launch, command="",
+                 omp_num_threads=_env(env, "OMP_NUM_THREADS", "int"), started=now(), finished=None,
+                 state="RUNNING", exit_code=None, signal="", state_source="exit_trap")
+    atomic_write_json(Path(out) / FILE, facts)
+    return facts
+
+
+def update(out: Path, env: Optional[Mapping[str, str]] = None, **changes) -> dict:
+    env = os.environ if env is None else env
+    facts = read_json_object(Path(out) / FILE) or {}
+    facts.update(changes, omp_num_threads=_env(env, "OMP_NUM_THREADS", "int"))
+    atomic_write_json(Path(out) / FILE, facts)
+    return facts
+
+
+def signal_state(facts: dict) -> str:
+    """The time limit and scancel both send SIGTERM: TIMEOUT when the job's end time has
+    come (5 s of slack), else CANCELLED."""
+    try:
+        end = datetime.datetime.fromisoformat(facts.get("end_time") or "")
+    except ValueError:
+        return "CANCELLED"
+    return "TIMEOUT" if datetime.datetime.now() >= end - datetime.timedelta(seconds=5) else "CANCELLED"
+
+
+def finish(out: Path, exit_code: int, signal: str = "") -> str:
+    """The exit trap's record; returns the job's state."""
+    facts = read_json_object(Path(out) / FILE) or {}
+    state = signal_state(facts) if signal else ("COMPLETED" if exit_code == 0 else "FAILED")
+    update(out, state=state, exit_code=exit_code, signal=signal, finished=now())
+    return state
+
+
+def direct_command(point_dir: Path, argv: list[str]) -> None:
+    """command.json and command.txt of a direct run (sumbench under srun, no runner)."""
+    point_dir.mkdir(parents=True, exist_ok=True)
+    env = {k: os.environ.get(k, "") for k in ("OMP_NUM_THREADS", "SRUN_CPUS_PER_TASK")}
+    points.write_command(point_dir, argv, env, cwd=os.getcwd())
+
+
+def direct_status(point_dir: Path, job_dir: Path, exit_code: int, wall_s: float,
+                  signal: str = "") -> dict:
+    """status.json of a direct run, then the job's results.csv."""
+    if signal:
+        state = signal_state(read_json_object(job_dir / FILE) or {})
+        status, reason = ("timeout" if state == "TIMEOUT" else "failed"), f"SIG{signal} ({state})"
+    else:
+        raw = read_json_object(point_dir / points.RAW)
+        status, reason = points.judge_run(exit_code, raw)
+    env = os.environ
+    written = points.write_status(
+        point_dir, point_id=point_dir.name, status=status, exit_code=exit_code, reason=reason,
+        wall_s=round(wall_s, 3), launcher="srun", attempts=1,
+        point={"nodes": _env(env, "SLURM_JOB_NUM_NODES|SLURM_NNODES", "int"),
+               "ranks": _env(env, "SLURM_NTASKS", "int"), "threads": _env(env, "OMP_NUM_THREADS", "int")},
+        stderr_tail=(point_dir / points.STDERR).read_text(errors="replace")[-4000:]
+        if status != "ok" and (point_dir / points.STDERR).exists() else "")
+    tidy.rebuild_results(job_dir)
+    return written

@@ -1,0 +1,64 @@
+"""A Slurm job's final state: sacct, else scontrol / squeue (while slurmctld still
+remembers the job), else the slurm.json its own exit trap wrote."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from typing import Optional
+
+FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
+                "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE")
+
+
+def _run(argv: list[str], timeout: float = 30) -> Optional[str]:
+    if not shutil.which(argv[0]):
+        return None
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def state_from_sacct(job_id: str) -> Optional[dict]:
+    out = _run(["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode"])
+    if not out:
+        return None  # accounting_storage/none: sacct errors or has nothing
+    for line in out.splitlines():
+        parts = line.split("|")
+        if len(parts) >= 3 and parts[0].split("_")[0].split(".")[0] == job_id:
+            state = parts[1].split()[0] if parts[1] else ""
+            if state:
+                return {"state": state, "exit_code": parts[2], "state_source": "sacct"}
+    return None
+
+
+def state_from_scontrol(job_id: str) -> Optional[dict]:
+    out = _run(["scontrol", "show", "job", "-o", job_id])
+    if not out:
+        return None
+    m = re.search(r"\bJobState=(\S+)", out)
+    if not m:
+        return None
+    e = re.search(r"\bExitCode=(\S+)", out)
+    return {"state": m.group(1), "exit_code": e.group(1) if e else "", "state_source": "scontrol"}
+
+
+def state_from_squeue(job_id: str) -> Optional[dict]:
+    out = _run(["squeue", "-h", "-t", "all", "-j", job_id, "-o", "%T"])
+    if not out or not out.strip():
+        return None
+    return {"state": out.split()[0], "exit_code": "", "state_source": "squeue"}
+
+
+def job_state(job_id: str, slurm_json: Optional[dict]) -> dict:
+    for probe in (state_from_sacct, state_from_scontrol, state_from_squeue):
+        found = probe(job_id)
+        if found and found["state"] in FINAL_STATES:
+            return found
+    if slurm_json and slurm_json.get("finished"):
+        return {"state": slurm_json.get("state", "UNKNOWN"),
+                "exit_code": str(slurm_json.get("exit_code", "")), "state_source": "slurm.json"}
+    return {"state": "UNKNOWN", "exit_code": "", "state_source": "none"}

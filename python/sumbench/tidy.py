@@ -1,0 +1,210 @@
+"""Point folders -> results.csv rows (the tidy long table is derived from the JSON).
+
+    rows_from_gbench_json(doc, **point)   one row per repetition of a Google Benchmark JSON
+    failed_point_row(**point)             the one row of a point without measurements
+    rows_for_point(point_dir, run_id)     rows of one complete point folder
+    rebuild_results(sweep_dir)            rewrite sweep_dir/results.csv from its point folders
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from . import points
+from .io import read_json, read_json_object
+from .parse import switch_interval_s
+from .schema import SCHEMA_VERSION, empty_row, write_results_csv
+
+# Benchmark name parts (kernel/mode/ranks:R/threads:T/n:N/policy:P/interval:Ius) -> columns.
+_NAME_COLUMNS = {"ranks": "ranks", "threads": "threads", "n": "n", "policy": "gil_policy",
+                 "interval": "switch_interval_s"}
+
+
+def parse_benchmark_name(name: str) -> dict:
+    """Split ``kernel/mode/ranks:R/threads:T/n:N[/policy:P/interval:Ius]`` into columns.
+
+    Unknown ``key:value`` parts are kept under their key; Google Benchmark suffixes such
+    as ``/repeats:3`` or ``/manual_time`` are ignored."""
+    parts = name.split("/")
+    out: dict = {"kernel": parts[0] if parts else "", "mode": parts[1] if len(parts) > 1 else ""}
+    for part in parts[2:]:
+        key, sep, value = part.partition(":")
+        if not sep:
+            continue
+        column = _NAME_COLUMNS.get(key, key)
+        if column in ("ranks", "threads", "n"):
+            out[column] = int(value) if value.isdigit() else value
+        elif column == "switch_interval_s":
+            seconds = switch_interval_s(value, low=0.0, high=math.inf)
+            out[column] = seconds if seconds is not None else value
+        else:
+            out[column] = value
+    return out
+
+
+def _num(value: Any) -> Any:
+    """Counters arrive as floats (Google Benchmark); show integral ones as ints."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _bool01(value: Any) -> Any:
+    if value is None or value == "":
+        return ""
+    return 1 if bool(_num(value)) else 0
+
+
+def _hosts(context: dict) -> str:
+    hosts = context.get("hosts", "")
+    if isinstance(hosts, (list, tuple)):
+        return ";".join(str(h) for h in hosts)
+    return str(hosts)
+
+
+def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
+                          status: str = "ok", cv: Any = "", unstable: Any = "",
+                          launch_s: Any = "", scaling: str = "",
+                          source: str = "sumbench") -> list[dict]:
+    """One row per ``run_type == "iteration"`` entry. ``status`` is the point's; entries
+    with ``error_occurred`` become ``valid=0, status=invalid`` whatever it is."""
+    if not isinstance(doc, dict):
+        return []
+    context = doc.get("context") or {}
+    hosts = _hosts(context)
+    scaling = context.get("scaling") or scaling
+    rows = []
+    for entry in points.iteration_entries(doc):  # aggregates are recomputed by the reports
+        name = parse_benchmark_name(entry.get("run_name") or entry.get("name", ""))
+        row = empty_row()
+        row.update(run_id=run_id, point_id=point_id, source=source,
+                   kernel=name.get("kernel", ""), mode=name.get("mode", ""),
+                   scaling=scaling, hosts=hosts, status=status, cv=_num(cv) if cv is not None else "",
+                   unstable=_bool01(unstable), launch_s=launch_s if launch_s is not None else "",
+                   gil_policy=name.get("gil_policy", ""),
+                   switch_interval_s=name.get("switch_interval_s", ""),
+                   schema_version=SCHEMA_VERSION)
+        for col in ("ranks", "threads", "n"):  # counters are authoritative, the name the fallback
+            row[col] = _num(entry.get(col, name.get(col, "")))
+        row["workers"] = _num(entry.get("workers", ""))
+        if row["workers"] == "" and isinstance(row["ranks"], int) and isinstance(row["threads"], int):
+            row["workers"] = row["ranks"] * row["threads"]
+        row["nodes"] = _num(entry.get("nodes", context.get("nodes", "")))
+        row["repetition"] = _num(entry.get("repetition_index", ""))
+        seconds = points.entry_time_s(entry)
+        if isinstance(seconds, float):
+            # 12 significant digits: drop float noise of the unit conversion (1e-9 * x).
+            row["time_s"] = float(f"{seconds:.12g}")
+        row["items_per_s"] = _num(entry.get("items_per_second", ""))
+        row["bytes_per_s"] = _num(entry.get("bytes_per_second", ""))
+        row["io_latency_s"] = _num(entry.get("io_latency_s", ""))
+        row["combine_bytes"] = _num(entry.get("combine_bytes", ""))
+        row["oversubscribed"] = _bool01(entry.get("oversubscribed", ""))
+        row["valid"] = _bool01(entry.get("valid", 1))
+        if entry.get("error_occurred"):
+            row["valid"] = 0
+            row["status"] = "invalid"
+        rows.append(row)
+    return rows
+
+
+def failed_point_row(*, run_id: str = "", point_id: str = "", status: str = "failed",
+                     point: dict | None = None, source: str = "sumbench",
+                     launch_s: Any = "", oversubscribed: Any = "",
+                     cv: Any = "", unstable: Any = "") -> dict:
+    """The single row of a point that produced no measurements."""
+    point = point or {}
+    row = empty_row()
+    row.update(run_id=run_id, point_id=point_id, source=source, status=status,
+               schema_version=SCHEMA_VERSION,
+               launch_s=launch_s if launch_s is not None else "",
+               oversubscribed=_bool01(oversubscribed),
+               cv=cv if cv is not None else "", unstable=_bool01(unstable))
+    for col in ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n",
+                "gil_policy"):
+        if point.get(col) is not None:
+            row[col] = point[col]
+    interval = point.get("switch_interval")
+    if isinstance(interval, str) and interval:
+        seconds = switch_interval_s(interval, low=0.0, high=math.inf)
+        if seconds is not None:
+            row["switch_interval_s"] = seconds
+    return row
+
+
+def _given_rows(path: Path, run_id: str, point_id: str) -> list[dict] | None:
+    """rows.json: CSV rows made elsewhere (the CPython baseline); None if unreadable."""
+    try:
+        given = read_json(path)
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(given, list) and all(isinstance(r, dict) for r in given)):
+        return None
+    rows = []
+    for item in given:
+        row = empty_row()
+        row.update({k: v for k, v in item.items() if k in row})
+        row["run_id"] = row["run_id"] or run_id
+        row["point_id"] = row["point_id"] or point_id
+        row["schema_version"] = row["schema_version"] or SCHEMA_VERSION
+        rows.append(row)
+    return rows
+
+
+def rows_for_point(point_dir: os.PathLike | str, run_id: str = "") -> list[dict]:
+    """Rows of one point folder with a status.json ([] when it has none).
+
+    Sources, in order: rows.json, raw.json, else one failed row from status.json. A
+    status.json that is not a status gives a failed row, so the point stays visible."""
+    point_dir = Path(point_dir)
+    status, problem = points.load_status(point_dir)
+    if status is None and problem is None:
+        return []
+    status = status or points.make_status(status="failed", reason=problem or "")
+    point_id = status.get("point_id") or point_dir.name
+    st = status["status"]
+    if st == "ok" and points.measurement_problem(point_dir):
+        st = "invalid"  # says ok, but its files do not (torn, gone, impossible times)
+    point = status["point"]
+    if (point_dir / points.ROWS).exists():
+        rows = _given_rows(point_dir / points.ROWS, run_id, point_id)
+        if rows is not None:
+            return rows
+        return [failed_point_row(run_id=run_id, point_id=point_id, point=point)]
+    rows = []
+    raw = read_json_object(point_dir / points.RAW)
+    if raw is not None:
+        rows = rows_from_gbench_json(raw, scaling=point.get("scaling", ""), run_id=run_id,
+                                     point_id=point_id, status=st, cv=status["cv"],
+                                     unstable=status["unstable"], launch_s=status["launch_s"])
+    if not rows:  # no measurement (a torn or garbled raw.json counts as none)
+        rows = [failed_point_row(run_id=run_id, point_id=point_id,
+                                 status=st if st != "ok" else "failed", point=point,
+                                 source=status["source"] if status["source"] != "slurm" else "sumbench",
+                                 launch_s=status["launch_s"],
+                                 oversubscribed=status["oversubscribed"],
+                                 cv=status["cv"], unstable=status["unstable"])]
+    return rows
+
+
+def sweep_run_id(sweep_dir: os.PathLike | str) -> str:
+    sweep_dir = Path(sweep_dir)
+    manifest = read_json_object(sweep_dir / "manifest.json") or {}
+    return str(manifest.get("run_id") or sweep_dir.name)
+
+
+def rebuild_results(sweep_dir: os.PathLike | str) -> Path:
+    """Rewrite ``sweep_dir/results.csv`` from every complete folder under ``points/``."""
+    sweep_dir = Path(sweep_dir)
+    run_id = sweep_run_id(sweep_dir)
+    rows: list[dict] = []
+    for point_dir in points.point_dirs(sweep_dir):
+        rows.extend(rows_for_point(point_dir, run_id))
+    out = sweep_dir / "results.csv"
+    write_results_csv(out, rows)
+    return out

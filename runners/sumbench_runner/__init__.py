@@ -1,1 +1,0 @@
-"""Helpers of runners/sweep.py: config, launcher choice, point execution, progress."""

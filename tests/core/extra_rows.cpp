@@ -1,0 +1,57 @@
+// Test-only: one more kernel and one more mode, linked into the sumbench_extra test binary
+// only (the normal build links the empty defaults of kernels/table.cpp and modes/table.cpp).
+// tests/python/test_extra.py runs them through `sumbench --list=json`, a sweep and a report
+// to show that adding a row needs no Python change.
+#include <memory>
+#include <string>
+
+#include "kernel.hpp"
+#include "mode.hpp"
+
+namespace sumbench {
+namespace {
+
+// xcount: counts the elements of [0, n); valid when the count is n.
+class CountKernel final : public KernelInstance {
+ public:
+  explicit CountKernel(std::uint64_t n) : n_(n) {}
+  Partial make_partial() const override { return Partial{{0}, {}}; }
+  void body(Slice s, Partial& acc, Worker&) override { acc.counts[0] += s.size(); }
+  std::string validate(const Partial& combined) const override {
+    return combined.counts[0] == n_ ? "" : "counted " + std::to_string(combined.counts[0]) + " of " + std::to_string(n_);
+  }
+
+ private:
+  std::uint64_t n_;
+};
+
+// xeven: OpenMP threads that run only an even number of workers.
+class EvenMode final : public OmpTeamMode {
+ public:
+  std::string_view name() const override { return "xeven"; }
+  std::vector<Layout> layouts(int workers, const ModeOptions&) const override {
+    if (workers % 2 != 0) return {};
+    return {{1, workers}};
+  }
+};
+
+}  // namespace
+
+std::vector<KernelDescriptor> extra_kernel_rows() {
+  return {{.name = "xcount", .summary = "test-only: counts the elements of [0,n)", .kind = "cpu-bound",
+           .item = "element", .validation = "the count equals n", .bytes_per_element = 0.0,
+           .rate_in_bytes = false, .thread_only = false, .tick_elements = 1u << 12,
+           .default_n = [](const SizeContext& c) -> std::uint64_t { return c.quick ? 1u << 16 : 1u << 24; },
+           .make = [](const KernelConfig& cfg, Slice) -> std::unique_ptr<KernelInstance> {
+             return std::make_unique<CountKernel>(cfg.n);
+           }}};
+}
+
+std::vector<ModeDescriptor> extra_mode_rows() {
+  std::vector<ModeDescriptor> rows;
+  rows.push_back({"xeven", "test-only: OpenMP threads, even worker counts only", "1xW for even W, nothing for odd W",
+                  [](const ModeOptions&) { return one_mode<EvenMode>(); }});
+  return rows;
+}
+
+}  // namespace sumbench
