@@ -71,7 +71,7 @@ void list_kernels_and_modes() {
   std::printf("modes:\n");
   for (const auto& m : mode_table())
     std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
-  std::printf("gil policies (--gil-policy), measured against the real interpreters by bench/fidelity:\n");
+  std::printf("gil policies (--gil-policy), measured against the real interpreters by runners/fidelity.py:\n");
   for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
     std::string line = "  " + std::string(kGilPolicyNames[i]), word;
     line.resize(11, ' ');

@@ -85,8 +85,8 @@ std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
   if (tick_override_) return tick_override_;
   // Why 1/1024 for legacy: Python 2's check interval counts bytecodes, and one tick of
   // the post's loop took 4.5 ns in Python 2.7.18 (measured on the reference machine,
-  // bench/fidelity/NOTES.md), about 1/1100 of a kernel tick (~5 us). The fidelity
-  // harness measures it on the machine at hand and passes it as --gil-tick.
+  // bench/fidelity/NOTES.md), about 1/1100 of a kernel tick (~5 us). runners/fidelity.py
+  // measures it on the machine at hand and passes it as --gil-tick.
   if (policy_ == GilPolicy::legacy) return std::max<std::uint64_t>(1, k.tick_elements >> 10);
   // Why 1/32 for cpython: CPython 3 checks its eval breaker at every backward jump, every
   // ~20 ns of the post's loop, so a holder answers a drop request at once: its signal

@@ -67,7 +67,7 @@ inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
     "a drop answered within ~150 ns of work. Reproduces 3.x's hand-off, convoy and CPU ratio within "
     "their spread; not the interpreter's own per-bytecode work or memory traffic",
     "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval bytecodes "
-    "of --gil-tick elements (calibrate with bench/fidelity). Reproduces 2.7's CPU ratio, convoy "
+    "of --gil-tick elements (calibrate with runners/fidelity.py). Reproduces 2.7's CPU ratio, convoy "
     "and hand-off within their spread; not the interpreter's shared state that both threads touch",
     "no interpreter: a FIFO ticket lock with cpython's drop requests, for comparison",
     "no lock: an upper bound, not free-threaded CPython (which pays for its own locking)",
