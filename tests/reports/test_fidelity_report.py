@@ -11,7 +11,7 @@ import unittest
 
 import fixtures
 from sumbench import points, tidy
-from sumbench.fidelity import experiment
+from sumbench.fidelity import experiment, summary
 
 
 def measurement(figure, policy, source, rep, value, version=None, gil=None, threads=2):
@@ -101,6 +101,15 @@ class FidelitySection(unittest.TestCase):
         self.assertIn('data-fidelity="0"', page)
         self.assertIn("runners/fidelity.py", page[page.index('id="fidelity"'):])
         self.assertEqual(table, [])
+
+
+class ReferenceVersion(unittest.TestCase):
+    def test_the_newest_patch_release_of_the_reference(self):
+        found = ["2.7.18", "3.6.15", "3.11.2", "3.11.10", "3.11.7", "3.12.1"]
+        self.assertEqual(summary.reference_version(found, "cpython"), "3.11.10")
+        self.assertEqual(summary.reference_version(found, "legacy"), "2.7.18")
+        self.assertEqual(summary.reference_version(["3.12.1", "3.13.0"], "cpython"), "3.12.1")
+        self.assertIsNone(summary.reference_version([], "cpython"))
 
 
 if __name__ == "__main__":

@@ -63,9 +63,16 @@ def model_values(rows: list[dict], fig: figures.Figure) -> list[float]:
             and r.get("gil_policy") == fig.policy and usable(r)]
 
 
+def _release(version: str) -> tuple:
+    return tuple(int("".join(c for c in part if c.isdigit()) or 0) for part in version.split("."))
+
+
 def reference_version(versions: list[str], policy: str) -> Optional[str]:
+    """The newest patch release of the reference (3.11.7 over Debian's 3.11.2, say);
+    without one, the first version found."""
     want = figures.REFERENCE[policy]
-    return next((v for v in versions if v == want or v.startswith(want + ".")), versions[0] if versions else None)
+    matches = [v for v in versions if v == want or v.startswith(want + ".")]
+    return max(matches, key=_release) if matches else (versions[0] if versions else None)
 
 
 def summarize(rows: list[dict]) -> list[dict]:
