@@ -319,6 +319,7 @@ def ticks_per_iteration(n):
 
 def exp_point(spec):
     """The blog post's experiment, one point (child_point.py, beside this file)."""
+    sys.dont_write_bytecode = True   # no child_point.pyc left in the package (Python 2 puts it beside)
     import child_point
     return child_point.exp_point(spec, sys.modules[__name__])
 
