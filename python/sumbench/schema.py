@@ -4,6 +4,10 @@ migrations that keep older folders readable; its reader and its writer.
 One row per measurement (one repetition of one point); a point that produced no
 measurement has one row with its status and empty measurement fields. docs/DESIGN.md
 shows the same list (a test checks it against this module).
+
+Each version bump is one small function in MIGRATIONS, from version k to k + 1, and
+the columns it added carry ``since=k + 1``: a file of version k needs only the columns
+of versions up to k, and its rows are migrated in turn on reading.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import csv
 import io
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from .errors import InputError
 from .io import atomic_write_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The statuses of a point, in results.csv's status column and in status.json.
 POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
@@ -45,7 +50,7 @@ class Column:
     doc: str
     low: Optional[float] = None    # the allowed range of a number (None: unbounded)
     high: Optional[float] = None
-    since: int = 1    # the schema_version that added the column
+    since: int = 1    # the schema version that added the column
 
 
 COLUMN_SPECS = (
@@ -70,6 +75,16 @@ COLUMN_SPECS = (
     Column("hosts", "str", False, "hosts, ';'-separated"),
     Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S),
     Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)"),
+    Column("check_interval", "int", False, "Python 2's check interval in bytecodes (the real "
+           "2.x, and sumbench's legacy policy)", 1, 10**6, since=2),
+    Column("interpreter", "str", False, "the real interpreter's implementation (CPython); "
+           "empty for sumbench's own modes", since=2),
+    Column("interpreter_version", "str", False, "its version, e.g. 3.11.7", since=2),
+    Column("gil_kind", "str", False, "its GIL: old (2.x), new (3.2+) or free-threaded", since=2),
+    Column("fidelity_figure", "str", False, "the fidelity experiment's figure (cpu:2, "
+           "convoy:2:1ms, handoff:5ms, ...); empty for other rows", since=2),
+    Column("fidelity_value", "float", False, "that figure's value in this measurement: a time "
+           "ratio, or seconds per wait or per hand-off", -MAX_TIME_S, MAX_TIME_S, since=2),
     Column("status", "str", True, "the point's status: " + "|".join(POINT_STATUSES)),
     Column("cv", "float", False, "largest coefficient of variation of the point's times", 0,
            1e6),
@@ -78,15 +93,15 @@ COLUMN_SPECS = (
     Column("io_latency_s", "float", False, "convoy: mean added latency per wait", -MAX_TIME_S,
            MAX_TIME_S),
     Column("combine_bytes", "int", False, "bytes moved to combine the partials", 0, _INT63),
-    # Version 2: the node's topology (hwloc, rank 0's node) and the unit sumbench counted
+    # Version 3: the node's topology (hwloc, rank 0's node) and the unit sumbench counted
     # CPUs in when it judged oversubscription.
     Column("cpus", "str", False, "cores or hwthreads: what one CPU was for the oversubscription "
-           "check (sumbench --cpus); empty before schema 2 (logical CPUs)", since=2),
+           "check (sumbench --cpus); empty before schema 3 (logical CPUs)", since=3),
     Column("node_packages", "int", False, "packages (sockets) of a node (0: none found)", 0, _INT32,
-           since=2),
-    Column("node_numa", "int", False, "NUMA nodes of a node", 0, _INT32, since=2),
-    Column("node_cores", "int", False, "cores of a node", 1, _INT32, since=2),
-    Column("node_pus", "int", False, "hardware threads of a node", 1, _INT32, since=2),
+           since=3),
+    Column("node_numa", "int", False, "NUMA nodes of a node", 0, _INT32, since=3),
+    Column("node_cores", "int", False, "cores of a node", 1, _INT32, since=3),
+    Column("node_pus", "int", False, "hardware threads of a node", 1, _INT32, since=3),
     Column("schema_version", "int", True, "this schema's version"),
 )
 COLUMNS = [c.name for c in COLUMN_SPECS]
@@ -96,29 +111,46 @@ BOOL_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "bool"}
 SPECS = {c.name: c for c in COLUMN_SPECS}
 REQUIRED_VALUES = tuple(c.name for c in COLUMN_SPECS if c.required)
 
+GIL_KINDS = ("old", "new", "free-threaded")
+_CPYTHON_POLICY = re.compile(r"^cpython-((\d+)\.(\d+)\S*?)(-nogil)?$")
 
-def _added(version: int) -> Callable[[dict], dict]:
-    """The migration to `version` of a row that lacks its new columns: they are unknown."""
-    def migrate(row: dict) -> dict:
-        new = {c.name: ("" if c.type == "str" else None) for c in COLUMN_SPECS if c.since == version}
-        return {**row, **{k: v for k, v in new.items() if row.get(k) in (None, "")},
-                "schema_version": version}
-    return migrate
+
+def columns_of(version: int) -> list[str]:
+    """The columns a results.csv of schema `version` has."""
+    return [c.name for c in COLUMN_SPECS if c.since <= version]
+
+
+def _v1_to_v2(row: dict) -> dict:
+    """Version 2 added the interpreter (issue 9): a version 1 row of the CPython baseline
+    named it only in gil_policy (cpython-X.Y.Z[-nogil], thread rows); its other rows are
+    CPython of an unnamed version (``fill_interpreters`` completes them per folder)."""
+    row = dict(row)
+    for column in (c.name for c in COLUMN_SPECS if c.since == 2):
+        row.setdefault(column, None if column in INT_COLUMNS | FLOAT_COLUMNS else "")
+    found = _CPYTHON_POLICY.match(str(row.get("gil_policy") or ""))
+    if found:
+        row["interpreter"], row["interpreter_version"] = "CPython", found.group(1)
+        major_minor = (int(found.group(2)), int(found.group(3)))
+        row["gil_kind"] = "free-threaded" if found.group(4) else "old" if major_minor < (3, 2) else "new"
+    elif row.get("source") == "cpython":
+        row["interpreter"] = "CPython"
+    row["schema_version"] = 2
+    return row
+
+
+def _v2_to_v3(row: dict) -> dict:
+    """Version 3 added the node's topology (issue 12): unknown before, left empty."""
+    row = dict(row)
+    for column in (c.name for c in COLUMN_SPECS if c.since == 3):
+        row.setdefault(column, None if column in INT_COLUMNS | FLOAT_COLUMNS else "")
+    row["schema_version"] = 3
+    return row
 
 
 # Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row; a reader
-# applies them in turn, one step per version. 1 -> 2 adds the topology columns, empty
-# (not recorded then). A new version N: its columns with since=N, SCHEMA_VERSION = N, and
-# MIGRATIONS[N - 1] = _added(N) (or a function of its own that also fills them).
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _added(2)}
-
-
-def header_version(header: list[str]) -> int:
-    """The newest schema whose columns the header has (0: not even the first's)."""
-    version = 0
-    while version < SCHEMA_VERSION and all(c.name in header for c in COLUMN_SPECS if c.since == version + 1):
-        version += 1
-    return version
+# applies them in turn. Keep each one small and on its own, so that bumps compose: a new
+# version N adds its columns with since=N, SCHEMA_VERSION = N and MIGRATIONS[N - 1].
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def empty_row() -> dict:
@@ -226,25 +258,21 @@ def _read_text(path: str) -> str:
 
 
 def _check_header(path: str, header: list[str]) -> None:
-    """Every column of schema 1 at least; newer columns may be missing from an older file."""
-    missing = [c.name for c in COLUMN_SPECS if c.since == 1 and c.name not in header]
+    """Every column of version 1; the later ones are checked per row (_typed_row): a
+    file of an older version lacks them, and its rows are migrated."""
+    missing = [c for c in columns_of(1) if c not in header]
     if missing:
         if "schema_version" not in header or len(missing) > len(COLUMNS) // 2:
             raise InputError(f"{path}: not a schema_version {SCHEMA_VERSION} results.csv: "
                              f"missing columns {', '.join(missing)}")
         raise InputError(f"{path}: mixed schema: missing columns {', '.join(missing)} "
                          f"(schema_version {SCHEMA_VERSION} needs all of them)")
-    partial = [c.name for c in COLUMN_SPECS if c.since == header_version(header) + 1 and c.name in header]
-    if partial:  # some of a version's columns, not all
-        missing = [c.name for c in COLUMN_SPECS if c.since == header_version(header) + 1 and c.name not in header]
-        raise InputError(f"{path}: mixed schema: missing columns {', '.join(missing)} "
-                         f"(schema_version {header_version(header) + 1} needs all of them)")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise InputError(f"{path}: corrupted header: duplicate columns {', '.join(dupes)}")
 
 
-def _typed_row(header: list[str], fields: list[str], where: str, newest: int) -> dict:
+def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
     if len(fields) != len(header):
         what = "truncated" if len(fields) < len(header) else "too many fields"
         raise InputError(f"{where}: corrupted: {len(fields)} fields, header has "
@@ -266,15 +294,36 @@ def _typed_row(header: list[str], fields: list[str], where: str, newest: int) ->
     if version > SCHEMA_VERSION or version < 1:
         raise InputError(f"{where}: mixed schema: schema_version {version}, this "
                          f"sumbench reads schema_version 1 to {SCHEMA_VERSION}")
-    if version > newest:
-        raise InputError(f"{where}: mixed schema: a schema_version {version} row, but the header has "
-                         f"the columns of schema_version {newest} only")
-    for spec in COLUMN_SPECS:  # columns newer than the file: unknown, the migration says so
-        row.setdefault(spec.name, "" if spec.type == "str" else None)
+    missing = [c for c in columns_of(version) if c not in row]
+    if missing:
+        raise InputError(f"{where}: mixed schema: missing columns {', '.join(missing)} "
+                         f"(schema_version {version} needs all of them)")
+    return migrate(row)
+
+
+def migrate(row: dict) -> dict:
+    """A row of any older schema_version as a row of this one (MIGRATIONS in turn)."""
+    version = int(row.get("schema_version") or SCHEMA_VERSION)
     while version < SCHEMA_VERSION:
         row = MIGRATIONS[version](row)
         version += 1
     return row
+
+
+def fill_interpreters(rows: list[dict]) -> list[dict]:
+    """Version 1 folders of the CPython baseline held one interpreter, named only on its
+    thread rows: give its serial and process rows (interpreter CPython, no version) that
+    version when the folder names exactly one. Rows are changed in place and returned."""
+    versions = {r.get("interpreter_version") for r in rows
+                if r.get("source") == "cpython" and r.get("interpreter_version")}
+    if len(versions) == 1:
+        version = versions.pop()
+        kind = next(r.get("gil_kind") for r in rows if r.get("interpreter_version") == version)
+        for r in rows:
+            if r.get("source") == "cpython" and r.get("interpreter") == "CPython" and \
+                    not r.get("interpreter_version"):
+                r["interpreter_version"], r["gil_kind"] = version, kind
+    return rows
 
 
 def read_results_csv(path: os.PathLike | str) -> list[dict]:
@@ -289,17 +338,16 @@ def read_results_csv(path: os.PathLike | str) -> list[dict]:
     except csv.Error as exc:
         raise InputError(f"{path}: corrupted: cannot parse the header: {exc}") from None
     _check_header(path, header)
-    newest = header_version(header)
     rows = []
     try:
         for fields in reader:
             if not fields or all(not f.strip() for f in fields):
                 continue
-            row = _typed_row(header, fields, f"{path} line {reader.line_num}", newest)
+            row = _typed_row(header, fields, f"{path} line {reader.line_num}")
             row["_line"] = reader.line_num
             rows.append(row)
     except csv.Error as exc:
         raise InputError(f"{path} line {reader.line_num}: corrupted: {exc}") from None
     if not rows:
         raise InputError(f"{path}: empty: a header but no result rows")
-    return rows
+    return fill_interpreters(rows)

@@ -106,7 +106,7 @@ class BadInputTest(unittest.TestCase):
     # -- mixed schema -------------------------------------------------------------
     def test_mixed_schema_version(self):
         lines = _read(self.csv).splitlines()
-        newer = SCHEMA_VERSION + 1
+        newer = SCHEMA_VERSION + 1   # a version this sumbench does not know yet
         lines[5] = lines[5][: lines[5].rindex(",")] + f",{newer}"
         with open(self.csv, "w") as fh:
             fh.write("\n".join(lines) + "\n")
