@@ -130,20 +130,32 @@ Context run_context(const World& world, const Placement& placement, const Inputs
 int measure(World& world, Plan& plan, const Inputs& in, const Context& context, OutputFile* out,
             const std::string& program) {
   for (const auto& [key, value] : context) benchmark::AddCustomContext(key, value);
-  std::vector<std::string> bench_args = in.bench.initialize_args(program, out ? out->temporary() : "");
+  // Google Benchmark never gets --benchmark_out: it would write the file during the whole
+  // run. Rank 0 keeps the file's reports in memory (TeeReporter) and writes them at the end.
+  std::vector<std::string> bench_args = in.bench.initialize_args(program, "");
+  if (out)  // every run reaches the tee, which applies these two flags itself
+    for (const char* flag : {"--benchmark_display_aggregates_only=false", "--benchmark_report_aggregates_only=false"})
+      bench_args.push_back(flag);
   std::vector<char*> bench_argv;
   for (auto& a : bench_args) bench_argv.push_back(a.data());
   int bench_argc = static_cast<int>(bench_argv.size());
   benchmark::Initialize(&bench_argc, bench_argv.data());  // every value was checked: it cannot exit
 
   plan.register_all();
+  std::string file_text;
   if (world.root()) {
     const bool console = in.bench.format() == "console";
     std::set<std::string> shown;
     if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
     CollectingReporter reporter(make_reporter(in.bench.format()), shown);
-    benchmark::RunSpecifiedBenchmarks(&reporter);
+    std::unique_ptr<TeeReporter> tee;
+    if (out)
+      tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
+                                          in.bench.value("benchmark_display_aggregates_only") == "true",
+                                          in.bench.value("benchmark_report_aggregates_only") == "true");
+    benchmark::RunSpecifiedBenchmarks(tee ? static_cast<benchmark::BenchmarkReporter*>(tee.get()) : &reporter);
     plan.finish();
+    if (tee) file_text = tee->text();
     // Keep stdout machine-readable when it carries JSON or CSV.
     std::ostream& text = console ? std::cout : std::cerr;
     print_summary(text, plan, reporter.runs(), in.opt.scaling);
@@ -155,18 +167,19 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   }
   benchmark::Shutdown();
 
-  int invalid = plan.any_invalid() ? 1 : 0, any_invalid = invalid;
-  MPI_Allreduce(&invalid, &any_invalid, 1, MPI_INT, MPI_MAX, world.comm());
-  if (world.root() && any_invalid)
-    std::fprintf(stderr, "sumbench: error: some results failed validation (marked NO above)\n");
+  int status = plan.any_invalid() ? 1 : 0;
   if (out) {
-    if (!add_overhead_context(out->temporary(), plan))
-      std::fprintf(stderr, "sumbench: warning: could not add the run's figures to --benchmark_out's context\n");
-    const std::string why = out->commit(in.bench.value("benchmark_out_format") == "json" ? "}\n" : "");
-    if (!why.empty()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
-    if (!why.empty()) return 1;
+    add_overhead_context(file_text, plan);
+    if (const std::string why = out->write(file_text); !why.empty()) {
+      std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+      status |= 2;  // told apart from "invalid" below; exits 1 either way
+    }
   }
-  return any_invalid;
+  int any = status;  // every rank exits with the same status
+  MPI_Allreduce(&status, &any, 1, MPI_INT, MPI_BOR, world.comm());
+  if (world.root() && (any & 1))
+    std::fprintf(stderr, "sumbench: error: some results failed validation (marked NO above)\n");
+  return any ? 1 : 0;
 }
 
 int run(int argc, char** argv) {
