@@ -97,8 +97,46 @@ int create_temporary(const std::string& target, std::string* name, int* error) {
   return -1;
 }
 
-// Test-only (SUMBENCH_TEST_DELAY_MS, docs/DESIGN.md): how long the synced temporary file
-// waits before its rename, so that a test can send a signal then.
+// A file without a name in `folder` (O_TMPFILE; the umask's permissions): a process killed
+// in any way, SIGKILL included, leaves nothing. -1 where the file system has none (NFS, old
+// kernels), and under SUMBENCH_TEST_NAMED_TEMPORARY=1 (test-only, docs/DESIGN.md).
+int create_unnamed(const std::string& folder) {
+  if (const char* named = std::getenv("SUMBENCH_TEST_NAMED_TEMPORARY"); named && std::string(named) == "1") return -1;
+  return open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+}
+
+// Gives the unnamed file `fd` the name `path` (false with errno EEXIST where it exists).
+bool link_unnamed(int fd, const std::string& path) {
+  if (linkat(fd, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH) == 0) return true;  // needs CAP_DAC_READ_SEARCH
+  if (errno == EEXIST) return false;
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  return linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0;
+}
+
+// Names the unnamed file `fd` TARGET, at once where no TARGET exists, else as TARGET.tmp.PID
+// renamed onto it; signals held by the caller. "" or why it failed (then no name is left).
+std::string name_unnamed(int fd, const std::string& target) {
+  if (link_unnamed(fd, target)) return "";
+  if (errno != EEXIST) return std::strerror(errno);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string temp = target + ".tmp." + std::to_string(getpid());
+    if (attempt > 0) temp.append(".").append(std::to_string(attempt));
+    if (temp.size() >= sizeof g_temp) return std::strerror(ENAMETOOLONG);
+    if (!link_unnamed(fd, temp)) {
+      if (errno == EEXIST) continue;
+      return std::strerror(errno);
+    }
+    std::snprintf(g_temp, sizeof g_temp, "%s", temp.c_str());
+    g_armed = 1;
+    if (std::rename(temp.c_str(), target.c_str()) == 0) return "";
+    const std::string why = std::strerror(errno);
+    return unlink(temp.c_str()), why;
+  }
+  return std::strerror(EEXIST);
+}
+
+// Test-only (SUMBENCH_TEST_DELAY_MS, docs/DESIGN.md): how long the synced file waits
+// before it gets its name, so that a test can send a signal then.
 void test_delay() {
   const char* ms = std::getenv("SUMBENCH_TEST_DELAY_MS");
   const long delay = ms ? std::strtol(ms, nullptr, 10) : 0;
@@ -151,8 +189,10 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
   // Whether the folder takes a new file (a read-only or full file system, /proc): one is
   // created and removed before any signal can end the process.
   std::string probe;
-  int fd = -1, error = 0;
-  {
+  int fd = create_unnamed(folder_of(target_)), error = 0;  // nothing to remove
+  if (fd >= 0) {
+    close(fd);
+  } else {
     SignalsHeld held;
     fd = create_temporary(target_, &probe, &error);
     if (fd >= 0) close(fd), unlink(probe.c_str());
@@ -167,8 +207,9 @@ std::string OutputFile::write(const std::string& text) {
   written_ = true;
   install_handlers();
   std::string temp, why;
-  int fd = -1, error = 0;
-  {
+  int error = 0, fd = create_unnamed(folder_of(target_));
+  const bool unnamed = fd >= 0;
+  if (!unnamed) {
     SignalsHeld held;  // the handler knows the file's name before a signal can find the file
     fd = create_temporary(target_, &temp, &error);
     if (fd >= 0) {
@@ -184,58 +225,26 @@ std::string OutputFile::write(const std::string& text) {
     if (n > 0) done += static_cast<std::size_t>(n);
   }
   if (why.empty() && fsync(fd) != 0) why = std::strerror(errno);
-  if (fd >= 0 && close(fd) != 0 && why.empty()) why = std::strerror(errno);  // NFS may report a write error here
   if (why.empty()) test_delay();
-  if (why.empty() && std::rename(temp.c_str(), target_.c_str()) != 0) why = std::strerror(errno);
+  if (unnamed) {
+    if (why.empty()) {
+      SignalsHeld held;  // a signal waits until the file has its name, or none
+      why = name_unnamed(fd, target_);
+      g_armed = 0;
+    }
+    close(fd);  // the data is synced; without a name the file is gone
+  } else {
+    if (fd >= 0 && close(fd) != 0 && why.empty()) why = std::strerror(errno);  // NFS may report a write error here
+    if (why.empty() && std::rename(temp.c_str(), target_.c_str()) != 0) why = std::strerror(errno);
+  }
   if (why.empty()) sync_folder(folder_of(target_));
-  {
+  if (!unnamed) {
     SignalsHeld held;
     if (!why.empty() && fd >= 0) unlink(temp.c_str());
     g_armed = 0;
   }
   remove_handlers();
   return why.empty() ? "" : "could not write --benchmark_out=" + path_ + ": " + why;
-}
-
-TeeReporter::TeeReporter(benchmark::BenchmarkReporter& display, const std::string& format,
-                         bool display_aggregates_only, bool report_aggregates_only)
-    : display_(display),
-      display_only_aggregates_(display_aggregates_only || report_aggregates_only),
-      file_only_aggregates_(report_aggregates_only) {
-  if (format == "json") {
-    file_ = std::make_unique<benchmark::JSONReporter>();
-  } else if (format == "csv") {  // deprecated in Google Benchmark, still honoured
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    file_ = std::make_unique<benchmark::CSVReporter>();
-#pragma GCC diagnostic pop
-  } else {
-    file_ = std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OO_None);
-  }
-  file_->SetOutputStream(&text_);
-  file_->SetErrorStream(&text_);
-}
-
-bool TeeReporter::ReportContext(const Context& context) {
-  display_.SetOutputStream(&GetOutputStream());
-  display_.SetErrorStream(&GetErrorStream());
-  return display_.ReportContext(context) && file_->ReportContext(context);
-}
-
-void TeeReporter::ReportRuns(const std::vector<Run>& runs) {
-  // Google Benchmark reports a benchmark's repetitions in one call and then, when at least
-  // two of them succeeded, their aggregates in another; "aggregates only" leaves out the
-  // repetitions only when aggregates follow.
-  const bool aggregates = !runs.empty() && runs.front().run_type == Run::RT_Aggregate;
-  const bool aggregates_follow =
-      !aggregates && std::count_if(runs.begin(), runs.end(), [](const Run& r) { return !r.error_occurred; }) >= 2;
-  if (aggregates || !(display_only_aggregates_ && aggregates_follow)) display_.ReportRuns(runs);
-  if (aggregates || !(file_only_aggregates_ && aggregates_follow)) file_->ReportRuns(runs);
-}
-
-void TeeReporter::Finalize() {
-  display_.Finalize();
-  file_->Finalize();
 }
 
 }  // namespace sumbench

@@ -1,8 +1,11 @@
 // --benchmark_out, written by rank 0: its path is checked before anything runs; the
 // reports are kept in memory while the cases run (no file exists then, so a SIGKILL or a
 // launcher's SIGTERM-then-SIGKILL leaves nothing behind), and written when the run ends
-// to a temporary file next to the path, synced and renamed onto it. A signal during that
-// write (SIGINT, SIGTERM, SIGHUP, SIGPIPE, ...) removes the temporary file.
+// to a file without a name (O_TMPFILE) in the path's folder, synced, then linked in as the
+// path (or, where the path exists, as PATH.tmp.PID renamed onto it, with signals held).
+// Where the file system has no unnamed files, PATH.tmp.PID is written instead, and a
+// signal during that write (SIGINT, SIGTERM, SIGHUP, SIGPIPE, ...) removes it; only a
+// SIGKILL then can leave it (mpirun and Slurm send one when SIGTERM is not enough).
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -25,10 +28,11 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   const std::string& path() const { return path_; }
-  // Writes `text` to PATH.tmp.PID (created with O_EXCL and the umask's permissions), syncs
-  // it and renames it onto the path (a symbolic link is written through and kept). Returns
-  // why it failed ("" on success); then no file is left and an existing one is unchanged.
-  // Test-only: SUMBENCH_TEST_DELAY_MS holds the synced file that long before the rename.
+  // Writes `text` to an unnamed file (or PATH.tmp.PID, created with O_EXCL; the umask's
+  // permissions either way), syncs it and names it the path (a symbolic link is written
+  // through and kept). Returns why it failed ("" on success); then no file is left and an
+  // existing one is unchanged. Test-only: SUMBENCH_TEST_DELAY_MS holds the synced file that
+  // long before it is named; SUMBENCH_TEST_NAMED_TEMPORARY=1 takes the PATH.tmp.PID way.
   std::string write(const std::string& text);
 
  private:

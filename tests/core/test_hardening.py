@@ -312,22 +312,67 @@ class Interrupt(unittest.TestCase):
                          "--benchmark_out=" + os.path.join(tmp, "out.json")]
             self.assertNotEqual(self.stop_during_runs(cmd, signal.SIGTERM, tmp), 0)
 
+    def write_window(self, out, env):
+        """Starts a run whose final write is held open 2 s (the test-only hook), and returns
+        once rank 0 holds the synced file: unnamed (an open descriptor into out's folder that
+        has no name there), or under SUMBENCH_TEST_NAMED_TEMPORARY=1 as out.json.tmp.PID."""
+        folder = os.path.dirname(out)
+        proc = self.start([SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=1",
+                           "--benchmark_repetitions=1", "--benchmark_min_time=0", "--benchmark_out=" + out],
+                          env=dict(env, SUMBENCH_TEST_DELAY_MS="2000"))
+
+        def held():  # the files rank 0 has open in the folder
+            try:
+                links = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
+            except OSError:
+                return []
+            return [link for link in links if link.startswith(folder + "/")]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if held():
+                time.sleep(0.3)  # still open: the write's window, not the path check at start-up
+                if held():
+                    return proc, held()
+            time.sleep(0.02)
+        proc.kill()
+        self.finish(proc)
+        self.fail("rank 0 never held its output file open")
+
     def test_signal_while_the_file_is_written(self):
-        """The window of the final write, held open for 2 s by the test-only hook."""
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        """The window of the final write: the file being written has no name in the folder,
+        so no signal, SIGKILL included (mpirun's and Slurm's after SIGTERM), leaves a file."""
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL):
             with self.subTest(signal=sig.name), tempfile.TemporaryDirectory() as tmp:
-                out = os.path.join(tmp, "out.json")
-                proc = self.start([SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=1",
-                                   "--benchmark_repetitions=1", "--benchmark_min_time=0", "--benchmark_out=" + out],
-                                  env={"SUMBENCH_TEST_DELAY_MS": "2000"})
-                deadline = time.monotonic() + 60
-                while not glob.glob(out + ".tmp.*") and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                self.assertEqual([os.path.basename(p) for p in glob.glob(out + ".tmp.*")],
-                                 [f"out.json.tmp.{proc.pid}"], "the file is written at the end, next to the path")
+                proc, held = self.write_window(os.path.join(tmp, "out.json"), {})
+                self.assertEqual(len(held), 1, "rank 0 writes one file in the folder")
+                self.assertEqual(os.listdir(tmp), [], "the file being written has no name")
                 proc.send_signal(sig)
                 self.assertEqual(self.finish(proc), -sig)
                 self.assertEqual(os.listdir(tmp), [], f"{sig.name} during the write left files behind")
+
+    def test_signal_while_a_named_file_is_written(self):
+        """Where the file system has no unnamed files: out.json.tmp.PID, removed on a signal."""
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with self.subTest(signal=sig.name), tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out.json")
+                proc, _ = self.write_window(out, {"SUMBENCH_TEST_NAMED_TEMPORARY": "1"})
+                self.assertEqual(os.listdir(tmp), [f"out.json.tmp.{proc.pid}"], "written next to the path")
+                proc.send_signal(sig)
+                self.assertEqual(self.finish(proc), -sig)
+                self.assertEqual(os.listdir(tmp), [], f"{sig.name} during the write left files behind")
+
+    def test_written_over_an_existing_file(self):
+        """Both ways replace an existing file whole, and leave no other file."""
+        for env in ({}, {"SUMBENCH_TEST_NAMED_TEMPORARY": "1"}):
+            with self.subTest(env=env), tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out.json")
+                with open(out, "w") as f:
+                    f.write("old")
+                result = run(SMALL + ["--benchmark_out=" + out], env=env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(os.listdir(tmp), ["out.json"])
+                with open(out) as f:
+                    self.assertIn("benchmarks", json.load(f))
 
     def test_closed_pipe(self):
         with tempfile.TemporaryDirectory() as tmp:
