@@ -27,6 +27,7 @@
 #include "overhead.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
+#include "workspace.hpp"
 #include "world.hpp"
 
 #ifndef SUMBENCH_VERSION
@@ -126,16 +127,29 @@ Context run_context(const World& world, const Placement& placement, const Inputs
   return c;
 }
 
+// The context's triad_pages: the page size triad's arrays get (kernels/workspace.hpp), on
+// rank 0, and whether every rank's probe agreed.
+void add_page_size_context(const World& world, const Plan& plan) {
+  if (std::none_of(plan.cases().begin(), plan.cases().end(), [](const Case& c) { return c.kernel->name == "triad"; }))
+    return;
+  std::string pages = page_size_probe();
+  const int huge = pages.rfind("2 MiB", 0) == 0 ? 1 : 0, mine[2] = {huge, -huge};
+  int least[2];  // the least of huge and of -huge: whether all ranks got the same
+  MPI_Allreduce(mine, least, 2, MPI_INT, MPI_MIN, world.comm());
+  if (least[0] != -least[1]) pages += std::string("; other ranks got ") + (huge ? "4 KiB" : "2 MiB") + " pages";
+  benchmark::AddCustomContext("triad_pages", pages);
+}
+
 // Runs the cases under Google Benchmark; returns the exit status of this rank.
 int measure(World& world, Plan& plan, const Inputs& in, const Context& context, OutputFile* out,
             const std::string& program) {
   for (const auto& [key, value] : context) benchmark::AddCustomContext(key, value);
-  // Google Benchmark never gets --benchmark_out: it would write the file during the whole
-  // run. Rank 0 keeps the file's reports in memory (TeeReporter) and writes them at the end.
+  add_page_size_context(world, plan);
+  // Google Benchmark never gets --benchmark_out (it would write the file during the whole run):
+  // rank 0's TeeReporter keeps the file's report in memory, seeing every run (it applies the
+  // two aggregates flags itself), and `out` writes it at the end.
   std::vector<std::string> bench_args = in.bench.initialize_args(program, "");
-  if (out)  // every run reaches the tee, which applies these two flags itself
-    for (const char* flag : {"--benchmark_display_aggregates_only=false", "--benchmark_report_aggregates_only=false"})
-      bench_args.push_back(flag);
+  if (out) bench_args.insert(bench_args.end(), {"--benchmark_display_aggregates_only=false", "--benchmark_report_aggregates_only=false"});
   std::vector<char*> bench_argv;
   for (auto& a : bench_args) bench_argv.push_back(a.data());
   int bench_argc = static_cast<int>(bench_argv.size());
@@ -149,10 +163,9 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
     if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
     CollectingReporter reporter(make_reporter(in.bench.format()), shown);
     std::unique_ptr<TeeReporter> tee;
-    if (out)
-      tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
-                                          in.bench.value("benchmark_display_aggregates_only") == "true",
-                                          in.bench.value("benchmark_report_aggregates_only") == "true");
+    if (out) tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
+                                                 in.bench.value("benchmark_display_aggregates_only") == "true",
+                                                 in.bench.value("benchmark_report_aggregates_only") == "true");
     benchmark::RunSpecifiedBenchmarks(tee ? static_cast<benchmark::BenchmarkReporter*>(tee.get()) : &reporter);
     plan.finish();
     if (tee) file_text = tee->text();

@@ -98,6 +98,9 @@ class EndToEnd(unittest.TestCase):
             self.assertIn(key, self.doc["context"])
         self.assertEqual(self.doc["context"]["schema_version"], "1")
         self.assertEqual(self.doc["context"]["mpi_ranks"], "1")
+        # The page size triad's arrays get, as this machine gives it (never asked for).
+        self.assertRegex(self.doc["context"]["triad_pages"],
+                         r"^(4 KiB|2 MiB|unknown) \(transparent huge pages: [a-z ]+")
 
     def test_compiler_comes_from_the_compiler(self):
         self.assertRegex(self.doc["context"]["compiler"], r"^(g\+\+|clang|icpx) [0-9]+")
