@@ -102,7 +102,7 @@ raw=build-overhead-raw/$(basename "$out")
 mkdir -p "$raw"
 for f in "$out"/*; do
   case $(basename "$f") in
-    machine.txt | commands.txt | walls.txt | summary.txt | default-after-1.json | default-after-1.txt) ;;
+    machine.txt | commands.txt | walls.txt | summary.txt | reduce_ways.txt | default-after-1.json | default-after-1.txt) ;;
     *) mv "$f" "$raw/" ;;
   esac
 done
