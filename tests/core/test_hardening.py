@@ -312,20 +312,31 @@ class Interrupt(unittest.TestCase):
                          "--benchmark_out=" + os.path.join(tmp, "out.json")]
             self.assertNotEqual(self.stop_during_runs(cmd, signal.SIGTERM, tmp), 0)
 
-    def write_window(self, out, env):
+    def write_window(self, out, env, launcher=()):
         """Starts a run whose final write is held open 2 s (the test-only hook), and returns
         once rank 0 holds the synced file: unnamed (an open descriptor into out's folder that
         has no name there), or under SUMBENCH_TEST_NAMED_TEMPORARY=1 as out.json.tmp.PID."""
         folder = os.path.dirname(out)
-        proc = self.start([SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=1",
-                           "--benchmark_repetitions=1", "--benchmark_min_time=0", "--benchmark_out=" + out],
+        proc = self.start(list(launcher) + [SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=1",
+                                            "--benchmark_repetitions=1", "--benchmark_min_time=0",
+                                            "--benchmark_out=" + out],
                           env=dict(env, SUMBENCH_TEST_DELAY_MS="2000"))
 
-        def held():  # the files rank 0 has open in the folder
+        def tree(pid):  # pid and its descendants (mpirun's ranks)
             try:
-                links = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    children = [int(c) for c in f.read().split()]
             except OSError:
-                return []
+                children = []
+            return [pid] + [p for c in children for p in tree(c)]
+
+        def held():  # the files the run has open in the folder
+            links = []
+            for pid in tree(proc.pid):
+                try:
+                    links += [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+                except OSError:
+                    pass
             return [link for link in links if link.startswith(folder + "/")]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -349,6 +360,16 @@ class Interrupt(unittest.TestCase):
                 proc.send_signal(sig)
                 self.assertEqual(self.finish(proc), -sig)
                 self.assertEqual(os.listdir(tmp), [], f"{sig.name} during the write left files behind")
+
+    def test_sigterm_to_mpirun_while_the_file_is_written(self):
+        """mpirun passes SIGTERM on, and SIGKILLs a rank still alive 1 s later: neither leaves a file."""
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, held = self.write_window(os.path.join(tmp, "out.json"), {}, MPI + ["-n", "2"])
+            self.assertEqual(len(held), 1, "rank 0 writes one file in the folder")
+            self.assertEqual(os.listdir(tmp), [], "the file being written has no name")
+            proc.send_signal(signal.SIGTERM)
+            self.assertNotEqual(self.finish(proc), 0)
+            self.assertEqual(os.listdir(tmp), [], "SIGTERM to mpirun during the write left files behind")
 
     def test_signal_while_a_named_file_is_written(self):
         """Where the file system has no unnamed files: out.json.tmp.PID, removed on a signal."""
