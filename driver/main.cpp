@@ -11,6 +11,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "catalogue.hpp"
 #include "checks.hpp"
 #include "consistency.hpp"
+#include "gil_lock.hpp"
 #include "memory.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -70,6 +72,25 @@ void list_kernels_and_modes() {
   std::printf("modes:\n");
   for (const auto& m : mode_table())
     std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
+  std::printf("gil policies (--gil-policy), measured against the real interpreters by runners/fidelity.py:\n");
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
+    std::string line = "  " + std::string(kGilPolicyNames[i]), word;
+    line.resize(11, ' ');
+    std::size_t width = line.size();  // wrapped at 88 columns, continued under the text
+    std::istringstream words{std::string(kGilPolicySummaries[i])};
+    while (words >> word) {
+      if (width > 11 && width + 1 + word.size() > 88) {
+        line += '\n' + std::string(11, ' ');
+        width = 11;
+      } else if (width > 11) {
+        line += ' ';
+        ++width;
+      }
+      line += word;
+      width += word.size();
+    }
+    std::printf("%s\n", line.c_str());
+  }
 }
 
 // Starts the workers and does nothing else: what launching costs, without work.

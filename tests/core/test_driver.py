@@ -191,6 +191,9 @@ class BadInput(unittest.TestCase):
         (["--switch-interval=0"], "'0'"),
         (["--switch-interval=fast"], "'fast'"),
         (["--gil-policy=random"], "random"),
+        (["--check-interval=0"], "from 1 to 1000000"),
+        (["--check-interval=1e9"], "'1e9'"),
+        (["--check-interval=,100"], "empty item"),
         (["--bogus"], "--bogus"),
         (["--benchmark_nonsense=1"], "--benchmark_nonsense"),
         # issue 10: the message names the bad value

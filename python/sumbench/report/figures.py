@@ -420,6 +420,7 @@ def all_figures(runs, outdir):
             fig = scaling_figure(runs, kernel, scaling, kind, outdir)
             if fig:
                 figs.append(fig)
-    from . import lock_figures
+    from . import fidelity_figures, lock_figures
     figs += lock_figures.gil_figures(runs, outdir)
+    figs += fidelity_figures.fidelity_figures(runs, outdir)
     return figs

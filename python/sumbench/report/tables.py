@@ -15,9 +15,11 @@ from .stats import median
 FITS_CSV = ["run", "kernel", "scaling", "series", "law", "f", "se", "observations", "rss", "workers"]
 KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "workers", "speedup", "e", "oversubscribed"]
 MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "workers", "n",
-               "gil_policy", "switch_interval_s", "reps", "median_s", "min_s", "max_s", "iqr_s",
+               "gil_policy", "switch_interval_s", "interpreter", "reps", "median_s", "min_s", "max_s", "iqr_s",
                "speedup", "efficiency", "io_latency_s", "flags"]
 PROBLEMS_CSV = ["run", "point_id", "kernel", "mode", "workers", "reasons", "detail"]
+FIDELITY_CSV = ["run", "figure", "label", "policy", "reference", "real_median", "real_q1", "real_q3",
+                "model_median", "model_q1", "model_q3", "ratio", "verdict", "passed", "versions", "mechanism"]
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Tables:
     medians: list = field(default_factory=list)
     problems: dict = field(default_factory=dict)   # run label -> problem_rows
     contexts: list = field(default_factory=list)   # one dict per run
+    fidelity: dict = field(default_factory=dict)   # run label -> model-vs-real summaries
 
 
 def verdicts(run):
@@ -152,12 +155,13 @@ def medians_rows(runs):
         cat = run.cat
         for p in sorted(run.points, key=lambda p: (cat.kernel_rank(p.kernel), p.kernel,
                                                   p.scaling, cat.mode_rank(p.mode),
-                                                  p.policy, p.interval or 0, p.workers,
+                                                  p.interpreter, p.policy, p.interval or 0, p.workers,
                                                   p.ranks, p.n or 0)):
             rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
                          "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
                          "workers": p.workers, "n": p.n,
                          "gil_policy": p.policy or "", "switch_interval_s": p.interval,
+                         "interpreter": p.interpreter,
                          "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
                          "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
                          "speedup": p.speedup, "efficiency": p.efficiency,
@@ -233,6 +237,7 @@ def compute(runs):
         t.karp_flatt += karp_flatt_rows(run)
         t.problems[run.label] = problem_rows(run.sweep)
         t.contexts.append(context(run))
+        t.fidelity[run.label] = run.fidelity
     t.medians = medians_rows(runs)
     return t
 
@@ -256,3 +261,7 @@ def write_csvs(t, folder):
     problems = [dict(p, run=run, reasons="; ".join(p["reasons"]))
                 for run, rows in t.problems.items() for p in rows]
     _write(os.path.join(folder, "problems.csv"), problems, PROBLEMS_CSV)
+    fidelity = [dict(s, run=run, versions=" ".join(f"{v}:{m:.6g}" for v, m in s["versions"].items() if m is not None),
+                     mechanism="" if s["passed"] else s["mechanism"])
+                for run, rows in t.fidelity.items() for s in rows]
+    _write(os.path.join(folder, "fidelity.csv"), fidelity, FIDELITY_CSV)
