@@ -11,7 +11,6 @@
 #include <iostream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,7 +21,6 @@
 #include "catalogue.hpp"
 #include "checks.hpp"
 #include "consistency.hpp"
-#include "gil_lock.hpp"
 #include "memory.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -62,35 +60,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
   return out;
-}
-
-void list_kernels_and_modes() {
-  std::printf("kernels:\n");
-  for (const auto& k : kernel_table())
-    std::printf("  %-8s %s%s\n", std::string(k.name).c_str(), std::string(k.summary).c_str(),
-                k.thread_only ? " [thread modes only]" : "");
-  std::printf("modes:\n");
-  for (const auto& m : mode_table())
-    std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
-  std::printf("gil policies (--gil-policy), measured against the real interpreters by runners/fidelity.py:\n");
-  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
-    std::string line = "  " + std::string(kGilPolicyNames[i]), word;
-    line.resize(11, ' ');
-    std::size_t width = line.size();  // wrapped at 88 columns, continued under the text
-    std::istringstream words{std::string(kGilPolicySummaries[i])};
-    while (words >> word) {
-      if (width > 11 && width + 1 + word.size() > 88) {
-        line += '\n' + std::string(11, ' ');
-        width = 11;
-      } else if (width > 11) {
-        line += ' ';
-        ++width;
-      }
-      line += word;
-      width += word.size();
-    }
-    std::printf("%s\n", line.c_str());
-  }
 }
 
 // Starts the workers and does nothing else: what launching costs, without work.
@@ -233,7 +202,7 @@ int run(int argc, char** argv) {
       if (world.root() && in.opt.list_json)
         std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion});
       else if (world.root())
-        list_kernels_and_modes();
+        list_kernels_and_modes();  // catalogue.hpp
       return 0;
     }
     if (in.opt.launch_only) return launch_only(in.opt, world);
