@@ -8,8 +8,10 @@
 #   - share/sumbench/slurm/*.sbatch: the share folder, since Slurm runs a copy of a batch
 #     script and its own path says nothing;
 #   - the package's bytecode, so that running from a prefix writes nothing there.
+#   - share/modulefiles/sumbench/<version>: an environment module that puts bin on PATH.
 # Input (install(CODE) before this script): SUMBENCH_BINDIR, SUMBENCH_SHAREDIR,
-# SUMBENCH_COMMANDS (script.py=command;...), SUMBENCH_PYTHON.
+# SUMBENCH_MODULEDIR, SUMBENCH_DOCDIR, SUMBENCH_VERSION, SUMBENCH_COMMANDS
+# (script.py=command;...), SUMBENCH_PYTHON.
 
 function(_sumbench_full out dir)
   if(IS_ABSOLUTE "${dir}")
@@ -21,6 +23,7 @@ endfunction()
 
 _sumbench_full(_bin "${SUMBENCH_BINDIR}")
 _sumbench_full(_share "${SUMBENCH_SHAREDIR}")
+_sumbench_full(SUMBENCH_DOCDIR_FULL "${SUMBENCH_DOCDIR}")
 set(_stage "$ENV{DESTDIR}")
 set(_written "")
 
@@ -67,6 +70,17 @@ foreach(pair "sumbench.sbatch=SB_INSTALLED_SHARE" "combine.sbatch=CB_INSTALLED_S
                                     WORLD_READ WORLD_EXECUTE)
   message(STATUS "Installing: ${_file} (SUMBENCH_ROOT defaults to ${_share})")
 endforeach()
+
+# An environment module (Tcl; Lmod reads it too): module use <prefix>/share/modulefiles.
+_sumbench_full(_modules "${SUMBENCH_MODULEDIR}")
+set(_file "${_stage}${_modules}/sumbench/${SUMBENCH_VERSION}")
+message(STATUS "Installing: ${_file}")
+file(WRITE "${_file}" "#%Module1.0
+## sumbench ${SUMBENCH_VERSION}, installed by cmake --install (docs: ${SUMBENCH_DOCDIR_FULL})
+module-whatis \"sumbench ${SUMBENCH_VERSION}: threads, processes and a GIL on the same CPU work\"
+prepend-path PATH {${_bin}}
+")
+list(APPEND _written "${_file}")
 
 # Bytecode for the python that the build found (other pythons compile in memory: the
 # entry scripts never write bytecode).

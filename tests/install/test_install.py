@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -67,6 +68,13 @@ class InstalledPrefix(unittest.TestCase):
             self.assertTrue((self.share / "jube" / name).is_file(), name)
         for name in ("README.md", "DESIGN.md", "BENCHMARKS.md", "REPORTS.md"):
             self.assertTrue((self.prefix / "share" / "doc" / "sumbench" / name).is_file(), name)
+        modulefile = self.prefix / "share" / "modulefiles" / "sumbench" / os.environ.get("SUMBENCH_VERSION", "")
+        self.assertTrue(modulefile.is_file(), modulefile)
+        if shutil.which("tclsh"):  # the modulefile is Tcl: evaluate it with stand-ins for module's commands
+            tcl = ("proc module-whatis {args} {}\nproc prepend-path {var value} {puts \"$var=$value\"}\n"
+                   f"source {{{modulefile}}}\n")
+            proc = subprocess.run(["tclsh"], input=tcl, capture_output=True, text=True, timeout=30)
+            self.assertEqual((proc.returncode, proc.stdout), (0, f"PATH={bin_dir}\n"), proc.stderr)
         # The source tree's links (runners/, reports/) are not installed as links.
         self.assertEqual([p for p in self.prefix.rglob("*") if p.is_symlink() and not p.exists()], [])
         # install_manifest.txt lists what the install script wrote too (for an uninstall).
