@@ -16,8 +16,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from installed import (CAN_HIDE_SOURCE, COMMANDS, NATIVE, SHARE, SOURCE_DIR, clean_env, install, run,
-                       snapshot)
+from installed import (BUILD_DIR, CAN_HIDE_SOURCE, CMAKE, COMMANDS, NATIVE, SHARE, SOURCE_DIR, clean_env,
+                       install, run, snapshot)
 
 
 class InstalledPrefix(unittest.TestCase):
@@ -191,6 +191,51 @@ class StagedInstall(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertIn(str(staged / "bin" / "sumbench") + " ", proc.stdout)
             self.assertFalse((work / "sweep").exists(), "--dry-run wrote its folder")
+
+
+class ForeignFiles(unittest.TestCase):
+    """An existing prefix (/usr/local, a shared module tree): files sumbench did not install
+    stay byte for byte; one in the way stops the install before it writes anything; a file
+    it installed and a user changed since counts as the user's."""
+
+    def install_fails(self, prefix: Path) -> str:
+        proc = subprocess.run([CMAKE, "--install", str(BUILD_DIR), "--prefix", str(prefix)],
+                              capture_output=True, text=True, timeout=300)
+        self.assertNotEqual(proc.returncode, 0, "the install overwrote a foreign file")
+        return proc.stdout + proc.stderr
+
+    def test_foreign_files(self):
+        with tempfile.TemporaryDirectory(prefix="sumbench-foreign-") as tmp:
+            prefix = Path(tmp) / "prefix"
+            mine = {"bin/other": "foreign\n", "bin/sumbench-sweep": "#!/bin/sh\necho mine\n",
+                    "share/sumbench/python/sumbench/extra.py": "x = 1\n",
+                    "share/modulefiles/other/1.0": "#%Module1.0\n",
+                    "share/doc/sumbench/NOTES.md": "notes\n",
+                    "share/sumbench/jube/sumbench.yaml": "my yaml\n"}
+            for rel, text in mine.items():
+                (prefix / rel).parent.mkdir(parents=True, exist_ok=True)
+                (prefix / rel).write_text(text)
+            before = snapshot(prefix)
+            out = self.install_fails(prefix)
+            for rel in ("bin/sumbench-sweep", "share/sumbench/jube/sumbench.yaml"):
+                self.assertIn(str(prefix / rel), out)
+            self.assertEqual(snapshot(prefix), before, "a refused install wrote into the prefix")
+
+            for rel in ("bin/sumbench-sweep", "share/sumbench/jube/sumbench.yaml"):
+                (prefix / rel).unlink()
+                del mine[rel]
+            install(prefix)
+            install(prefix)  # a reinstall replaces only its own files
+            for rel, text in mine.items():
+                self.assertEqual((prefix / rel).read_text(), text, rel)
+            record = (prefix / SHARE / "installed-files.txt").read_text()
+            self.assertNotIn("extra", record)
+            self.assertFalse(list(prefix.rglob("extra.*.pyc")), "the install compiled a foreign module")
+
+            yaml = prefix / SHARE / "jube" / "sumbench.yaml"
+            yaml.write_text(yaml.read_text() + "# my change\n")
+            self.assertIn(str(yaml), self.install_fails(prefix))
+            self.assertTrue(yaml.read_text().endswith("# my change\n"))
 
 
 if __name__ == "__main__":
