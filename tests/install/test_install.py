@@ -75,6 +75,13 @@ class InstalledPrefix(unittest.TestCase):
                    f"source {{{modulefile}}}\n")
             proc = subprocess.run(["tclsh"], input=tcl, capture_output=True, text=True, timeout=30)
             self.assertEqual((proc.returncode, proc.stdout), (0, f"PATH={bin_dir}\n"), proc.stderr)
+        if shutil.which("modulecmd"):  # Environment Modules itself (Debian's environment-modules)
+            env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "MODULEPATH": str(modulefile.parents[1])}
+            proc = subprocess.run(["modulecmd", "python", "load", "sumbench"], env=env, capture_output=True,
+                                  text=True, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertIn(f"os.environ['PATH'] = '{bin_dir}:/usr/bin:/bin'", proc.stdout, proc.stderr)
+            self.assertIn(f"os.environ['LOADEDMODULES'] = 'sumbench/{modulefile.name}'", proc.stdout)
         # The source tree's links (runners/, reports/) are not installed as links.
         self.assertEqual([p for p in self.prefix.rglob("*") if p.is_symlink() and not p.exists()], [])
         # install_manifest.txt lists what the install script wrote too (for an uninstall).
