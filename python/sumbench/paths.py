@@ -13,6 +13,7 @@ results go under the current folder or its --out (docs/DESIGN.md, "Installation"
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -34,11 +35,17 @@ BINARY = Path(os.path.normpath(PACKAGE_DIR / _installed.BINARY)) if INSTALLED \
 def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> str:
     """The sumbench binary, as an absolute path: --sumbench, else $SUMBENCH, else the one
     of this installation, else <tree>/build/sumbench. A relative path is taken from the
-    current folder (each point later runs in its own folder)."""
+    current folder (each point later runs in its own folder); a bare name that is not
+    there is looked up on PATH, as a shell would (`--sumbench sumbench` after a module load)."""
     env = os.environ if env is None else env
     for choice in (given, env.get("SUMBENCH")):
         if choice:
-            return os.path.abspath(os.path.expanduser(choice))
+            choice = os.path.expanduser(choice)
+            if os.sep not in choice and not os.path.exists(choice):
+                found = shutil.which(choice, path=env.get("PATH"))
+                if found:
+                    return os.path.abspath(found)
+            return os.path.abspath(choice)
     return str(BINARY)
 
 
