@@ -1,7 +1,7 @@
 """The installed JUBE definition (<prefix>/share/sumbench/jube/sumbench.yaml), run from a
 folder outside the source tree with the tree hidden and the prefix read-only, as a user
 of a site installation has it: the benchmark lands in that folder, JUBE says FINISHED,
-the table is full, and the prefix is unchanged. (The prefix must be read-only: JUBE 2.5
+the table is full, and the prefix is unchanged. Both paths hold a space. (The prefix must be read-only: JUBE 2.5
 writes its jube-parse.log beside the input file whenever it can, and moves it into the
 run.) Exits 77 (a CTest skip) without jube; tests/jube checks the table's values."""
 
@@ -30,9 +30,9 @@ class InstalledJube(unittest.TestCase):
     def test_quick_run_from_elsewhere(self):
         with tempfile.TemporaryDirectory(prefix="sumbench-install-jube-") as tmp:
             root = Path(tmp)
-            prefix = root / "prefix"
+            prefix = root / "site prefix"   # a space in both: every path is quoted
             install(prefix)
-            work = root / "work"
+            work = root / "my runs"
             work.mkdir()
             env = clean_env(prefix)
             env["PWD"] = str(work)
