@@ -1,6 +1,10 @@
 # The paths of an installation, for install_check.cmake and install_finish.cmake (both
 # run inside `cmake --install`): full paths under the final prefix; every file goes under
 # _stage ($DESTDIR) in front of them.
+# A relative --prefix is taken from the current folder, as CMake's own rules take it;
+# made absolute here (for the rules after this one too), since the links, _installed.py
+# and the Slurm scripts need full paths to compute from.
+get_filename_component(CMAKE_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
 function(_sumbench_full out dir)
   if(IS_ABSOLUTE "${dir}")
     set(${out} "${dir}" PARENT_SCOPE)

@@ -211,6 +211,18 @@ class ForeignFiles(unittest.TestCase):
         self.assertNotEqual(proc.returncode, 0, "the install overwrote a foreign file")
         return proc.stdout + proc.stderr
 
+    def test_relative_prefix(self):
+        """--prefix rel: from the current folder, as CMake's own rules take it."""
+        with tempfile.TemporaryDirectory(prefix="sumbench-relative-") as tmp:
+            proc = subprocess.run([CMAKE, "--install", str(BUILD_DIR), "--prefix", "rel"], cwd=tmp,
+                                  capture_output=True, text=True, timeout=300)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            prefix = Path(tmp).resolve() / "rel"
+            self.assertEqual((prefix / "bin" / "sumbench-sweep").resolve(),
+                             (prefix / SHARE / "python" / "sweep.py").resolve())
+            text = (prefix / SHARE / "slurm" / "sumbench.sbatch").read_text()
+            self.assertIn(f"\nSB_INSTALLED_SHARE='{prefix / SHARE}'\n", text)
+
     def test_foreign_files(self):
         with tempfile.TemporaryDirectory(prefix="sumbench-foreign-") as tmp:
             prefix = Path(tmp) / "prefix"
