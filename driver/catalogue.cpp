@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <sstream>
+#include <string>
 
+#include "build_info.hpp"
 #include "cases.hpp"
 #include "flags.hpp"
 #include "gil_lock.hpp"
@@ -149,6 +153,10 @@ std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& 
   j.key("catalogue_version").value(kCatalogueVersion);
   j.key("sumbench_version").value(build.version).key("git_commit").value(build.git_commit);
   j.key("schema_version").value(std::stoi(std::string(build.schema_version)));
+  // Which binary this is: a native build may die with SIGILL on another CPU model.
+  j.key("build").begin_object().key("compiler").value(compiler_id());
+  j.key("build_type").value(build.build_type).key("native").value(build.native);
+  j.key("arch_flags").value(build.arch_flags).end_object();
   j.key("context").begin_object();
   j.key("world_size").value(world_size).key("workers").array(workers);
   j.key("max_workers").value(ctx.max_workers).key("quick").value(ctx.quick);
@@ -179,6 +187,35 @@ std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& 
   j.end_array();
   j.end_object();
   return j.str();
+}
+
+void list_kernels_and_modes() {
+  std::printf("kernels:\n");
+  for (const auto& k : kernel_table())
+    std::printf("  %-8s %s%s\n", std::string(k.name).c_str(), std::string(k.summary).c_str(),
+                k.thread_only ? " [thread modes only]" : "");
+  std::printf("modes:\n");
+  for (const auto& m : mode_table())
+    std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
+  std::printf("gil policies (--gil-policy), measured against the real interpreters by runners/fidelity.py:\n");
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
+    std::string line = "  " + std::string(kGilPolicyNames[i]), word;
+    line.resize(11, ' ');
+    std::size_t width = line.size();  // wrapped at 88 columns, continued under the text
+    std::istringstream words{std::string(kGilPolicySummaries[i])};
+    while (words >> word) {
+      if (width > 11 && width + 1 + word.size() > 88) {
+        line += '\n' + std::string(11, ' ');
+        width = 11;
+      } else if (width > 11) {
+        line += ' ';
+        ++width;
+      }
+      line += word;
+      width += word.size();
+    }
+    std::printf("%s\n", line.c_str());
+  }
 }
 
 }  // namespace sumbench

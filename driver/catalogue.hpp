@@ -18,11 +18,17 @@ struct BuildInfo {
   std::string_view version;         // sumbench's (the VERSION file)
   std::string_view git_commit;
   std::string_view schema_version;  // of the benchmark JSON (counters and context keys)
+  std::string_view build_type;      // CMAKE_BUILD_TYPE
+  bool native;                      // built for the build machine's CPU (SUMBENCH_NATIVE)
+  std::string_view arch_flags;      // what that added: "-march=native", or "" (portable)
 };
 
 // The catalogue as JSON. The evaluated parts (default sizes, layouts) follow `opt`:
 // --workers, --hybrid, --quick and the GIL flags, as a run with the same flags would use them.
 // `mpi_library`: MPI_Get_library_version's first line (World::library_version).
 std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build, const std::string& mpi_library);
+
+// `sumbench --list`: the kernels, modes and GIL policies with their summaries, on stdout.
+void list_kernels_and_modes();
 
 }  // namespace sumbench

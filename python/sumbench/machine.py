@@ -26,6 +26,8 @@ MACHINE_KEYS = {
     "topology": "the node's packages, NUMA nodes, cores and hardware threads, the ones this "
                 "sweep could use, and where they were read (sumbench.topology), or null",
     "launcher": "how MPI points started: kind, program, srun --mpi type, version, notes; or null",
+    "native": "whether sumbench was built with -march=native (its catalogue's build.native; "
+              "such a binary may stop with SIGILL on another CPU model), or null",
 }
 # Keys of older manifests, renamed on reading.
 _RENAMED = {"host": "hostname", "cpus": "cores"}
@@ -55,12 +57,13 @@ def cpu_model() -> str:
 
 def describe(cores: int, cores_per_node: Optional[int] = None, nodes: int = 1,
              slurm_job_id: Optional[str] = None, is_root: bool = False, cpus: str = "cores",
-             topology: Optional[dict] = None, launcher: Optional[dict] = None) -> dict:
+             topology: Optional[dict] = None, launcher: Optional[dict] = None,
+             native: Optional[bool] = None) -> dict:
     info = {"hostname": socket.gethostname(), "platform": platform.platform(),
             "python": sys.version.split()[0], "cpu_model": cpu_model(), "cores": cores,
             "cores_per_node": cores_per_node or cores, "nodes": nodes,
             "slurm_job_id": slurm_job_id, "is_root": is_root, "cpus": cpus,
-            "topology": topology, "launcher": launcher}
+            "topology": topology, "launcher": launcher, "native": native}
     assert set(info) == set(MACHINE_KEYS)
     return info
 
@@ -105,6 +108,7 @@ REPORT_ROWS = (
     ("compiler", (("context", "compiler"),)),
     ("C++ flags", (("context", "cxx_flags"),)),
     ("build type", (("context", "build_type"),)),
+    ("-march=native", (("machine", "native"), ("context", "native"))),
     ("git commit", (("context", "git_commit"),)),
     ("sumbench version", (("context", "sumbench_version"),)),
     ("OS", (("machine", "platform"),)),
@@ -122,6 +126,8 @@ def report_rows(manifest: Optional[dict], context: Optional[dict]) -> list[tuple
         for where, key in places:
             value = sources[where].get(key)
             if value not in (None, "", []) and not isinstance(value, dict):
-                rows.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+                text = ", ".join(map(str, value)) if isinstance(value, list) else \
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                rows.append((label, text))
                 break
     return rows

@@ -9,6 +9,7 @@ by slurm/sumbench.sbatch so that no JSON is written in bash.
     slurm_job.py srun-mpi [SUMBENCH]              prints srun's --mpi type: $SLURM_MPI_TYPE,
                                                   else the site's MpiDefault (empty if unknown),
                                                   but pmi2 for an MPICH SUMBENCH on a PMIx site
+    slurm_job.py where        "installed" or "source", then the sumbench binary (paths.py)
 
 Exit status: 0 written, 2 usage error (also a job folder that is not sumbench's),
 3 an I/O error (docs/DESIGN.md, "Exit codes").
@@ -21,6 +22,7 @@ import os
 import sys
 from pathlib import Path
 
+from .. import paths
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main
 from ..runner import launchers
@@ -55,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("signal", nargs="?", default="")
     s = sub.add_parser("srun-mpi")
     s.add_argument("sumbench", nargs="?", default="")
+    sub.add_parser("where")
     return p
 
 
@@ -83,6 +86,9 @@ def body(argv) -> int:
         print(jobfacts.finish(a.out, a.exit_code, a.signal))
     elif a.what == "srun-mpi":
         print(srun_mpi(a.sumbench))
+    elif a.what == "where":
+        print("installed" if paths.INSTALLED else "source")
+        print(paths.find_sumbench())
     elif a.what == "direct-command":
         jobfacts.direct_command(a.point, a.argv[1:] if a.argv[:1] == ["--"] else a.argv)
     else:

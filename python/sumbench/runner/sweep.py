@@ -198,7 +198,8 @@ def start(out: Path, cfg: dict, cat: Catalogue, build: dict, order: list[Point],
     launcher = machine.launcher.as_dict() if machine.launcher else None
     manifest.update(machine=machine_info.describe(machine.slots, machine.slots_per_node, machine.nodes,
                                                   machine.slurm_job_id, machine.is_root, machine.cpus,
-                                                  machine.topology, launcher),
+                                                  machine.topology, launcher,
+                                                  (cat.doc.get("build") or {}).get("native")),
                     seed=cfg["seed"], order=saved["order"], notes=notes, finished=None)
     manifest.setdefault("runs", []).append({"started": now(), "argv": argv})
     write_manifest(out, manifest, point_states(out, saved["order"]))
