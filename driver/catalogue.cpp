@@ -141,7 +141,9 @@ void topology(Json& j) {
 
 }  // namespace
 
-std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build, const std::string& mpi_library) {
+std::string catalogue_json(const Options& opt, const World& world, const BuildInfo& build) {
+  const int world_size = world.size();
+  const std::string mpi_library = world.library_version();
   std::vector<std::string> none{"sumbench"};
   const Options defaults = parse_options(none);
   const std::vector<int> workers = opt.workers.empty() ? default_workers(world_size, opt.cpus) : opt.workers;

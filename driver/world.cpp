@@ -147,4 +147,10 @@ std::string mpi_kind(const std::string& library_version) {
   return "unknown";
 }
 
+bool World::refuse_unexpected_size() const {
+  const std::string why = expected_ranks_problem();
+  if (!why.empty() && root()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+  return !why.empty();
+}
+
 }  // namespace sumbench

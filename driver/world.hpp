@@ -47,6 +47,8 @@ class World {
   // against MPI_COMM_WORLD's: "" when they agree or the variable is unset, else one line.
   // Another MPI's launcher starts N singletons that would each run alone and exit 0.
   std::string expected_ranks_problem() const;
+  // The same, printed by every root (each singleton is one): true when the run must stop.
+  bool refuse_unexpected_size() const;
 
  private:
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -366,7 +366,7 @@ class Interrupt(unittest.TestCase):
     def test_sigterm_to_mpirun_while_the_file_is_written(self):
         """mpirun passes SIGTERM on, and SIGKILLs a rank still alive 1 s later: neither leaves a file."""
         with tempfile.TemporaryDirectory() as tmp:
-            proc, held = self.write_window(os.path.join(tmp, "out.json"), {}, MPI + ["-n", "2"])
+            proc, held = self.write_window(os.path.join(tmp, "out.json"), {}, mpi(2) + ["-n", "2"])
             self.assertEqual(len(held), 1, "rank 0 writes one file in the folder")
             self.assertEqual(os.listdir(tmp), [], "the file being written has no name")
             proc.send_signal(signal.SIGTERM)
