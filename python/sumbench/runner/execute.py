@@ -174,12 +174,17 @@ def measure_launch(point: Point, cfg: dict, machine: Machine, point_dir: Path,
 
 
 def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
-              tick: Optional[Callable[[], None]] = None) -> dict:
+              tick: Optional[Callable[[], None]] = None,
+              slurm_attempt: Optional[int] = None) -> dict:
     """Run one point to completion and return its status.json content.
 
     Raises errors.Interrupted (after killing the child) without writing status.json, so the
-    point is redone by the next run.
+    point is redone by the next run (its outcome: interrupted, never failed). A point
+    run again keeps its earlier runs in status.json's history. slurm_attempt: the
+    Slurm job's attempt that runs it (SLURM_RESTART_COUNT), None outside Slurm.
     """
+    before = points.load_status(point_dir)[0] if point_dir.is_dir() else None
+    history = (before["history"] + [points.history_entry(before)]) if before else []
     reset_point_dir(point_dir)
     raw = point_dir / points.RAW
     cmd = point_command(point, cfg, machine, str(raw))
@@ -220,7 +225,7 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
         cv_history=cv_history, unstable=unstable, timeout_s=cfg["timeout"],
         started=_iso(started), finished=_iso(time.time()),
         stderr_tail=_tail(point_dir / points.STDERR) if status != "ok" else "",
-        launch_output=launch_log)
+        launch_output=launch_log, slurm_attempt=slurm_attempt, history=history)
 
 
 def _iso(t: float) -> str:
