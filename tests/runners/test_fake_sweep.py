@@ -137,6 +137,10 @@ class RequeueTests(TempDirMixin, unittest.TestCase):
                           "convoy": "error"})
         self.assertEqual({v["slurm_attempt"] for v in first.values()}, {0})
         self.assertIn("combine-omp-r1t1-strong failed [launch]", res.stdout)
+        # A launch failure is tried once more at once; the others are not.
+        self.assertEqual([h["outcome"] for h in first["combine"]["history"]], ["launch"])
+        self.assertEqual({k: len(v["history"]) for k, v in first.items() if k != "combine"},
+                         {"sum": 0, "sleep": 0, "triad": 0, "convoy": 0})
         # The same attempt again (a plain resume): nothing is rerun.
         res = self.sweep(out, FAKE_CRASH="combine", **failing)
         self.assertEqual(res.stdout.count("skip "), 5, res.stdout)
@@ -148,7 +152,7 @@ class RequeueTests(TempDirMixin, unittest.TestCase):
         again = read_json(out / "points" / "combine-omp-r1t1-strong" / "status.json")
         self.assertEqual((again["status"], again["outcome"], again["slurm_attempt"]), ("ok", "ok", 1))
         self.assertEqual([(h["outcome"], h["slurm_attempt"]) for h in again["history"]],
-                         [("launch", 0)])
+                         [("launch", 0), ("launch", 0)])
         self.assertIn("SIGSEGV", again["history"][0]["reason"])
         for kernel in ("sleep", "triad", "convoy"):
             st = read_json(out / "points" / f"{kernel}-omp-r1t1-strong" / "status.json")

@@ -7,6 +7,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,37 @@ def measure_launch(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     return round(res.wall_s, 6), None, ""
 
 
+# Launches a requeued attempt may spend on the step ids its failed attempt left behind.
+PROBE_TRIES = 40
+
+
+def probe_launch(order: list[Point], cfg: dict, machine: Machine, out: Path) -> Optional[str]:
+    """Start of a requeued Slurm attempt: launch the widest multi-process point with
+    --launch-only until a launch succeeds (at most PROBE_TRIES). A requeued job reuses
+    its step ids, and on the node that survived the failure, srun --mpi=pmix refuses
+    the ids of the steps that the failure cut short ("Cannot bind() UNIX socket
+    .../stepd.slurm.pmix.J.S: Address already in use" in slurmd's log, "task 0 launch
+    failed" from srun; Slurm 22.05, measured on the two-node test cluster). Each probe
+    uses up one such id. Returns what happened (None when there is nothing to probe)."""
+    multi = [p for p in order if p.multi_process]
+    if not multi:
+        return None
+    widest = max(multi, key=lambda p: p.ranks)
+    cmd = launch_only_command(widest, cfg, machine)
+    timeout = min(60.0, cfg["timeout"])
+    with tempfile.TemporaryDirectory(prefix=".launch-probe-", dir=out) as tmp:
+        tmp = Path(tmp)
+        for tries in range(1, PROBE_TRIES + 1):
+            res = run_process(cmd, tmp, tmp / "out", tmp / "err", timeout)
+            if res.exit_code == 0:
+                return (f"requeued attempt: launch probe ({cmd.launcher}, {widest.layout}) "
+                        f"succeeded at try {tries}" + (f"; {tries - 1} launch(es) failed on "
+                                                       f"step ids the failed attempt left"
+                                                       if tries > 1 else ""))
+    return (f"requeued attempt: {PROBE_TRIES} launch probes ({cmd.launcher}, "
+            f"{widest.layout}) failed; the points run anyway")
+
+
 def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
               tick: Optional[Callable[[], None]] = None,
               slurm_attempt: Optional[int] = None) -> dict:
@@ -196,15 +228,28 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     launch_s, launch_warning, launch_log = measure_launch(point, cfg, machine, point_dir, tick)
     warnings = list(cmd.warnings) + ([launch_warning] if launch_warning else [])
 
-    attempts, cv_history = 0, []
+    attempts, cv_history, relaunched = 0, [], False
     while True:
         attempts += 1
         raw.unlink(missing_ok=True)  # never mistake an older attempt's file for this one's
         load_before = load()
+        t_run = time.time()
         res = run_process(cmd, point_dir, point_dir / points.STDOUT, point_dir / points.STDERR,
                           cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
+        if not relaunched and points.outcome_of(status, res.exit_code,
+                                                _tail(point_dir / points.STDERR)) == "launch":
+            # A launch that failed without a verdict of sumbench's is tried once more at
+            # once: on the node that survived a node failure, the requeued job's first
+            # steps reuse the failed attempt's step ids, and srun --mpi=pmix refuses
+            # them ("Cannot bind() UNIX socket ... stepd.slurm.pmix.J.S"; Slurm 22.05).
+            relaunched = True
+            history.append(points.history_entry(dict(
+                status=status, outcome="launch", reason=reason, exit_code=res.exit_code,
+                slurm_attempt=slurm_attempt, started=_iso(t_run), finished=_iso(time.time()))))
+            warnings.append(f"launch failed ({reason}); launched once more")
+            continue
         cv = coefficient_of_variation(doc) if status == "ok" and doc else None
         cv_history.append(cv)
         noisy = cv is not None and cv > cfg["cv_threshold"]

@@ -19,7 +19,7 @@ from ..io import atomic_write_json, read_json
 from ..schema import SCHEMA_VERSION
 from ..slurm import attempts
 from . import config
-from .execute import run_point
+from .execute import probe_launch, run_point
 from .launch import Machine, launch_only_command, point_command
 from .plan import Point
 from .progress import Progress, say
@@ -163,6 +163,11 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
     progress = Progress(len(order))
     attempt = slurm_attempt(machine)
     try:
+        if attempt and any(points.redo_reason(states[p.point_id], cfg["retry_failed"], attempt)
+                           is not None for p in order):
+            said = probe_launch(order, cfg, machine, out)
+            if said:
+                progress.note(said)
         for point in order:
             point_dir = out / "points" / point.point_id
             done = states[point.point_id]
