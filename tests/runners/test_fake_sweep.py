@@ -181,6 +181,8 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         done_before = {p.name: (p / "status.json").stat().st_mtime_ns for p in complete(out)}
         self.assertGreaterEqual(len(done_before), 2)
         self.assertLess(len(done_before), 9)
+        in_flight = {p.name for p in point_dirs(out)
+                     if (p / "command.json").exists() and p.name not in done_before}
 
         res = run_sweep("--sumbench", FAKE, "--out", out, *self.ARGS)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
@@ -191,6 +193,11 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(len(after), 9)
         for pid, mtime in done_before.items():
             self.assertEqual(after[pid], mtime, f"{pid} was redone")
+        # The point in flight at the kill keeps one "interrupted" entry in its history.
+        redone = {p.name: [h["outcome"] for h in read_json(p / "status.json")["history"]]
+                  for p in complete(out) if p.name not in done_before}
+        self.assertEqual({k: v for k, v in redone.items() if v},
+                         {k: ["interrupted"] for k in in_flight}, redone)
         for p in point_dirs(out):
             self.assertFalse((p / "running.json").exists())
             self.assertEqual({f.name for f in p.iterdir()}, POINT_FILES, p.name)

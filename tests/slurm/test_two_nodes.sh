@@ -77,5 +77,5 @@ over = [(r["series"], r["nodes"]) for r in rows if r.get("oversubscribed") not i
 print("nodes.csv rows:", len(rows), "shaded oversubscribed:", over)
 sys.exit(0 if m["nodes"] == 2 and m["cores"] == 2 * m["cores_per_node"] and not over else 1)
 PY
-"${CHECK[@]}" report "$W/sweep" --node-curve sum_weak --text "slurm-job"
+"${CHECK[@]}" report "$W/sweep" --node-curve sum_weak --text "sbatch: "
 echo "PASS"
