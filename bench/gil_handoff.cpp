@@ -5,8 +5,10 @@
 // release + wake-up, so with the 1 us interval it is the protocol's own cost and with
 // 5000 us the interval dominates. (A 1 us timed wait really lasts about Linux's
 // 50 us timer slack plus a wake-up, as it does in CPython, which waits the same way.)
-// legacy hands off only when the re-take loses the race; none has no lock and no
-// hand-offs (it shows the cost of an unlocked tick). The Time column is per tick of
+// legacy (check interval 100: a release every 101 of these tiny ticks, not calibrated
+// against Python 2's bytecodes; runners/fidelity.py does that) hands off only when the
+// releaser's immediate re-take loses the race; none has no lock and no hand-offs (it
+// shows the cost of an unlocked tick). The Time column is per tick of
 // the main thread, not per hand-off.
 //
 // Google Benchmark 1.7.1: the partner is a std::thread started per run of the loop.

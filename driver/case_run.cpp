@@ -68,10 +68,11 @@ void Plan::run(benchmark::State& state, const Case& c) {
       const auto end = Clock::now();
       const double elapsed = std::chrono::duration<double>(end - start).count();
       const double at = clock_s(arrive) - p.clock_offset_s, left = clock_s(end) - p.clock_offset_s;
-      double mine[3] = {elapsed, at, left}, most[3], least[2];
-      MPI_Reduce(mine, most, 3, MPI_DOUBLE, MPI_MAX, 0, team);
-      MPI_Reduce(mine, least, 2, MPI_DOUBLE, MPI_MIN, 0, team);
-      times[0] = most[0], times[1] = least[0], times[2] = most[2] - most[1], times[3] = most[1] - least[1];
+      // One reduce for maxima and minima (a minimum is minus the maximum of the negation):
+      // under CPU contention every collective can cost a scheduler time slice per iteration.
+      double mine[5] = {elapsed, at, left, -elapsed, -at}, most[5];
+      MPI_Reduce(mine, most, 5, MPI_DOUBLE, MPI_MAX, 0, team);
+      times[0] = most[0], times[1] = -most[3], times[2] = most[2] - most[1], times[3] = most[1] + most[4];
     }
     world_.bcast(times, 4, !member);
     state.SetIterationTime(times[0]);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <sstream>
+#include <string>
 
 #include "cases.hpp"
 #include "flags.hpp"
@@ -158,6 +161,35 @@ std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& 
   j.end_array();
   j.end_object();
   return j.str();
+}
+
+void list_kernels_and_modes() {
+  std::printf("kernels:\n");
+  for (const auto& k : kernel_table())
+    std::printf("  %-8s %s%s\n", std::string(k.name).c_str(), std::string(k.summary).c_str(),
+                k.thread_only ? " [thread modes only]" : "");
+  std::printf("modes:\n");
+  for (const auto& m : mode_table())
+    std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
+  std::printf("gil policies (--gil-policy), measured against the real interpreters by runners/fidelity.py:\n");
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
+    std::string line = "  " + std::string(kGilPolicyNames[i]), word;
+    line.resize(11, ' ');
+    std::size_t width = line.size();  // wrapped at 88 columns, continued under the text
+    std::istringstream words{std::string(kGilPolicySummaries[i])};
+    while (words >> word) {
+      if (width > 11 && width + 1 + word.size() > 88) {
+        line += '\n' + std::string(11, ' ');
+        width = 11;
+      } else if (width > 11) {
+        line += ' ';
+        ++width;
+      }
+      line += word;
+      width += word.size();
+    }
+    std::printf("%s\n", line.c_str());
+  }
 }
 
 }  // namespace sumbench

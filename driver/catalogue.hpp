@@ -24,4 +24,7 @@ struct BuildInfo {
 // --workers, --hybrid, --quick and the GIL flags, as a run with the same flags would use them.
 std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build);
 
+// `sumbench --list`: the kernels, modes and GIL policies with their summaries, on stdout.
+void list_kernels_and_modes();
+
 }  // namespace sumbench

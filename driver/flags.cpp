@@ -64,8 +64,12 @@ const std::vector<FlagSpec>& flag_table() {
       {"--switch-interval", "LIST", "duration_list", "", 1e-6, 3600, "s", "", "gil",
        "GIL switch intervals like sys.setswitchinterval, in whole microseconds: 500us, 1ms, 0.005s or 0.005 (seconds)",
        [](const Options& o, Json& j) { j.array(o.mode.switch_intervals_s); }},
+      {"--check-interval", "LIST", "int_list", "", 1, kMaxCheckInterval, "bytecodes", "", "gil",
+       "legacy's check intervals like sys.setcheckinterval (one legacy case each; the other policies have none)",
+       [](const Options& o, Json& j) { j.array(o.mode.check_intervals); }},
       {"--gil-tick", "ELEMS", "size", "", 1, 4611686018427387904.0, "items",
-       "the kernel's tick_elements (about 5 us of work)", "gil", "items per GIL tick",
+       "the kernel's tick_elements (about 5 us of work), cpython 1/32 of it, legacy 1/1024 (a bytecode)", "gil",
+       "items per GIL tick",
        [](const Options& o, Json& j) {
          o.mode.gil_tick_elements ? void(j.value(static_cast<unsigned long long>(o.mode.gil_tick_elements)))
                                   : void(j.null());

@@ -27,6 +27,7 @@
 #include "overhead.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
+#include "workspace.hpp"
 #include "world.hpp"
 
 #ifndef SUMBENCH_VERSION
@@ -59,16 +60,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
   return out;
-}
-
-void list_kernels_and_modes() {
-  std::printf("kernels:\n");
-  for (const auto& k : kernel_table())
-    std::printf("  %-8s %s%s\n", std::string(k.name).c_str(), std::string(k.summary).c_str(),
-                k.thread_only ? " [thread modes only]" : "");
-  std::printf("modes:\n");
-  for (const auto& m : mode_table())
-    std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
 }
 
 // Starts the workers and does nothing else: what launching costs, without work.
@@ -126,24 +117,48 @@ Context run_context(const World& world, const Placement& placement, const Inputs
   return c;
 }
 
+// The context's triad_pages: the page size triad's arrays get (kernels/workspace.hpp), on
+// rank 0, and whether every rank's probe agreed.
+void add_page_size_context(const World& world, const Plan& plan) {
+  if (std::none_of(plan.cases().begin(), plan.cases().end(), [](const Case& c) { return c.kernel->name == "triad"; }))
+    return;
+  std::string pages = page_size_probe();
+  const int huge = pages.rfind("2 MiB", 0) == 0 ? 1 : 0, mine[2] = {huge, -huge};
+  int least[2];  // the least of huge and of -huge: whether all ranks got the same
+  MPI_Allreduce(mine, least, 2, MPI_INT, MPI_MIN, world.comm());
+  if (least[0] != -least[1]) pages += std::string("; other ranks got ") + (huge ? "4 KiB" : "2 MiB") + " pages";
+  benchmark::AddCustomContext("triad_pages", pages);
+}
+
 // Runs the cases under Google Benchmark; returns the exit status of this rank.
 int measure(World& world, Plan& plan, const Inputs& in, const Context& context, OutputFile* out,
             const std::string& program) {
   for (const auto& [key, value] : context) benchmark::AddCustomContext(key, value);
-  std::vector<std::string> bench_args = in.bench.initialize_args(program, out ? out->temporary() : "");
+  add_page_size_context(world, plan);
+  // Google Benchmark never gets --benchmark_out (it would write the file during the whole run):
+  // rank 0's TeeReporter keeps the file's report in memory, seeing every run (it applies the
+  // two aggregates flags itself), and `out` writes it at the end.
+  std::vector<std::string> bench_args = in.bench.initialize_args(program, "");
+  if (out) bench_args.insert(bench_args.end(), {"--benchmark_display_aggregates_only=false", "--benchmark_report_aggregates_only=false"});
   std::vector<char*> bench_argv;
   for (auto& a : bench_args) bench_argv.push_back(a.data());
   int bench_argc = static_cast<int>(bench_argv.size());
   benchmark::Initialize(&bench_argc, bench_argv.data());  // every value was checked: it cannot exit
 
   plan.register_all();
+  std::string file_text;
   if (world.root()) {
     const bool console = in.bench.format() == "console";
     std::set<std::string> shown;
     if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
     CollectingReporter reporter(make_reporter(in.bench.format()), shown);
-    benchmark::RunSpecifiedBenchmarks(&reporter);
+    std::unique_ptr<TeeReporter> tee;
+    if (out) tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
+                                                 in.bench.value("benchmark_display_aggregates_only") == "true",
+                                                 in.bench.value("benchmark_report_aggregates_only") == "true");
+    benchmark::RunSpecifiedBenchmarks(tee ? static_cast<benchmark::BenchmarkReporter*>(tee.get()) : &reporter);
     plan.finish();
+    if (tee) file_text = tee->text();
     // Keep stdout machine-readable when it carries JSON or CSV.
     std::ostream& text = console ? std::cout : std::cerr;
     print_summary(text, plan, reporter.runs(), in.opt.scaling);
@@ -155,18 +170,19 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   }
   benchmark::Shutdown();
 
-  int invalid = plan.any_invalid() ? 1 : 0, any_invalid = invalid;
-  MPI_Allreduce(&invalid, &any_invalid, 1, MPI_INT, MPI_MAX, world.comm());
-  if (world.root() && any_invalid)
-    std::fprintf(stderr, "sumbench: error: some results failed validation (marked NO above)\n");
+  int status = plan.any_invalid() ? 1 : 0;
   if (out) {
-    if (!add_overhead_context(out->temporary(), plan))
-      std::fprintf(stderr, "sumbench: warning: could not add the run's figures to --benchmark_out's context\n");
-    const std::string why = out->commit(in.bench.value("benchmark_out_format") == "json" ? "}\n" : "");
-    if (!why.empty()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
-    if (!why.empty()) return 1;
+    add_overhead_context(file_text, plan);
+    if (const std::string why = out->write(file_text); !why.empty()) {
+      std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+      status |= 2;  // told apart from "invalid" below; exits 1 either way
+    }
   }
-  return any_invalid;
+  int any = status;  // every rank exits with the same status
+  MPI_Allreduce(&status, &any, 1, MPI_INT, MPI_BOR, world.comm());
+  if (world.root() && (any & 1))
+    std::fprintf(stderr, "sumbench: error: some results failed validation (marked NO above)\n");
+  return any ? 1 : 0;
 }
 
 int run(int argc, char** argv) {
@@ -186,7 +202,7 @@ int run(int argc, char** argv) {
       if (world.root() && in.opt.list_json)
         std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion});
       else if (world.root())
-        list_kernels_and_modes();
+        list_kernels_and_modes();  // catalogue.hpp
       return 0;
     }
     if (in.opt.launch_only) return launch_only(in.opt, world);

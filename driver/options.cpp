@@ -134,6 +134,8 @@ Options parse_options(std::vector<std::string>& args) {
       {"--switch-interval",
        [&](const std::string& f, const std::string& v) { opt.mode.switch_interval_texts = split_list(f, v); }},
       {"--gil-tick", [&](const std::string& f, const std::string& v) { opt.mode.gil_tick_elements = parse_size(f, v); }},
+      {"--check-interval",
+       [&](const std::string& f, const std::string& v) { opt.mode.check_interval_texts = split_list(f, v); }},
   };
   const std::map<std::string, bool*> switches{
       {"--quick", &opt.quick}, {"--list", &opt.list}, {"--help", &opt.help}, {"--launch-only", &opt.launch_only}};

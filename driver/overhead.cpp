@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace sumbench {
 namespace {
@@ -107,16 +105,10 @@ void print_overhead(std::ostream& out, const Plan& plan, const std::vector<Repor
   }
 }
 
-bool add_overhead_context(const std::string& path, const Plan& plan) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string json = text.str();
+void add_overhead_context(std::string& json, const Plan& plan) {
   const std::string key = "\"context\": {";
   const auto at = json.find(key);
-  // Not Google Benchmark's JSON, or cut short (a full disk): nothing to add; committing the
-  // file checks that it is complete.
-  if (!in || at == std::string::npos || json.size() < 2 || json.compare(json.size() - 2, 2, "}\n") != 0) return true;
+  if (at == std::string::npos || json.compare(0, 1, "{") != 0) return;  // not Google Benchmark's JSON
   const RunCost run = run_cost(plan);
   std::string shares;
   for (const auto& [kernel, share] : run.share_by_kernel) shares += (shares.empty() ? "" : ",") + kernel + fixed(":%.3f", share);
@@ -133,10 +125,6 @@ bool add_overhead_context(const std::string& path, const Plan& plan) {
   add("validate_s", fixed("%.3f", run.validate_s));
   add("mpi_reduce_reference_s", fixed("%.3f", run.reference_s));
   json.insert(at + key.size(), added);
-  std::ofstream out(path, std::ios::trunc);
-  out << json;
-  out.close();
-  return static_cast<bool>(out);
 }
 
 }  // namespace sumbench

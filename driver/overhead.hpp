@@ -26,9 +26,8 @@ RunCost run_cost(const Plan& plan);
 // case's combine step against the plain MPI_Reduce reference, medians of repetitions.
 void print_overhead(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs);
 
-// Adds the run-level figures to the "context" object of the Google Benchmark JSON file at
-// `path` (a file in another format, or cut short, is left as it is). False when it could not
-// be rewritten; a rewrite cut short by a full disk leaves a file that is not complete.
-bool add_overhead_context(const std::string& path, const Plan& plan);
+// Adds the run-level figures to the "context" object of `json`, Google Benchmark's JSON
+// report (a report in another format is left as it is).
+void add_overhead_context(std::string& json, const Plan& plan);
 
 }  // namespace sumbench

@@ -38,21 +38,29 @@ const Gold& gold() {
   return g;
 }
 
-// Counts the elements of x[i - base], i in s, that differ from the periodic table t.
-std::uint64_t count_wrong(const double* x, std::uint64_t base, Slice s, const double* t) {
+// One element in this many of a is poisoned after each check (one per 4 KiB page), so a
+// run that skips part of its slice fails the next check instead of passing on a stale a.
+constexpr std::uint64_t kPoisonStride = 512;
+static_assert(kPeriod % kPoisonStride == 0, "a period holds whole poison strides");
+
+// Counts the elements of x[i - base], i in s, that differ from the periodic table t. With
+// `poison`, then sets x[i - base] to NaN for every i in s that is a multiple of
+// kPoisonStride, a period (8 KiB) at a time while it is still in cache. (A separate pass
+// took a cache miss per page: 5.8-6.7 ms per check call of the serial and omp cases on the
+// project's VM, against 3.7-4.1 ms fused; medians of 40 calls.)
+std::uint64_t count_wrong(double* x, std::uint64_t base, Slice s, const double* t, bool poison) {
   std::uint64_t wrong = 0;
   for (std::uint64_t i = s.begin; i < s.end;) {
     const std::uint64_t j0 = i % kPeriod, len = std::min(kPeriod - j0, s.end - i);
-    const double* xi = x + (i - base);
+    double* xi = x + (i - base);
     for (std::uint64_t j = 0; j < len; ++j) wrong += xi[j] != t[j0 + j];
+    if (poison)
+      for (std::uint64_t j = (kPoisonStride - j0 % kPoisonStride) % kPoisonStride; j < len; j += kPoisonStride)
+        xi[j] = std::nan("");
     i += len;
   }
   return wrong;
 }
-
-// One element in this many of a is poisoned after each check (one per 4 KiB page), so a
-// run that skips part of its slice fails the next check instead of passing on a stale a.
-constexpr std::uint64_t kPoisonStride = 512;
 
 // Partial slots: counts[0] elements checked, counts[1] elements wrong.
 class TriadKernel final : public KernelInstance {
@@ -91,10 +99,8 @@ class TriadKernel final : public KernelInstance {
   // checked once, by the first check after first_touch wrote them.
   void check(Slice s, Partial& acc) override {
     const Gold& g = gold();
-    std::uint64_t wrong = count_wrong(a_, base_, s, g.a);
-    if (take_unverified(s)) wrong += count_wrong(b_, base_, s, g.b) + count_wrong(c_, base_, s, g.c);
-    for (std::uint64_t i = (s.begin + kPoisonStride - 1) / kPoisonStride * kPoisonStride; i < s.end; i += kPoisonStride)
-      a_[i - base_] = std::nan("");
+    std::uint64_t wrong = count_wrong(a_, base_, s, g.a, true);
+    if (take_unverified(s)) wrong += count_wrong(b_, base_, s, g.b, false) + count_wrong(c_, base_, s, g.c, false);
     acc.counts[0] += s.size();
     acc.counts[1] += wrong;
   }

@@ -2,8 +2,12 @@
 
 #include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -12,6 +16,48 @@
 #include <string>
 
 namespace sumbench {
+namespace {
+
+// AnonHugePages of the mapping that holds `p`, from /proc/self/smaps (KiB; 0 if none).
+long anon_huge_kib(const void* p) {
+  const auto at = reinterpret_cast<std::uintptr_t>(p);
+  std::ifstream in("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    unsigned long start = 0, end = 0;
+    char sep = 0, space = 0;
+    if (std::sscanf(line.c_str(), "%lx%c%lx%c", &start, &sep, &end, &space) == 4 && sep == '-' && space == ' ')
+      inside = start <= at && at < end;  // a mapping's first line: "start-end perms ..."
+    else if (inside && line.rfind("AnonHugePages:", 0) == 0)
+      return std::strtol(line.c_str() + 14, nullptr, 10);
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string page_size_probe() {
+  std::string mode = "not available";  // "always [madvise] never": the choice in brackets
+  std::ifstream sys("/sys/kernel/mm/transparent_hugepage/enabled");
+  if (std::string line; std::getline(sys, line)) {
+    const auto open = line.find('['), close = line.find(']');
+    mode = open != std::string::npos && close > open ? line.substr(open + 1, close - open - 1) : line;
+  }
+  const std::string thp = "transparent huge pages: " + mode;
+  if (mode != "always") return "4 KiB (" + thp + ")";
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  // MAP_NORESERVE: a mapping of its own, never merged with a neighbour in smaps.
+  void* p = mmap(nullptr, 2 * kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return "unknown (" + thp + "; a test mapping failed)";
+  auto* aligned = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1));
+  if (aligned != p) munmap(p, static_cast<std::size_t>(aligned - static_cast<char*>(p)));  // the aligned 2 MiB
+  const std::size_t tail = static_cast<std::size_t>(static_cast<char*>(p) + 2 * kHuge - (aligned + kHuge));
+  if (tail) munmap(aligned + kHuge, tail);                                                   // stay, alone
+  static_cast<volatile char*>(aligned)[0] = 1;  // the first write faults the page in
+  const bool huge = anon_huge_kib(aligned) >= static_cast<long>(kHuge >> 10);
+  munmap(aligned, kHuge);
+  return huge ? "2 MiB (" + thp + ")" : "4 KiB (" + thp + ", but a test mapping got 4 KiB pages)";
+}
 
 double* Workspace::doubles(std::size_t slot, std::uint64_t count) {
   // The byte count must not wrap (n up to 2^62 is accepted on the command line).

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace sumbench {
@@ -48,6 +49,14 @@ class Workspace {
   bool reuse_ = true;
   std::uint64_t hint_ = 0;
 };
+
+// The page size this process's fresh anonymous memory gets, for the run's context:
+// "4 KiB (transparent huge pages: madvise)", or, where the kernel's transparent huge pages
+// are "always" and a 2 MiB-aligned test mapping got one when first written, "2 MiB (...)".
+// sumbench never asks for huge pages (madvise MADV_HUGEPAGE made triad's set-up 2x slower
+// on the project's VMs: BENCHMARKS.md, "Harness overhead") and never refuses them: a
+// kernel set to "always" gives them, and the context says so.
+std::string page_size_probe();
 
 // The NUMA nodes that hold the CPUs this process may run on (1 when the machine has no
 // NUMA information), read from /sys/devices/system/node.

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -66,17 +65,37 @@ bool same_shape(const Partial& a, const Partial& b) {
 
 std::atomic<GilOccupancyProbe*> GilMode::occupancy_probe_{nullptr};
 
-GilMode::GilMode(GilPolicy policy, double switch_interval_s, const ModeOptions& opt)
+GilMode::GilMode(GilPolicy policy, double switch_interval_s, int check_interval, const ModeOptions& opt)
     : policy_(policy),
       switch_interval_s_(switch_interval_s),
       tick_override_(opt.gil_tick_elements),
-      legacy_check_ticks_(opt.legacy_check_ticks) {
+      check_interval_(check_interval) {
   if (!(switch_interval_s > 0)) throw std::invalid_argument("gil mode: switch interval must be > 0");
+  if (check_interval < 1 || check_interval > kMaxCheckInterval)
+    throw std::invalid_argument("gil mode: check interval must be 1 to " + std::to_string(kMaxCheckInterval));
 }
 
 std::string GilMode::name_suffix() const {
+  if (policy_ == GilPolicy::legacy) return "/policy:legacy/check:" + std::to_string(check_interval_);
   return "/policy:" + std::string(gil_policy_name(policy_)) +
          "/interval:" + std::to_string(switch_interval_us(switch_interval_s_)) + "us";
+}
+
+std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
+  if (tick_override_) return tick_override_;
+  // Why 1/1024 for legacy: Python 2's check interval counts bytecodes, and one tick of
+  // the post's loop took 4.5 ns in Python 2.7.18 (measured on the reference machine,
+  // bench/fidelity/NOTES.md), about 1/1100 of a kernel tick (~5 us). runners/fidelity.py
+  // measures it on the machine at hand and passes it as --gil-tick.
+  if (policy_ == GilPolicy::legacy) return std::max<std::uint64_t>(1, k.tick_elements >> 10);
+  // Why 1/32 for cpython: CPython 3 checks its eval breaker at every backward jump, every
+  // ~20 ns of the post's loop, so a holder answers a drop request at once: its signal
+  // reaches the condition variable while the requester is still entering its wait, and
+  // the requester wins the wake-up over an older waiter (the I/O thread) 37% of the time
+  // instead of 12% with a 5 us answer (bench/fidelity/NOTES.md, E6). ~150 ns of work keeps
+  // the answer that fast and the per-tick cost small.
+  if (policy_ == GilPolicy::cpython) return std::max<std::uint64_t>(1, k.tick_elements >> 5);
+  return std::max<std::uint64_t>(1, k.tick_elements);
 }
 
 void GilMode::first_touch(KernelInstance& k, Slice range, int threads) {
@@ -102,15 +121,21 @@ void GilMode::worker_main(KernelInstance& k, GilLock& lock, Slice range, int ind
     worker.take();
     k.reset(acc);
     for (std::uint64_t pos = mine.begin; pos < mine.end && !k.done();) {
-      const std::uint64_t end = pos + std::min(tick, mine.end - pos);
+      // Up to the next check in one call (legacy: up to check interval + 1 bytecodes).
+      // (No division on the common path: one cost ~10 ns, a tenth of a cpython tick.)
+      std::uint64_t ticks = lock.ticks_to_check(), end = pos + tick * ticks;
+      if (end > mine.end || end < pos) {
+        end = mine.end;
+        ticks = (end - pos + tick - 1) / tick;
+      }
       if (probe) probe->enter();
       k.body(Slice{pos, end}, acc, worker);
       if (probe) {
-        probe->ticks.fetch_add(1, std::memory_order_relaxed);
+        probe->ticks.fetch_add(ticks, std::memory_order_relaxed);
         probe->leave();
       }
       pos = end;
-      if (pos < mine.end) lock.between_ticks(index);
+      if (pos < mine.end) lock.between_ticks(index, ticks);
     }
   } catch (...) {
     // Blocking regions re-take the lock while unwinding: release it so the others finish.
@@ -124,9 +149,10 @@ void GilMode::run(KernelInstance& k, Slice range, int threads, Partial& out) {
   if (threads < 1) throw std::invalid_argument("gil mode: threads must be >= 1");
   if (partials_.size() != static_cast<std::size_t>(threads) || !same_shape(partials_[0], out))
     partials_.assign(static_cast<std::size_t>(threads), out);  // first_touch was not called
-  const std::uint64_t tick = std::max<std::uint64_t>(1, tick_override_ ? tick_override_ : k.tick_elements);
+  const std::uint64_t tick = tick_elements(k);
+  last_tick_ = tick;
   GilOccupancyProbe* probe = occupancy_probe_.load(std::memory_order_acquire);
-  GilLock lock(policy_, switch_interval_s_, threads, legacy_check_ticks_);
+  GilLock lock(policy_, switch_interval_s_, threads, check_interval_);
 
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -149,83 +175,19 @@ void GilMode::run(KernelInstance& k, Slice range, int threads, Partial& out) {
   if (error) std::rethrow_exception(error);
 }
 
-void GilMode::record_run(const GilLock& lock) {
-  const int threads = lock.threads();
-  last_threads_.assign(static_cast<std::size_t>(threads), GilThreadStats{});
-  double wait_total = 0, wait_max = 0, wait_longest = 0, drop_releases = 0, voluntary = 0, forced = 0;
-  double held_min = std::numeric_limits<double>::infinity(), held_max = 0;
-  for (int i = 0; i < threads; ++i) {
-    const GilThreadStats& s = lock.thread_stats(i);
-    last_threads_[static_cast<std::size_t>(i)] = s;
-    wait_total += s.wait_s;
-    wait_max = std::max(wait_max, s.wait_s);
-    wait_longest = std::max(wait_longest, s.longest_wait_s);
-    held_min = std::min(held_min, s.held_s);
-    held_max = std::max(held_max, s.held_s);
-    drop_releases += static_cast<double>(s.drop_releases);
-    voluntary += static_cast<double>(s.voluntary_releases);
-    forced += static_cast<double>(s.forced_waits);
-  }
-  last_lock_ = lock.lock_stats();
-
-  Totals& t = totals_;
-  t.runs += 1;
-  t.takes += static_cast<double>(last_lock_.takes);
-  t.switches += static_cast<double>(last_lock_.switches);
-  t.drop_requests += static_cast<double>(last_lock_.drop_requests);
-  t.drop_releases += drop_releases;
-  t.forced_waits += forced;
-  t.voluntary_releases += voluntary;
-  t.wait_total_s += wait_total;
-  t.wait_max_s += wait_max;
-  t.held_min_s += held_min;
-  t.held_max_s += held_max;
-  // A thread that never held the lock for a measurable time makes the ratio meaningless: count it as 0.
-  t.fairness += held_min > 0 ? held_max / held_min : 0.0;
-  t.wait_longest_s = std::max(t.wait_longest_s, wait_longest);
-}
-
-ModeCounters GilMode::counters() const {
-  // Every counter is the mean per run over the runs since reset_counters(), except
-  // gil_wait_longest_s, the longest single wait over all those runs.
-  //   gil_takes               lock acquisitions (0 for policy none)
-  //   gil_switches            takes by a thread other than the previous holder (a run's first take excluded)
-  //   gil_drop_requests       times a waiter set the drop request (cpython, fifo)
-  //   gil_drop_releases       releases at a drop request (cpython, fifo) or check interval (legacy)
-  //   gil_forced_waits        releases followed by a forced-switch wait (cpython)
-  //   gil_voluntary_releases  releases around blocking calls + end-of-work releases
-  //   gil_wait_total_s        sum over threads of the time spent waiting to take the lock
-  //                           (incl. forced-switch waits)
-  //   gil_wait_max_s          max over threads of a thread's total wait
-  //   gil_held_min_s/max_s    min/max over threads of a thread's total time holding the lock
-  //   gil_fairness            gil_held_max_s / gil_held_min_s of a run (1 = fair)
-  ModeCounters c;
-  const double runs = static_cast<double>(totals_.runs);
-  if (totals_.runs == 0) return c;
-  const Totals& t = totals_;
-  c["gil_takes"] = t.takes / runs;
-  c["gil_switches"] = t.switches / runs;
-  c["gil_drop_requests"] = t.drop_requests / runs;
-  c["gil_drop_releases"] = t.drop_releases / runs;
-  c["gil_forced_waits"] = t.forced_waits / runs;
-  c["gil_voluntary_releases"] = t.voluntary_releases / runs;
-  c["gil_wait_total_s"] = t.wait_total_s / runs;
-  c["gil_wait_max_s"] = t.wait_max_s / runs;
-  c["gil_wait_longest_s"] = t.wait_longest_s;
-  c["gil_held_min_s"] = t.held_min_s / runs;
-  c["gil_held_max_s"] = t.held_max_s / runs;
-  c["gil_fairness"] = t.fairness / runs;
-  return c;
-}
-
 std::vector<std::unique_ptr<Mode>> make_gil_modes(const ModeOptions& opt) {
   std::vector<std::unique_ptr<Mode>> modes;
   for (const std::string& name : opt.gil_policies) {
     const auto policy = parse_gil_policy(name);
     if (!policy)
       throw std::invalid_argument("unknown GIL policy '" + name + "' (allowed: " + gil_policy_list() + ")");
+    if (*policy == GilPolicy::legacy) {  // no switch interval in Python 2: one per check interval
+      for (int check : opt.check_intervals)
+        modes.push_back(std::make_unique<GilMode>(*policy, 5e-3, check, opt));  // (interval unused)
+      continue;
+    }
     for (double interval : opt.switch_intervals_s)
-      modes.push_back(std::make_unique<GilMode>(*policy, interval, opt));
+      modes.push_back(std::make_unique<GilMode>(*policy, interval, kDefaultCheckInterval, opt));
   }
   return modes;
 }

@@ -33,10 +33,12 @@ struct GilOccupancyProbe {
 
 class GilMode final : public Mode {
  public:
-  GilMode(GilPolicy policy, double switch_interval_s, const ModeOptions& opt);
+  // `check_interval`: legacy's, in bytecodes (ignored by the other policies).
+  GilMode(GilPolicy policy, double switch_interval_s, int check_interval, const ModeOptions& opt);
 
   std::string_view name() const override { return "gil"; }
-  std::string name_suffix() const override;  // "/policy:<p>/interval:<N>us"
+  // "/policy:<p>/interval:<N>us"; legacy, which has no switch interval: "/policy:legacy/check:<N>"
+  std::string name_suffix() const override;
   std::vector<Layout> layouts(int workers, const ModeOptions&) const override { return {{1, workers}}; }
 
   void first_touch(KernelInstance& k, Slice range, int threads) override;
@@ -45,6 +47,11 @@ class GilMode final : public Mode {
   void release() override { partials_ = {}; }
   void reset_counters() override { totals_ = {}; }
   ModeCounters counters() const override;
+
+  // Elements per tick for kernel `k`: --gil-tick, else the kernel's own tick (about 5 us
+  // of work), except legacy, whose tick is one bytecode (1/1024 of it), and cpython,
+  // which answers a drop request within ~150 ns as CPython does (1/32 of it; gil.cpp).
+  std::uint64_t tick_elements(const KernelInstance& k) const;
 
   // Test-only: the lock statistics of the last run (per thread and lock-wide).
   const std::vector<GilThreadStats>& last_thread_stats() const { return last_threads_; }
@@ -70,7 +77,8 @@ class GilMode final : public Mode {
   GilPolicy policy_;
   double switch_interval_s_;
   std::uint64_t tick_override_;
-  int legacy_check_ticks_;
+  int check_interval_;
+  std::uint64_t last_tick_ = 0;  // elements per tick of the last run (a counter)
   std::vector<Partial> partials_;  // one per thread, kept across runs (not allocated in the timed run)
   Totals totals_;
   std::vector<GilThreadStats> last_threads_;

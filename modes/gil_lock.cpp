@@ -1,8 +1,10 @@
 #include "gil_lock.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
+#include <system_error>
 
 namespace sumbench {
 
@@ -52,13 +54,57 @@ std::optional<double> parse_switch_interval(std::string_view text) {
 
 std::int64_t switch_interval_us(double seconds) { return std::llround(seconds * 1e6); }
 
-GilLock::GilLock(GilPolicy policy, double switch_interval_s, int threads, int legacy_check_ticks)
+GilLock::GilLock(GilPolicy policy, double switch_interval_s, int threads, int check_interval)
     : policy_(policy),
       interval_(std::chrono::nanoseconds(std::llround(switch_interval_s * 1e9))),
-      legacy_check_ticks_(legacy_check_ticks > 0 ? legacy_check_ticks : 1),
-      slots_(static_cast<std::size_t>(threads > 0 ? threads : 1)) {
+      check_interval_(check_interval),
+      slots_(static_cast<std::size_t>(threads > 0 ? threads : 1)),
+      ticker_(check_interval) {
   if (!(switch_interval_s > 0)) throw std::invalid_argument("GilLock: switch interval must be > 0");
-  for (Slot& s : slots_) s.ticks_to_check = legacy_check_ticks_;
+  if (check_interval < 1 || check_interval > kMaxCheckInterval)
+    throw std::invalid_argument("GilLock: check interval must be 1 to " + std::to_string(kMaxCheckInterval));
+  // Python 2's PyThread_allocate_lock: sem_init(lock, 0, 1), process-private, free.
+  if (sem_init(&sem_, 0, 1) != 0) throw std::system_error(errno, std::generic_category(), "sem_init");
+}
+
+GilLock::~GilLock() { sem_destroy(&sem_); }
+
+void GilLock::sem_take() {
+  // PyThread_acquire_lock(lock, 1): sem_wait until it succeeds (EINTR: try again).
+  while (sem_wait(&sem_) != 0) {
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "sem_wait");
+  }
+}
+
+void GilLock::legacy_yield(int id) {
+  Slot& me = slot(id);
+  ++me.stats.drop_releases;
+  last_release_ = GilRelease::drop_request;
+  if (sem_post(&sem_) != 0) throw std::system_error(errno, std::generic_category(), "sem_post");
+  // "Other threads may run now": then PyThread_acquire_lock(lock, 1), whose sem_wait
+  // first tries the same atomic decrement as sem_trywait. Usually the releaser, still
+  // on its core, wins it back within nanoseconds and its held interval goes on. No
+  // clock is read on that path (Python 2 reads none; three reads per check cost the
+  // model 27% at one thread, NOTES.md): a thread that takes the lock from another
+  // stamps the loser's lost_at, which ends the loser's held interval.
+  if (sem_trywait(&sem_) != 0) sem_take();
+  if (last_holder_ == id) {  // nobody held it in between
+    ++me.stats.takes;
+    note_taken(id);
+    return;
+  }
+  me.stats.held_s += std::chrono::duration<double>(me.lost_at - me.held_since).count();
+  legacy_taken(id, me.lost_at);
+}
+
+void GilLock::legacy_taken(int id, Clock::time_point wait_start) {
+  Slot& me = slot(id);
+  const auto now = Clock::now();
+  if (last_holder_ != kNoHolder && last_holder_ != id) slot(last_holder_).lost_at = now;
+  note_taken(id);
+  add_wait(me.stats, now - wait_start);
+  ++me.stats.takes;
+  me.held_since = now;
 }
 
 void GilLock::add_wait(GilThreadStats& s, Clock::duration d) {
@@ -102,7 +148,7 @@ void GilLock::note_taken(int id) {
   if (last_holder_ != id) {
     last_holder_ = id;
     ++switch_number_;
-    switch_cond_.notify_all();  // ends a forced-switch wait of the previous holder
+    if (policy_ == GilPolicy::cpython) switch_cond_.notify_all();  // ends the previous holder's forced-switch wait
   }
   // RESET_GIL_DROP_REQUEST: the new holder starts a fresh interval.
   if (drop_request_.load(std::memory_order_relaxed)) drop_request_.store(false, std::memory_order_relaxed);
@@ -116,6 +162,11 @@ void GilLock::take(int id) {
     me.held_since = start;
     return;
   }
+  if (policy_ == GilPolicy::legacy) {
+    sem_take();
+    legacy_taken(id, start);  // the semaphore is held: it guards the statistics too
+    return;
+  }
   {
     std::unique_lock<std::mutex> lk(mutex_);
     switch (policy_) {
@@ -125,9 +176,7 @@ void GilLock::take(int id) {
       case GilPolicy::fifo:
         wait_turn(lk, id, next_ticket_++);
         break;
-      case GilPolicy::legacy:  // CPython 2: a plain lock, no timeout and no drop request
-        cond_.wait(lk, [this] { return !locked_; });
-        break;
+      case GilPolicy::legacy:
       case GilPolicy::none:
         break;
     }
@@ -149,6 +198,13 @@ void GilLock::release(int id, GilRelease why) {
   else
     ++me.stats.voluntary_releases;
   if (policy_ == GilPolicy::none) return;
+  if (policy_ == GilPolicy::legacy) {
+    last_release_ = why;
+    // PyThread_release_lock: sem_post, which wakes one sleeping waiter (a futex wake
+    // when one waits) but hands nothing over: the releaser may take it straight back.
+    if (sem_post(&sem_) != 0) throw std::system_error(errno, std::generic_category(), "sem_post");
+    return;
+  }
 
   std::unique_lock<std::mutex> lk(mutex_);
   locked_ = false;

@@ -1,7 +1,6 @@
-// A GIL-like lock modelled on CPython's "new GIL" (Python >= 3.2, Python/ceval_gil.c),
-// plus the policies the gil mode compares it with.
+// A GIL-like lock modelled on CPython's locks, one policy per real (or idealised) design.
 //
-// cpython (default), as in ceval_gil.c:
+// cpython (default): the "new GIL" (Python >= 3.2, Python/ceval_gil.c):
 //   - the lock is a boolean `locked` guarded by a mutex, its changes signalled on a
 //     condition variable; `last_holder` and `switch_number` record hand-offs;
 //   - a thread that finds it taken waits on the condition variable with a timeout of
@@ -13,17 +12,28 @@
 //   - blocking calls release around the call (Py_BEGIN/END_ALLOW_THREADS), with the
 //     same forced switching when a drop request is pending; a thread's last release
 //     (thread exit) does not wait.
-// legacy: CPython 2's check interval: every N ticks the holder releases and at once
-//   re-takes; waiters wait without timeout, there are no drop requests and no forced
-//   switching (so on a multi-core machine the holder usually wins again).
+// legacy: the "old GIL" of CPython 2.7 on Linux (Python/ceval.c, Python/thread_pthread.h):
+//   - the lock is a POSIX semaphore: take = sem_wait, release = sem_post (2.7.18 links
+//     sem_wait/sem_post, no pthread_cond, for its locks); no timeout, no fairness, no
+//     drop request, no forced switching;
+//   - a ticker shared by all threads counts ticks (bytecodes); every check interval N
+//     (sys.setcheckinterval, default 100) the holder releases and at once re-acquires,
+//     after N + 1 ticks as ceval's `--_Py_Ticker < 0` does. A woken waiter usually
+//     finds the lock re-taken; it wins only when it gets there within the releaser's
+//     sem_post/sem_wait window. The price of that fight is the releaser's futex wake and
+//     the cache-line traffic, paid every check interval (bench/fidelity/NOTES.md);
+//   - a tick is one bytecode's worth of kernel work: --gil-tick elements (the fidelity
+//     harness calibrates it against Python 2.7's own bytecode rate).
 // fifo: a ticket lock: the lock is handed off strictly in arrival order; waiters set the
 //   drop request after an interval as in cpython and the holder yields at it (re-queueing
-//   behind the waiters, so no forced-switch wait is needed).
-// none: no lock at all (PEP 703 free threading); only the per-thread times are recorded.
+//   behind the waiters, so no forced-switch wait is needed). No interpreter does this.
+// none: no lock at all: an upper bound (no interpreter's behaviour, not free-threaded
+//   CPython, whose reference counting and per-object locks cost time); only the
+//   per-thread times are recorded.
 //
 // Simplification: CPython guards last_holder with a second mutex (switch_mutex) to keep
 // gil_mutex uncontended; here one mutex guards everything, with a second condition
-// variable for the forced-switch wait. The behaviour is the same.
+// variable for the forced-switch wait.
 #pragma once
 
 #include <array>
@@ -32,6 +42,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <semaphore.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,14 +52,26 @@ namespace sumbench {
 
 enum class GilPolicy { cpython, legacy, fifo, none };
 
+// CPython 2's default check interval (sys.getcheckinterval()), and the largest sumbench
+// takes: a million bytecodes is milliseconds of work, beyond any interval Python 2 users set.
+inline constexpr int kDefaultCheckInterval = 100;
+inline constexpr int kMaxCheckInterval = 1000000;
+
 // The policy names, in the order of the enum (for messages and --list).
 inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
-// One line per policy, in the same order (for --list=json; the comment above has the detail).
+// What each policy reproduces and what it does not, one line per policy in the order of
+// the enum (--list wraps them; --list=json gives them as they are). The figures behind
+// these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
 inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
-    "CPython 3.2+ (ceval_gil.c): timed waits, drop requests after the switch interval, forced switching",
-    "CPython 2: the holder releases and at once re-takes every check interval; waiters never ask",
-    "a ticket lock: strict arrival order, with cpython's drop requests",
-    "no lock (PEP 703 free threading); only the per-thread times are recorded"};
+    "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval, drop requests, forced switching, "
+    "a drop answered within ~150 ns of work. Reproduces 3.x's hand-off, convoy and CPU ratio within "
+    "their spread; not the interpreter's own per-bytecode work or memory traffic",
+    "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval bytecodes "
+    "of --gil-tick elements (calibrate with runners/fidelity.py). Reproduces 2.7's CPU ratio, convoy "
+    "and hand-off within their spread; not the interpreter's shared state that both threads touch",
+    "no interpreter: a FIFO ticket lock with cpython's drop requests, for comparison",
+    "no lock: an upper bound, not free-threaded CPython (which pays for its own locking)",
+};
 
 // "cpython,legacy,fifo,none": the allowed values, for usage messages.
 std::string gil_policy_list();
@@ -99,8 +122,9 @@ struct GilLockStats {
 
 class GilLock {
  public:
-  // `threads`: thread ids are 0..threads-1. `legacy_check_ticks`: legacy's check interval.
-  GilLock(GilPolicy policy, double switch_interval_s, int threads, int legacy_check_ticks = 100);
+  // `threads`: thread ids are 0..threads-1. `check_interval`: legacy's sys.setcheckinterval.
+  GilLock(GilPolicy policy, double switch_interval_s, int threads, int check_interval = kDefaultCheckInterval);
+  ~GilLock();
   GilLock(const GilLock&) = delete;
   GilLock& operator=(const GilLock&) = delete;
 
@@ -110,24 +134,35 @@ class GilLock {
   // drop_request and blocking releases of the cpython policy while a drop request is pending.
   void release(int id, GilRelease why);
 
-  // Called by the holder between ticks: the eval loop's eval_breaker check.
+  // Called by the holder after `ticks` ticks: the eval loop's check.
   // cpython, fifo: when a drop request is pending, release it and take it again.
-  // legacy: every `legacy_check_ticks` calls, release and at once take again.
-  void between_ticks(int id) {
+  // legacy: when the shared ticker runs out (every check interval + 1 ticks), release
+  // and at once take again, as CPython 2's ceval did.
+  void between_ticks(int id, std::uint64_t ticks = 1) {
     switch (policy_) {
       case GilPolicy::cpython:
       case GilPolicy::fifo:
         if (drop_request_.load(std::memory_order_relaxed)) yield(id);
         break;
       case GilPolicy::legacy:
-        if (--slot(id).ticks_to_check <= 0) {
-          slot(id).ticks_to_check = legacy_check_ticks_;
-          yield(id);  // release and re-take at once, as CPython 2 did
+        // Only the holder touches the ticker: the semaphore orders it between holders.
+        // Ticks past the check count down from a fresh interval, as one by one they
+        // would; checks that fell inside one call (other threads ran during a
+        // blocking call in it) make one release.
+        ticker_ -= static_cast<std::int64_t>(ticks);
+        if (ticker_ < 0) {
+          ticker_ = check_interval_ - (-ticker_ - 1) % (check_interval_ + 1);
+          legacy_yield(id);
         }
         break;
       case GilPolicy::none:
         break;
     }
+  }
+  // The ticks the holder may run before its next check: legacy's ticker + 1, else 1.
+  // (The gil mode runs that many ticks in one kernel call.)
+  std::uint64_t ticks_to_check() const {
+    return policy_ == GilPolicy::legacy ? static_cast<std::uint64_t>(ticker_ + 1) : 1;
   }
   // Releases at a drop request and takes the lock again.
   void yield(int id) {
@@ -144,11 +179,11 @@ class GilLock {
   using Clock = std::chrono::steady_clock;
   static constexpr int kNoHolder = -1;
 
-  // Per-thread state on its own cache line (touched only by its thread).
+  // Per-thread state on its own cache line (touched only by its thread, except lost_at).
   struct alignas(64) Slot {
     GilThreadStats stats;
     Clock::time_point held_since{};
-    int ticks_to_check = 0;
+    Clock::time_point lost_at{};  // legacy: when another thread took the lock from it
   };
   Slot& slot(int id) { return slots_[static_cast<std::size_t>(id)]; }
 
@@ -156,13 +191,18 @@ class GilLock {
   // waiting loops, which request a drop after an interval without a switch.
   void wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t ticket);
   bool my_turn(int id, std::uint64_t ticket) const;
-  void note_taken(int id);  // mutex held: switch accounting and drop-request reset
+  void note_taken(int id);  // lock held: switch accounting and drop-request reset
+  void sem_take();          // legacy: sem_wait until it succeeds
+  void legacy_yield(int id);  // legacy: ceval's release and immediate re-acquire
+  void legacy_taken(int id, Clock::time_point wait_start);  // semaphore held: accounting
   static void add_wait(GilThreadStats& s, Clock::duration d);
 
   const GilPolicy policy_;
   const std::chrono::nanoseconds interval_;
-  const int legacy_check_ticks_;
+  const std::int64_t check_interval_;
   std::vector<Slot> slots_;
+  std::int64_t ticker_;  // legacy: CPython 2's _Py_Ticker (one for all threads)
+  sem_t sem_;            // legacy: the lock itself (PyThread_type_lock on Linux)
 
   std::mutex mutex_;
   std::condition_variable cond_;         // CPython's gil->cond: the lock was released

@@ -1,23 +1,57 @@
 // The gil mode's own options, checked behind the mode table's check_options so that the
-// option parser needs no knowledge of the GIL lock: --gil-policy names and
-// --switch-interval values (parsed here into seconds).
+// option parser needs no knowledge of the GIL lock: --gil-policy names, --switch-interval
+// values (parsed here into seconds) and --check-interval values (legacy's, in bytecodes).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <string>
 
 #include "gil_lock.hpp"
 #include "mode.hpp"
 
 namespace sumbench {
 
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ",") + item;
+  return text;
+}
+
+// --check-interval: whole numbers of bytecodes, 1 to kMaxCheckInterval, as
+// sys.setcheckinterval takes (the option parser refused empty and repeated items).
+std::string check_check_intervals(ModeOptions& opt) {
+  if (opt.check_interval_texts.empty()) return {};  // CPython 2's default
+  const std::string flag = "--check-interval", text = joined(opt.check_interval_texts);
+  const std::string allowed =
+      flag + " takes comma-separated whole numbers from 1 to " + std::to_string(kMaxCheckInterval) + " (bytecodes)";
+  std::vector<int> values;
+  for (const std::string& item : opt.check_interval_texts) {
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
+      return flag + "=" + text + ": '" + item + "' is not a whole number; " + allowed;
+    const std::size_t first = item.find_first_not_of('0');  // "007" is 7; too many digits: too large
+    const std::string digits = first == std::string::npos ? "0" : item.substr(first);
+    const long v = digits.size() > 9 ? kMaxCheckInterval + 1L : std::stol(digits);
+    if (v < 1 || v > kMaxCheckInterval) return flag + "=" + text + ": " + item + " is out of range; " + allowed;
+    if (std::find(values.begin(), values.end(), static_cast<int>(v)) != values.end())
+      return flag + "=" + text + ": " + item + " is given twice; give each value once";
+    values.push_back(static_cast<int>(v));
+  }
+  opt.check_intervals = values;
+  return {};
+}
+
+}  // namespace
+
 std::string check_gil_options(ModeOptions& opt) {
   for (const std::string& p : opt.gil_policies)
     if (!parse_gil_policy(p)) return "--gil-policy: unknown policy '" + p + "'; allowed: " + gil_policy_list();
+  if (std::string why = check_check_intervals(opt); !why.empty()) return why;
   if (opt.switch_interval_texts.empty()) return {};  // the default interval
   const std::string flag = "--switch-interval";
-  std::string text;  // as given: the option parser refused empty items
-  for (const std::string& item : opt.switch_interval_texts) text += (text.empty() ? "" : ",") + item;
+  const std::string text = joined(opt.switch_interval_texts);  // as given: the parser refused empty items
   std::vector<double> seconds;
   std::map<std::int64_t, std::string> seen;  // whole microseconds -> as written
   for (const std::string& item : opt.switch_interval_texts) {

@@ -29,8 +29,10 @@ struct ModeOptions {
   std::vector<std::string> gil_policies{"cpython"};
   std::vector<std::string> switch_interval_texts;  // --switch-interval as given (empty: the default)
   std::vector<double> switch_intervals_s{0.005};   // parsed by the gil mode's check_options
-  std::uint64_t gil_tick_elements = 0;  // 0: the kernel's own tick
-  int legacy_check_ticks = 100;         // CPython 2's sys.setcheckinterval
+  std::uint64_t gil_tick_elements = 0;  // 0: the kernel's own tick (legacy: a bytecode's share of it)
+  std::vector<std::string> check_interval_texts;  // --check-interval as given (empty: the default)
+  std::vector<int> check_intervals{100};  // legacy: CPython 2's sys.setcheckinterval, in bytecodes (parsed
+                                          // by the gil mode's check_options)
 };
 
 // Statistics a mode adds to a benchmark entry, as named counters.

@@ -12,13 +12,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 from . import procs
+from .errors import UsageError
 
 GIL_KINDS = ("old", "new", "free-threaded")
+# What the measured code (baseline/child.py) runs on: CPython 2.7, and 3.6 or newer.
+SUPPORTED = "CPython 2.7 or 3.6+"
+_VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
 PROBE = (
     "import json, platform, sys\n"
     "g = getattr(sys, '_is_gil_enabled', None)\n"
@@ -140,3 +145,75 @@ def discover(env: Optional[Mapping[str, str]] = None) -> dict:
                if not any(i.gil == kind for i in found)]
     return {"interpreters": [i.as_dict() for i in found], "looked_in": looked,
             "not_found": missing, "problems": problems}
+
+
+def looked_in_words(looked: list[str]) -> str:
+    """discover()'s looked_in, short: 'PATH (N folders) and pyenv: ROOT/versions/*/bin'."""
+    folders = [w for w in looked if w.startswith("PATH: ")]
+    pyenv = [w for w in looked if not w.startswith("PATH: ")]
+    parts = ([f"PATH ({len(folders)} folders; names python, python2, python3, python3.N)"] if folders else []) + pyenv
+    return " and ".join(parts) or "nowhere (no PATH and no pyenv root)"
+
+
+def supported(version_info: Iterable[int]) -> bool:
+    v = tuple(version_info)[:2]
+    return v == (2, 7) or v >= (3, 6)
+
+
+def _check(interp: Interpreter, item: str) -> Interpreter:
+    if interp.implementation != "CPython":
+        raise UsageError(f"--python {item}: {interp.path} is {interp.implementation} {interp.version}, "
+                         f"not CPython; this measures CPython's GIL (see --list-interpreters)")
+    if not supported(interp.version_info):
+        raise UsageError(f"--python {item}: {interp.path} is CPython {interp.version}; the child "
+                         f"program runs on {SUPPORTED}")
+    return interp
+
+
+def select(text: str, env: Optional[Mapping[str, str]] = None,
+           timeout: float = 10) -> tuple[list[Interpreter], list[str]]:
+    """The interpreters of ``--python A,B,...`` (UsageError naming what is wrong, before
+    anything runs) and notes for the log. An item is a path, a name on PATH (python3.12),
+    a version found on PATH or under pyenv (2.7, 3.11.7), or ``all``: every distinct CPython
+    found there (one per version). Each is probed; one that does not answer within
+    `timeout` is given up, its process tree killed."""
+    items = [i.strip() for i in text.split(",")]
+    if not text.strip() or any(not i for i in items):
+        raise UsageError(f"--python {text!r}: give comma-separated paths, names, versions or 'all'")
+    found: Optional[dict] = None
+    chosen: list[Interpreter] = []
+    notes: list[str] = []
+    for item in items:
+        if item == "all" or _VERSION.fullmatch(item):
+            found = found or discover(env)
+            where = looked_in_words(found["looked_in"])
+            have = [Interpreter(**dict(i, version_info=tuple(i["version_info"]))) for i in found["interpreters"]]
+            if item == "all":
+                picked = [i for i in have if supported(i.version_info)]
+                notes += [f"not found: {line} (looked in {where})" for line in found["not_found"]]
+                notes += [f"skipped: {i.path} is CPython {i.version} ({SUPPORTED} only)"
+                          for i in have if not supported(i.version_info)]
+            else:
+                picked = sorted((i for i in have if i.version == item or i.version.startswith(item + ".")),
+                                key=lambda i: i.version_info)[-1:]  # 3.11: the newest 3.11
+            if not picked:
+                raise UsageError(f"--python {item}: no CPython {'' if item == 'all' else item + ' '}"
+                                 f"found (looked in {where})")
+            chosen += [_check(i, item) for i in picked]
+            continue
+        path = item if os.sep in item else (shutil.which(item, path=(os.environ if env is None else env).get("PATH")) or "")
+        if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
+            raise UsageError(f"--python {item}: not an executable file"
+                             + ("" if os.sep in item else " (looked for it on PATH)"))
+        interp, why = probe(path, "given", timeout=timeout)
+        if interp is None:
+            raise UsageError(f"--python {item}: {path if path != item else 'it'} {why}")
+        chosen.append(_check(interp, item))
+    out: list[Interpreter] = []
+    for i in chosen:  # one per version: the first given or found
+        same = next((o for o in out if o.version == i.version), None)
+        if same is None:
+            out.append(i)
+        elif os.path.realpath(same.executable) != os.path.realpath(i.executable):
+            notes.append(f"skipped: {i.path} is CPython {i.version} like {same.path}")
+    return out, notes

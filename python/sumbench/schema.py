@@ -4,6 +4,10 @@ migrations that keep older folders readable; its reader and its writer.
 One row per measurement (one repetition of one point); a point that produced no
 measurement has one row with its status and empty measurement fields. docs/DESIGN.md
 shows the same list (a test checks it against this module).
+
+Each version bump is one small function in MIGRATIONS, from version k to k + 1, and
+the columns it added carry ``since=k + 1``: a file of version k needs only the columns
+of versions up to k, and its rows are migrated in turn on reading.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import csv
 import io
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from .errors import InputError
 from .io import atomic_write_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The statuses of a point, in results.csv's status column and in status.json.
 POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
@@ -45,6 +50,7 @@ class Column:
     doc: str
     low: Optional[float] = None    # the allowed range of a number (None: unbounded)
     high: Optional[float] = None
+    since: int = 1    # the schema version that added the column
 
 
 COLUMN_SPECS = (
@@ -69,6 +75,16 @@ COLUMN_SPECS = (
     Column("hosts", "str", False, "hosts, ';'-separated"),
     Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S),
     Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)"),
+    Column("check_interval", "int", False, "Python 2's check interval in bytecodes (the real "
+           "2.x, and sumbench's legacy policy)", 1, 10**6, since=2),
+    Column("interpreter", "str", False, "the real interpreter's implementation (CPython); "
+           "empty for sumbench's own modes", since=2),
+    Column("interpreter_version", "str", False, "its version, e.g. 3.11.7", since=2),
+    Column("gil_kind", "str", False, "its GIL: old (2.x), new (3.2+) or free-threaded", since=2),
+    Column("fidelity_figure", "str", False, "the fidelity experiment's figure (cpu:2, "
+           "convoy:2:1ms, handoff:5ms, ...); empty for other rows", since=2),
+    Column("fidelity_value", "float", False, "that figure's value in this measurement: a time "
+           "ratio, or seconds per wait or per hand-off", -MAX_TIME_S, MAX_TIME_S, since=2),
     Column("status", "str", True, "the point's status: " + "|".join(POINT_STATUSES)),
     Column("cv", "float", False, "largest coefficient of variation of the point's times", 0,
            1e6),
@@ -86,9 +102,36 @@ BOOL_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "bool"}
 SPECS = {c.name: c for c in COLUMN_SPECS}
 REQUIRED_VALUES = tuple(c.name for c in COLUMN_SPECS if c.required)
 
-# Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row. Version 1
-# is the first and current one, so there is none yet; a reader applies them in turn.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+GIL_KINDS = ("old", "new", "free-threaded")
+_CPYTHON_POLICY = re.compile(r"^cpython-((\d+)\.(\d+)\S*?)(-nogil)?$")
+
+
+def columns_of(version: int) -> list[str]:
+    """The columns a results.csv of schema `version` has."""
+    return [c.name for c in COLUMN_SPECS if c.since <= version]
+
+
+def _v1_to_v2(row: dict) -> dict:
+    """Version 2 added the interpreter (issue 9): a version 1 row of the CPython baseline
+    named it only in gil_policy (cpython-X.Y.Z[-nogil], thread rows); its other rows are
+    CPython of an unnamed version (``fill_interpreters`` completes them per folder)."""
+    row = dict(row)
+    for column in (c.name for c in COLUMN_SPECS if c.since == 2):
+        row.setdefault(column, None if column in INT_COLUMNS | FLOAT_COLUMNS else "")
+    found = _CPYTHON_POLICY.match(str(row.get("gil_policy") or ""))
+    if found:
+        row["interpreter"], row["interpreter_version"] = "CPython", found.group(1)
+        major_minor = (int(found.group(2)), int(found.group(3)))
+        row["gil_kind"] = "free-threaded" if found.group(4) else "old" if major_minor < (3, 2) else "new"
+    elif row.get("source") == "cpython":
+        row["interpreter"] = "CPython"
+    row["schema_version"] = 2
+    return row
+
+
+# Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row; a reader
+# applies them in turn. Keep each one small and on its own, so that bumps compose.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
 
 
 def empty_row() -> dict:
@@ -196,7 +239,9 @@ def _read_text(path: str) -> str:
 
 
 def _check_header(path: str, header: list[str]) -> None:
-    missing = [c for c in COLUMNS if c not in header]
+    """Every column of version 1; the later ones are checked per row (_typed_row): a
+    file of an older version lacks them, and its rows are migrated."""
+    missing = [c for c in columns_of(1) if c not in header]
     if missing:
         if "schema_version" not in header or len(missing) > len(COLUMNS) // 2:
             raise InputError(f"{path}: not a schema_version {SCHEMA_VERSION} results.csv: "
@@ -230,10 +275,36 @@ def _typed_row(header: list[str], fields: list[str], where: str) -> dict:
     if version > SCHEMA_VERSION or version < 1:
         raise InputError(f"{where}: mixed schema: schema_version {version}, this "
                          f"sumbench reads schema_version 1 to {SCHEMA_VERSION}")
+    missing = [c for c in columns_of(version) if c not in row]
+    if missing:
+        raise InputError(f"{where}: mixed schema: missing columns {', '.join(missing)} "
+                         f"(schema_version {version} needs all of them)")
+    return migrate(row)
+
+
+def migrate(row: dict) -> dict:
+    """A row of any older schema_version as a row of this one (MIGRATIONS in turn)."""
+    version = int(row.get("schema_version") or SCHEMA_VERSION)
     while version < SCHEMA_VERSION:
         row = MIGRATIONS[version](row)
         version += 1
     return row
+
+
+def fill_interpreters(rows: list[dict]) -> list[dict]:
+    """Version 1 folders of the CPython baseline held one interpreter, named only on its
+    thread rows: give its serial and process rows (interpreter CPython, no version) that
+    version when the folder names exactly one. Rows are changed in place and returned."""
+    versions = {r.get("interpreter_version") for r in rows
+                if r.get("source") == "cpython" and r.get("interpreter_version")}
+    if len(versions) == 1:
+        version = versions.pop()
+        kind = next(r.get("gil_kind") for r in rows if r.get("interpreter_version") == version)
+        for r in rows:
+            if r.get("source") == "cpython" and r.get("interpreter") == "CPython" and \
+                    not r.get("interpreter_version"):
+                r["interpreter_version"], r["gil_kind"] = version, kind
+    return rows
 
 
 def read_results_csv(path: os.PathLike | str) -> list[dict]:
@@ -260,4 +331,4 @@ def read_results_csv(path: os.PathLike | str) -> list[dict]:
         raise InputError(f"{path} line {reader.line_num}: corrupted: {exc}") from None
     if not rows:
         raise InputError(f"{path}: empty: a header but no result rows")
-    return rows
+    return fill_interpreters(rows)

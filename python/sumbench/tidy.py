@@ -16,15 +16,16 @@ from typing import Any
 from . import points
 from .io import read_json, read_json_object
 from .parse import switch_interval_s
-from .schema import SCHEMA_VERSION, empty_row, write_results_csv
+from .schema import SCHEMA_VERSION, empty_row, migrate, write_results_csv
 
-# Benchmark name parts (kernel/mode/ranks:R/threads:T/n:N/policy:P/interval:Ius) -> columns.
+# Benchmark name parts (kernel/mode/ranks:R/threads:T/n:N/policy:P/interval:Ius, or
+# .../policy:legacy/check:N) -> columns.
 _NAME_COLUMNS = {"ranks": "ranks", "threads": "threads", "n": "n", "policy": "gil_policy",
-                 "interval": "switch_interval_s"}
+                 "interval": "switch_interval_s", "check": "check_interval"}
 
 
 def parse_benchmark_name(name: str) -> dict:
-    """Split ``kernel/mode/ranks:R/threads:T/n:N[/policy:P/interval:Ius]`` into columns.
+    """Split ``kernel/mode/ranks:R/threads:T/n:N[/policy:P/interval:Ius|/check:N]`` into columns.
 
     Unknown ``key:value`` parts are kept under their key; Google Benchmark suffixes such
     as ``/repeats:3`` or ``/manual_time`` are ignored."""
@@ -35,7 +36,7 @@ def parse_benchmark_name(name: str) -> dict:
         if not sep:
             continue
         column = _NAME_COLUMNS.get(key, key)
-        if column in ("ranks", "threads", "n"):
+        if column in ("ranks", "threads", "n", "check_interval"):
             out[column] = int(value) if value.isdigit() else value
         elif column == "switch_interval_s":
             seconds = switch_interval_s(value, low=0.0, high=math.inf)
@@ -88,6 +89,7 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
                    unstable=_bool01(unstable), launch_s=launch_s if launch_s is not None else "",
                    gil_policy=name.get("gil_policy", ""),
                    switch_interval_s=name.get("switch_interval_s", ""),
+                   check_interval=name.get("check_interval", ""),
                    schema_version=SCHEMA_VERSION)
         for col in ("ranks", "threads", "n"):  # counters are authoritative, the name the fallback
             row[col] = _num(entry.get(col, name.get(col, "")))
@@ -152,7 +154,7 @@ def _given_rows(path: Path, run_id: str, point_id: str) -> list[dict] | None:
         row["run_id"] = row["run_id"] or run_id
         row["point_id"] = row["point_id"] or point_id
         row["schema_version"] = row["schema_version"] or SCHEMA_VERSION
-        rows.append(row)
+        rows.append(migrate(row))  # a point folder of an older baseline
     return rows
 
 

@@ -26,8 +26,11 @@ class Catalogue(unittest.TestCase):
         cls.text = subprocess.run([SUMBENCH, "--list"], capture_output=True, text=True).stdout
 
     def test_same_names_as_the_text_list(self):
-        listed = {line.split()[0] for line in self.text.splitlines() if line.startswith("  ")}
-        names = {k["name"] for k in self.cat["kernels"]} | {m["name"] for m in self.cat["modes"]}
+        # One row per kernel, mode and gil policy; a policy's wrapped lines are indented further.
+        listed = {line.split()[0] for line in self.text.splitlines()
+                  if line.startswith("  ") and not line.startswith("   ")}
+        names = {k["name"] for k in self.cat["kernels"]} | {m["name"] for m in self.cat["modes"]} | \
+            {p["name"] for p in self.cat["gil_policies"]}
         self.assertEqual(listed, names)
         self.assertEqual(self.cat["reference_mode"], self.cat["modes"][0]["name"])
         self.assertEqual([m["reference"] for m in self.cat["modes"]],
@@ -66,7 +69,7 @@ class Catalogue(unittest.TestCase):
         self.assertEqual(default, {1: ["1x1"], 3: ["1x3"], 4: ["2x2"], 6: ["2x3"]})
         self.assertEqual(modes["mpi"]["kind"], "processes")
         self.assertEqual(modes["omp"]["kind"], "threads")
-        self.assertEqual(modes["gil"]["flags"], ["--gil-policy", "--switch-interval", "--gil-tick"])
+        self.assertEqual(modes["gil"]["flags"], ["--gil-policy", "--switch-interval", "--check-interval", "--gil-tick"])
 
     def test_flags_and_normalised_options(self):
         flags = {f["name"]: f for f in self.cat["flags"]}

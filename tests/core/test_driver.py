@@ -98,6 +98,9 @@ class EndToEnd(unittest.TestCase):
             self.assertIn(key, self.doc["context"])
         self.assertEqual(self.doc["context"]["schema_version"], "1")
         self.assertEqual(self.doc["context"]["mpi_ranks"], "1")
+        # The page size triad's arrays get, as this machine gives it (never asked for).
+        self.assertRegex(self.doc["context"]["triad_pages"],
+                         r"^(4 KiB|2 MiB|unknown) \(transparent huge pages: [a-z ]+")
 
     def test_compiler_comes_from_the_compiler(self):
         self.assertRegex(self.doc["context"]["compiler"], r"^(g\+\+|clang|icpx) [0-9]+")
@@ -188,12 +191,18 @@ class BadInput(unittest.TestCase):
         (["--switch-interval=0"], "'0'"),
         (["--switch-interval=fast"], "'fast'"),
         (["--gil-policy=random"], "random"),
+        (["--check-interval=0"], "from 1 to 1000000"),
+        (["--check-interval=1e9"], "'1e9'"),
+        (["--check-interval=,100"], "empty item"),
         (["--bogus"], "--bogus"),
         (["--benchmark_nonsense=1"], "--benchmark_nonsense"),
         # issue 10: the message names the bad value
         (["--hybrid=3x"], "'3x'"),
         (["--hybrid=1x1x1"], "'1x1x1'"),
         (["--hybrid=0x2"], "'0x2'"),
+        # a range error names the whole item, not its number alone (--hybrid=5000: 5000 ...)
+        (["--list", "--hybrid=5000x1"], "--hybrid=5000x1: '5000x1' has 5000 ranks"),
+        (["--list=json", "--hybrid=2x2,1x4097"], "--hybrid=2x2,1x4097: '1x4097' has 4097 threads"),
         (["--switch-interval=1.5us"], "'1.5us' is not a whole number of microseconds"),
         (["--switch-interval=1.2us,1.4us"], "'1.2us'"),
         (["--switch-interval=1ms,1000us"], "same interval"),

@@ -12,6 +12,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -206,7 +207,7 @@ class Output(unittest.TestCase):
             proc = subprocess.run(["unshare", "-m", "sh", "-c", inside, "sh", tmp, SUMBENCH] + args,
                                   capture_output=True, text=True, timeout=300)
             self.assertEqual(proc.returncode, 1, proc.stderr)
-            self.assertIn(f"could not write --benchmark_out={path}: it came out cut short", proc.stderr)
+            self.assertIn(f"could not write --benchmark_out={path}: No space left on device", proc.stderr)
             self.assertIn("\nleft: \n", proc.stderr, "nothing left on the full disk")
 
     def test_read_only_file_is_kept(self):
@@ -256,44 +257,151 @@ class Output(unittest.TestCase):
 
 
 class Interrupt(unittest.TestCase):
-    """A run stopped by a signal leaves no PATH.tmp.PID and ends with the signal's status."""
+    """A run stopped by a signal leaves no file and ends with the signal's status. The reports
+    are kept in memory while the cases run, so no file exists then (not even for SIGKILL, or
+    for mpirun's SIGKILL after its SIGTERM); PATH.tmp.PID exists only while it is written at
+    the end, and a signal then removes it (SUMBENCH_TEST_DELAY_MS holds it there for a test)."""
 
-    def stop(self, cmd, sig, tmp):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    SLOW = ["--kernels=sleep", "--modes=serial", "--sleep-ms=500"]
+
+    def start(self, cmd, env=None, stdout=subprocess.DEVNULL):
+        """Starts `cmd` and returns once its runs have begun: Google Benchmark has printed its
+        context ("Run on (...)") on stderr. A thread keeps reading stderr into proc.lines."""
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, **(env or {})),
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        deadline = time.monotonic() + 60
-        while not glob.glob(os.path.join(tmp, "out.json.tmp.*")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.assertTrue(glob.glob(os.path.join(tmp, "out.json.tmp.*")), "the run writes its temporary file")
-        time.sleep(0.3)  # inside the timed runs
-        proc.send_signal(sig)
-        proc.communicate(timeout=60)
-        self.assertEqual(os.listdir(tmp), [], f"{sig.name} left files behind")
+        proc.lines, running = [], threading.Event()
+
+        def read():
+            for line in proc.stderr:
+                proc.lines.append(line)
+                if line.startswith("Run on ("):
+                    running.set()
+        proc.reader = threading.Thread(target=read, daemon=True)
+        proc.reader.start()
+        if not running.wait(60):
+            proc.kill()
+            proc.wait()
+            self.fail("the runs did not begin within 60 s:\n" + "".join(proc.lines)[-2000:])
+        return proc
+
+    def finish(self, proc):
+        proc.wait(timeout=60)
+        proc.reader.join(timeout=60)
         return proc.returncode
 
+    def stop_during_runs(self, cmd, sig, tmp):
+        proc = self.start(cmd)
+        time.sleep(0.3)  # inside the timed runs
+        self.assertEqual(os.listdir(tmp), [], "no file is written while the cases run")
+        proc.send_signal(sig)
+        status = self.finish(proc)
+        self.assertEqual(os.listdir(tmp), [], f"{sig.name} left files behind")
+        return status
+
     def test_signals(self):
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL):
             with self.subTest(signal=sig.name), tempfile.TemporaryDirectory() as tmp:
-                cmd = [SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=500",
-                       "--benchmark_out=" + os.path.join(tmp, "out.json")]
-                self.assertEqual(self.stop(cmd, sig, tmp), -sig, "the conventional status: killed by the signal")
+                cmd = [SUMBENCH] + self.SLOW + ["--benchmark_out=" + os.path.join(tmp, "out.json")]
+                self.assertEqual(self.stop_during_runs(cmd, sig, tmp), -sig,
+                                 "the conventional status: killed by the signal")
 
     def test_sigterm_to_mpirun(self):
         with tempfile.TemporaryDirectory() as tmp:
             cmd = MPI + ["-n", "2", SUMBENCH, "--kernels=sleep", "--modes=serial,mpi", "--sleep-ms=500",
                          "--benchmark_out=" + os.path.join(tmp, "out.json")]
-            self.assertNotEqual(self.stop(cmd, signal.SIGTERM, tmp), 0)
+            self.assertNotEqual(self.stop_during_runs(cmd, signal.SIGTERM, tmp), 0)
+
+    def write_window(self, out, env, launcher=()):
+        """Starts a run whose final write is held open 2 s (the test-only hook), and returns
+        once rank 0 holds the synced file: unnamed (an open descriptor into out's folder that
+        has no name there), or under SUMBENCH_TEST_NAMED_TEMPORARY=1 as out.json.tmp.PID."""
+        folder = os.path.dirname(out)
+        proc = self.start(list(launcher) + [SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=1",
+                                            "--benchmark_repetitions=1", "--benchmark_min_time=0",
+                                            "--benchmark_out=" + out],
+                          env=dict(env, SUMBENCH_TEST_DELAY_MS="2000"))
+
+        def tree(pid):  # pid and its descendants (mpirun's ranks)
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    children = [int(c) for c in f.read().split()]
+            except OSError:
+                children = []
+            return [pid] + [p for c in children for p in tree(c)]
+
+        def held():  # the files the run has open in the folder
+            links = []
+            for pid in tree(proc.pid):
+                try:
+                    links += [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+                except OSError:
+                    pass
+            return [link for link in links if link.startswith(folder + "/")]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if held():
+                time.sleep(0.3)  # still open: the write's window, not the path check at start-up
+                if held():
+                    return proc, held()
+            time.sleep(0.02)
+        proc.kill()
+        self.finish(proc)
+        self.fail("rank 0 never held its output file open")
+
+    def test_signal_while_the_file_is_written(self):
+        """The window of the final write: the file being written has no name in the folder,
+        so no signal, SIGKILL included (mpirun's and Slurm's after SIGTERM), leaves a file."""
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL):
+            with self.subTest(signal=sig.name), tempfile.TemporaryDirectory() as tmp:
+                proc, held = self.write_window(os.path.join(tmp, "out.json"), {})
+                self.assertEqual(len(held), 1, "rank 0 writes one file in the folder")
+                self.assertEqual(os.listdir(tmp), [], "the file being written has no name")
+                proc.send_signal(sig)
+                self.assertEqual(self.finish(proc), -sig)
+                self.assertEqual(os.listdir(tmp), [], f"{sig.name} during the write left files behind")
+
+    def test_sigterm_to_mpirun_while_the_file_is_written(self):
+        """mpirun passes SIGTERM on, and SIGKILLs a rank still alive 1 s later: neither leaves a file."""
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, held = self.write_window(os.path.join(tmp, "out.json"), {}, MPI + ["-n", "2"])
+            self.assertEqual(len(held), 1, "rank 0 writes one file in the folder")
+            self.assertEqual(os.listdir(tmp), [], "the file being written has no name")
+            proc.send_signal(signal.SIGTERM)
+            self.assertNotEqual(self.finish(proc), 0)
+            self.assertEqual(os.listdir(tmp), [], "SIGTERM to mpirun during the write left files behind")
+
+    def test_signal_while_a_named_file_is_written(self):
+        """Where the file system has no unnamed files: out.json.tmp.PID, removed on a signal."""
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with self.subTest(signal=sig.name), tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out.json")
+                proc, _ = self.write_window(out, {"SUMBENCH_TEST_NAMED_TEMPORARY": "1"})
+                self.assertEqual(os.listdir(tmp), [f"out.json.tmp.{proc.pid}"], "written next to the path")
+                proc.send_signal(sig)
+                self.assertEqual(self.finish(proc), -sig)
+                self.assertEqual(os.listdir(tmp), [], f"{sig.name} during the write left files behind")
+
+    def test_written_over_an_existing_file(self):
+        """Both ways replace an existing file whole, and leave no other file."""
+        for env in ({}, {"SUMBENCH_TEST_NAMED_TEMPORARY": "1"}):
+            with self.subTest(env=env), tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out.json")
+                with open(out, "w") as f:
+                    f.write("old")
+                result = run(SMALL + ["--benchmark_out=" + out], env=env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(os.listdir(tmp), ["out.json"])
+                with open(out) as f:
+                    self.assertIn("benchmarks", json.load(f))
 
     def test_closed_pipe(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "out.json")
-            proc = subprocess.Popen([SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=200",
-                                     "--benchmark_out=" + out], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 60
-            while not os.listdir(tmp) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            proc = self.start([SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=200",
+                               "--benchmark_out=" + out], stdout=subprocess.PIPE)
             proc.stdout.close()  # as `sumbench | head -1` does: its next write raises SIGPIPE
-            self.assertEqual(proc.wait(timeout=60), -signal.SIGPIPE)
+            self.assertEqual(self.finish(proc), -signal.SIGPIPE)
             self.assertEqual(os.listdir(tmp), [])
 
 

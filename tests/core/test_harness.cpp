@@ -98,6 +98,32 @@ TEST(ModeCheck, TriadCatchesASkippedRangeOnALaterRun) {
   EXPECT_NE(k->validate(again), "");
 }
 
+// The poison is written inside the check's own pass, per period: every multiple of the
+// stride in a slice is poisoned, whatever the slice's bounds, so a later run that skips any
+// one of them is caught.
+TEST(ModeCheck, TriadPoisonsEveryStrideOfUnalignedSlices) {
+  const KernelDescriptor* d = find_kernel("triad");
+  const Slice range{100, 10100}, halves[2] = {{100, 3333}, {3333, 10100}};
+  auto k = d->make(KernelConfig{range.size(), 0, true}, range);  // this process's part of n
+  class NoLock : public Worker {} w;
+  for (const Slice& s : halves) k->first_touch(s);
+  Partial p = k->make_partial();
+  k->body(range, p, w);
+  for (const Slice& s : halves) k->check(s, p);
+  ASSERT_EQ(k->validate(p), "");
+  for (std::uint64_t skip = 512; skip < range.end; skip += 512) {
+    Partial again = k->make_partial();
+    k->body(Slice{range.begin, skip}, again, w);  // every element but `skip`
+    k->body(Slice{skip + 1, range.end}, again, w);
+    for (const Slice& s : halves) k->check(s, again);
+    EXPECT_EQ(again.counts[1], 1u) << "skipped element " << skip;
+    k->body(range, again, w);  // whole again for the next round
+    Partial whole = k->make_partial();
+    for (const Slice& s : halves) k->check(s, whole);
+    ASSERT_EQ(whole.counts[1], 0u);
+  }
+}
+
 // The default corruption changes what validate() sees, for every kernel.
 TEST(ModeCheck, DefaultCorruptionIsCaughtByEveryKernel) {
   for (const auto& d : kernel_table()) {

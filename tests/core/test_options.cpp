@@ -57,6 +57,8 @@ TEST(Options, GilFlags) {
   ASSERT_EQ(opt.mode.switch_intervals_s.size(), 3u);
   EXPECT_DOUBLE_EQ(opt.mode.switch_intervals_s[0], 0.0005);
   EXPECT_DOUBLE_EQ(opt.mode.switch_intervals_s[2], 0.005);
+  EXPECT_EQ(opt.mode.check_intervals, (std::vector<int>{100}));  // CPython 2's default
+  EXPECT_EQ(parse({"--check-interval=1,100,1000000"}).mode.check_intervals, (std::vector<int>{1, 100, 1000000}));
 }
 
 TEST(Options, BadInputNamesTheValue) {
@@ -74,6 +76,10 @@ TEST(Options, BadInputNamesTheValue) {
   expect_usage_error({"--switch-interval=0"}, "'0'");
   expect_usage_error({"--switch-interval=-1ms"}, "-1ms");
   expect_usage_error({"--gil-policy=lottery"}, "lottery");
+  expect_usage_error({"--check-interval=0"}, "from 1 to 1000000");
+  expect_usage_error({"--check-interval=1000001"}, "1000001");
+  expect_usage_error({"--check-interval=5ms"}, "5ms");
+  expect_usage_error({"--check-interval=-1"}, "-1");
   expect_usage_error({"--frobnicate"}, "--frobnicate");
   expect_usage_error({"--kernels"}, "needs a value");
   expect_usage_error({"--quick=yes"}, "takes no value");

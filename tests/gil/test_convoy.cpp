@@ -56,7 +56,7 @@ void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick 
   auto k = make_convoy_kernel(kWaits);
   ModeOptions opt;
   opt.gil_tick_elements = tick;
-  GilMode mode(policy, 5e-3, opt);
+  GilMode mode(policy, 5e-3, kDefaultCheckInterval, opt);
   mode.first_touch(*k, {0, kWaits}, threads);
   for (int run = 0; run < runs; ++run) {
     Partial out = k->make_partial();
@@ -74,11 +74,9 @@ void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick 
 
 TEST(Convoy, GilCpythonTwoThreadsRunAfterRun) { run_gil_convoy(GilPolicy::cpython, 2, 3); }
 TEST(Convoy, GilCpythonFourThreads) { run_gil_convoy(GilPolicy::cpython, 4, 2); }
-// No legacy convoy test: under legacy a CPU-bound holder re-takes the lock before a
-// woken waiter can run, so the I/O thread waits until the OS happens to preempt the
-// holder (microseconds to tens of seconds per wait: CPython 2's multicore pathology).
-// No wall-clock bound would be reliable; legacy's progress and mutual exclusion are
-// tested on finite CPU work by the GilLockTest/GilModeTest *legacy* cases.
+// Python 2's semaphore: a woken I/O thread wins the lock within a few check intervals
+// (microseconds), so the waits end and the CPU threads stop, as in Python 2.7.
+TEST(Convoy, GilLegacyTwoCpuThreads) { run_gil_convoy(GilPolicy::legacy, 3, 2); }
 TEST(Convoy, GilFifo) { run_gil_convoy(GilPolicy::fifo, 3, 2); }
 TEST(Convoy, GilNoneCpuThreadsStopWithoutLock) { run_gil_convoy(GilPolicy::none, 3, 3); }
 TEST(Convoy, GilTinyTicksOneWaitPerTick) { run_gil_convoy(GilPolicy::cpython, 2, 2, /*tick=*/1); }

@@ -75,7 +75,7 @@ TEST_P(GilLockTest, ExclusiveProgressAndConsistentStatistics) {
   facts.threads = threads;
   facts.blocking_calls = blocking_calls.load();
   facts.between_ticks.assign(static_cast<std::size_t>(threads), kTicks - 1);
-  facts.legacy_check_ticks = kCheck;
+  facts.check_interval = kCheck;
   facts.wall_s = wall;
   test::expect_consistent(lock.lock_stats(), stats, facts);
 }
@@ -90,15 +90,21 @@ INSTANTIATE_TEST_SUITE_P(Policies, GilLockTest,
                          case_name);
 
 // Two CPU-bound threads under the cpython policy hand the lock off through drop
-// requests, and the forced switch makes the waiter get it.
+// requests, and the forced switch makes the waiter get it. Each runs for 30 ms and
+// until both have held the lock: on a loaded machine the second thread may not get a
+// core within the first one's 30 ms (a 30 ms bound alone failed under TSan at load 7).
 TEST(GilLockCpython, CpuBoundThreadsSwitchOnDropRequests) {
   GilLock lock(GilPolicy::cpython, 200e-6, 2);
+  std::atomic<int> holders{0};
   std::vector<std::thread> team;
   for (int id = 0; id < 2; ++id)
     team.emplace_back([&, id] {
       lock.take(id);
-      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
-      while (std::chrono::steady_clock::now() < until) {
+      holders.fetch_add(1);
+      const auto start = std::chrono::steady_clock::now();
+      const auto until = start + std::chrono::milliseconds(30), limit = start + std::chrono::seconds(60);
+      while (std::chrono::steady_clock::now() < until ||
+             (holders.load() < 2 && std::chrono::steady_clock::now() < limit)) {
         test::spin_for(std::chrono::microseconds(5));
         lock.between_ticks(id);
       }

@@ -15,11 +15,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-ModeOptions options(double interval_s, std::uint64_t tick = 0, int legacy_check = 100) {
+ModeOptions options(double interval_s, std::uint64_t tick = 0) {
   ModeOptions opt;
   opt.switch_intervals_s = {interval_s};
   opt.gil_tick_elements = tick;
-  opt.legacy_check_ticks = legacy_check;
   return opt;
 }
 
@@ -57,7 +56,7 @@ TEST_P(GilModeTest, ExclusiveProgressAndConsistentStatistics) {
   test::RecordingKernel kernel(shape);
   const Slice range{0, shape.n};
 
-  GilMode mode(policy, 200e-6, options(200e-6, /*tick=*/5, kLegacyCheck));
+  GilMode mode(policy, 200e-6, kLegacyCheck, options(200e-6, /*tick=*/5));
   mode.first_touch(kernel, range, threads);
   ProbeScope scope;
   mode.reset_counters();
@@ -72,11 +71,14 @@ TEST_P(GilModeTest, ExclusiveProgressAndConsistentStatistics) {
     facts.policy = policy;
     facts.threads = threads;
     facts.blocking_calls = kernel.blocking_calls(out);
-    facts.legacy_check_ticks = kLegacyCheck;
+    facts.check_interval = kLegacyCheck;
+    facts.exact_ticks = policy != GilPolicy::legacy;  // legacy runs up to a check per call
     facts.wall_s = wall;
     for (int i = 0; i < threads; ++i) {
       EXPECT_EQ(kernel.elements_of(out, i), partition(range, threads, i).size()) << "worker " << i;
-      facts.between_ticks.push_back(kernel.ticks_of(out, i) - 1);
+      // Legacy: every tick but those of a thread's last call reaches between_ticks.
+      facts.between_ticks.push_back(policy == GilPolicy::legacy ? kernel.elements_of(out, i) / 5
+                                                                : kernel.ticks_of(out, i) - 1);
     }
     test::expect_consistent(mode.last_lock_stats(), mode.last_thread_stats(), facts);
   }
@@ -118,7 +120,7 @@ TEST(GilModeOccupancy, LockSerializesTicksNoneOverlapsThem) {
     shape.work_per_element = std::chrono::nanoseconds(0);
     shape.sleep_in_tick_ns = 3'000'000;  // 3 ms per tick, inside the lock
     test::RecordingKernel kernel(shape);
-    GilMode mode(policy, 1e-3, options(1e-3, /*tick=*/1));
+    GilMode mode(policy, 1e-3, kDefaultCheckInterval, options(1e-3, /*tick=*/1));
     ProbeScope scope;
     Partial out = kernel.make_partial();
     const auto start = Clock::now();
@@ -149,7 +151,7 @@ TEST(GilModeSleep, BlockingCallsOverlap) {
     cfg.sleep_ms = kSleepMs;
     auto kernel = sleep->make(cfg, {0, cfg.n});
     kernel->tick_elements = sleep->tick_elements;
-    GilMode mode(policy, 5e-3, options(5e-3));
+    GilMode mode(policy, 5e-3, kDefaultCheckInterval, options(5e-3));
     mode.first_touch(*kernel, {0, cfg.n}, kWorkers);
     Partial out = kernel->make_partial();
     const auto start = Clock::now();
@@ -170,7 +172,7 @@ TEST(GilModeSum, CombinesPartialsIntoTheExactSum) {
   auto kernel = sum->make(cfg, {0, cfg.n});
   kernel->tick_elements = sum->tick_elements;
   for (auto name : kGilPolicyNames) {
-    GilMode mode(parse_gil_policy(name).value(), 1e-3, options(1e-3));
+    GilMode mode(parse_gil_policy(name).value(), 1e-3, kDefaultCheckInterval, options(1e-3));
     Partial out = kernel->make_partial();
     out.counts.assign(out.counts.size(), 12345);  // run() must overwrite, not add to, `out`
     mode.run(*kernel, {0, cfg.n}, 3, out);
@@ -183,7 +185,7 @@ TEST(GilModeCounters, EmptyAfterReset) {
   shape.n = 10;
   shape.team = 2;
   test::RecordingKernel kernel(shape);
-  GilMode mode(GilPolicy::cpython, 5e-3, options(5e-3));
+  GilMode mode(GilPolicy::cpython, 5e-3, kDefaultCheckInterval, options(5e-3));
   Partial out = kernel.make_partial();
   mode.run(kernel, {0, shape.n}, 2, out);
   EXPECT_FALSE(mode.counters().empty());

@@ -56,6 +56,30 @@ TEST(GilModes, OnePerPolicyAndInterval) {
   }
 }
 
+// Python 2 has a check interval and no switch interval: one legacy mode per check
+// interval, named by it, whatever the switch intervals.
+TEST(GilModes, LegacyOnePerCheckInterval) {
+  ModeOptions opt;
+  opt.gil_policies = {"legacy", "cpython"};
+  opt.switch_intervals_s = {0.005, 0.001};
+  opt.check_intervals = {100, 10};
+  const auto modes = make_gil_modes(opt);
+  ASSERT_EQ(modes.size(), 4u);
+  EXPECT_EQ(modes[0]->name_suffix(), "/policy:legacy/check:100");
+  EXPECT_EQ(modes[1]->name_suffix(), "/policy:legacy/check:10");
+  EXPECT_EQ(modes[2]->name_suffix(), "/policy:cpython/interval:5000us");
+  EXPECT_EQ(modes[3]->name_suffix(), "/policy:cpython/interval:1000us");
+}
+
+TEST(GilModes, CheckIntervalOutOfRangeThrows) {
+  ModeOptions opt;
+  for (int bad : {0, -1, kMaxCheckInterval + 1}) {
+    EXPECT_THROW(GilMode(GilPolicy::legacy, 5e-3, bad, opt), std::invalid_argument) << bad;
+    EXPECT_THROW(GilLock(GilPolicy::legacy, 5e-3, 2, bad), std::invalid_argument) << bad;
+  }
+  EXPECT_NO_THROW(GilLock(GilPolicy::legacy, 5e-3, 2, kMaxCheckInterval));
+}
+
 TEST(GilModes, UnknownPolicyOrBadIntervalThrows) {
   ModeOptions opt;
   opt.gil_policies = {"cpython", "bogus"};

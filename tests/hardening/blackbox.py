@@ -235,6 +235,26 @@ def make_sweep(out: Path, *, kernels="sum,sleep", modes="serial,omp", workers="1
               "--seed=1", f"--out={out}", *extra, env=env, timeout=120)
     return res
 
+_TEMPLATE: dict = {}
+
+
+def template_sweep() -> Path:
+    """One sweep made once per test module, for tests that copy it (never change it)."""
+    if "path" not in _TEMPLATE:
+        base = Path(tempfile.mkdtemp(prefix="sumbench-hardening-template-"))
+        res = make_sweep(base / "sweep")
+        if res.rc != 0:
+            raise RuntimeError("cannot make the template sweep:" + res.show())
+        _TEMPLATE.update(path=base / "sweep", base=base)
+    return _TEMPLATE["path"]
+
+
+def remove_template_sweep() -> None:
+    """For a test module's tearDownModule."""
+    if "base" in _TEMPLATE:
+        shutil.rmtree(_TEMPLATE.pop("base"), ignore_errors=True)
+        _TEMPLATE.pop("path", None)
+
 
 @contextlib.contextmanager
 def tmpfs(parent: Path, size: str = "1m", readonly: bool = False, populate=None):

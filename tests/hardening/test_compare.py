@@ -32,29 +32,15 @@ Item 13, a bad output path is an error, never a "change found", and leaves nothi
 
 import os
 import shutil
-import tempfile
 import unittest
 from pathlib import Path
 
-from blackbox import (HardeningCase, fill, make_sweep, run, snapshot, tmp_leftovers, tmpfs)
+from blackbox import (HardeningCase, fill, make_sweep, remove_template_sweep, run, snapshot,
+                      template_sweep, tmp_leftovers, tmpfs)
 
 RUNTIME_ERROR = 3
-_TEMPLATE = {}
-
-
-def template_sweep() -> Path:
-    if "path" not in _TEMPLATE:
-        base = Path(tempfile.mkdtemp(prefix="sumbench-hardening-template-"))
-        res = make_sweep(base / "sweep")
-        if res.rc != 0:
-            raise RuntimeError("cannot make the template sweep:" + res.show())
-        _TEMPLATE.update(path=base / "sweep", base=base)
-    return _TEMPLATE["path"]
-
-
 def tearDownModule():
-    if "base" in _TEMPLATE:
-        shutil.rmtree(_TEMPLATE["base"], ignore_errors=True)
+    remove_template_sweep()
 
 
 class CompareCase(HardeningCase):

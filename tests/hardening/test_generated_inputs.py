@@ -30,13 +30,13 @@ import random
 import re
 import shutil
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env, make_sweep,
-                      read_csv, run, snapshot, tree_diff)
+from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env,
+                      read_csv, remove_template_sweep, run, snapshot, template_sweep,
+                      tree_diff)
 
 BUDGET_S = float(os.environ.get("HARDENING_BUDGET_S", "25"))
 DEFAULT_SEED = 20261129
@@ -44,22 +44,8 @@ CASE_TIMEOUT_S = 30
 NASTY = ["", " ", "nan", "NaN", "inf", "-inf", "-1", "0", "-0", "1e-300", "1e308", "1e309",
          "9" * 30, "1.5", "0x10", "abc", "é", "ok", "failed", "bogus", "True", "1,2", '"',
          "\n", "\t", "2^62", "4611686018427387905", "1e6", "x" * 300]
-_TEMPLATE = {}
-
-
-def template() -> Path:
-    if "path" not in _TEMPLATE:
-        base = Path(tempfile.mkdtemp(prefix="sumbench-hardening-template-"))
-        res = make_sweep(base / "sweep")
-        if res.rc != 0:
-            raise RuntimeError("cannot make the template sweep:" + res.show())
-        _TEMPLATE.update(path=base / "sweep", base=base)
-    return _TEMPLATE["path"]
-
-
 def tearDownModule():
-    if "base" in _TEMPLATE:
-        shutil.rmtree(_TEMPLATE["base"], ignore_errors=True)
+    remove_template_sweep()
 
 
 # --------------------------------------------------------------- generation
@@ -145,7 +131,7 @@ SUBMIT_FLAGS = ["--nodes", "--layouts", "--scaling", "--time", "--combine-time",
 def gen_case(seed, index):
     """A case is data: the tool, how to build its inputs (ops), and its flags."""
     rng = random.Random(f"{seed}:{index}")
-    header, rows = read_csv(template() / "results.csv")
+    header, rows = read_csv(template_sweep() / "results.csv")
     points = sorted({r["point_id"] for r in rows})
     kind = rng.choices(["csv", "json", "sweep_flags", "compare_flags", "submit_flags",
                         "config"], [4, 3, 3, 1, 2, 1])[0]
@@ -224,11 +210,11 @@ def run_case(case, box: Path):
     env = clean_env(TMPDIR=tmpdir, SUMBENCH_RESULTS=out)
     tool = case["tool"]
     sweep = inp / "sweep"
-    shutil.copytree(template(), sweep, symlinks=True)
+    shutil.copytree(template_sweep(), sweep, symlinks=True)
     apply_ops(sweep, case["ops"])
     allowed_out, inputs = out, [inp]
     if tool == "compare":
-        other = Path(shutil.copytree(template(), inp / "other", symlinks=True))
+        other = Path(shutil.copytree(template_sweep(), inp / "other", symlinks=True))
         pair = [other, sweep] if len(case["ops"]) % 2 else [sweep, other]
         args = ["compare", *pair, "--csv", out / "c.csv", "--html", out / "c.html",
                 *case["flags"]]
@@ -315,7 +301,7 @@ class GeneratedInputs(HardeningCase):
         only = os.environ.get("HARDENING_CASE")
         print(f"\n[generated inputs] seed={seed} budget={BUDGET_S:g}s "
               f"(replay: HARDENING_SEED={seed})", file=sys.stderr, flush=True)
-        template()
+        template_sweep()
         start = time.monotonic()
         failures, signatures, index, ran = [], set(), 0, 0
         indices = [int(only)] if only is not None else None

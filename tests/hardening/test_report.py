@@ -41,32 +41,15 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-from blackbox import (HardeningCase, clean_env, edit_results, kill_tree, make_sweep, read_csv,
-                      run, snapshot, start, tree_diff)
-
-_TEMPLATE = {}
-
-
-def template_sweep() -> Path:
-    """One sweep folder (sum, sleep x serial, omp x 1, 2 workers) made once per process."""
-    if "path" not in _TEMPLATE:
-        base = Path(tempfile.mkdtemp(prefix="sumbench-hardening-template-"))
-        res = make_sweep(base / "sweep")
-        if res.rc != 0:
-            raise RuntimeError("cannot make the template sweep:" + res.show())
-        _TEMPLATE["path"] = base / "sweep"
-        _TEMPLATE["base"] = base
-    return _TEMPLATE["path"]
-
+from blackbox import (HardeningCase, clean_env, edit_results, kill_tree, read_csv,
+                      remove_template_sweep, run, snapshot, start, template_sweep, tree_diff)
 
 def tearDownModule():
-    if "base" in _TEMPLATE:
-        shutil.rmtree(_TEMPLATE["base"], ignore_errors=True)
+    remove_template_sweep()
 
 
 class ReportCase(HardeningCase):

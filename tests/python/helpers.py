@@ -9,6 +9,8 @@ SOURCE_DIR = Path(os.environ.get("SUMBENCH_SOURCE_DIR") or Path(__file__).resolv
 SUMBENCH = os.environ.get("SUMBENCH") or str(SOURCE_DIR / "build" / "sumbench")
 EXTRA = os.environ.get("SUMBENCH_EXTRA") or str(SOURCE_DIR / "build" / "tests" / "core" / "sumbench_extra")
 BENCH_FOLDER = SOURCE_DIR / "bench" / "results" / "vm-20261125T001524Z" / "cpython"
+# A folder of main's CPython baseline before the interpreter columns (data/README.md).
+MAIN_V1_FOLDER = Path(__file__).resolve().parent / "data" / "baseline-v1"
 
 
 class TempDir(unittest.TestCase):

@@ -4,8 +4,10 @@ that keeps reading the folders already written."""
 import re
 import unittest
 
-from helpers import BENCH_FOLDER, SOURCE_DIR, TempDir
-from sumbench import schema
+import shutil
+
+from helpers import BENCH_FOLDER, MAIN_V1_FOLDER, SOURCE_DIR, TempDir
+from sumbench import schema, tidy
 from sumbench.errors import InputError
 
 
@@ -23,6 +25,15 @@ class Definition(unittest.TestCase):
             self.assertIn(version, schema.MIGRATIONS)
         self.assertEqual(len(schema.COLUMNS), len(set(schema.COLUMNS)))
 
+    def test_each_migration_adds_the_columns_of_its_version(self):
+        for version in range(1, schema.SCHEMA_VERSION):
+            row = {c: "" for c in schema.columns_of(version)}
+            row["schema_version"] = version
+            out = schema.MIGRATIONS[version](row)
+            self.assertEqual(out["schema_version"], version + 1)
+            self.assertLessEqual(set(schema.columns_of(version + 1)), set(out))
+        self.assertEqual(schema.columns_of(schema.SCHEMA_VERSION), schema.COLUMNS)
+
 
 class ReadWrite(TempDir):
     def test_round_trip(self):
@@ -32,10 +43,43 @@ class ReadWrite(TempDir):
         [back] = schema.read_results_csv(self.tmp / "results.csv")
         self.assertEqual((back["time_s"], back["valid"], back["ranks"], back["cv"]), (0.25, 1, 1, None))
 
-    def test_reads_the_committed_baseline_folder(self):
-        rows = schema.read_results_csv(BENCH_FOLDER / "results.csv")
+    def check_v1_baseline_rows(self, rows):
+        """A version 1 baseline folder (one CPython, named only in gil_policy) reads as
+        version 2 rows that name its interpreter on every row."""
         self.assertTrue(rows)
-        self.assertTrue(all(r["source"] == "cpython" and r["schema_version"] == 1 for r in rows))
+        self.assertTrue(all(r["source"] == "cpython" and r["schema_version"] == 2 for r in rows))
+        self.assertEqual({(r["interpreter"], r["interpreter_version"], r["gil_kind"]) for r in rows},
+                         {("CPython", "3.11.7", "new")})
+        self.assertEqual({r["mode"] for r in rows}, {"cpython-serial", "cpython-threads", "cpython-processes"})
+        self.assertTrue(all(r["check_interval"] is None and not r["fidelity_figure"] for r in rows))
+
+    def test_reads_the_committed_baseline_folder(self):
+        self.check_v1_baseline_rows(schema.read_results_csv(BENCH_FOLDER / "results.csv"))
+
+    def test_reads_and_rebuilds_a_folder_of_mains_baseline(self):
+        self.check_v1_baseline_rows(schema.read_results_csv(MAIN_V1_FOLDER / "results.csv"))
+        copy = self.tmp / "copy"
+        shutil.copytree(MAIN_V1_FOLDER, copy)
+        tidy.rebuild_results(copy)   # its point folders' rows.json are version 1
+        self.assertEqual((copy / "results.csv").read_text().splitlines()[0].split(","), schema.COLUMNS)
+        rows = schema.read_results_csv(copy / "results.csv")
+        self.check_v1_baseline_rows(rows)
+        self.assertEqual(len(rows), len(schema.read_results_csv(MAIN_V1_FOLDER / "results.csv")))
+
+    def test_a_version_1_file_needs_only_version_1_columns(self):
+        old = schema.columns_of(1)
+        row = dict(schema.empty_row(), point_id="p", kernel="sum", mode="gil", status="ok", schema_version=1,
+                   time_s=0.25, gil_policy="legacy")
+        (self.tmp / "results.csv").write_text(",".join(old) + "\n" + ",".join(
+            schema.format_value(row[c]) for c in old) + "\n")
+        [back] = schema.read_results_csv(self.tmp / "results.csv")
+        self.assertEqual((back["schema_version"], back["interpreter"], back["check_interval"]), (2, "", None))
+        lines = (self.tmp / "results.csv").read_text().splitlines()
+        lines[1] = lines[1][: lines[1].rindex(",")] + ",2"   # a version 2 row lacks its columns
+        (self.tmp / "results.csv").write_text("\n".join(lines) + "\n")
+        with self.assertRaises(InputError) as cm:
+            schema.read_results_csv(self.tmp / "results.csv")
+        self.assertIn("missing columns check_interval", str(cm.exception))
 
     def test_a_newer_schema_is_refused_in_one_line(self):
         text = (",".join(schema.COLUMNS) + "\n" +

@@ -8,6 +8,7 @@ import unittest
 from unittest import mock
 
 import fixtures
+from sumbench.schema import SCHEMA_VERSION
 
 
 def _read(path):
@@ -105,10 +106,11 @@ class BadInputTest(unittest.TestCase):
     # -- mixed schema -------------------------------------------------------------
     def test_mixed_schema_version(self):
         lines = _read(self.csv).splitlines()
-        lines[5] = lines[5][: lines[5].rindex(",")] + ",2"
+        newer = SCHEMA_VERSION + 1   # a version this sumbench does not know yet
+        lines[5] = lines[5][: lines[5].rindex(",")] + f",{newer}"
         with open(self.csv, "w") as fh:
             fh.write("\n".join(lines) + "\n")
-        self.assert_rejected("line 6", "mixed schema", "schema_version 2")
+        self.assert_rejected("line 6", "mixed schema", f"schema_version {newer}")
 
     def test_missing_column(self):
         import csv
@@ -123,9 +125,9 @@ class BadInputTest(unittest.TestCase):
         other = os.path.join(self.tmp, "other")
         shutil.copytree(self.good, other)
         _rewrite(os.path.join(other, "results.csv"),
-                 lambda t: "\n".join(line[: line.rindex(",")] + ",3" if i else line
+                 lambda t: "\n".join(line[: line.rindex(",")] + f",{SCHEMA_VERSION + 1}" if i else line
                                      for i, line in enumerate(t.splitlines())) + "\n")
-        self.assert_rejected("other", "schema_version 3", sweeps=[self.good, other])
+        self.assert_rejected("other", f"schema_version {SCHEMA_VERSION + 1}", sweeps=[self.good, other])
 
     # -- usage --------------------------------------------------------------------
     def test_refuses_to_replace_a_folder_that_is_not_a_report(self):

@@ -29,17 +29,20 @@ def fake_interpreter(folder, body):
     path = os.path.join(folder, "fakepython")
     with open(path, "w") as f:
         f.write(f"#!{sys.executable}\n" + textwrap.dedent('''
-            import importlib.util, sys
+            import importlib.util, os, sys
             if sys.argv[1] == "-c":
                 exec(sys.argv[2])
                 sys.exit(0)
-            spec = importlib.util.spec_from_file_location("child", sys.argv[1])
+            sys.argv = sys.argv[1:]          # as the interpreter would give them to child.py
+            sys.path.insert(0, os.path.dirname(sys.argv[0]))   # child_point.py beside it
+            spec = importlib.util.spec_from_file_location("child", sys.argv[0])
             child = importlib.util.module_from_spec(spec)
             sys.modules["child"] = child
             spec.loader.exec_module(child)
         ''') + textwrap.dedent(body) + "\nsys.exit(child.main())\n")
     os.chmod(path, 0o755)
     return path
+VERSION = "{}.{}.{}".format(*sys.version_info[:3])
 STATUS_KEYS = {"exit_code", "status", "wall_s", "launch_s", "load_before", "load_after",
                "oversubscribed", "warnings", "attempts", "cv", "unstable"}
 SLEEP_MS = 50.0
@@ -138,8 +141,16 @@ class QuickRun(unittest.TestCase):
         for r in self.select(kernel="sum", mode="cpython-threads"):
             self.assertEqual(r["combine_bytes"], "0")
 
+    def test_rows_name_the_interpreter(self):
+        for r in self.rows:
+            self.assertEqual((r["interpreter"], r["interpreter_version"], r["gil_kind"]),
+                             ("CPython", VERSION, "new"), r["point_id"])
+            self.assertTrue(r["point_id"].startswith(f"cpython-{VERSION}-"), r["point_id"])
+            self.assertEqual((r["check_interval"], r["fidelity_figure"]), ("", ""))
+        self.assertIn(f"interpreters: CPython {VERSION} (new GIL)", self.proc.stdout)
+
     def test_threads_rows_carry_the_gil(self):
-        version = "{}.{}.{}".format(*sys.version_info[:3])
+        version = VERSION
         for r in self.select(mode="cpython-threads"):
             self.assertTrue(r["gil_policy"].startswith("cpython-" + version), r["gil_policy"])
             self.assertGreater(float(r["switch_interval_s"]), 0.0)
@@ -227,8 +238,9 @@ class ExistingSweep(unittest.TestCase):
             header, rows = read_csv(os.path.join(tmp, "results.csv"))
             self.assertEqual(header, COLUMNS)
             by_point = {r["point_id"]: r for r in rows}
-            self.assertIn("cpython-sleep-threads-w2-weak", by_point)
-            self.assertEqual(by_point["cpython-sleep-threads-w2-weak"]["run_id"], "sweep-123")
+            pid = f"cpython-{VERSION}-sleep-threads-w2-weak"
+            self.assertIn(pid, by_point)
+            self.assertEqual(by_point[pid]["run_id"], "sweep-123")
             self.assertIn("sum-gil-r1t2-strong", by_point)  # the sumbench point is kept
             self.assertEqual(by_point["sum-gil-r1t2-strong"]["status"], "failed")
 
@@ -249,7 +261,7 @@ class Validation(unittest.TestCase):
             self.assertEqual({r["mode"] for r in rows}, MODES)
             for r in rows:
                 self.assertEqual((r["valid"], r["status"]), ("0", "invalid"), r["point_id"])
-            with open(os.path.join(out, "points", "cpython-sum-processes-w2-strong",
+            with open(os.path.join(out, "points", f"cpython-{VERSION}-sum-processes-w2-strong",
                                    "status.json")) as f:
                 status = json.load(f)
             self.assertEqual((status["exit_code"], status["status"]), (0, "invalid"))
@@ -298,7 +310,7 @@ class BadInput(unittest.TestCase):
             proc = run(["--quick", "--out", out, "--python", python], timeout=60)
             self.assertEqual(proc.returncode, 2, proc.stderr)
             self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
-            self.assertIn("no CPython", proc.stderr)
+            self.assertIn("not CPython", proc.stderr)
             self.assertIn("PyPy", proc.stderr)
             self.assertFalse(os.path.exists(os.path.join(out, "results.csv")))
 
@@ -323,6 +335,98 @@ class Interpreters(unittest.TestCase):
             version = subprocess.run([other, "-c", "import platform; print(platform.python_version())"],
                                      capture_output=True, text=True).stdout.strip()
             self.assertEqual({r["gil_policy"] for r in rows}, {f"cpython-{version}"})
+
+
+def pyenv_python(prefix):
+    """A CPython of pyenv's whose version starts with prefix, or None."""
+    from sumbench import interpreters
+    found = interpreters.discover()["interpreters"]
+    hit = [i for i in found if i["version"].startswith(prefix) and i["where"] == "pyenv"]
+    return hit[0] if hit else None
+
+
+class SeveralInterpreters(unittest.TestCase):
+    """--python A,B: each interpreter's rows name it; Python 2 sets its check interval."""
+
+    def test_python_2_and_3_in_one_folder(self):
+        two, three = pyenv_python("2.7"), pyenv_python("3.")
+        if two is None or three is None:
+            self.skipTest("needs pyenv's CPython 2.7 and a 3.x (pyenv versions; looked in "
+                          "$(pyenv root)/versions/*/bin)")
+        print(f"interpreters used: {two['path']} ({two['version']}), {three['path']} ({three['version']})",
+              file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="cpython_baseline_") as tmp:
+            proc = run(["--quick", "--kernels", "sum,convoy", "--modes", "serial,threads,processes",
+                        "--workers", "2", "--scaling", "strong", "--repetitions", "1", "--io-waits", "5",
+                        "--check-interval", "50", "--switch-interval", "1ms",
+                        "--python", f"{two['path']},{three['version']}", "--out", tmp], timeout=300)
+            self.assertEqual(proc.returncode, 0, proc.stderr + proc.stdout)
+            self.assertIn(f"CPython {two['version']} (old GIL)", proc.stdout)
+            self.assertIn(f"CPython {three['version']} (new GIL)", proc.stdout)
+            _, rows = read_csv(os.path.join(tmp, "results.csv"))
+        by_version = {}
+        for r in rows:
+            by_version.setdefault(r["interpreter_version"], []).append(r)
+        self.assertEqual(set(by_version), {two["version"], three["version"]})
+        for version, kind in ((two["version"], "old"), (three["version"], "new")):
+            got = by_version[version]
+            self.assertEqual({r["gil_kind"] for r in got}, {kind})
+            self.assertEqual({r["mode"] for r in got}, MODES)
+            self.assertTrue(all(r["valid"] == "1" and r["status"] == "ok" for r in got), version)
+            threads = [r for r in got if r["mode"] == "cpython-threads"]
+            if kind == "old":   # sys.setcheckinterval, no switch interval
+                self.assertEqual({r["check_interval"] for r in threads if r["kernel"] == "convoy"}, {"50"})
+                self.assertEqual({r["switch_interval_s"] for r in threads}, {""})
+            else:
+                self.assertEqual({r["check_interval"] for r in threads}, {""})
+                self.assertEqual({float(r["switch_interval_s"]) for r in threads if r["kernel"] == "convoy"}, {0.001})
+        convoy_ids = {r["point_id"] for r in rows if r["kernel"] == "convoy"}
+        self.assertIn(f"cpython-{two['version']}-convoy-threads-w2-strong-ci50", convoy_ids)
+        self.assertIn(f"cpython-{three['version']}-convoy-threads-w2-strong-si1ms", convoy_ids)
+
+
+class Discovery(unittest.TestCase):
+    """--python all / a version: what was looked for is named when it is missing."""
+
+    def env(self, tmp, with_python3=True):
+        bin_dir = os.path.join(tmp, "bin")
+        os.makedirs(bin_dir)
+        if with_python3:   # a CPython 3 that is a wrapper of this one (a distinct executable)
+            path = os.path.join(bin_dir, "python3")
+            with open(path, "w") as f:
+                f.write(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+            os.chmod(path, 0o755)
+        root = os.path.join(tmp, "pyenv")
+        os.makedirs(os.path.join(root, "versions"))
+        return dict(os.environ, PATH=bin_dir, PYENV_ROOT=root)
+
+    def test_all_names_what_it_did_not_find(self):
+        with tempfile.TemporaryDirectory(prefix="cpython_baseline_") as tmp:
+            out = os.path.join(tmp, "out")
+            proc = run(["--quick", "--kernels", "sum", "--modes", "threads", "--workers", "1",
+                        "--scaling", "strong", "--repetitions", "1", "--python", "all", "--out", out],
+                       env=self.env(tmp))
+            self.assertEqual(proc.returncode, 0, proc.stderr + proc.stdout)
+            self.assertIn("not found: no CPython with the old GIL (looked in PATH (1 folders", proc.stdout)
+            self.assertIn(os.path.join(tmp, "pyenv"), proc.stdout)
+            _, rows = read_csv(os.path.join(out, "results.csv"))
+            self.assertEqual({r["interpreter_version"] for r in rows}, {VERSION})
+
+    def test_a_missing_version_or_none_at_all_exits_2(self):
+        with tempfile.TemporaryDirectory(prefix="cpython_baseline_") as tmp:
+            out = os.path.join(tmp, "out")
+            for args, env, bad in ((["--python", "2.6"], self.env(os.path.join(tmp, "a")), "no CPython 2.6 found"),
+                                   (["--python", "all"], self.env(os.path.join(tmp, "b"), False), "no CPython found"),
+                                   (["--python", "/bin/true"], None, "does not run as a Python interpreter")):
+                with self.subTest(args=args):
+                    proc = run(["--quick", "--out", out] + args, env=env)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    lines = proc.stderr.strip().splitlines()
+                    self.assertEqual(len(lines), 1, proc.stderr)
+                    self.assertIn(bad, lines[0])
+                    if "found" in bad:
+                        self.assertIn("looked in PATH", lines[0])
+                    self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

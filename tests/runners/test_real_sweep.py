@@ -4,7 +4,7 @@ import os
 import unittest
 
 from support import TempDirMixin, point_dirs, read_json, real_sumbench, run_sweep
-from sumbench.schema import read_results_raw
+from sumbench.schema import SCHEMA_VERSION, read_results_raw
 
 SUMBENCH = real_sumbench()
 POINT_FILES = {"command.json", "command.txt", "raw.json", "stdout.txt", "stderr.txt",
@@ -50,7 +50,7 @@ class RealSweepTests(TempDirMixin, unittest.TestCase):
             self.assertGreater(float(r["time_s"]), 0)
             self.assertGreater(float(r["items_per_s"]), 0)
             self.assertEqual((r["valid"], r["status"], r["source"], r["schema_version"]),
-                             ("1", "ok", "sumbench", "1"))
+                             ("1", "ok", "sumbench", str(SCHEMA_VERSION)))
             self.assertTrue(r["hosts"])
             self.assertGreater(float(r["launch_s"]), 0)
         manifest = read_json(out / "manifest.json")

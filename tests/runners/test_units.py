@@ -265,7 +265,7 @@ class TidyTests(TempDirMixin, unittest.TestCase):
         self.assertEqual((failed["time_s"], failed["repetition"], failed["valid"]), ("", "", ""))
         [cp] = by_point["py"]
         self.assertEqual((cp["source"], cp["mode"], cp["run_id"], cp["schema_version"]),
-                         ("cpython", "cpython-threads", "RUN", "1"))
+                         ("cpython", "cpython-threads", "RUN", str(schema.SCHEMA_VERSION)))
         self.assertTrue(all(r["run_id"] == "RUN" for r in rows))
 
 

@@ -26,8 +26,11 @@ tid=$(SUMBENCH_SWEEP_ARGS="--kernels=sleep --modes=serial --n=1,2,3,4,5,6,7,8,9,
 echo "time-limit job: $tid"
 
 cl_step "sweep with a failing size; one job cancelled before it starts"
+# n=10^6, not 10^3: a microsecond region makes Google Benchmark run thousands of
+# iterations, and on a loaded 2-core machine each costs the ranks' collectives a time
+# slice (9 s seen here, over 90 s in CI). --timeout bounds a point that still hangs.
 cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --nodes 1 --layouts 2x1,1x2 --time 5 \
-    --sbatch-args=--hold --sweep-args "--kernels=triad --modes=mpi --repetitions=1 --max-reruns=0 --quick --n=1000,$HUGE --seed=1" \
+    --sbatch-args=--hold --sweep-args "--kernels=triad --modes=mpi --repetitions=1 --max-reruns=0 --quick --n=1000000,$HUGE --seed=1 --timeout=60" \
     --out "$W/sweep" | tee "$W/submit.txt"
 read -r j1 j2 < <(sed -n 's/^jobs: \([0-9]*\) \([0-9]*\) combine: .*/\1 \2/p' "$W/submit.txt")
 cid=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/submit.txt")

@@ -1,323 +1,353 @@
-"""The CPython baseline's measured code: it runs inside the interpreter being measured.
+"""The code that runs inside the measured interpreter: one JSON spec in, JSON lines out.
 
-Standalone on purpose: only the standard library, no import from the sumbench package,
-and Python 3.6+ syntax, so that any CPython can run it (and a Python 2.7 version can
-replace it). The orchestrator (baseline/orchestrate.py, on the python3 that runs
-runners/cpython_baseline.py) runs ``INTERPRETER child.py`` once per request, writes one
-JSON request on its stdin and reads one JSON answer from its stdout:
+Standalone on purpose: the standard library only, no import from the sumbench package,
+and nothing newer than what CPython 2.7 and 3.6-3.13 share (no f-strings, no
+annotations), so that the same file runs unchanged in every interpreter the baseline
+(sumbench/baseline/orchestrate.py) and the fidelity experiment (sumbench/fidelity/) run.
 
-  {"action": "info"}
-      -> {"interpreter": {...}, "start_method": "fork"}
-  {"action": "calibrate", "target_s": 0.3}
-      -> {"n": elements of the sum loop that one thread runs in about target_s}
-  {"action": "point", "kernel": "sum|sleep|convoy", "mode": "cpython-serial|-threads|-processes",
-   "workers": W, "scaling": "strong|weak", "n_per_worker": N, "max_workers": M,
-   "sleep_ms": S, "io_waits": K, "interval_s": I or null, "repetitions": R}
-      -> {"repetitions": [{"repetition", "n", "time_s", "launch_s", "combine_bytes",
-                           "io_latency_s", "problems": [...], "detail": {...}}, ...]}
+usage:  PYTHON child.py [SPEC]     SPEC: a JSON object; '-' or none: read it from stdin
 
-Kernels: sum is the post's heavy_calculation (``count += i``), checked against
-n(n-1)/2; sleep is time.sleep(sleep_ms) per task, checked to last its duration; convoy
-is one I/O thread doing K waits of 1 ms while W-1 threads run the sum loop, at switch
-interval I. time_s spans the first start() to the last join() plus the combine, as in
-the post; launch_s is how long after the first start() the last worker began.
+SPEC keys (all but "experiment" optional):
+  experiment       info | calibrate | cpu | convoy | handoff | point
+  threads          cpu: K threads sharing the loop (default 2); convoy: C CPU threads
+                   beside the I/O thread (default 1); handoff: always 2
+  n                cpu, calibrate: iterations of the post's loop (default 2000000)
+  waits, wait_s    convoy: the I/O thread's sleeps, time.sleep(wait_s) (200, 0.001)
+  duration_s       handoff: how long the two threads ping-pong (default 0.5)
+  switch_interval_s  3.x: sys.setswitchinterval (default: the interpreter's own, 5 ms)
+  check_interval     2.x: sys.setcheckinterval (default: the interpreter's own, 100)
+  repetitions      lines to print, one per repetition (default 1)
+  point: kernel (sum|sleep|convoy), mode (cpython-serial|-threads|-processes), workers,
+         scaling (strong|weak), n_per_worker, max_workers, sleep_ms, and waits for convoy
+
+Each repetition prints one line: {"schema": SCHEMA, "interpreter": {...},
+"experiment": ..., "spec": {...}, "repetition": r, "result": {...}}.
+  info      start_method: how multiprocessing starts its workers here
+  cpu       serial_s: the loop over n in the main thread; threads_s: the same n split
+            into K contiguous parts run by K threading.Threads (start to last join);
+            ratio = threads_s / serial_s (the post's experiment, paired per repetition)
+  convoy    added_s_mean: mean over the waits of (measured wait - wait_s), the I/O
+            thread's measurement including re-taking the GIL; also median, p90, max
+  handoff   handoffs: times a thread found that the other one ran since its own last
+            iteration (a GIL switch between two spinning threads); s_per_handoff
+  calibrate s_per_iteration of the loop; on CPython 2, ticks_per_iteration measured
+            from the thread state's tick_counter (one per check interval) through
+            ctypes, and s_per_tick: what one "bytecode" of sys.setcheckinterval costs
+  point     one measurement of the blog post's experiment: n, time_s (first start to
+            last join plus the combine), launch_s, combine_bytes, io_latency_s, problems
+Every result has "valid". A setting the interpreter does not have (a check interval on
+3.x, a switch interval on 2.x) is bad input. Bad input: one line on stderr naming the
+value, exit status 2.
 """
+from __future__ import division, print_function
 
 import json
 import multiprocessing
-import pickle
 import platform
 import sys
 import threading
 import time
 
-IO_WAIT_S = 0.001           # one convoy wait: time.sleep(0.001)
-CONVOY_CHUNK = 2000         # convoy CPU threads check the stop flag every CHUNK elements
-SLEEP_SLACK_S = 1e-6        # float noise allowed when checking a sleep lasted its duration
+SCHEMA = "sumbench.gilchild/1"
+PY2 = sys.version_info[0] == 2
+try:
+    rng = xrange  # the post's loop, lazily, on Python 2
+except NameError:
+    rng = range
+clock = getattr(time, "perf_counter", time.time)  # 2.7: gettimeofday, 1 us resolution
+
+EXPERIMENTS = ("info", "calibrate", "cpu", "convoy", "handoff", "point")
+DEFAULTS = {"threads": None, "n": 2000000, "waits": 200, "wait_s": 0.001, "duration_s": 0.5,
+            "switch_interval_s": None, "check_interval": None, "repetitions": 1,
+            "kernel": None, "mode": None, "workers": 1, "scaling": "strong", "n_per_worker": 1,
+            "max_workers": 1, "sleep_ms": 100.0}
+LIMITS = {"threads": (1, 64), "n": (1, 10 ** 10), "waits": (1, 10 ** 6), "repetitions": (1, 1000),
+          "check_interval": (1, 10 ** 6), "workers": (1, 4096), "n_per_worker": (1, 10 ** 10),
+          "max_workers": (1, 4096)}
+FLOAT_LIMITS = {"wait_s": (1e-6, 10.0), "duration_s": (1e-3, 600.0), "switch_interval_s": (1e-6, 10.0),
+                "sleep_ms": (1e-3, 6e4)}
+CHOICES = {"kernel": (None, "sum", "sleep", "convoy"), "scaling": ("strong", "weak"),
+           "mode": (None, "cpython-serial", "cpython-threads", "cpython-processes")}
+CHUNK = 2000      # convoy: CPU threads check the stop flag every CHUNK iterations
+SLACK_S = 2e-6    # timer noise allowed when checking a sleep lasted its duration
 
 
-def interpreter_info():
-    gil = getattr(sys, "_is_gil_enabled", None)
-    return {
-        "implementation": platform.python_implementation(),
-        "version": platform.python_version(),
-        "version_info": list(sys.version_info[:3]),
-        "executable": sys.executable,
-        "build": list(platform.python_build()),
-        "compiler": platform.python_compiler(),
-        "gil_enabled": bool(gil()) if callable(gil) else True,
-        "default_switch_interval_s": sys.getswitchinterval(),
-    }
-
-
-def start_method():
-    methods = multiprocessing.get_all_start_methods()
-    return "fork" if "fork" in methods else multiprocessing.get_start_method()
+class BadSpec(Exception):
+    pass
 
 
 def heavy_calculation(begin, end):
-    """The post's heavy_calculation on [begin, end): ``count += i``."""
+    """The post's loop: ``for i in range(n): count += i``, on [begin, end)."""
     count = 0
-    for i in range(begin, end):
+    for i in rng(begin, end):
         count += i
     return count
 
 
-def sum_task(begin, end):
-    start = time.perf_counter()
-    count = heavy_calculation(begin, end)
-    return start, count, time.perf_counter()
+def start_method():
+    if not hasattr(multiprocessing, "get_all_start_methods"):
+        return "fork"  # Python 2: fork, the only one
+    methods = multiprocessing.get_all_start_methods()
+    return "fork" if "fork" in methods else multiprocessing.get_start_method()
 
 
-def sleep_task(tasks, sleep_s):
-    """Run `tasks` sleeps one after the other; the measured duration of each."""
-    start = time.perf_counter()
-    durations = []
-    for _ in range(tasks):
-        a = time.perf_counter()
-        time.sleep(sleep_s)
-        durations.append(time.perf_counter() - a)
-    return start, durations, time.perf_counter()
-
-
-TASKS = {"sum": sum_task, "sleep": sleep_task}
-
-
-def process_entry(queue, index, kernel, args):
-    """A worker process: run the task and send (index, start, payload, end, error)."""
+def interpreter():
+    enabled = getattr(sys, "_is_gil_enabled", None)
     try:
-        start, payload, end = TASKS[kernel](*args)
-        queue.put((index, start, payload, end, ""))
-    except BaseException as e:  # report, never hang the parent
-        queue.put((index, time.perf_counter(), None, time.perf_counter(), repr(e)))
+        import sysconfig
+        ft_build = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    except Exception:  # 2.7's sysconfig has no such variable
+        ft_build = False
+    if callable(enabled) and not enabled():
+        gil = "free-threaded"
+    else:
+        gil = "old" if sys.version_info[:2] < (3, 2) else "new"
+    info = {"implementation": platform.python_implementation(), "version": platform.python_version(),
+            "version_info": list(sys.version_info[:3]), "executable": sys.executable, "gil": gil,
+            "free_threaded_build": ft_build, "compiler": platform.python_compiler()}
+    if PY2:
+        info["check_interval"] = sys.getcheckinterval()
+    else:
+        info["switch_interval_s"] = sys.getswitchinterval()
+    return info
 
 
-def partition(n, parts, index):
-    """[begin, end) of part `index` of `parts` over [0, n); like kernels/kernel.hpp."""
-    base, extra = divmod(n, parts)
-    begin = index * base + min(index, extra)
-    return begin, begin + base + (1 if index < extra else 0)
+def check_spec(spec):
+    if not isinstance(spec, dict):
+        raise BadSpec("the spec must be a JSON object, got %r" % (spec,))
+    unknown = sorted(set(spec) - set(DEFAULTS) - set(["experiment"]))
+    if unknown:
+        raise BadSpec("unknown spec key %r; allowed: experiment, %s" % (unknown[0], ", ".join(sorted(DEFAULTS))))
+    if spec.get("experiment") not in EXPERIMENTS:
+        raise BadSpec("experiment %r is not one of %s" % (spec.get("experiment"), ", ".join(EXPERIMENTS)))
+    out = dict(DEFAULTS)
+    out.update(spec)
+    for key, (low, high) in LIMITS.items():
+        v = out[key]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high):
+            raise BadSpec("%s=%r: allowed are whole numbers from %d to %d" % (key, v, low, high))
+    for key, (low, high) in FLOAT_LIMITS.items():
+        v = out[key]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not low <= v <= high):
+            raise BadSpec("%s=%r: allowed are numbers from %g to %g" % (key, v, low, high))
+    for key, allowed in CHOICES.items():
+        if out[key] not in allowed:
+            raise BadSpec("%s=%r: allowed are %s" % (key, out[key], ", ".join(a for a in allowed if a)))
+    if out["experiment"] == "point" and not (out["kernel"] and out["mode"]):
+        raise BadSpec("the point experiment needs a kernel and a mode")
+    if out["kernel"] == "convoy" and out["mode"] != "cpython-threads":
+        raise BadSpec("mode=%r: the convoy runs in cpython-threads only" % (out["mode"],))
+    if out["check_interval"] is not None and not PY2:
+        raise BadSpec("check_interval=%r: Python %s has no sys.setcheckinterval; use switch_interval_s"
+                      % (out["check_interval"], platform.python_version()))
+    if out["switch_interval_s"] is not None and PY2:
+        raise BadSpec("switch_interval_s=%r: Python 2 has no sys.setswitchinterval; use check_interval"
+                      % (out["switch_interval_s"],))
+    if out["threads"] is None:
+        out["threads"] = 2 if out["experiment"] in ("cpu", "handoff") else 1
+    if out["experiment"] == "handoff" and out["threads"] != 2:
+        raise BadSpec("threads=%r: the handoff experiment runs exactly 2 threads" % (out["threads"],))
+    return out
 
 
-def calibrate_n(target_s):
-    """Elements of heavy_calculation that one thread runs in about `target_s`."""
-    probe = 100000
-    while True:
-        t = time.perf_counter()
-        heavy_calculation(0, probe)
-        elapsed = time.perf_counter() - t
-        if elapsed >= 0.05 or probe >= 1 << 30:
-            break
-        probe *= 2
-    # Best of three at the final probe size: a busy machine only makes a run slower.
-    for _ in range(2):
-        t = time.perf_counter()
-        heavy_calculation(0, probe)
-        elapsed = min(elapsed, time.perf_counter() - t)
-    n = target_s * probe / max(elapsed, 1e-9)
-    digits = 10 ** max(0, len(str(int(max(n, 1)))) - 2)  # two significant digits
-    return max(1000, int(round(n / digits)) * digits)
+def apply_interval(spec):
+    if PY2 and spec["check_interval"] is not None:
+        sys.setcheckinterval(spec["check_interval"])
+    if not PY2 and spec["switch_interval_s"] is not None:
+        sys.setswitchinterval(spec["switch_interval_s"])
 
 
-def _collect(queue, procs, w, errors):
-    """Results sent by w worker processes, stopping early if they all died."""
-    results, combine_bytes, received = [None] * w, 0, 0
-    while received < w:
+def run_threads(targets):
+    """Start one thread per callable, join them all; seconds from first start to last join."""
+    threads = [threading.Thread(target=t) for t in targets]
+    t0 = clock()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return clock() - t0
+
+
+def exp_cpu(spec):
+    n, k = spec["n"], spec["threads"]
+    t0 = clock()
+    total = heavy_calculation(0, n)
+    serial_s = clock() - t0
+    parts = [None] * k
+
+    def part(i):
+        begin, end = n * i // k, n * (i + 1) // k
+        return lambda: parts.__setitem__(i, heavy_calculation(begin, end))
+
+    threads_s = run_threads([part(i) for i in range(k)])
+    valid = total == n * (n - 1) // 2 and sum(parts) == total
+    return {"serial_s": serial_s, "threads_s": threads_s, "ratio": threads_s / serial_s, "valid": valid}
+
+
+def quantile(sorted_values, q):
+    pos = q * (len(sorted_values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def exp_convoy(spec):
+    """One I/O thread does `waits` sleeps while C threads spin the post's loop."""
+    cpus, waits, wait_s = spec["threads"], spec["waits"], spec["wait_s"]
+    stop, ready, ready_lock = [False], [0], threading.Lock()
+    done, counts, added = [0] * cpus, [0] * cpus, []
+
+    def cpu(i):
+        def body():
+            with ready_lock:
+                ready[0] += 1
+            count = 0
+            while not stop[0]:
+                for j in rng(CHUNK):  # the post's loop, CHUNK iterations between stop checks
+                    count += j
+                done[i] += CHUNK
+            counts[i] = count
+        return body
+
+    def io():
         try:
-            msg = queue.get(timeout=0.5)
-        except Exception:  # queue.Empty: check that somebody is still alive to send
-            if any(p.is_alive() for p in procs):
-                continue
-            try:
-                msg = queue.get(timeout=1.0)
-            except Exception:
-                errors.append("%d worker process(es) died without a result (exit codes %s)"
-                              % (w - received, [p.exitcode for p in procs]))
+            for _ in rng(waits):
+                a = clock()
+                time.sleep(wait_s)
+                added.append(clock() - a - wait_s)
+        finally:
+            stop[0] = True
+
+    threads = [threading.Thread(target=cpu(i)) for i in range(cpus)]
+    for t in threads:
+        t.start()
+    while True:  # every CPU thread is spinning before the I/O thread starts
+        with ready_lock:
+            if ready[0] == cpus:
                 break
-        index, start, payload, end, err = msg
-        combine_bytes += len(pickle.dumps(msg))
-        if err:
-            errors.append("worker %d: %s" % (index, err))
-        else:
-            results[index] = (start, payload, end)
-        received += 1
-    return results, combine_bytes
-
-
-def run_workers(mode, kernel, tasks, mp_ctx):
-    """Run one task per worker in `mode`; timing and the per-worker results."""
-    w = len(tasks)
-    results, errors, combine_bytes = [None] * w, [], 0
-    t0 = time.perf_counter()
-    if mode == "cpython-serial":
-        for i, args in enumerate(tasks):
-            results[i] = TASKS[kernel](*args)
-    elif mode == "cpython-threads":
-        def target(i, args):
-            try:
-                results[i] = TASKS[kernel](*args)
-            except BaseException as e:
-                errors.append("worker %d: %r" % (i, e))
-        threads = [threading.Thread(target=target, args=(i, args), name="cpython-worker-%d" % i)
-                   for i, args in enumerate(tasks)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    elif mode == "cpython-processes":
-        queue = mp_ctx.Queue()
-        procs = [mp_ctx.Process(target=process_entry, args=(queue, i, kernel, args))
-                 for i, args in enumerate(tasks)]
-        for p in procs:
-            p.start()
-        results, combine_bytes = _collect(queue, procs, w, errors)
-        for p in procs:
-            p.join()
-            if p.exitcode != 0:
-                errors.append("worker process exit code %s" % p.exitcode)
-        queue.close()
-        queue.join_thread()
-    else:
-        raise ValueError(mode)
-    tc = time.perf_counter()
-    done = [r for r in results if r is not None]
-    combined = sum(r[1] for r in done) if kernel == "sum" else [d for r in done for d in r[1]]
-    t1 = time.perf_counter()
-    starts = [r[0] for r in done]
-    return {"time_s": t1 - t0, "launch_s": (max(starts) - t0) if starts else None,
-            "combine_s": t1 - tc, "combine_bytes": combine_bytes, "combined": combined,
-            "worker_s": [r[2] - r[0] for r in done], "workers_done": len(done), "errors": errors}
-
-
-def run_convoy(cpu_threads, waits, interval_s):
-    """One I/O thread does `waits` 1 ms sleeps while `cpu_threads` threads run sum."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(interval_s)
-    stop, errors, io_result = [False], [], {}
-    cpu_results = [None] * cpu_threads
-    try:
-        barrier = threading.Barrier(cpu_threads + 1)
-
-        def cpu(idx):
-            try:
-                barrier.wait()
-                count, done = 0, 0
-                while not stop[0]:
-                    for i in range(done, done + CONVOY_CHUNK):
-                        count += i
-                    done += CONVOY_CHUNK
-                cpu_results[idx] = (done, count)
-            except BaseException as e:
-                stop[0] = True
-                errors.append("cpu thread %d: %r" % (idx, e))
-
-        def io_thread():
-            try:
-                barrier.wait()
-                lat = []
-                t0 = time.perf_counter()
-                for _ in range(waits):
-                    a = time.perf_counter()
-                    time.sleep(IO_WAIT_S)
-                    lat.append(time.perf_counter() - a)
-                io_result.update(t0=t0, t1=time.perf_counter(), waits=lat)
-            except BaseException as e:
-                errors.append("io thread: %r" % (e,))
-            finally:
-                stop[0] = True
-
-        threads = [threading.Thread(target=cpu, args=(i,), name="cpython-cpu-%d" % i)
-                   for i in range(cpu_threads)]
-        threads.append(threading.Thread(target=io_thread, name="cpython-io"))
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        actual = sys.getswitchinterval()
-    finally:
-        sys.setswitchinterval(old)
-    lat = io_result.get("waits", [])
-    problems = list(errors)
-    if len(lat) != waits:
-        problems.append("%d of %d waits ran" % (len(lat), waits))
-    short = [d for d in lat if d < IO_WAIT_S - SLEEP_SLACK_S]
+        time.sleep(0.001)
+    wall = run_threads([io])
+    for t in threads:
+        t.join()
+    s = sorted(added)
+    problems = ["%d of %d waits ran" % (len(added), waits)] if len(added) != waits else []
+    short = [a for a in added if a < -SLACK_S]
     if short:
-        problems.append("%d waits shorter than %ss (min %.6fs)" % (len(short), IO_WAIT_S, min(short)))
-    cpu_elements = 0
-    for idx, r in enumerate(cpu_results):
-        if r is None:
-            problems.append("cpu thread %d gave no result" % idx)
-            continue
-        done, count = r
-        cpu_elements += done
-        if count != done * (done - 1) // 2:
-            problems.append("cpu thread %d: sum of range(%d) = %d, expected %d"
-                            % (idx, done, count, done * (done - 1) // 2))
-    return {"time_s": (io_result["t1"] - io_result["t0"]) if "t1" in io_result else None,
-            "io_latency_s": (sum(d - IO_WAIT_S for d in lat) / len(lat)) if lat else None,
-            "io_latency_max_s": (max(lat) - IO_WAIT_S) if lat else None,
-            "cpu_elements": cpu_elements, "switch_interval_s": actual, "problems": problems}
+        problems.append("%d waits shorter than %gs (min %.6fs)" % (len(short), wait_s, wait_s + min(short)))
+    for i in range(cpus):  # each CPU thread's count is the loop's sum over its chunks
+        if counts[i] != (done[i] // CHUNK) * (CHUNK * (CHUNK - 1) // 2):
+            problems.append("cpu thread %d: count %d after %d iterations" % (i, counts[i], done[i]))
+    return {"added_s_mean": sum(added) / len(added), "added_s_median": quantile(s, 0.5),
+            "added_s_p90": quantile(s, 0.9), "added_s_max": s[-1], "waits": len(added),
+            "io_wall_s": wall, "cpu_iterations": done, "problems": problems, "valid": not problems}
 
 
-def _tasks(spec):
-    """(tasks per worker, n, check(result) -> problems) of a sum or sleep point."""
-    kernel, w, strong = spec["kernel"], spec["workers"], spec["scaling"] == "strong"
-    if kernel == "sum":
-        n1 = spec["n_per_worker"]
-        n = n1 if strong else n1 * w
-        tasks = [partition(n, w, i) for i in range(w)] if strong else [(0, n1)] * w
-        expected = n * (n - 1) // 2 if strong else w * (n1 * (n1 - 1) // 2)
-        return tasks, n, lambda total: [] if total == expected else \
-            ["sum %d != expected %d" % (total, expected)]
-    sleep_s = spec["sleep_ms"] / 1000.0
-    n = spec["max_workers"] if strong else w
-    tasks = [(partition(n, w, i)[1] - partition(n, w, i)[0], sleep_s) for i in range(w)]
+def exp_handoff(spec):
+    """Two threads spin; each iteration notes who ran last. A change is a GIL hand-off."""
+    state = {"last": -1, "handoffs": 0, "stop": False}
+    iterations = [0, 0]
 
-    def check(durations):
-        problems = [] if len(durations) == n else ["%d of %d sleep tasks ran" % (len(durations), n)]
-        short = [d for d in durations if d < sleep_s - SLEEP_SLACK_S]
-        if short:
-            problems.append("%d sleep tasks shorter than %ss (min %.6fs)" % (len(short), sleep_s, min(short)))
-        return problems
-    return tasks, n, check
+    def spinner(me):
+        def body():
+            handoffs, its = 0, 0
+            while not state["stop"]:
+                if state["last"] != me:
+                    state["last"] = me
+                    handoffs += 1
+                its += 1
+            state["handoffs"] += handoffs  # the GIL makes this += safe enough: one per thread
+            iterations[me] = its
+        return body
 
-
-def measure(spec):
-    """Every repetition of one point."""
-    reps = []
-    mp_ctx = multiprocessing.get_context(start_method())
-    for rep in range(spec["repetitions"]):
-        if spec["kernel"] == "convoy":
-            r = run_convoy(spec["workers"] - 1, spec["io_waits"], spec["interval_s"])
-            reps.append({"repetition": rep, "n": spec["io_waits"], "time_s": r["time_s"],
-                         "launch_s": None, "combine_bytes": 0, "io_latency_s": r["io_latency_s"],
-                         "problems": r["problems"],
-                         "detail": {k: r[k] for k in ("io_latency_max_s", "cpu_elements", "switch_interval_s")}})
-            continue
-        tasks, n, check = _tasks(spec)
-        r = run_workers(spec["mode"], spec["kernel"], tasks, mp_ctx)
-        problems = list(r["errors"])
-        if r["workers_done"] != spec["workers"]:
-            problems.append("%d of %d workers returned a result" % (r["workers_done"], spec["workers"]))
-        problems += check(r["combined"])
-        reps.append({"repetition": rep, "n": n, "time_s": r["time_s"], "launch_s": r["launch_s"],
-                     "combine_bytes": r["combine_bytes"], "io_latency_s": None, "problems": problems,
-                     "detail": {k: r[k] for k in ("combine_s", "worker_s")}})
-    return {"repetitions": reps}
+    threads = [threading.Thread(target=spinner(i)) for i in (0, 1)]
+    t0 = clock()
+    for t in threads:
+        t.start()
+    time.sleep(spec["duration_s"])
+    state["stop"] = True
+    for t in threads:
+        t.join()
+    wall = clock() - t0
+    h = max(state["handoffs"] - 1, 0)  # the first one is the first thread starting
+    return {"handoffs": h, "wall_s": wall, "s_per_handoff": wall / h if h else None,
+            "iterations": iterations, "valid": all(iterations)}
 
 
-def main():
-    request = json.loads(sys.stdin.read())
-    action = request.get("action")
-    if action == "info":
-        answer = {"interpreter": interpreter_info(), "start_method": start_method()}
-    elif action == "calibrate":
-        answer = {"n": calibrate_n(request["target_s"])}
-    elif action == "point":
-        answer = measure(request)
-    else:
-        raise SystemExit("child.py: unknown action %r" % (action,))
-    sys.stdout.write(json.dumps(answer) + "\n")
+def exp_calibrate(spec):
+    n = spec["n"]
+    t0 = clock()
+    heavy_calculation(0, n)
+    s_per_iteration = (clock() - t0) / n
+    out = {"s_per_iteration": s_per_iteration, "ticks_per_iteration": None, "s_per_tick": None,
+           "tick_source": None, "valid": s_per_iteration > 0}
+    ticks = ticks_per_iteration(n) if PY2 else None
+    if ticks:
+        out.update(ticks_per_iteration=ticks, s_per_tick=s_per_iteration / ticks,
+                   tick_source="PyThreadState.tick_counter (ctypes)")
+    return out
+
+
+def ticks_per_iteration(n):
+    """Python 2: eval-loop ticks per iteration of the loop, from tstate->tick_counter.
+
+    CPython 2 resets _Py_Ticker to the check interval N and checks when it drops below
+    zero, so tick_counter grows by one per N + 1 ticks (Python/ceval.c). The struct
+    mirrors PyThreadState's head in 2.7's Include/pystate.h up to tick_counter. None
+    when ctypes is missing or the counter does not move.
+    """
+    try:
+        import ctypes
+    except ImportError:
+        return None
+    P, I = ctypes.c_void_p, ctypes.c_int
+
+    class ThreadStateHead(ctypes.Structure):
+        _fields_ = [("next", P), ("interp", P), ("frame", P), ("recursion_depth", I), ("tracing", I),
+                    ("use_tracing", I), ("c_profilefunc", P), ("c_tracefunc", P), ("c_profileobj", P),
+                    ("c_traceobj", P), ("curexc_type", P), ("curexc_value", P), ("curexc_traceback", P),
+                    ("exc_type", P), ("exc_value", P), ("exc_traceback", P), ("dict", P),
+                    ("tick_counter", I)]
+
+    get = ctypes.pythonapi.PyThreadState_Get
+    get.restype = P
+    head = ThreadStateHead.from_address(get())
+    before = head.tick_counter
+    heavy_calculation(0, n)
+    delta = head.tick_counter - before
+    return delta * (sys.getcheckinterval() + 1) / n if delta > 0 else None
+
+
+def exp_point(spec):
+    """The blog post's experiment, one point (child_point.py, beside this file)."""
+    sys.dont_write_bytecode = True   # no child_point.pyc left in the package (Python 2 puts it beside)
+    import child_point
+    return child_point.exp_point(spec, sys.modules[__name__])
+
+
+def main(argv=None):
+    argv = sys.argv if argv is None else argv
+    if len(argv) > 2:
+        sys.stderr.write("usage: %s child.py [SPEC] (a JSON object; - or none: stdin)\n" % sys.executable)
+        return 2
+    text = sys.stdin.read() if len(argv) < 2 or argv[1] == "-" else argv[1]
+    try:
+        try:
+            spec = json.loads(text)
+        except ValueError:
+            raise BadSpec("SPEC %r is not JSON" % (text[:80],))
+        spec = check_spec(spec)
+    except BadSpec as e:
+        sys.stderr.write("child.py: bad spec: %s\n" % (e,))
+        return 2
+    apply_interval(spec)
+    info = interpreter()
+    run = {"calibrate": exp_calibrate, "cpu": exp_cpu, "convoy": exp_convoy, "handoff": exp_handoff,
+           "point": exp_point, "info": lambda s: {"start_method": start_method(), "valid": True}}
+    for r in range(spec["repetitions"] if spec["experiment"] != "info" else 1):
+        line = {"schema": SCHEMA, "interpreter": info, "experiment": spec["experiment"], "spec": spec,
+                "repetition": r, "result": run[spec["experiment"]](spec)}
+        sys.stdout.write(json.dumps(line, sort_keys=True) + "\n")
+        sys.stdout.flush()
     return 0
 
 

@@ -24,6 +24,7 @@ DEFAULT_SLEEP_MS, QUICK_SLEEP_MS = 100.0, 50.0
 DEFAULT_IO_WAITS, QUICK_IO_WAITS = 200, 20
 DEFAULT_CV_THRESHOLD = 0.05  # as the sweep runner's --cv-threshold
 DEFAULT_INTERVALS = "1ms,5ms"
+MAX_CHECK_INTERVAL = 10**6   # as sumbench's --check-interval
 
 
 def build_parser() -> ArgParser:
@@ -43,15 +44,20 @@ def build_parser() -> ArgParser:
     a("--sleep-ms", default=None, help="duration of one sleep task in ms (default 100; --quick 50)")
     a("--io-waits", default=None, help="convoy: number K of 1 ms waits of the I/O thread (default 200)")
     a("--switch-interval", default=DEFAULT_INTERVALS,
-      help=f"convoy: comma list like 500us,1ms,0.005s (default {DEFAULT_INTERVALS})")
+      help=f"convoy in Python 3: comma list like 500us,1ms,0.005s (default {DEFAULT_INTERVALS})")
+    a("--check-interval", default=None,
+      help="convoy in Python 2: comma list of check intervals in bytecodes, like "
+           "sys.setcheckinterval (default: the interpreter's own, 100)")
     a("--repetitions", default="3", help="repetitions per point (default 3)")
     a("--cores", default=None, help="core count for the oversubscribed flag (default: affinity mask)")
     a("--cv-threshold", default=str(DEFAULT_CV_THRESHOLD),
       help="a point whose time CV exceeds it is unstable (default 0.05)")
     a("--quick", action="store_true", help="tiny sizes for tests and smoke runs")
     a("--run-id", default=None, help="run_id of the rows (default: OUT/manifest.json's, else a new one)")
-    a("--python", default=None, metavar="PATH",
-      help="the CPython to measure (default: the python3 running this script)")
+    a("--python", default=None, metavar="LIST",
+      help="the CPythons to measure, one after the other: comma list of paths, names on PATH, "
+           "versions found on PATH or under pyenv (2.7, 3.11) or 'all' (every CPython found); "
+           "default: the python3 running this script")
     a("--list-interpreters", action="store_true",
       help="list every CPython found on PATH and under pyenv, with its GIL kind, and exit")
     return p
@@ -105,6 +111,9 @@ def parse_args(argv) -> tuple[dict, object]:
         else (QUICK_IO_WAITS if ns.quick else DEFAULT_IO_WAITS)
     cfg["switch_intervals"] = list(dict.fromkeys(parse.parse_switch_intervals("--switch-interval",
                                                                               ns.switch_interval)))
+    cfg["check_intervals"] = list(dict.fromkeys(parse.parse_int_list("--check-interval", ns.check_interval,
+                                                                     1, MAX_CHECK_INTERVAL))) \
+        if ns.check_interval is not None else []
     cfg["repetitions"] = _positive(int, "--repetitions", 1, 1000)(ns.repetitions)
     cfg["cv_threshold"] = _positive(float, "--cv-threshold", 0.0)(ns.cv_threshold)
     return cfg, ns

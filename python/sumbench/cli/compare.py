@@ -4,7 +4,8 @@ usage: compare.py BASELINE_DIR CONTENDER_DIR [--threshold 0.05] [--alpha 0.05]
                   [--csv FILE] [--html FILE] [--all]
 
 For every point both runs have (same kernel, mode, ranks, threads, n, scaling, policy
-and switch interval of the modes that have them): the ratio of median times
+and switch interval of the modes that have them, and the CPython baseline's interpreter
+version): the ratio of median times
 contender/baseline and a two-sided Mann-Whitney U test over the repetitions. A change
 is significant when p < alpha; it counts when it is also larger than the threshold
 (|ratio - 1| > threshold), in either direction.

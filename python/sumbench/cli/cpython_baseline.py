@@ -6,13 +6,18 @@ hello_func and a GIL convoy experiment in CPython itself, with threads
 (threading.Thread), processes (multiprocessing.Process) and one worker in the main
 thread, and writes a sweep-style folder (docs/DESIGN.md). OUT may be an existing
 sumbench sweep folder, so that reports show CPython beside gil/omp/mpi; its manifest.json
-is then left as it is. The measured code (sumbench/baseline/child.py) runs in the
-interpreter given by --python (default: this one); --list-interpreters shows every
-CPython on PATH and under pyenv with its GIL kind.
+is then left as it is. The measured code (sumbench/baseline/child.py, which runs
+unchanged on CPython 2.7 and 3.6+) runs in each interpreter given by --python (paths,
+names, versions or all; default: this one), one after the other; each row names its
+interpreter, version and GIL kind (old, new, free-threaded). Python 2 sets its check
+interval (--check-interval), Python 3 its switch interval (--switch-interval).
+--list-interpreters shows every CPython on PATH and under pyenv with its GIL kind.
 
 OUT must be new, empty, or a folder of sumbench's sweep runner or of this baseline; any
 other folder is refused. --n is at most 1e9 (about a minute of CPython's loop); a
---python that does not answer within 10 s is given up, its process tree killed.
+--python that is missing, no CPython 2.7 or 3.6+, or does not answer within 10 s is
+refused before anything is written (one line naming it and where it was looked for);
+a hanging one is given up, its process tree killed.
 
 Exit status: 0 all points ok, 1 a result failed validation or the measured interpreter
 failed, 2 usage error or no usable CPython (one line on stderr), 3 runtime error (disk
@@ -28,6 +33,10 @@ from ..baseline import config, orchestrate
 from ..errors import run_main, say_error
 
 PROG = "cpython_baseline.py"
+# A healthy interpreter answers the probe in well under a second (CPython 2.7 to 3.13
+# on the project's VMs: 0.013-0.040 s); 10 s leaves room for a loaded machine, and is the
+# most a user waits for a --python that hangs.
+PROBE_TIMEOUT_S = 10.0
 
 
 def list_interpreters() -> int:
@@ -46,9 +55,13 @@ def body(argv) -> int:
     cfg, ns = config.parse_args(argv)
     if ns.list_interpreters:
         return list_interpreters()
-    python = orchestrate.check_interpreter(cfg["python"] or sys.executable)
+    chosen, notes = interpreters.select(cfg["python"] or sys.executable, timeout=PROBE_TIMEOUT_S)
+    for line in notes:
+        print(f"cpython_baseline: {line}", flush=True)
+    print("cpython_baseline: interpreters: " +
+          ", ".join(f"CPython {i.version} ({i.gil} GIL) {i.path}" for i in chosen), flush=True)
     try:
-        return orchestrate.run(cfg, python, argv, sys.argv[0])
+        return orchestrate.run(cfg, chosen, argv, sys.argv[0])
     except orchestrate.ChildFailed as e:
         say_error(PROG, f"the measured interpreter failed: {e}")
         return 1

@@ -16,6 +16,7 @@ Without any serial point a series falls back to its own 1-worker time
 import math
 from collections import Counter, OrderedDict, defaultdict
 
+from ..fidelity import summary as fidelity_summary
 from .nodes import node_groups
 from .stats import median, quantile
 
@@ -52,7 +53,7 @@ class Point:
 
     def __init__(self, run, key):
         (self.kernel, self.scaling, self.mode, self.ranks, self.threads, self.n,
-         self.policy, self.interval, self.nodes) = key
+         self.policy, self.interval, self.nodes, self.interpreter) = key
         self.run = run
         self.key = key
         self.workers = (self.ranks or 1) * (self.threads or 1)
@@ -181,7 +182,8 @@ def _key(row, variants, default_policy):
             row.get("ranks") or 1, row.get("threads") or 1, row.get("n"),
             (row.get("gil_policy") or default_policy) if variant else "",
             row.get("switch_interval_s") if variant else None,
-            row.get("nodes") or 1)  # 2 ranks on one node and on two nodes are different points
+            row.get("nodes") or 1,  # 2 ranks on one node and on two nodes are different points
+            row.get("interpreter_version") or "")  # the CPython baseline's, one per interpreter
 
 
 def build_points(sweep):
@@ -189,6 +191,8 @@ def build_points(sweep):
     variants = variant_modes(sweep.catalogue)
     default_policy = default_variant(sweep.catalogue)[0]
     for row in sweep.rows:
+        if row.get("fidelity_figure"):
+            continue   # the fidelity experiment's: see tables.fidelity_tables
         key = _key(row, variants, default_policy)
         pt = points.get(key)
         if pt is None:
@@ -222,11 +226,11 @@ def attach_baselines(points, cat):
     by_base = defaultdict(list)
     for pt in points:
         if cat.is_reference(pt.mode) and pt.median:
-            by_base[(pt.kernel, pt.scaling, pt.mode)].append(pt)
+            by_base[(pt.kernel, pt.scaling, pt.mode, pt.interpreter)].append(pt)
     for pt in points:
         if not pt.median:
             continue
-        cands = by_base.get((pt.kernel, pt.scaling, cat.reference_of(pt.mode)), [])
+        cands = by_base.get((pt.kernel, pt.scaling, cat.reference_of(pt.mode), pt.interpreter), [])
         wanted = [pt.n]
         if pt.scaling == "weak" and pt.n and pt.workers > 1 and pt.n % pt.workers == 0:
             wanted.append(pt.n // pt.workers)   # n column holding the total size
@@ -255,6 +259,7 @@ def attach_baselines(points, cat):
             if (other.workers == 1 and other.median and other.mode == pt.mode
                     and other.kernel == pt.kernel and other.scaling == pt.scaling
                     and other.policy == pt.policy and other.interval == pt.interval
+                    and other.interpreter == pt.interpreter
                     and (other.n == pt.n or pt.scaling == "weak")):
                 pt.baseline, pt.baseline_kind = other.median, "self"
                 pt.baseline_times = other.times
@@ -297,6 +302,10 @@ def _count(n, what):
     return f"{n} {what}{'s' if n != 1 else ''}"
 
 
+def _newest_first(version):
+    return tuple(-int("".join(c for c in part if c.isdigit()) or 0) for part in version.split("."))
+
+
 def build_series(points, cat):
     """Main curves of one (run, kernel, scaling): one series per mode/variant.
 
@@ -318,13 +327,16 @@ def build_series(points, cat):
         for p in pts:
             at_workers[p.workers].add(p.nodes)
         split_nodes = any(len(n) > 1 for n in at_workers.values())
+        versions = sorted({p.interpreter for p in pts}, key=_newest_first)  # CPython baseline
         groups = OrderedDict()
         for nodes in sorted({p.nodes for p in pts}) if split_nodes else [None]:
             part = [p for p in pts if nodes is None or p.nodes == nodes]
             split_ranks = len({p.ranks for p in part}) > 1 and len({p.threads for p in part}) > 1
-            for p in sorted(part, key=lambda p: (p.ranks if split_ranks else 0, p.n or 0)):
+            for p in sorted(part, key=lambda p: (versions.index(p.interpreter),
+                                                 p.ranks if split_ranks else 0, p.n or 0)):
                 name = ", ".join([mode] + ([_count(nodes, "node")] if split_nodes else []) +
                                  ([_count(p.ranks, "rank")] if split_ranks else []))
+                name += f" {p.interpreter}" if len(versions) > 1 else ""
                 groups.setdefault(name, []).append(p)
         final = OrderedDict()
         for name, gpts in groups.items():
@@ -352,6 +364,7 @@ class RunAnalysis:
         self.label = sweep.label
         self.points = build_points(sweep)
         attach_baselines(self.points, self.cat)
+        self.fidelity = fidelity_summary.summarize(sweep.rows)  # model vs real interpreter
         # The core count is the allocation's: a point on N nodes had N x the cores of
         # one node (a combined Slurm sweep mixes allocations); self.cores is the largest.
         self.cores = sweep.cores()

@@ -11,8 +11,8 @@ from .analysis import build_points, fmt_interval
 from .stats import mann_whitney_u
 
 COLUMNS = ["kernel", "mode", "ranks", "threads", "n", "scaling", "gil_policy",
-           "switch_interval_s", "baseline_reps", "contender_reps", "baseline_median_s",
-           "contender_median_s", "ratio", "change_pct", "p_value", "test", "significant",
+           "switch_interval_s", "interpreter_version", "baseline_reps", "contender_reps",
+           "baseline_median_s", "contender_median_s", "ratio", "change_pct", "p_value", "test", "significant",
            "exceeds_threshold", "direction"]
 
 
@@ -30,10 +30,11 @@ def compare(base_sweep, cont_sweep, threshold, alpha):
         _u, p, method = mann_whitney_u(b.times, c.times)
         significant = p == p and p < alpha
         exceeds = significant and abs(ratio - 1.0) > threshold
-        kernel, scaling, mode, ranks, threads, n, policy, interval, nodes = key
+        kernel, scaling, mode, ranks, threads, n, policy, interval, nodes, version = key
         rows.append({
             "kernel": kernel, "mode": mode, "ranks": ranks, "threads": threads, "nodes": nodes, "n": n,
             "scaling": scaling, "gil_policy": policy, "switch_interval_s": interval,
+            "interpreter_version": version,
             "baseline_reps": b.reps, "contender_reps": c.reps,
             "baseline_median_s": b.median, "contender_median_s": c.median, "ratio": ratio,
             "change_pct": (ratio - 1.0) * 100.0, "p_value": p, "test": method,
@@ -52,7 +53,7 @@ def min_p(n1, n2):
 def _fmt_row(r):
     interval = fmt_interval(r["switch_interval_s"]) if r["switch_interval_s"] is not None else ""
     return [r["kernel"], r["mode"], str(r["ranks"]), str(r["threads"]), str(r["n"]),
-            r["scaling"], r["gil_policy"] or "", interval,
+            r["scaling"], r["gil_policy"] or "", interval, r["interpreter_version"] or "",
             f"{r['baseline_median_s']:.4g}", f"{r['contender_median_s']:.4g}",
             f"{r['ratio']:.3f}", f"{r['change_pct']:+.1f}%", f"{r['p_value']:.2g}",
             f"{r['baseline_reps']}/{r['contender_reps']}",
@@ -60,7 +61,7 @@ def _fmt_row(r):
             ("significant, within threshold" if r["significant"] else "")]
 
 
-HEAD = ["kernel", "mode", "R", "T", "n", "scaling", "policy", "interval", "base [s]",
+HEAD = ["kernel", "mode", "R", "T", "n", "scaling", "policy", "interval", "python", "base [s]",
         "contender [s]", "ratio", "change", "p", "reps", "verdict"]
 
 

@@ -419,7 +419,7 @@ def all_figures(runs, outdir):
             if key not in keys:
                 keys.append(key)
     keys.sort(key=lambda k: (runs[0].cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
-    from . import lock_figures, node_figures
+    from . import fidelity_figures, lock_figures, node_figures
     for kernel, scaling in keys:
         for kind in ("time", "speedup", "efficiency"):
             fig = scaling_figure(runs, kernel, scaling, kind, outdir)
@@ -427,4 +427,5 @@ def all_figures(runs, outdir):
                 figs.append(fig)
         figs += node_figures.node_figures(runs, kernel, scaling, outdir)
     figs += lock_figures.gil_figures(runs, outdir)
+    figs += fidelity_figures.fidelity_figures(runs, outdir)
     return figs

@@ -7,6 +7,7 @@ import html
 import math
 import os
 
+from ..fidelity.figures import fmt as fmt_figure
 from .analysis import fmt_interval
 
 CSS = """
@@ -188,6 +189,45 @@ def nodes_html(rows):
     return "".join(out)
 
 
+def fidelity_html(figs, summaries, multi):
+    """The "model vs real interpreter" section: its figure and one table per run."""
+    out = ['<section id="fidelity"><h2>Model vs real interpreter</h2>']
+    if not any(summaries.values()):
+        out.append('<p class="note" data-fidelity="0">No fidelity rows in this folder: the gil '
+                   "policies have not been measured against real interpreters here. "
+                   "<code>runners/fidelity.py --out FOLDER</code> adds them (it joins a sweep "
+                   "folder).</p></section>")
+        return "".join(out)
+    out.append('<p data-fidelity="1">Each figure in the real interpreter and in the sumbench policy '
+               "that models it (legacy: Python 2.7's old GIL; cpython: Python 3's new GIL, 3.11 the "
+               "reference), interleaved in one run. Targets: within 25% of the interpreter's median; "
+               "below 0.5 ms, within 0.25 ms; inside the interpreter's IQR where that is wider. A "
+               "policy is never the interpreter's behaviour where the verdict says FAIL.</p>")
+    out += [_figure_html(f) for f in figs]
+    for run, rows in summaries.items():
+        if not rows:
+            continue
+        if multi:
+            out.append(f"<h3>{esc(run)}</h3>")
+        body = []
+        for s in rows:
+            u = s["unit"]
+            spread = lambda w: (f"{fmt_figure(s[w + '_median'], u)} [{fmt_figure(s[w + '_q1'], u)}, "  # noqa: E731
+                                f"{fmt_figure(s[w + '_q3'], u)}]")
+            others = ", ".join(f"{v} {fmt_figure(m, u)}" for v, m in s["versions"].items()
+                               if m is not None and v != s["reference"])
+            verdict = esc(s["verdict"]) if s["passed"] else \
+                f'<span class="flag">{esc(s["verdict"])}</span>: not reproduced: {esc(s["mechanism"])}'
+            body.append([f"<code>{esc(s['figure'])}</code> {esc(s['label'])}", esc(s["policy"]),
+                         esc(s["reference"] or "—"), esc(spread("real")), esc(spread("model")),
+                         num(s["ratio"], 3), verdict, esc(others)])
+        out.append(table(["figure", "policy", "interpreter", "interpreter median [IQR]",
+                          "model median [IQR]", "model / interpreter", "verdict", "other versions"],
+                         body, num_cols=(5,), cls="fidelity"))
+    out.append("<p>Also in tables/fidelity.csv.</p></section>")
+    return "".join(out)
+
+
 def build_page(runs, figs, tables):
     """The page of `runs`, from their figures and their computed tables."""
     multi = len(runs) > 1
@@ -201,7 +241,8 @@ def build_page(runs, figs, tables):
              f'<p class="meta">Runs: {esc(labels)} · generated {esc(now)} by '
              "reports/report.py</p>",
              '<nav><a href="#verdicts">Verdicts</a><a href="#summary">Summary</a>'
-             '<a href="#scaling">Scaling</a><a href="#gil">GIL</a><a href="#fits">Fits</a>'
+             '<a href="#scaling">Scaling</a><a href="#gil">GIL</a><a href="#fidelity">Model vs real</a>'
+             '<a href="#fits">Fits</a>'
              '<a href="#karp-flatt">Karp–Flatt</a><a href="#nodes">Nodes</a>'
              '<a href="#medians">Medians</a>'
              '<a href="#problems">Problems</a><a href="#context">Context</a></nav>']
@@ -229,6 +270,7 @@ def build_page(runs, figs, tables):
         ["<p>No sum or sleep rows with a serial reference.</p>"]
     parts.append("</section>")
     gil = by_section.pop("gil", [])
+    fidelity = by_section.pop("fidelity", [])
     parts.append('<section id="scaling"><h2>Scaling per kernel</h2>')
     for section, fl in by_section.items():
         parts.append(f"<h3>{esc(section)}</h3>")
@@ -238,6 +280,7 @@ def build_page(runs, figs, tables):
     parts += [_figure_html(f) for f in gil] or \
         ["<p>No convoy rows and no gil rows of sum at 2 threads with switch intervals.</p>"]
     parts.append("</section>")
+    parts.append(fidelity_html(fidelity, tables.fidelity, multi))
     # fits
     rows = []
     for r in tables.fits:
@@ -286,7 +329,8 @@ def build_page(runs, figs, tables):
         ["run", "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval",
          "reps", "median [s]", "min [s]", "max [s]", "IQR [s]", "speedup", "efficiency",
          "I/O latency [s]", "flags"],
-        [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]), esc(r["mode"]),
+        [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]),
+          esc(r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else "")),
           str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), esc(r["n"]),
           esc(r["gil_policy"]), esc(fmt_interval(r["switch_interval_s"])
                                     if r["switch_interval_s"] is not None else ""),

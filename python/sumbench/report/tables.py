@@ -20,12 +20,15 @@ FITS_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "law", "f", "
 KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "workers", "p",
                   "speedup", "e", "oversubscribed"]
 MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "nodes", "workers", "n",
-               "gil_policy", "switch_interval_s", "reps", "median_s", "min_s", "max_s", "iqr_s",
+               "gil_policy", "switch_interval_s", "interpreter", "reps", "median_s", "min_s",
+               "max_s", "iqr_s",
                "speedup", "efficiency", "io_latency_s", "flags"]
 NODES_CSV = ["run", "kernel", "scaling", "series", "mode", "ranks_per_node", "threads", "nodes",
              "ranks", "workers", "n", "reps", "median_s", "min_s", "max_s", "base_nodes",
              "speedup", "efficiency", "e", "oversubscribed", "flags"]
 PROBLEMS_CSV = ["run", "point_id", "kernel", "mode", "workers", "reasons", "detail"]
+FIDELITY_CSV = ["run", "figure", "label", "policy", "reference", "real_median", "real_q1", "real_q3",
+                "model_median", "model_q1", "model_q3", "ratio", "verdict", "passed", "versions", "mechanism"]
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Tables:
     nodes: list = field(default_factory=list)      # nodes.node_rows
     problems: dict = field(default_factory=dict)   # run label -> problem_rows
     contexts: list = field(default_factory=list)   # one dict per run
+    fidelity: dict = field(default_factory=dict)   # run label -> model-vs-real summaries
 
 
 def verdicts(run):
@@ -192,12 +196,13 @@ def medians_rows(runs):
         cat = run.cat
         for p in sorted(run.points, key=lambda p: (cat.kernel_rank(p.kernel), p.kernel,
                                                   p.scaling, cat.mode_rank(p.mode),
-                                                  p.policy, p.interval or 0, p.workers,
-                                                  p.ranks, p.nodes, p.n or 0)):
+                                                  p.interpreter, p.policy, p.interval or 0,
+                                                  p.workers, p.ranks, p.nodes, p.n or 0)):
             rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
                          "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
                          "nodes": p.nodes, "workers": p.workers, "n": p.n,
                          "gil_policy": p.policy or "", "switch_interval_s": p.interval,
+                         "interpreter": p.interpreter,
                          "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
                          "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
                          "speedup": p.speedup, "efficiency": p.efficiency,
@@ -299,6 +304,7 @@ def compute(runs):
         t.karp_flatt += karp_flatt_rows(run)
         t.problems[run.label] = problem_rows(run.sweep)
         t.contexts.append(context(run))
+        t.fidelity[run.label] = run.fidelity
     t.medians = medians_rows(runs)
     return t
 
@@ -324,3 +330,7 @@ def write_csvs(t, folder):
     problems = [dict(p, run=run, reasons="; ".join(p["reasons"]))
                 for run, rows in t.problems.items() for p in rows]
     _write(os.path.join(folder, "problems.csv"), problems, PROBLEMS_CSV)
+    fidelity = [dict(s, run=run, versions=" ".join(f"{v}:{m:.6g}" for v, m in s["versions"].items() if m is not None),
+                     mechanism="" if s["passed"] else s["mechanism"])
+                for run, rows in t.fidelity.items() for s in rows]
+    _write(os.path.join(folder, "fidelity.csv"), fidelity, FIDELITY_CSV)

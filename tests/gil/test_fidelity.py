@@ -1,0 +1,266 @@
+"""The child program in real interpreters, and runners/fidelity.py end to end.
+
+Run by CTest with PYTHONPATH=python and SUMBENCH (the binary). The child program
+(python/sumbench/baseline/child.py) must run unchanged on Python 2.7 and 3.x: each test
+uses pyenv's (or PATH's) 2.7 and one 3.x, and is skipped, naming what was looked for,
+when an interpreter is missing; the log says which were used. Invariants only: every
+experiment runs and prints one valid JSON line per repetition, bad input exits 2 with
+one line, the command writes its folder, resumes a stopped run and never overwrites a
+complete one; no timing is asserted.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from sumbench import interpreters, schema
+from sumbench.baseline.orchestrate import CHILD, SCHEMA
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COMMAND = os.path.join(SOURCE_DIR, "runners", "fidelity.py")
+SUMBENCH = os.environ.get("SUMBENCH", os.path.join(SOURCE_DIR, "build", "sumbench"))
+FOUND = interpreters.discover()
+INTERPRETERS = [i for i in FOUND["interpreters"] if interpreters.supported(i["version_info"])]
+SEARCHED = interpreters.looked_in_words(FOUND["looked_in"])
+print("fidelity tests: interpreters found: " + (", ".join(f"{i['version']} ({i['path']})" for i in INTERPRETERS)
+      or "none") + f"; looked in {SEARCHED}", file=sys.stderr)
+
+
+def first(prefix):
+    return next((i for i in INTERPRETERS if i["version"].startswith(prefix)), None)
+
+
+def child(interp, spec):
+    return subprocess.run([interp["path"], str(CHILD), json.dumps(spec)], capture_output=True, text=True,
+                          timeout=300)
+
+
+class ChildProgram:
+    """The same checks on Python 2.7 and on a 3.x (subclasses set PREFIX)."""
+
+    PREFIX = ""
+
+    def setUp(self):
+        self.interp = first(self.PREFIX)
+        if self.interp is None:
+            self.skipTest(f"no CPython {self.PREFIX} found (looked in {SEARCHED})")
+        print(f"{self.id()}: {self.interp['path']} ({self.interp['version']})", file=sys.stderr)
+
+    def lines(self, spec):
+        proc = child(self.interp, spec)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        docs = [json.loads(line) for line in proc.stdout.splitlines()]
+        for d in docs:
+            self.assertEqual(d["schema"], SCHEMA)
+            self.assertEqual(d["interpreter"]["version"], self.interp["version"])
+            self.assertTrue(d["result"]["valid"], d)
+        return docs
+
+    def test_info_names_the_gil(self):
+        (doc,) = self.lines({"experiment": "info"})
+        self.assertEqual(doc["interpreter"]["gil"], "old" if self.PREFIX == "2." else "new")
+        self.assertEqual(doc["interpreter"]["implementation"], "CPython")
+        self.assertIn(doc["result"]["start_method"], ("fork", "spawn", "forkserver"))
+        key = "check_interval" if self.PREFIX == "2." else "switch_interval_s"
+        self.assertIn(key, doc["interpreter"])
+
+    def test_cpu_runs_the_loop_serially_and_in_threads(self):
+        docs = self.lines({"experiment": "cpu", "threads": 3, "n": 30000, "repetitions": 2})
+        self.assertEqual([d["repetition"] for d in docs], [0, 1])
+        for d in docs:
+            self.assertGreater(d["result"]["serial_s"], 0)
+            self.assertAlmostEqual(d["result"]["ratio"], d["result"]["threads_s"] / d["result"]["serial_s"])
+
+    def test_convoy_runs_every_wait(self):
+        interval = {"check_interval": 100} if self.PREFIX == "2." else {"switch_interval_s": 0.001}
+        (doc,) = self.lines(dict(interval, experiment="convoy", threads=2, waits=5))
+        r = doc["result"]
+        self.assertEqual((r["waits"], len(r["cpu_iterations"]), r["problems"]), (5, 2, []))
+        self.assertGreaterEqual(r["added_s_max"], r["added_s_median"])
+
+    def test_handoff_counts_switches(self):
+        (doc,) = self.lines({"experiment": "handoff", "duration_s": 0.05})
+        self.assertEqual(len(doc["result"]["iterations"]), 2)
+        self.assertGreaterEqual(doc["result"]["handoffs"], 0)
+
+    def test_calibrate(self):
+        (doc,) = self.lines({"experiment": "calibrate", "n": 200000})
+        r = doc["result"]
+        self.assertGreater(r["s_per_iteration"], 0)
+        if self.PREFIX == "2.":  # the thread state's tick counter: 3 ticks per iteration of the loop
+            self.assertGreater(r["ticks_per_iteration"], 1)
+            self.assertAlmostEqual(r["s_per_tick"] * r["ticks_per_iteration"], r["s_per_iteration"])
+
+    def test_the_posts_experiment_in_every_mode(self):
+        for kernel in ("sum", "sleep"):
+            for mode in ("cpython-serial", "cpython-threads", "cpython-processes"):
+                with self.subTest(kernel=kernel, mode=mode):
+                    (doc,) = self.lines({"experiment": "point", "kernel": kernel, "mode": mode, "workers": 2,
+                                         "n_per_worker": 20000, "sleep_ms": 2.0, "max_workers": 2})
+                    r = doc["result"]
+                    self.assertEqual(r["problems"], [])
+                    self.assertEqual(r["n"], 20000 if kernel == "sum" else 2)
+                    self.assertEqual(r["combine_bytes"] > 0, mode == "cpython-processes")
+
+    def test_bad_spec_exits_2_with_one_line(self):
+        wrong = {"check_interval": 100} if self.PREFIX == "3." else {"switch_interval_s": 0.005}
+        for spec, message in [("{", "not JSON"), (json.dumps({"experiment": "fly"}), "'fly'"),
+                              (json.dumps({"experiment": "cpu", "threads": 0}), "threads=0"),
+                              (json.dumps({"experiment": "cpu", "n": "5"}), "n="),
+                              (json.dumps({"experiment": "cpu", "bogus": 1}), "bogus"),
+                              (json.dumps({"experiment": "point", "kernel": "sum"}), "needs a kernel and a mode"),
+                              (json.dumps(dict(wrong, experiment="convoy")), "has no sys.set")]:
+            with self.subTest(spec=spec):
+                proc = subprocess.run([self.interp["path"], str(CHILD), spec], capture_output=True, text=True,
+                                      timeout=60)
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertEqual(proc.stdout, "")
+                lines = proc.stderr.strip().splitlines()
+                self.assertEqual(len(lines), 1, proc.stderr)
+                self.assertIn(message, lines[0])
+
+
+class EveryInterpreter(unittest.TestCase):
+    def test_each_runs_every_experiment_unchanged(self):
+        if not INTERPRETERS:
+            self.skipTest(f"no CPython found (looked in {SEARCHED})")
+        for interp in INTERPRETERS:
+            interval = {"check_interval": 10} if interp["version"].startswith("2.") else {"switch_interval_s": 0.0005}
+            for spec in [{"experiment": "cpu", "n": 3000}, dict(interval, experiment="convoy", waits=2),
+                         {"experiment": "handoff", "duration_s": 0.01}, {"experiment": "calibrate", "n": 3000},
+                         {"experiment": "point", "kernel": "sum", "mode": "cpython-processes", "workers": 2,
+                          "n_per_worker": 3000}]:
+                with self.subTest(python=interp["version"], experiment=spec["experiment"]):
+                    proc = child(interp, spec)
+                    self.assertEqual(proc.returncode, 0, proc.stderr)
+                    doc = json.loads(proc.stdout)
+                    self.assertTrue(doc["result"]["valid"], doc)
+                    self.assertEqual(doc["interpreter"]["executable"], interp["executable"])
+
+
+class Python2(ChildProgram, unittest.TestCase):
+    PREFIX = "2."
+
+
+class Python3(ChildProgram, unittest.TestCase):
+    PREFIX = "3."
+
+
+def run_command(*args, timeout=600):
+    return subprocess.run([sys.executable, COMMAND, "--sumbench", SUMBENCH] + list(args), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+class Command(unittest.TestCase):
+    def setUp(self):
+        self.two, self.three = first("2."), first("3.")
+        tmp = tempfile.TemporaryDirectory(prefix="fidelity-")
+        self.addCleanup(tmp.cleanup)
+        self.tmp = tmp.name
+
+    def need_both(self):
+        if self.two is None or self.three is None:
+            self.skipTest(f"needs CPython 2.7 and 3.x (looked in {SEARCHED})")
+        return f"{self.two['path']},{self.three['path']}"
+
+    def test_quick_run_writes_model_and_real_rows(self):
+        out = os.path.join(self.tmp, "out")
+        proc = run_command("--quick", "--python", self.need_both(), "--figures", "cpu:2,convoy:2:check100",
+                           "--out", out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        pdir = os.path.join(out, "points", "fidelity")
+        self.assertEqual(sorted(os.listdir(pdir)), ["command.json", "command.txt", "raw.json", "rows.json",
+                                                    "status.json", "table.txt"])
+        with open(os.path.join(pdir, "raw.json")) as f:
+            doc = json.load(f)
+        sources = {(m["figure"], m["policy"], m["source"]) for m in doc["measurements"]}
+        self.assertEqual(sources, {("cpu:2", "legacy", "cpython"), ("cpu:2", "legacy", "sumbench"),
+                                   ("cpu:2", "cpython", "cpython"), ("cpu:2", "cpython", "sumbench"),
+                                   ("convoy:2:check100", "legacy", "cpython"),
+                                   ("convoy:2:check100", "legacy", "sumbench")})
+        self.assertEqual(len(doc["legacy_ticks"]), 1)  # one calibration per repetition
+        self.assertGreaterEqual(doc["legacy_ticks"][0], 1)
+        rows = schema.read_results_csv(os.path.join(out, "results.csv"))
+        self.assertEqual(len(rows), len(doc["measurements"]))
+        real = [r for r in rows if r["source"] == "cpython"]
+        self.assertEqual({(r["interpreter_version"], r["gil_kind"]) for r in real},
+                         {(self.two["version"], "old"), (self.three["version"], "new")})
+        self.assertEqual({r["check_interval"] for r in rows if r["fidelity_figure"] == "convoy:2:check100"}, {100})
+        for row in doc["table"]:
+            self.assertIn(row["verdict"].split()[0].rstrip(":"), ("pass", "FAIL"))
+        self.assertIn("verdict", proc.stdout)
+        self.assertIn(f"interpreter: CPython {self.two['version']} (old GIL)", proc.stdout)
+
+    def test_a_stopped_run_resumes_and_a_complete_one_is_kept(self):
+        python = self.need_both().split(",")[1]   # the 3.x: cpython's figures only
+        out = os.path.join(self.tmp, "out")
+        args = [sys.executable, COMMAND, "--sumbench", SUMBENCH, "--python", python, "--figures", "convoy:1:1ms",
+                "--waits", "3", "--repetitions", "3", "--out", out]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in proc.stdout:   # stop it once the first repetition is written
+            if line.startswith("repetition 1/3 done"):
+                proc.send_signal(signal.SIGTERM)
+                break
+        proc.communicate(timeout=120)
+        self.assertNotEqual(proc.returncode, 0)
+        pdir = os.path.join(out, "points", "fidelity")
+        self.assertFalse(os.path.exists(os.path.join(pdir, "status.json")))
+        with open(os.path.join(pdir, "raw.json")) as f:
+            self.assertGreaterEqual(json.load(f)["repetitions_done"], 1)
+        other = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "4", "--repetitions", "3",
+                            "--out", out)
+        self.assertEqual(other.returncode, 2, other.stderr)
+        self.assertIn("other settings (waits)", other.stderr)
+        again = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
+                            "--out", out)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("resuming after repetition", again.stdout)
+        with open(os.path.join(pdir, "raw.json")) as f:
+            doc = json.load(f)
+        self.assertEqual(sorted({m["repetition"] for m in doc["measurements"]}), [0, 1, 2])
+        self.assertEqual(len(doc["measurements"]), 6)   # 3 repetitions x (the interpreter + the model)
+        with open(os.path.join(pdir, "raw.json"), "rb") as f:
+            before = f.read()
+        done = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
+                           "--out", out)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("already holds a complete fidelity run", done.stderr)
+        with open(os.path.join(pdir, "raw.json"), "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_a_folder_that_is_not_ours_is_refused(self):
+        mine = os.path.join(self.tmp, "mine")
+        os.makedirs(mine)
+        with open(os.path.join(mine, "notes.txt"), "w") as f:
+            f.write("the user's")
+        proc = run_command("--quick", "--out", mine)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("refusing to write into it", proc.stderr)
+        self.assertEqual(os.listdir(mine), ["notes.txt"])
+
+    def test_bad_arguments_exit_2(self):
+        for args, message in [(["--repetitions", "0"], "--repetitions=0"),
+                              (["--waits", "many"], "--waits=many"),
+                              (["--python", os.path.join(self.tmp, "nope")], "nope"),
+                              (["--python", "2.5"], "no CPython 2.5 found (looked in"),
+                              (["--figures", "nothing"], "matches no figure"),
+                              (["--sumbench", os.path.join(self.tmp, "nosb")], "not an executable file")]:
+            with self.subTest(args=args):
+                proc = run_command(*args, "--out", os.path.join(self.tmp, "out"))
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
+                self.assertIn(message, proc.stderr)
+                self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_the_command_is_a_link_to_the_package(self):
+        self.assertTrue(os.path.islink(COMMAND))
+        self.assertEqual(os.path.realpath(COMMAND), os.path.join(SOURCE_DIR, "python", "fidelity.py"))
+        self.assertIsNotNone(shutil.which(sys.executable))
+
+
+if __name__ == "__main__":
+    unittest.main()

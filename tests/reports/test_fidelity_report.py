@@ -1,0 +1,116 @@
+"""report.py's "model vs real interpreter" section: the figure and the table appear when
+the folder has fidelity rows (runners/fidelity.py's point), and a note stands in for
+them when it has none. Synthetic rows, written as the command writes them."""
+
+import csv
+import html
+import json
+import os
+import tempfile
+import unittest
+
+import fixtures
+from sumbench import points, tidy
+from sumbench.fidelity import experiment, summary
+
+
+def measurement(figure, policy, source, rep, value, version=None, gil=None, threads=2):
+    m = {"figure": figure, "policy": policy, "source": source, "repetition": rep, "value": value,
+         "switch_interval_s": 0.001 if policy == "cpython" else None,
+         "check_interval": 100 if policy == "legacy" else None,
+         "columns": {"kernel": "sum", "threads": threads, "n": 1000, "time_s": 0.1 + rep * 0.01}}
+    if version:
+        m["interpreter"] = {"implementation": "CPython", "version": version, "gil": gil}
+    return m
+
+
+def add_fidelity_point(sweep):
+    """cpu:2 for both policies, 5 repetitions: legacy matches 2.7, cpython misses 3.11."""
+    ms = []
+    for rep in range(5):
+        ms += [measurement("cpu:2", "legacy", "cpython", rep, 1.9 + 0.02 * rep, "2.7.18", "old"),
+               measurement("cpu:2", "legacy", "sumbench", rep, 1.8 + 0.02 * rep),
+               measurement("cpu:2", "cpython", "cpython", rep, 0.95 + 0.01 * rep, "3.11.7", "new"),
+               measurement("cpu:2", "cpython", "cpython", rep, 1.0 + 0.01 * rep, "3.12.1", "new"),
+               measurement("cpu:2", "cpython", "sumbench", rep, 1.5 + 0.01 * rep)]
+    rows = experiment.tidy_rows({"measurements": ms}, "synthetic-a", "testhost", 2)
+    pdir = os.path.join(sweep, "points", experiment.POINT_ID)
+    os.makedirs(pdir)
+    with open(os.path.join(pdir, points.ROWS), "w") as f:
+        json.dump(rows, f)
+    points.write_status(pdir, point_id=experiment.POINT_ID, source="fidelity", status="ok", exit_code=0)
+    tidy.rebuild_results(sweep)
+
+
+class FidelitySection(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="report_fidelity_")
+        cls.plain = os.path.join(cls.tmp.name, "plain")
+        cls.with_rows = os.path.join(cls.tmp.name, "with")
+        for sweep in (cls.plain, cls.with_rows):
+            fixtures.make_sweep(sweep, workers=(1, 2), gil_variants=False, convoy=False, failures=False)
+        add_fidelity_point(cls.with_rows)
+        cls.procs = {}
+        for name in ("plain", "with_rows"):
+            out = os.path.join(cls.tmp.name, f"report-{name}")
+            cls.procs[name] = (fixtures.run_script([fixtures.REPORT_PY, getattr(cls, name), "--out", out]), out)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def report(self, name):
+        proc, out = self.procs[name]
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+            page = f.read()
+        with open(os.path.join(out, "figures", "figures.json")) as f:
+            names = {m["name"] for m in json.load(f)}
+        with open(os.path.join(out, "tables", "fidelity.csv"), newline="") as f:
+            table = list(csv.DictReader(f))
+        return page, names, table
+
+    def test_figure_and_table_when_the_folder_has_fidelity_rows(self):
+        page, names, table = self.report("with_rows")
+        self.assertIn("fidelity_model_vs_real", names)
+        self.assertIn('data-figure="fidelity_model_vs_real"', page)
+        self.assertIn('data-fidelity="1"', page)
+        by_policy = {r["policy"]: r for r in table}
+        self.assertEqual(set(by_policy), {"legacy", "cpython"})
+        self.assertEqual((by_policy["legacy"]["reference"], by_policy["legacy"]["passed"]), ("2.7.18", "True"))
+        self.assertEqual((by_policy["cpython"]["reference"], by_policy["cpython"]["passed"]), ("3.11.7", "False"))
+        self.assertTrue(by_policy["cpython"]["verdict"].startswith("FAIL"))
+        self.assertIn("3.12.1", by_policy["cpython"]["versions"])
+        # A figure the model does not reproduce is labelled with its mechanism, on the page too.
+        self.assertTrue(by_policy["cpython"]["mechanism"])
+        self.assertEqual(by_policy["legacy"]["mechanism"], "")
+        section = page[page.index('id="fidelity"'):page.index('id="fits"')]
+        mechanism = html.escape(by_policy["cpython"]["mechanism"], quote=True)
+        self.assertTrue("not reproduced: " + mechanism in section, "the mechanism is not on the page")
+
+    def test_fidelity_rows_stay_out_of_the_scaling_analyses(self):
+        page, names, _ = self.report("with_rows")
+        medians = page[page.index('id="medians"'):page.index('id="problems"')]
+        self.assertNotIn("3.11.7", medians)
+        self.assertNotIn("legacy", medians)
+
+    def test_a_note_instead_when_there_are_none(self):
+        page, names, table = self.report("plain")
+        self.assertNotIn("fidelity_model_vs_real", names)
+        self.assertIn('data-fidelity="0"', page)
+        self.assertIn("runners/fidelity.py", page[page.index('id="fidelity"'):])
+        self.assertEqual(table, [])
+
+
+class ReferenceVersion(unittest.TestCase):
+    def test_the_newest_patch_release_of_the_reference(self):
+        found = ["2.7.18", "3.6.15", "3.11.2", "3.11.10", "3.11.7", "3.12.1"]
+        self.assertEqual(summary.reference_version(found, "cpython"), "3.11.10")
+        self.assertEqual(summary.reference_version(found, "legacy"), "2.7.18")
+        self.assertEqual(summary.reference_version(["3.12.1", "3.13.0"], "cpython"), "3.12.1")
+        self.assertIsNone(summary.reference_version([], "cpython"))
+
+
+if __name__ == "__main__":
+    unittest.main()
