@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "build_info.hpp"
 #include "cases.hpp"
 #include "flags.hpp"
 #include "gil_lock.hpp"
@@ -134,6 +135,10 @@ std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& 
   j.key("catalogue_version").value(kCatalogueVersion);
   j.key("sumbench_version").value(build.version).key("git_commit").value(build.git_commit);
   j.key("schema_version").value(std::stoi(std::string(build.schema_version)));
+  // Which binary this is: a native build may die with SIGILL on another CPU model.
+  j.key("build").begin_object().key("compiler").value(compiler_id());
+  j.key("build_type").value(build.build_type).key("native").value(build.native);
+  j.key("arch_flags").value(build.arch_flags).end_object();
   j.key("context").begin_object();
   j.key("world_size").value(world_size).key("workers").array(workers);
   j.key("max_workers").value(ctx.max_workers).key("quick").value(ctx.quick);

@@ -18,6 +18,9 @@ struct BuildInfo {
   std::string_view version;         // sumbench's (the VERSION file)
   std::string_view git_commit;
   std::string_view schema_version;  // of the benchmark JSON (counters and context keys)
+  std::string_view build_type;      // CMAKE_BUILD_TYPE
+  bool native;                      // built for the build machine's CPU (SUMBENCH_NATIVE)
+  std::string_view arch_flags;      // what that added: "-march=native", or "" (portable)
 };
 
 // The catalogue as JSON. The evaluated parts (default sizes, layouts) follow `opt`:

@@ -42,6 +42,12 @@
 #ifndef SUMBENCH_BUILD_TYPE
 #define SUMBENCH_BUILD_TYPE "unknown"
 #endif
+#ifndef SUMBENCH_NATIVE
+#define SUMBENCH_NATIVE 0
+#endif
+#ifndef SUMBENCH_ARCH_FLAGS
+#define SUMBENCH_ARCH_FLAGS ""
+#endif
 
 namespace sumbench {
 namespace {
@@ -100,6 +106,8 @@ Context run_context(const World& world, const Placement& placement, const Inputs
   c.emplace_back("compiler", compiler_id());
   c.emplace_back("cxx_flags", SUMBENCH_CXX_FLAGS);
   c.emplace_back("build_type", SUMBENCH_BUILD_TYPE);
+  c.emplace_back("native", SUMBENCH_NATIVE ? "true" : "false");  // -march=native: this CPU model only
+  c.emplace_back("arch_flags", SUMBENCH_ARCH_FLAGS);
   c.emplace_back("git_commit", SUMBENCH_GIT_COMMIT);
   c.emplace_back("scaling", in.opt.scaling == Scaling::weak ? "weak" : "strong");
   c.emplace_back("sleep_ms", std::to_string(in.opt.sleep_ms));
@@ -200,7 +208,8 @@ int run(int argc, char** argv) {
     }
     if (in.opt.list) {
       if (world.root() && in.opt.list_json)
-        std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion});
+        std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion,
+                                                           SUMBENCH_BUILD_TYPE, SUMBENCH_NATIVE != 0, SUMBENCH_ARCH_FLAGS});
       else if (world.root())
         list_kernels_and_modes();  // catalogue.hpp
       return 0;

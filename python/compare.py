@@ -2,6 +2,7 @@
 """Compare two sumbench runs point by point (reports/compare.py); the code is sumbench.cli.compare."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.compare import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

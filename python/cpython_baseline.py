@@ -2,6 +2,7 @@
 """The blog post's experiment in the real CPython (runners/cpython_baseline.py); the code is sumbench.cli.cpython_baseline."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.cpython_baseline import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

@@ -2,6 +2,7 @@
 """Figures, fits and an HTML page from sweep folders (reports/report.py); the code is sumbench.cli.report."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.report import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

@@ -2,6 +2,7 @@
 """The Slurm job's own records: slurm.json and the direct run's point (slurm/sumbench.sbatch); the code is sumbench.cli.slurm_job."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.slurm_job import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

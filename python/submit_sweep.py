@@ -2,6 +2,7 @@
 """Submit a sumbench sweep to Slurm, and combine it (slurm/submit_sweep.py); the code is sumbench.cli.submit_sweep."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.submit_sweep import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

@@ -2,6 +2,7 @@
 """Run a sumbench sweep (runners/sweep.py); the code is sumbench.cli.sweep."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.sweep import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

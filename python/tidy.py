@@ -2,6 +2,7 @@
 """Rebuild results.csv of sweep folders from their point folders (runners/tidy.py); the code is sumbench.cli.tidy."""
 import sys
 
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
 try:
     from sumbench.cli.tidy import main
 except ModuleNotFoundError as e:  # copied away from the package that sits beside it

@@ -21,6 +21,8 @@ MACHINE_KEYS = {
     "nodes": "nodes of the allocation",
     "slurm_job_id": "the Slurm job, or null",
     "is_root": "whether the sweep ran as root",
+    "native": "whether sumbench was built with -march=native (its catalogue's build.native; "
+              "such a binary may stop with SIGILL on another CPU model), or null",
 }
 # Keys of older manifests, renamed on reading.
 _RENAMED = {"host": "hostname", "cpus": "cores"}
@@ -49,11 +51,12 @@ def cpu_model() -> str:
 
 
 def describe(cores: int, cores_per_node: Optional[int] = None, nodes: int = 1,
-             slurm_job_id: Optional[str] = None, is_root: bool = False) -> dict:
+             slurm_job_id: Optional[str] = None, is_root: bool = False,
+             native: Optional[bool] = None) -> dict:
     info = {"hostname": socket.gethostname(), "platform": platform.platform(),
             "python": sys.version.split()[0], "cpu_model": cpu_model(), "cores": cores,
             "cores_per_node": cores_per_node or cores, "nodes": nodes,
-            "slurm_job_id": slurm_job_id, "is_root": is_root}
+            "slurm_job_id": slurm_job_id, "is_root": is_root, "native": native}
     assert set(info) == set(MACHINE_KEYS)
     return info
 
@@ -126,6 +129,7 @@ REPORT_ROWS = (
     ("compiler", (("context", "compiler"),)),
     ("C++ flags", (("context", "cxx_flags"),)),
     ("build type", (("context", "build_type"),)),
+    ("-march=native", (("machine", "native"), ("context", "native"))),
     ("git commit", (("context", "git_commit"),)),
     ("sumbench version", (("context", "sumbench_version"),)),
     ("OS", (("machine", "platform"),)),
@@ -143,6 +147,8 @@ def report_rows(manifest: Optional[dict], context: Optional[dict]) -> list[tuple
         for where, key in places:
             value = sources[where].get(key)
             if value not in (None, "", []) and not isinstance(value, dict):
-                rows.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+                text = ", ".join(map(str, value)) if isinstance(value, list) else \
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                rows.append((label, text))
                 break
     return rows

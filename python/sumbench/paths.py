@@ -1,33 +1,51 @@
 """Where the parts of sumbench are, in a source tree and in an installation.
 
-The package lives at <tree>/python/sumbench in a source tree and at
-<prefix>/share/sumbench/python/sumbench when installed; the share folder (the tree, or
-<prefix>/share/sumbench) holds slurm/ beside python/ in both, and the binary is at
-<tree>/build/sumbench or <prefix>/bin/sumbench.
+Both layouts have one share folder holding python/ (this package and the entry scripts),
+slurm/ and jube/: the source tree itself, or <prefix>/share/sumbench after
+`cmake --install`. The install writes sumbench/_installed.py into the installed package,
+with the path of bin/sumbench relative to the package (so a moved prefix still works);
+a source tree has no such file, and its binary is <tree>/build/sumbench.
+
+Nothing here writes: an installation is read-only at run time, and every command's
+results go under the current folder or its --out (docs/DESIGN.md, "Installation").
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Mapping, Optional
 
+try:  # written by cmake --install (cmake/install_finish.cmake); absent in a source tree
+    from . import _installed
+except ImportError:
+    _installed = None
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-SHARE_DIR = PACKAGE_DIR.parents[1]          # the source tree, or <prefix>/share/sumbench
 ENTRY_DIR = PACKAGE_DIR.parent              # python/: the entry scripts
+SHARE_DIR = ENTRY_DIR.parent                # the source tree, or <prefix>/share/sumbench
 SLURM_DIR = SHARE_DIR / "slurm"
-INSTALLED = SHARE_DIR.parent.name == "share"    # <prefix>/share/sumbench, not a source tree
-BINARY = SHARE_DIR.parents[1] / "bin" / "sumbench" if INSTALLED else SHARE_DIR / "build" / "sumbench"
+JUBE_DIR = SHARE_DIR / "jube"
+INSTALLED = _installed is not None
+BINARY = Path(os.path.normpath(PACKAGE_DIR / _installed.BINARY)) if INSTALLED \
+    else SHARE_DIR / "build" / "sumbench"
 
 
 def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> str:
     """The sumbench binary, as an absolute path: --sumbench, else $SUMBENCH, else the one
-    next to the installed package, else <tree>/build/sumbench. A relative path is taken
-    from the current folder (each point later runs in its own folder)."""
+    of this installation, else <tree>/build/sumbench. A relative path is taken from the
+    current folder (each point later runs in its own folder); a bare name that is not
+    there is looked up on PATH, as a shell would (`--sumbench sumbench` after a module load)."""
     env = os.environ if env is None else env
     for choice in (given, env.get("SUMBENCH")):
         if choice:
-            return os.path.abspath(os.path.expanduser(choice))
+            choice = os.path.expanduser(choice)
+            if os.sep not in choice and not os.path.exists(choice):
+                found = shutil.which(choice, path=env.get("PATH"))
+                if found:
+                    return os.path.abspath(found)
+            return os.path.abspath(choice)
     return str(BINARY)
 
 

@@ -7,6 +7,7 @@ by slurm/sumbench.sbatch so that no JSON is written in bash.
     slurm_job.py finish OUT_DIR EXIT_CODE [SIGNAL]  prints the job's state
     slurm_job.py direct-command POINT_DIR -- ARGV...
     slurm_job.py direct-status POINT_DIR OUT_DIR EXIT_CODE WALL_S [SIGNAL]
+    slurm_job.py where        "installed" or "source", then the sumbench binary (paths.py)
 
 Exit status: 0 written, 2 usage error (also a job folder that is not sumbench's),
 3 an I/O error (docs/DESIGN.md, "Exit codes").
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import paths
 from ..errors import ArgParser, run_main
 from ..slurm import jobfacts
 
@@ -49,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("exit_code", type=int)
     s.add_argument("wall_s", type=float)
     s.add_argument("signal", nargs="?", default="")
+    sub.add_parser("where")
     return p
 
 
@@ -62,6 +65,9 @@ def body(argv) -> int:
         jobfacts.update(a.out, command=a.command)
     elif a.what == "finish":
         print(jobfacts.finish(a.out, a.exit_code, a.signal))
+    elif a.what == "where":
+        print("installed" if paths.INSTALLED else "source")
+        print(paths.find_sumbench())
     elif a.what == "direct-command":
         jobfacts.direct_command(a.point, a.argv[1:] if a.argv[:1] == ["--"] else a.argv)
     else:

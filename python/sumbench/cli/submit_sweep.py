@@ -51,8 +51,8 @@ def build_parser() -> ArgParser:
     a("--layouts", default="2x1",
       help="comma list of RxT: ranks per node x threads per rank (default 2x1)")
     a("--scaling", default="strong", help=f"strong, weak or {BOTH} (default strong)")
-    a("--out", help="sweep folder (default $SUMBENCH_RESULTS or <repo>/results, "
-                    "then slurm-sweep-<timestamp>)")
+    a("--out", help="sweep folder (default $SUMBENCH_RESULTS, else <repo>/results, or "
+                    "./results when installed; then slurm-sweep-<timestamp>)")
     a("--time", default="01:00:00", help="time limit of each benchmark job (default 01:00:00)")
     a("--combine-time", default="00:30:00", help="time limit of the combine job (default 00:30:00)")
     a("--deadline-margin", default=DEFAULT_MARGIN,

@@ -118,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--quick", action="store_const", const=True, help="pass --quick (small sizes) to sumbench")
     a("--out", help="sweep output folder (default results/sweep-<timestamp>)")
     a("--timeout", help="seconds allowed for one point (default 600)")
-    a("--sumbench", help="sumbench binary (default $SUMBENCH, else the one next to this "
-                         "installation: build/sumbench in a source tree)")
+    a("--sumbench", help="sumbench binary: a path, or a name found on PATH (default $SUMBENCH, else "
+                         "the one of this installation: build/sumbench in a source tree)")
     a("--seed", help="seed of the randomized point order (default: from the clock)")
     a("--cv-threshold", dest="cv_threshold", help="rerun a point whose time CV exceeds this (default 0.05)")
     a("--max-reruns", dest="max_reruns", help="reruns of a noisy point (default 2)")

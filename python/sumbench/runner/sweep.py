@@ -216,7 +216,8 @@ def start(out: Path, cfg: dict, cat: Catalogue, build: dict, order: list[Point],
     manifest.setdefault("run_id", f"{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}")
     manifest.setdefault("started", now())
     manifest.update(machine=machine_info.describe(machine.cores, machine.cores_per_node, machine.nodes,
-                                                  machine.slurm_job_id, machine.is_root),
+                                                  machine.slurm_job_id, machine.is_root,
+                                                  (cat.doc.get("build") or {}).get("native")),
                     seed=cfg["seed"], order=saved["order"], notes=notes, finished=None)
     manifest.setdefault("runs", []).append({"started": now(), "argv": argv})
     write_manifest(out, manifest, point_states(out, saved["order"]))

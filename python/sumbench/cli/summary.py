@@ -1,0 +1,89 @@
+"""python/summary.py (sumbench-summary): the median time, speedup and efficiency of every
+point of sweep folders, without figures: the rows of the report's tables/medians.csv,
+computed by the same code (sumbench.report.analysis), standard library only.
+
+    summary.py SWEEP_DIR [SWEEP_DIR ...] [--out FILE] [--kernel K] [--mode M]
+               [--workers W] [--scaling S] [--format csv|lines]
+
+--format csv (the default) writes the CSV; --format lines writes one "column=value" line
+per column and a blank line after each point, for tools that read values by pattern
+(JUBE's analyser, jube/sumbench.yaml). Without --out, to stdout; --out is written
+atomically and never inside a results folder.
+
+Exit status: 0 written; 1 no point matches the filters (nothing written); 2 usage error
+or an unusable folder; 3 an I/O error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+
+from .. import folders
+from ..errors import ArgParser, RuntimeFailure, os_error_text, run_main
+from ..io import atomic_write_text
+from ..report.analysis import RunAnalysis
+from ..report.data import load_sweeps
+from ..report.tables import MEDIANS_CSV, medians_rows
+
+PROG = "summary.py"
+FORMATS = ("csv", "lines")
+
+
+def parser() -> ArgParser:
+    p = ArgParser(prog=PROG, description="Median time, speedup and efficiency of every point "
+                  "of sumbench sweep folders, as CSV (the report's tables/medians.csv).")
+    p.add_argument("sweeps", nargs="+", metavar="SWEEP_DIR", help="sweep folder(s) with results.csv")
+    p.add_argument("--out", metavar="FILE", help="file to write (default: stdout)")
+    p.add_argument("--kernel", help="only this kernel")
+    p.add_argument("--mode", help="only this mode")
+    p.add_argument("--workers", type=int, metavar="W", help="only points of W workers (ranks x threads)")
+    p.add_argument("--scaling", choices=("strong", "weak"), help="only this scaling")
+    p.add_argument("--format", choices=FORMATS, default="csv",
+                   help="csv (default), or lines: column=value, a blank line after each point")
+    return p
+
+
+def select(rows: list[dict], args) -> list[dict]:
+    wanted = {"kernel": args.kernel, "mode": args.mode, "workers": args.workers, "scaling": args.scaling}
+    return [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def render(rows: list[dict], fmt: str) -> str:
+    if fmt == "lines":
+        return "".join("".join(f"{c}={_text(r.get(c))}\n" for c in MEDIANS_CSV) + "\n" for r in rows)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(MEDIANS_CSV)
+    for r in rows:
+        w.writerow([_text(r.get(c)) for c in MEDIANS_CSV])
+    return buf.getvalue()
+
+
+def body(argv) -> int:
+    args = parser().parse_args(argv)
+    if args.out:
+        folders.check_output_file(args.out, "--out", inputs=args.sweeps)
+    runs = [RunAnalysis(s) for s in load_sweeps(args.sweeps)]
+    rows = select(medians_rows(runs), args)
+    if not rows:
+        print(f"{PROG}: no point of {', '.join(args.sweeps)} matches the filters", file=sys.stderr)
+        return 1
+    text = render(rows, args.format)
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    try:
+        atomic_write_text(args.out, text)
+    except OSError as e:
+        raise RuntimeFailure(f"cannot write --out {args.out}: {os_error_text(e)}") from None
+    return 0
+
+
+def main(argv=None) -> int:
+    return run_main(PROG, body, argv)

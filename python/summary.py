@@ -1,0 +1,14 @@
+#!/usr/bin/env python3
+"""Median time, speedup and efficiency of every point of sweep folders (no figures); the code is sumbench.cli.summary."""
+import sys
+
+sys.dont_write_bytecode = True  # an installed prefix is never written at run time
+try:
+    from sumbench.cli.summary import main
+except ModuleNotFoundError as e:  # copied away from the package that sits beside it
+    if (e.name or "").split(".")[0] != "sumbench":
+        raise
+    print(f"summary.py: error: the sumbench package is not beside this script ({e})", file=sys.stderr)
+    sys.exit(2)
+if __name__ == "__main__":
+    sys.exit(main())
