@@ -13,6 +13,7 @@ import errno
 import json
 import math
 import os
+import signal
 import stat
 import tempfile
 from pathlib import Path
@@ -33,19 +34,25 @@ def current_umask() -> int:
     return mask
 
 
-def _write_temp(path: Path, data: bytes) -> str:
-    """A complete, fsync'ed temporary copy of `data` beside `path`; its name."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+# Signals that raise errors.Interrupted: held back while a temporary file is created
+# and not yet registered, so that an interrupt never leaves one behind.
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def _write_temp(path: Path, data: bytes, temps: list) -> None:
+    """A complete, fsync'ed temporary copy of `data` beside `path`, registered in
+    `temps` as (name, path) as soon as it exists: the caller removes what is there."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fchmod(f.fileno(), 0o666 & ~current_umask())
-            os.fsync(f.fileno())
-    except BaseException:
-        _unlink(tmp)
-        raise
-    return tmp
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        temps.append((tmp, path))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held signal arrives now
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fchmod(f.fileno(), 0o666 & ~current_umask())
+        os.fsync(f.fileno())
 
 
 def _unlink(tmp: str) -> None:
@@ -91,8 +98,7 @@ def atomic_write_many(files: list[tuple[os.PathLike | str, bytes]]) -> None:
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            path = Path(path)
-            temps.append((_write_temp(path, data), path))
+            _write_temp(Path(path), data, temps)
         while temps:
             tmp, path = temps[0]
             os.replace(tmp, path)

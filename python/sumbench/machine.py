@@ -76,6 +76,22 @@ def machine_of(manifest: Optional[dict]) -> dict:
     return {_RENAMED.get(k, k): v for k, v in found.items()}
 
 
+def combined(machines: list) -> dict:
+    """The machine of a sweep combined from several allocations (a Slurm sweep's jobs):
+    the largest allocation's cores and node count, the most cores per node any job
+    had; the rest as the first job saw it. {} when no job recorded its machine."""
+    found = [machine_of({"machine": m}) for m in machines if isinstance(m, dict) and m]
+    if not found:
+        return {}
+    out = {key: found[0].get(key) for key in MACHINE_KEYS}
+    for key in ("cores", "cores_per_node", "nodes"):
+        values = [v for v in (_positive_int(m.get(key)) for m in found) if v]
+        out[key] = max(values) if values else None
+    out["hostname"] = ", ".join(sorted({str(m.get("hostname")) for m in found if m.get("hostname")}))
+    out["slurm_job_id"] = None   # several: the manifest's slurm_jobs
+    return out
+
+
 def _positive_int(value) -> Optional[int]:
     if isinstance(value, bool):
         return None
@@ -87,12 +103,26 @@ def _positive_int(value) -> Optional[int]:
 
 
 def cores_of(manifest: Optional[dict], context: Optional[dict]) -> Optional[int]:
-    """Cores the sweep planned with: manifest.json's, else the core count Google
-    Benchmark saw on the machine of one point; None when unknown."""
+    """Cores the sweep planned with (its largest allocation: nodes x cores per node):
+    manifest.json's, else the core count Google Benchmark saw on the machine of one
+    point; None when unknown."""
     found = _positive_int(machine_of(manifest).get("cores"))
     if found is None and isinstance(context, dict):
         found = _positive_int(context.get(CONTEXT_CORES))
     return found
+
+
+def cores_per_node_of(manifest: Optional[dict], context: Optional[dict]) -> Optional[int]:
+    """Cores of one node that the sweep planned with: manifest.json's cores_per_node,
+    else its cores when it ran on one node, else the core count Google Benchmark saw on
+    the machine of one point; None when unknown. A point on N nodes had N times this."""
+    found = machine_of(manifest)
+    per_node = _positive_int(found.get("cores_per_node"))
+    if per_node is None and (_positive_int(found.get("nodes")) or 1) == 1:
+        per_node = _positive_int(found.get("cores"))
+    if per_node is None and isinstance(context, dict):
+        per_node = _positive_int(context.get(CONTEXT_CORES))
+    return per_node
 
 
 # The report's "machine and build" table: label, then where to look, first found wins.

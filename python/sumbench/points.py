@@ -19,7 +19,26 @@ from .io import atomic_write_json, atomic_write_text, read_json
 from .schema import POINT_STATUSES, time_problem
 
 NOT_OK = tuple(s for s in POINT_STATUSES if s != "ok")
-STATUS_VERSION = 2
+STATUS_VERSION = 3   # 3: outcome, slurm_attempt, history (2 and older are migrated)
+
+# What became of a point's run, finer than its status: the runner's retry rule.
+#   ok           measured and validated
+#   invalid      sumbench ran and a result failed validation (or a time is no measurement)
+#   error        sumbench ran and failed by its own account: exit 1 with its error line
+#                (a case does not fit in memory, a set-up failed, the output not written)
+#   usage        sumbench refused its arguments (exit 2 with its error line)
+#   timeout      the point ran over the runner's --timeout
+#   launch       no verdict of sumbench's: the launcher or a node failed (srun's "Node
+#                failure", a signal, an exit status that is not sumbench's, cannot start)
+#   interrupted  the runner was stopped while the point ran (no status.json is written:
+#                the folder holds no status; running.json may remain)
+OUTCOMES = ("ok", "invalid", "error", "usage", "timeout", "launch", "interrupted")
+# A requeued Slurm job (SLURM_RESTART_COUNT above the attempt that ran the point)
+# reruns these, and never the others: they would fail the same way again.
+RETRIED_ON_REQUEUE = ("launch", "interrupted")
+# sumbench's one-line error (docs/DESIGN.md, "Exit codes"): a run that printed it ended
+# by sumbench's own verdict, not by its launcher's.
+SUMBENCH_ERROR = "sumbench: error:"
 
 STATUS = "status.json"
 COMMAND_JSON = "command.json"
@@ -57,6 +76,9 @@ STATUS_FIELDS: dict[str, Any] = {
     "finished": None,
     "stderr_tail": "",
     "launch_output": "",
+    "outcome": "",             # one of OUTCOMES (outcome_of)
+    "slurm_attempt": None,     # the Slurm job's attempt (SLURM_RESTART_COUNT) that ran it
+    "history": [],             # earlier runs of this point that were retried: outcome, reason, ...
     "detail": {},              # what one writer alone records (Slurm job facts, ...)
 }
 
@@ -69,7 +91,45 @@ def make_status(**fields: Any) -> dict:
         raise ValueError(f"status {fields['status']!r} is not one of {POINT_STATUSES}")
     out = {key: fields.get(key, default) for key, default in STATUS_FIELDS.items()}
     out["schema_version"] = STATUS_VERSION
+    if not out["outcome"]:
+        out["outcome"] = outcome_of(out["status"], out["exit_code"], out["stderr_tail"])
+    if out["outcome"] not in OUTCOMES:
+        raise ValueError(f"outcome {out['outcome']!r} is not one of {OUTCOMES}")
     return out
+
+
+def outcome_of(status: str, exit_code: Optional[int], stderr: str = "") -> str:
+    """The outcome (OUTCOMES) of a run whose status, exit status and stderr are known:
+    the one rule of the runner, a Slurm job's direct run and the migration."""
+    if status in ("ok", "invalid", "timeout"):
+        return status
+    if SUMBENCH_ERROR in (stderr or "") and exit_code in (1, 2):
+        return "usage" if exit_code == 2 else "error"
+    return "launch"
+
+
+def redo_reason(status: Optional[dict], retry_failed: bool = False,
+                slurm_attempt: Optional[int] = None) -> Optional[str]:
+    """Why a sweep that resumes runs a point again ("" for a point never completed),
+    or None to keep it: --retry-failed reruns every point that is not ok; a requeued
+    Slurm job (slurm_attempt above the attempt that ran the point) reruns the points
+    whose outcome is in RETRIED_ON_REQUEUE, once per attempt; an ok, invalid, error,
+    usage or timeout point stays."""
+    if status is None:
+        return ""
+    if retry_failed and status["status"] in NOT_OK:
+        return f"retry {status['status']}"
+    ran_in = status.get("slurm_attempt") or 0
+    if slurm_attempt and status.get("outcome") in RETRIED_ON_REQUEUE and ran_in < slurm_attempt:
+        return (f"retry after a {status['outcome']} failure in attempt {ran_in} of this "
+                f"Slurm job ({status.get('reason') or status['status']})")
+    return None
+
+
+def history_entry(status: dict) -> dict:
+    """What a retried point keeps of its earlier run (status.json "history")."""
+    return {k: status.get(k) for k in ("status", "outcome", "reason", "exit_code",
+                                       "slurm_attempt", "started", "finished")}
 
 
 def write_status(point_dir: os.PathLike | str, **fields: Any) -> dict:
@@ -104,6 +164,10 @@ def migrate_status(doc: dict) -> Optional[dict]:
     out["unstable"] = bool(doc.get("unstable"))
     out["warnings"] = [str(w) for w in doc.get("warnings") or []] \
         if isinstance(doc.get("warnings"), list) else []
+    out["history"] = [h for h in doc.get("history") or [] if isinstance(h, dict)] \
+        if isinstance(doc.get("history"), list) else []
+    if out["outcome"] not in OUTCOMES:   # older shapes: by the same rule
+        out["outcome"] = outcome_of(out["status"], out["exit_code"], str(out["stderr_tail"] or ""))
     if "source" not in doc:
         out["source"] = "cpython" if str(doc.get("point_id", "")).startswith("cpython-") else "sumbench"
     return out

@@ -5,6 +5,8 @@ Accepts sumbench's flags and writes Google Benchmark-shaped JSON (rank 0 only wh
 under mpirun). Behaviour is steered by environment variables, each a comma list of
 kernels it applies to (or "*"):
     FAKE_FAIL      exit 1 with a message on stderr, no JSON (runtime failure)
+    FAKE_ERROR     exit 1 with sumbench's own error line, no JSON (a case does not fit)
+    FAKE_USAGE     exit 2 with sumbench's own error line, no JSON (bad usage)
     FAKE_INVALID   write an error_occurred entry, exit 1 (result failed validation)
     FAKE_CRASH     die from SIGSEGV
     FAKE_HANG      sleep for an hour (for --timeout)
@@ -62,6 +64,13 @@ def main(args):
         time.sleep(3600)
     if applies("FAKE_CRASH", kernel):
         os.kill(os.getpid(), signal.SIGSEGV)
+    if applies("FAKE_ERROR", kernel):
+        print(f"sumbench: error: {kernel}/{mode} does not fit in memory: it needs 1 PiB",
+              file=sys.stderr)
+        return 1
+    if applies("FAKE_USAGE", kernel):
+        print(f"sumbench: error: bad --n={n} for {kernel}", file=sys.stderr)
+        return 2
     if applies("FAKE_FAIL", kernel):
         print(f"fake sumbench: cannot allocate n={n} for {kernel}", file=sys.stderr)
         return 1

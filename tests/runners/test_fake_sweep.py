@@ -114,6 +114,54 @@ class FailureIsolationTests(TempDirMixin, unittest.TestCase):
                          POINT_FILES)
 
 
+class RequeueTests(TempDirMixin, unittest.TestCase):
+    """A Slurm job requeued after a node failure (SLURM_RESTART_COUNT=1) reruns the points
+    that failed to launch, and only those: never a validation failure, sumbench's own
+    error, or a usage error (they would fail the same way again)."""
+
+    ARGS = ("--kernels=sum,sleep,triad,combine,convoy", "--modes=omp", "--workers=1",
+            "--repetitions=2", "--cv-threshold=1")
+
+    def sweep(self, out, **env):
+        return run_sweep("--sumbench", FAKE, "--out", out, *self.ARGS,
+                         env=clean_env(SLURM_JOB_ID="77", **env))
+
+    def test_only_launch_failures_are_retried_on_requeue(self):
+        out = self.tmp / "o"
+        failing = dict(FAKE_INVALID="sleep", FAKE_USAGE="triad", FAKE_ERROR="convoy")
+        res = self.sweep(out, FAKE_CRASH="combine", **failing)
+        self.assertEqual(res.returncode, 1, res.stdout + res.stderr)
+        first = {p.name.split("-")[0]: read_json(p / "status.json") for p in point_dirs(out)}
+        self.assertEqual({k: v["outcome"] for k, v in first.items()},
+                         {"sum": "ok", "sleep": "invalid", "triad": "usage", "combine": "launch",
+                          "convoy": "error"})
+        self.assertEqual({v["slurm_attempt"] for v in first.values()}, {0})
+        self.assertIn("combine-omp-r1t1-strong failed [launch]", res.stdout)
+        # A launch failure is tried once more at once; the others are not.
+        self.assertEqual([h["outcome"] for h in first["combine"]["history"]], ["launch"])
+        self.assertEqual({k: len(v["history"]) for k, v in first.items() if k != "combine"},
+                         {"sum": 0, "sleep": 0, "triad": 0, "convoy": 0})
+        # The same attempt again (a plain resume): nothing is rerun.
+        res = self.sweep(out, FAKE_CRASH="combine", **failing)
+        self.assertEqual(res.stdout.count("skip "), 5, res.stdout)
+        # The requeued attempt, its node back: only the launch failure runs again.
+        res = self.sweep(out, SLURM_RESTART_COUNT="1", **failing)
+        self.assertEqual(res.stdout.count("skip "), 4, res.stdout)
+        self.assertIn("redo combine-omp-r1t1-strong (retry after a launch failure in attempt 0",
+                      res.stdout)
+        again = read_json(out / "points" / "combine-omp-r1t1-strong" / "status.json")
+        self.assertEqual((again["status"], again["outcome"], again["slurm_attempt"]), ("ok", "ok", 1))
+        self.assertEqual([(h["outcome"], h["slurm_attempt"]) for h in again["history"]],
+                         [("launch", 0), ("launch", 0)])
+        self.assertIn("SIGSEGV", again["history"][0]["reason"])
+        for kernel in ("sleep", "triad", "convoy"):
+            st = read_json(out / "points" / f"{kernel}-omp-r1t1-strong" / "status.json")
+            self.assertEqual((st["slurm_attempt"], st["history"]), (0, []), kernel)
+        # Once per attempt: the same attempt resumed again reruns nothing.
+        res = self.sweep(out, SLURM_RESTART_COUNT="1", FAKE_CRASH="combine", **failing)
+        self.assertEqual(res.stdout.count("skip "), 5, res.stdout)
+
+
 class InterruptTests(TempDirMixin, unittest.TestCase):
     ARGS = ["--kernels=sum,sleep,triad", "--modes=serial,omp", "--workers=1,2",
             "--repetitions=1", "--seed=11"]  # 9 points
@@ -133,6 +181,8 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         done_before = {p.name: (p / "status.json").stat().st_mtime_ns for p in complete(out)}
         self.assertGreaterEqual(len(done_before), 2)
         self.assertLess(len(done_before), 9)
+        in_flight = {p.name for p in point_dirs(out)
+                     if (p / "command.json").exists() and p.name not in done_before}
 
         res = run_sweep("--sumbench", FAKE, "--out", out, *self.ARGS)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
@@ -143,6 +193,11 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(len(after), 9)
         for pid, mtime in done_before.items():
             self.assertEqual(after[pid], mtime, f"{pid} was redone")
+        # The point in flight at the kill keeps one "interrupted" entry in its history.
+        redone = {p.name: [h["outcome"] for h in read_json(p / "status.json")["history"]]
+                  for p in complete(out) if p.name not in done_before}
+        self.assertEqual({k: v for k, v in redone.items() if v},
+                         {k: ["interrupted"] for k in in_flight}, redone)
         for p in point_dirs(out):
             self.assertFalse((p / "running.json").exists())
             self.assertEqual({f.name for f in p.iterdir()}, POINT_FILES, p.name)

@@ -6,9 +6,11 @@
     check.py csv DIR [--rows-min N] [--status ok] [--valid 1] [--modes a,b] [--kernels a,b]
                      [--nodes N] [--ranks N] [--threads N] [--scalings a,b] [--hosts-all H1,H2]
     check.py raw DIR [--no-errors] [--context KEY=VALUE]...
-    check.py points DIR [--ok-min N] [--not-ok-min N] [--complete-min N]
-    check.py jobs SWEEP_DIR JOB_ID=STATE[:RECORD] ...
-    check.py report SWEEP_DIR [--problem POINT_ID]...
+    check.py points DIR [--ok-min N] [--not-ok-min N] [--complete-min N] [--retried-min N]
+    check.py jobs SWEEP_DIR JOB_ID=STATE[:RECORD[:RESTARTS[:CAUSE]]] ...
+    check.py attempts DIR N [--cause ATTEMPT=CAUSE]... [--state ATTEMPT=STATE]...
+    check.py report SWEEP_DIR [--problem POINT_ID]... [--text TEXT]...
+                              [--node-curve KERNEL_SCALING]...
 
 Prints what it checked; exits 1 with a message at the first failed check.
 """
@@ -129,15 +131,20 @@ def cmd_raw(a) -> None:
 
 def cmd_points(a) -> None:
     d = Path(a.dir) / "points"
-    counts = {"ok": 0, "not_ok": 0, "complete": 0, "incomplete": 0}
+    counts = {"ok": 0, "not_ok": 0, "complete": 0, "incomplete": 0, "retried": 0}
     for p in sorted(d.iterdir()) if d.is_dir() else []:
         if not p.is_dir():
             continue
         if (p / "status.json").exists():
             counts["complete"] += 1
-            st = load(p / "status.json").get("status")
+            doc = load(p / "status.json")
+            st = doc.get("status")
             counts["ok" if st == "ok" else "not_ok"] += 1
-            print(f"    {p.name}: {st}")
+            history = [f"{h.get('outcome')} in attempt {h.get('slurm_attempt')}"
+                       for h in doc.get("history") or []]
+            counts["retried"] += bool(history)
+            print(f"    {p.name}: {st} [{doc.get('outcome')}, attempt {doc.get('slurm_attempt')}]"
+                  + (f" after {', '.join(history)}" if history else ""))
         else:
             counts["incomplete"] += 1
             print(f"    {p.name}: (no status.json)")
@@ -147,6 +154,8 @@ def cmd_points(a) -> None:
         fail(f"{d}: {counts['not_ok']} points not ok, expected at least {a.not_ok_min}")
     if counts["complete"] < a.complete_min:
         fail(f"{d}: {counts['complete']} complete points, expected at least {a.complete_min}")
+    if counts["retried"] < a.retried_min:
+        fail(f"{d}: {counts['retried']} points retried, expected at least {a.retried_min}")
     ok(f"{d}: {counts}")
 
 
@@ -155,7 +164,9 @@ def cmd_jobs(a) -> None:
     by_id = {str(j.get("job_id")): j for j in doc.get("jobs", [])}
     for spec in a.expect:
         job_id, _, rest = spec.partition("=")
-        state, _, record = rest.partition(":")
+        state, _, rest = rest.partition(":")
+        record, _, rest = rest.partition(":")
+        restarts, _, cause = rest.partition(":")
         j = by_id.get(job_id)
         if j is None:
             fail(f"jobs.json has no job {job_id} (has {sorted(by_id)})")
@@ -163,8 +174,43 @@ def cmd_jobs(a) -> None:
             fail(f"jobs.json: job {job_id} state {j.get('state')!r}, expected {state!r}")
         if record and j.get("record") != record:
             fail(f"jobs.json: job {job_id} record {j.get('record')!r}, expected {record!r}")
-        ok(f"jobs.json: job {job_id} {j['state']} (source {j.get('state_source')}, record "
-           f"{j.get('record')}, points {j.get('points_ok')}/{j.get('points_not_ok')} ok/not-ok)")
+        if restarts and str(j.get("restarts")) != restarts:
+            fail(f"jobs.json: job {job_id} restarts {j.get('restarts')!r}, expected {restarts}")
+        if cause and j.get("cause") != cause:
+            fail(f"jobs.json: job {job_id} cause {j.get('cause')!r}, expected {cause!r}")
+        with open(Path(a.dir) / "jobs.csv", newline="", encoding="utf-8") as f:
+            row = next((r for r in csv.DictReader(f) if r["job_id"] == job_id), None)
+        if row is None or row["state"] != state or (cause and row["cause"] != cause):
+            fail(f"jobs.csv: job {job_id}: {row}, expected state {state} cause {cause or 'any'}")
+        ok(f"jobs.json/csv: job {job_id} {j['state']} (source {j.get('state_source')}, record "
+           f"{j.get('record')}, restarts {j.get('restarts')}, cause {j.get('cause') or '-'}, "
+           f"points {j.get('points_ok')}/{j.get('points_not_ok')}/{j.get('points_retried')} "
+           f"ok/not-ok/retried; reason: {j.get('reason') or '-'}; note: {j.get('note') or '-'})")
+
+
+def cmd_attempts(a) -> None:
+    """slurm.json lists N attempts; each has its record and its log; causes and states."""
+    d = Path(a.dir)
+    top = load(d / "slurm.json")
+    tried = top.get("attempts") or []
+    if len(tried) != a.n or top.get("attempt") != a.n - 1:
+        fail(f"{d}/slurm.json: attempt {top.get('attempt')}, {len(tried)} attempt(s) "
+             f"{tried}, expected {a.n}")
+    for i in range(a.n):
+        rec = load(d / "attempts" / str(i) / "slurm.json")
+        log = d / "attempts" / str(i) / "job.log"
+        text = log.read_text(errors="replace") if log.is_file() else ""
+        if f"attempt {i} starts" not in text:
+            fail(f"{log}: missing, or without the line that starts attempt {i}")
+        print(f"    attempt {i}: {rec.get('state')} cause {rec.get('cause') or '-'} "
+              f"on {rec.get('node_list')}: {rec.get('reason') or '-'}")
+    for kind, specs in (("cause", a.cause or []), ("state", a.state or [])):
+        for spec in specs:
+            i, _, want = spec.partition("=")
+            if tried[int(i)].get(kind) != want:
+                fail(f"{d}/slurm.json: attempt {i} {kind} {tried[int(i)].get(kind)!r}, "
+                     f"expected {want!r}")
+    ok(f"{d}: {a.n} attempt(s), each with its slurm.json and job.log")
 
 
 def cmd_report(a) -> None:
@@ -176,7 +222,27 @@ def cmd_report(a) -> None:
     for pid in a.problem or []:
         if pid not in text:
             fail(f"{index} does not list {pid} among the problems")
-    ok(f"{index} ({len(text)} bytes)" + (f", lists {' '.join(a.problem)}" if a.problem else ""))
+    for want in a.text or []:
+        if want not in text:
+            fail(f"{index} does not say {want!r}")
+    figures = {f["name"]: f for f in load(rep / "figures" / "figures.json")}
+    for ks in a.node_curve or []:
+        kernel, scaling = ks.rsplit("_", 1)
+        for kind in ("time", "speedup", "efficiency"):
+            name = f"{ks}_nodes_{kind}"
+            if name not in figures or not (rep / figures[name]["png"]).is_file():
+                fail(f"{rep}: no figure {name} (have {sorted(figures)})")
+        with open(rep / "tables" / "nodes.csv", newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.DictReader(f) if (r["kernel"], r["scaling"]) == (kernel, scaling)]
+        series = {}
+        for r in rows:
+            series.setdefault(r["series"], set()).add(int(r["nodes"]))
+        if not any({1, 2} <= n for n in series.values()):
+            fail(f"{rep}/tables/nodes.csv: no {kernel} {scaling} series at nodes 1 and 2 ({series})")
+        ok(f"node curve {ks}: figures {ks}_nodes_{{time,speedup,efficiency}}, nodes.csv series "
+           + ", ".join(f"{k} at nodes {sorted(v)}" for k, v in series.items()))
+    ok(f"{index} ({len(text)} bytes)" + (f", lists {' '.join(a.problem)}" if a.problem else "")
+       + (f", says {a.text}" if a.text else ""))
 
 
 def main() -> None:
@@ -207,15 +273,23 @@ def main() -> None:
     s.add_argument("--ok-min", type=int, default=0)
     s.add_argument("--not-ok-min", type=int, default=0)
     s.add_argument("--complete-min", type=int, default=0)
+    s.add_argument("--retried-min", type=int, default=0)
     s = sub.add_parser("jobs")
     s.add_argument("dir")
     s.add_argument("expect", nargs="*")
+    s = sub.add_parser("attempts")
+    s.add_argument("dir")
+    s.add_argument("n", type=int)
+    s.add_argument("--cause", action="append")
+    s.add_argument("--state", action="append")
     s = sub.add_parser("report")
     s.add_argument("dir")
     s.add_argument("--problem", action="append")
+    s.add_argument("--text", action="append")
+    s.add_argument("--node-curve", action="append")
     a = p.parse_args()
     {"slurm-json": cmd_slurm_json, "csv": cmd_csv, "raw": cmd_raw, "points": cmd_points,
-     "jobs": cmd_jobs, "report": cmd_report}[a.cmd](a)
+     "jobs": cmd_jobs, "attempts": cmd_attempts, "report": cmd_report}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,10 @@
 # namespaces: use cl_run (or cl_run_on 2 ...).
 #
 # Knobs (env): CL_KEEP=1 keeps $CL_DIR after stopping (logs for debugging);
-# CL_CPUS=N CPUs declared per node (default: this machine's CPUs, at least 2).
+# CL_CPUS=N CPUs declared per node (default: this machine's CPUs, at least 2);
+# CL_CRED_EXPIRE=S credential lifetime, which is also how long Slurm holds a requeued
+# job before it may start again (Slurm's default: 120 s; slurm.conf(5), cred_expire);
+# CL_EXTRA_CONF="Key=Value..." lines appended to slurm.conf (e.g. SlurmdTimeout=5).
 
 CL_DIR=""
 CL_MODE=""
@@ -211,7 +214,7 @@ SlurmdPort=$((CL_PORT + 1))
 SlurmUser=${CL_SLURM_USER}
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=${CL_DIR}/munge/munge.socket
+AuthInfo=socket=${CL_DIR}/munge/munge.socket${CL_CRED_EXPIRE:+,cred_expire=$CL_CRED_EXPIRE}
 CredType=cred/munge
 MpiDefault=pmix
 ProctrackType=proctrack/linuxproc
@@ -241,6 +244,7 @@ InactiveLimit=0
 SchedulerParameters=sched_interval=2,bf_interval=1,defer_batch=0
 ${node_lines}
 PartitionName=debug Nodes=${node_names} Default=YES MaxTime=INFINITE State=UP
+${CL_EXTRA_CONF:-}
 EOF
 }
 
@@ -335,21 +339,49 @@ NodeName=${CL_NODES[1]} NodeAddr=${addr[1]} NodeHostname=${CL_NODES[1]} CPUs=${c
     # remount /sys and break slurmd's cgroup probe), own UTS + mount namespace for
     # its hostname and a private /etc/hosts. Node 1 also runs slurmctld.
     CL_NODE_PIDS=()
-    for i in 0 1; do
-        local node=${CL_NODES[$i]} daemons
-        daemons="\"$(_cl_bin slurmd)\" -N $node"
-        if [ "$i" = 0 ]; then
-            daemons="\"$(_cl_bin slurmctld)\" -c && for _ in \$(seq 75); do [ -s \"$CL_DIR/slurmctld.pid\" ] && break; sleep 0.2; done && $daemons"
-        fi
-        nsenter --net="/run/netns/${CL_NS[$i]}" \
-            unshare --uts --mount --propagation private -- \
-            bash -c "hostname $node && mount --bind \"$CL_DIR/hosts\" /etc/hosts && $daemons" \
-            || cl_die "starting the daemons of $node failed (see $CL_DIR/*.log)"
-        cl_wait_until 15 test -s "$CL_DIR/slurmd-$node.pid" || cl_die "no slurmd PID file for $node"
-        CL_NODE_PIDS+=("$(_cl_pidfile "$CL_DIR/slurmd-$node.pid")")
-    done
+    for i in 0 1; do _cl_start_node_daemons "$i"; done
     cl_wait_idle 30
     cl_log "two-node cluster up: ${CL_NODES[*]} on $CL_SUBNET, $cpus CPUs each"
+}
+
+# Start node index I's daemons (0: slurmctld and slurmd; 1: slurmd) in their own
+# UTS + mount namespace, inside the node's network namespace; sets CL_NODE_PIDS[I].
+_cl_start_node_daemons() {
+    local i=$1 node=${CL_NODES[$1]} daemons
+    daemons="\"$(_cl_bin slurmd)\" -N $node"
+    if [ "$i" = 0 ] && [ ! -s "$CL_DIR/slurmctld.pid" ]; then
+        daemons="\"$(_cl_bin slurmctld)\" -c && for _ in \$(seq 75); do [ -s \"$CL_DIR/slurmctld.pid\" ] && break; sleep 0.2; done && $daemons"
+    fi
+    rm -f "$CL_DIR/slurmd-$node.pid"
+    nsenter --net="/run/netns/${CL_NS[$i]}" \
+        unshare --uts --mount --propagation private -- \
+        bash -c "hostname $node && mount --bind \"$CL_DIR/hosts\" /etc/hosts && $daemons" \
+        || cl_die "starting the daemons of $node failed (see $CL_DIR/*.log)"
+    cl_wait_until 15 test -s "$CL_DIR/slurmd-$node.pid" || cl_die "no slurmd PID file for $node"
+    CL_NODE_PIDS[$i]=$(_cl_pidfile "$CL_DIR/slurmd-$node.pid")
+}
+
+# A node failure (two-node mode): kill -9 node N's slurmd, as a crash would. slurmctld
+# declares the node DOWN once it stops answering (SlurmdTimeout; CL_EXTRA_CONF) and
+# requeues its jobs; the job steps already on the node run on until cl_stop.
+cl_kill_node() {
+    local i=$(( $1 - 1 ))
+    [ "$CL_MODE" = two ] && [ "$i" = 1 ] || cl_die "cl_kill_node: only node 2 of a two-node cluster"
+    kill -KILL "${CL_NODE_PIDS[$i]}" || cl_die "cannot kill the slurmd of ${CL_NODES[$i]}"
+    cl_log "killed the slurmd of ${CL_NODES[$i]} (pid ${CL_NODE_PIDS[$i]}, kill -9)"
+}
+
+# Start node N's slurmd again after cl_kill_node; it registers and, with
+# ReturnToService=2, the node returns to service.
+cl_restart_node() {
+    local i=$(( $1 - 1 ))
+    _cl_start_node_daemons "$i"
+    cl_log "restarted the slurmd of ${CL_NODES[$i]} (pid ${CL_NODE_PIDS[$i]})"
+}
+
+# State of node N as sinfo shows it (idle, alloc, down*, ...).
+cl_node_state() {
+    cl_query sinfo -h -n "${CL_NODES[$(( $1 - 1 ))]}" -o %t 2>/dev/null
 }
 
 # The command prefix that enters node N's namespaces (empty on a single node).

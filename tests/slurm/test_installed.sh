@@ -82,7 +82,8 @@ T=$W/sumbench_run/000000/result/results_csv.dat
 [ "$(tail -n +2 "$T" | grep -c .)" = 8 ] || { cat "$T"; cl_die "the JUBE table does not have 8 rows"; }
 awk -F, 'NR > 1 && !($10 > 0 && $13 > 0) { bad = 1; print "empty or zero:", $0 } END { exit bad }' "$T" ||
     cl_die "the JUBE table has rows without a median or a speedup"
-n=$(find "$W/sumbench_run/000000" -path '*/work/slurm-*/slurm.json' | wc -l)
+# each job's own slurm.json (attempts/<n>/slurm.json are its attempts' records)
+n=$(find "$W/sumbench_run/000000" -path '*/work/slurm-*/slurm.json' -not -path '*/attempts/*' | wc -l)
 [ "$n" = 8 ] || cl_die "expected 8 JUBE jobs with slurm.json, found $n"
 cat "$W/jube-result.txt"
 

@@ -67,6 +67,46 @@ class DryRun(unittest.TestCase):
             self.assertIn("error", p.stderr)
 
 
+class Deadline(unittest.TestCase):
+    """Every benchmark job gets --deadline (time limit + --deadline-margin), so that a
+    job whose nodes stay down ends DEADLINE and the afterany combine job runs."""
+
+    def plan(self, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(["--dry-run", "--nodes", "1,2", "--layouts", "1x1",
+                     "--out", str(Path(tmp) / "s"), *args])
+        lines = [shlex.split(l) for l in p.stdout.splitlines() if " sbatch " in f" {l}"]
+        return p, lines
+
+    def deadlines(self, lines):
+        return [[w for w in argv if w.startswith("--deadline")] for argv in lines]
+
+    def test_default_margin(self):
+        import time as _time
+        before = _time.time()
+        p, lines = self.plan("--time", "00:10:00", "--deadline-margin", "2:00:00")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        found = self.deadlines(lines)
+        self.assertEqual([len(d) for d in found], [1, 1, 0], found)  # not the combine job
+        at = _time.mktime(_time.strptime(found[0][0].split("=", 1)[1], "%Y-%m-%dT%H:%M:%S"))
+        self.assertAlmostEqual(at - before, 600 + 7200, delta=60)
+        self.assertIn("deadline ", p.stdout)
+
+    def test_none_and_own(self):
+        p, lines = self.plan("--deadline-margin", "none")
+        self.assertEqual((p.returncode, self.deadlines(lines)), (0, [[], [], []]), p.stderr)
+        self.assertIn("no deadline", p.stdout)
+        p, lines = self.plan("--sbatch-args=--deadline=now+3hours")
+        self.assertEqual(self.deadlines(lines)[:2], [["--deadline=now+3hours"]] * 2, p.stdout)
+
+    def test_bad_margin(self):
+        for bad in ("soon", "-5", "1:2:3:4"):
+            p, lines = self.plan("--deadline-margin", bad)
+            self.assertEqual(p.returncode, 2, (bad, p.stdout, p.stderr))
+            self.assertIn(f"--deadline-margin={bad}", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+
 def write_job(sweep: Path, job_id: str, state: str | None, exit_code: int, points: dict):
     d = sweep / f"slurm-{job_id}"
     (d / "points").mkdir(parents=True)
@@ -149,6 +189,56 @@ class Combine(unittest.TestCase):
                 self.assertEqual(len(list(csv.DictReader(f))), 4)
             if report_ok:
                 self.assertTrue((sweep / "report" / "index.html").is_file())
+
+
+class CombineRequeued(unittest.TestCase):
+    """jobs.csv says how a requeued job ended: restarts, cause (from its attempts'
+    records and from Slurm), and a DEADLINE job is said to have ended so."""
+
+    def test_restarts_and_cause(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            bin_dir = tmp / "bin"
+            bin_dir.mkdir()
+            (bin_dir / "scontrol").write_text(
+                "#!/bin/sh\ncase \"$*\" in *22*) echo 'JobId=22 JobName=b JobState=DEADLINE "
+                "Reason=DeadLine Requeue=1 Restarts=1 ExitCode=0:1 Deadline=2026-01-01T01:00:00'; "
+                "exit 0;; esac\necho no such job >&2; exit 1\n")
+            for tool in ("sacct", "squeue"):
+                (bin_dir / tool).write_text("#!/bin/sh\nexit 1\n")
+            for f in bin_dir.iterdir():
+                f.chmod(0o755)
+            sweep = tmp / "sweep"
+            sweep.mkdir()
+            jobs = [{"job_id": j, "name": j, "nodes": 2, "layout": "1x1", "ranks_per_node": 1,
+                     "threads": 1, "scaling": "strong", "command": f"sbatch --nodes=2 job{j}"}
+                    for j in ("21", "22")]
+            (sweep / "submit.json").write_text(json.dumps({"jobs": jobs, "submitted": "x"}))
+            write_job(sweep, "21", "COMPLETED", 0, {"sum-mpi-r2t1-strong": "ok"})
+            write_job(sweep, "22", "REQUEUED", 0, {})
+            tried = [{"attempt": 0, "state": "REQUEUED", "cause": "NODE_FAIL",
+                      "reason": "JOB 21 ON n1 CANCELLED AT x DUE TO NODE FAILURE"},
+                     {"attempt": 1, "state": "COMPLETED", "cause": ""}]
+            for jid, att in (("21", tried), ("22", tried[:1])):
+                f = sweep / f"slurm-{jid}" / "slurm.json"
+                doc = json.loads(f.read_text())
+                doc.update(attempts=att, attempt=len(att) - 1)
+                f.write_text(json.dumps(doc))
+            env = dict(os.environ, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}")
+            p = run(["--combine", str(sweep)], env=env)
+            with open(sweep / "jobs.csv", newline="") as f:
+                rows = {r["job_id"]: r for r in csv.DictReader(f)}
+            self.assertEqual({k: rows["21"][k] for k in ("state", "restarts", "cause")},
+                             {"state": "COMPLETED", "restarts": "1", "cause": "NODE_FAIL"})
+            self.assertIn("completed after 1 restart(s) (NODE_FAIL)", rows["21"]["note"])
+            self.assertEqual({k: rows["22"][k] for k in ("state", "restarts", "cause", "deadline")},
+                             {"state": "DEADLINE", "restarts": "1", "cause": "NODE_FAIL;DEADLINE",
+                              "deadline": "2026-01-01T01:00:00"})
+            self.assertIn("DeadLine", rows["22"]["reason"])
+            self.assertIn("job 22 ended DEADLINE", p.stderr + p.stdout)
+            manifest = json.loads((sweep / "manifest.json").read_text())
+            self.assertEqual([j["facts"]["attempts"] for j in manifest["slurm_jobs"]],
+                             [tried, tried[:1]])
 
 
 if __name__ == "__main__":

@@ -66,5 +66,16 @@ nodes = {r["nodes"] for r in csv.DictReader(open(sys.argv[1]))}
 print("node counts in the combined results.csv:", sorted(nodes))
 sys.exit(0 if {"1", "2"} <= nodes else 1)
 PY
-"${CHECK[@]}" report "$W/sweep"
+# The report draws the node-count curve (1 and 2 nodes at 1 rank x 2 threads per node)
+# and takes the allocation's cores, not one node's, as the core count.
+"$PY" - "$W/sweep/manifest.json" "$W/sweep/report/tables/nodes.csv" <<'PY' || cl_die "the combined core count is not the allocation's"
+import csv, json, sys
+m = json.load(open(sys.argv[1]))["machine"]
+print("combined machine:", {k: m.get(k) for k in ("cores", "cores_per_node", "nodes")})
+rows = list(csv.DictReader(open(sys.argv[2])))
+over = [(r["series"], r["nodes"]) for r in rows if r.get("oversubscribed") not in ("", "0", "False", None)]
+print("nodes.csv rows:", len(rows), "shaded oversubscribed:", over)
+sys.exit(0 if m["nodes"] == 2 and m["cores"] == 2 * m["cores_per_node"] and not over else 1)
+PY
+"${CHECK[@]}" report "$W/sweep" --node-curve sum_weak --text "sbatch: "
 echo "PASS"

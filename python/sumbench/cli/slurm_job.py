@@ -1,6 +1,7 @@
 """python/slurm_job.py: the records a Slurm job of sumbench writes about itself, called
 by slurm/sumbench.sbatch so that no JSON is written in bash.
 
+    slurm_job.py claim OUT_DIR                    the job's folder becomes sumbench's
     slurm_job.py start OUT_DIR --repo DIR --site-file FILE --launch sweep|direct
     slurm_job.py command OUT_DIR COMMAND          the job's command, into slurm.json
     slurm_job.py finish OUT_DIR EXIT_CODE [SIGNAL]  prints the job's state
@@ -34,6 +35,8 @@ PROG = "slurm_job.py"
 def parser() -> argparse.ArgumentParser:
     p = ArgParser(prog=PROG, description="A Slurm job's records (slurm.json, a direct run's point).")
     sub = p.add_subparsers(dest="what", required=True, parser_class=ArgParser)
+    s = sub.add_parser("claim")
+    s.add_argument("out", type=Path)
     s = sub.add_parser("start")
     s.add_argument("out", type=Path)
     s.add_argument("--repo", required=True)
@@ -78,7 +81,9 @@ def srun_mpi(sumbench: str) -> str:
 
 def body(argv) -> int:
     a = parser().parse_args(argv)
-    if a.what == "start":
+    if a.what == "claim":
+        jobfacts.claim(a.out)
+    elif a.what == "start":
         jobfacts.start(a.out, repo=a.repo, site_file=a.site_file, launch=a.launch)
     elif a.what == "command":
         jobfacts.update(a.out, command=a.command)

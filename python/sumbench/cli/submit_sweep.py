@@ -10,6 +10,10 @@ Each job runs runners/sweep.py inside its allocation with --modes=mpi,hybrid
 --workers=N*R --hybrid=(N*R)xT --scaling=S (then --sweep-args, which may override any
 of them) and writes OUT/slurm-<jobid>/.
 
+Every benchmark job gets --deadline = now + its time limit + --deadline-margin (default
+one day; none: no deadline), so that a job that cannot run (its nodes down after a node
+failure) ends DEADLINE instead of holding back the report job forever.
+
 A last job (slurm/combine.sbatch, --dependency=afterany:<all ids>) runs
 ``submit_sweep.py --combine OUT`` once the others have ended, whatever their state: it
 records every job's final state (sacct, else scontrol, else the slurm.json the job's
@@ -30,6 +34,7 @@ from ..errors import ArgParser, UsageError, run_main
 from ..paths import find_sumbench
 from ..runner.config import BOTH
 from ..slurm.combine import combine
+from ..slurm.limits import DEFAULT_MARGIN
 from ..slurm.submit import submit
 
 PROG = "submit_sweep.py"
@@ -50,6 +55,11 @@ def build_parser() -> ArgParser:
                     "./results when installed; then slurm-sweep-<timestamp>)")
     a("--time", default="01:00:00", help="time limit of each benchmark job (default 01:00:00)")
     a("--combine-time", default="00:30:00", help="time limit of the combine job (default 00:30:00)")
+    a("--deadline-margin", default=DEFAULT_MARGIN,
+      help="how long a benchmark job may wait in the queue, a requeue after a node failure "
+           "included: each gets --deadline=now + its time limit + this margin, so that a job "
+           "that cannot run ends DEADLINE and the report job does not wait forever "
+           f"(Slurm time, 0 allowed; default {DEFAULT_MARGIN}; none: no deadline)")
     a("-p", "--partition", help="partition (default: $SBATCH_PARTITION / the site default)")
     a("-A", "--account", help="account (default: $SBATCH_ACCOUNT / the site default)")
     a("--sweep-args", default="",

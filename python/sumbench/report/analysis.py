@@ -17,6 +17,7 @@ import math
 from collections import Counter, OrderedDict, defaultdict
 
 from ..fidelity import summary as fidelity_summary
+from .nodes import node_groups
 from .stats import median, quantile
 
 # The catalogue's kernel kinds that the blog post's comparison shows, and the kind
@@ -66,10 +67,26 @@ class Point:
         self.failed = []
         self.point_ids = []
         self.cv = None
+        self.cores = None           # of the allocation it ran in: nodes x cores per node
         # set by attach_baselines()
         self.baseline = None
         self.baseline_kind = None   # "serial", "self" or None
         self.baseline_times = []
+
+    @property
+    def layout(self):
+        """RxT: ranks x threads per rank (the layout sumbench ran)."""
+        return f"{self.ranks or 1}x{self.threads or 1}"
+
+    @property
+    def beyond_cores(self):
+        """Oversubscribed: its rows say so, or its workers exceed the cores of the
+        allocation it ran in (nodes x cores per node, never one node's for several)."""
+        return self.oversubscribed or (self.cores is not None and self.workers > self.cores)
+
+    def where(self, nodes=True):
+        """The layout and, when asked, the node count: "2x1, 2 nodes"."""
+        return f"{self.layout}, {_count(self.nodes, 'node')}" if nodes else self.layout
 
     # -- spread of the times -------------------------------------------------
     @property
@@ -139,9 +156,11 @@ class Point:
             return None, None
         return lo / self.workers, hi / self.workers
 
-    def flags(self):
+    def flags(self, baseline=True):
+        """Its marks; baseline=False leaves out how the worker curve's speedup was
+        taken (for tables whose speedup has another reference)."""
         out = []
-        if self.oversubscribed:
+        if self.beyond_cores:
             out.append("oversubscribed")
         if self.unstable:
             out.append("unstable")
@@ -149,9 +168,9 @@ class Point:
             out.append(f"{self.invalid} invalid")
         if self.failed:
             out.append("/".join(sorted(set(self.failed))))
-        if self.baseline_kind == "self":
+        if baseline and self.baseline_kind == "self":
             out.append("self-relative")
-        if self.baseline_kind == "rate":
+        if baseline and self.baseline_kind == "rate":
             out.append("rate-based speedup (serial at other n)")
         return out
 
@@ -181,8 +200,9 @@ def build_points(sweep):
         pt.source = row.get("source") or pt.source
         if row["point_id"] not in pt.point_ids:
             pt.point_ids.append(row["point_id"])
-        if row.get("oversubscribed") == 1:
-            pt.oversubscribed = True
+        planned = sweep.statuses.get(row["point_id"]) or {}
+        if row.get("oversubscribed") == 1 or planned.get("oversubscribed"):
+            pt.oversubscribed = True   # sumbench's check, or the runner's plan (allocation)
         if row.get("unstable") == 1:
             pt.unstable = True
         if row.get("cv") is not None:
@@ -272,6 +292,15 @@ class Series:
         self.points = sorted(points, key=lambda p: p.workers)
         self.variant = 0    # index among series of the same mode (style variation)
 
+    @property
+    def nodes(self):
+        """The node counts of its points, ascending."""
+        return sorted({p.nodes for p in self.points})
+
+
+def _count(n, what):
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
 
 def _newest_first(version):
     return tuple(-int("".join(c for c in part if c.isdigit()) or 0) for part in version.split("."))
@@ -280,9 +309,10 @@ def _newest_first(version):
 def build_series(points, cat):
     """Main curves of one (run, kernel, scaling): one series per mode/variant.
 
-    Modes with variants (gil): only the main (policy, interval) variant; modes of
-    ranks x threads: one series per rank count when several; any mode with two points
-    at one worker count: per n."""
+    Modes with variants (gil): only the main (policy, interval) variant; a mode with
+    points at one worker count on different node counts (2 ranks on 1 node and on 2
+    nodes): one series per node count; modes of ranks x threads: one series per rank
+    count when several; any mode with two points at one worker count: per n."""
     variants = variant_modes(cat)
     variant = main_variant(points, cat)
     chosen = [p for p in points
@@ -293,18 +323,26 @@ def build_series(points, cat):
     series = []
     for mode in sorted(by_mode, key=lambda m: (cat.mode_rank(m), m)):
         pts = by_mode[mode]
-        split_ranks = len({p.ranks for p in pts}) > 1 and len({p.threads for p in pts}) > 1
+        at_workers = defaultdict(set)
+        for p in pts:
+            at_workers[p.workers].add(p.nodes)
+        split_nodes = any(len(n) > 1 for n in at_workers.values())
         versions = sorted({p.interpreter for p in pts}, key=_newest_first)  # CPython baseline
         groups = OrderedDict()
-        for p in sorted(pts, key=lambda p: (versions.index(p.interpreter), p.ranks if split_ranks else 0, p.n or 0)):
-            name = f"{mode} {p.ranks} ranks" if split_ranks else mode
-            name += f" {p.interpreter}" if len(versions) > 1 else ""
-            groups.setdefault(name, []).append(p)
+        for nodes in sorted({p.nodes for p in pts}) if split_nodes else [None]:
+            part = [p for p in pts if nodes is None or p.nodes == nodes]
+            split_ranks = len({p.ranks for p in part}) > 1 and len({p.threads for p in part}) > 1
+            for p in sorted(part, key=lambda p: (versions.index(p.interpreter),
+                                                 p.ranks if split_ranks else 0, p.n or 0)):
+                name = ", ".join([mode] + ([_count(nodes, "node")] if split_nodes else []) +
+                                 ([_count(p.ranks, "rank")] if split_ranks else []))
+                name += f" {p.interpreter}" if len(versions) > 1 else ""
+                groups.setdefault(name, []).append(p)
         final = OrderedDict()
         for name, gpts in groups.items():
             if len({p.workers for p in gpts}) < len(gpts):
                 for p in gpts:
-                    final.setdefault(f"{name} n={p.n}", []).append(p)
+                    final.setdefault(f"{name}, n={p.n}", []).append(p)
             else:
                 final[name] = gpts
         for i, (name, gpts) in enumerate(final.items()):
@@ -327,7 +365,13 @@ class RunAnalysis:
         self.points = build_points(sweep)
         attach_baselines(self.points, self.cat)
         self.fidelity = fidelity_summary.summarize(sweep.rows)  # model vs real interpreter
+        # The core count is the allocation's: a point on N nodes had N x the cores of
+        # one node (a combined Slurm sweep mixes allocations); self.cores is the largest.
         self.cores = sweep.cores()
+        self.cores_per_node = sweep.cores_per_node()
+        for p in self.points:
+            p.cores = p.nodes * self.cores_per_node if self.cores_per_node else self.cores
+        self.node_counts = sorted({p.nodes for p in self.points})
         self.groups = OrderedDict()   # (kernel, scaling) -> [Series]
         keys = sorted({(p.kernel, p.scaling) for p in self.points},
                       key=lambda k: (self.cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
@@ -336,16 +380,20 @@ class RunAnalysis:
                 continue   # measures latency, not scaling: see the GIL figures
             pts = [p for p in self.points if (p.kernel, p.scaling) == key]
             self.groups[key] = build_series(pts, self.cat)
+        self.node_groups = node_groups(self)   # (kernel, scaling) -> [NodeSeries]
+
+    @property
+    def multi_node(self):
+        """Whether any point ran on more than one node (layouts then name the nodes)."""
+        return bool(self.node_counts) and self.node_counts[-1] > 1
 
     def within_cores(self, p):
-        if p.oversubscribed:
-            return False
-        return self.cores is None or p.workers <= self.cores
+        return not p.beyond_cores
 
     def oversub_boundary(self, workers_seen):
         """x where the oversubscribed region starts (between two worker counts)."""
-        over = sorted({p.workers for p in self.points if p.oversubscribed})
-        below = sorted({p.workers for p in self.points if not p.oversubscribed})
+        over = sorted({p.workers for p in self.points if p.beyond_cores})
+        below = sorted({p.workers for p in self.points if not p.beyond_cores})
         if self.cores:
             above = [w for w in workers_seen if w > self.cores]
             if not above and not over:
@@ -356,74 +404,3 @@ class RunAnalysis:
             lo = max([w for w in below if w < over[0]] or [over[0] / 2.0])
             return (lo * over[0]) ** 0.5
         return None
-
-
-def pick_common_workers(run, series_list):
-    """Largest worker count > 1 that every series has (with data), preferring <= cores.
-
-    Returns (workers or None, oversubscribed flag)."""
-    sets_ok, sets_all = [], []
-    for s in series_list:
-        good = [p for p in s.points if p.speedup is not None and p.workers > 1]
-        if not good:
-            continue
-        sets_all.append({p.workers for p in good})
-        sets_ok.append({p.workers for p in good if run.within_cores(p)})
-    if not sets_all:
-        return None, False
-    common = set.intersection(*sets_ok) if sets_ok else set()
-    if common:
-        return max(common), False
-    common = set.intersection(*sets_all)
-    if common:
-        return max(common), True
-    return None, False
-
-
-def summary_modes(cat):
-    """[(mode, label)] of the blog post's comparison: sumbench's reference mode and every
-    mode that is not a reference, in the catalogue's order."""
-    main = cat.doc["reference_mode"]
-    return [(m["name"], m["name"] if m["name"] == main else f"{m['kind']} ({m['name']})")
-            for m in cat.modes if m["name"] == main or not m.get("reference")]
-
-
-def summary_kernels(cat):
-    """[(kernel, label)] of the comparison: the CPU-bound and I/O-bound kernels."""
-    out = []
-    for name in cat.kernels_of_kind(*SUMMARY_KINDS):
-        summary = cat.kernel(name).get("summary", "")
-        out.append((name, f"{summary.split(':')[0]} ({name})" if ":" in summary else name))
-    return out
-
-
-def summary_data(run):
-    """Bars for the blog-post comparison: {kernel: {mode: Point}}, workers, note."""
-    kernels = [(k, label) for k, label in summary_kernels(run.cat)
-               if run.groups.get((k, "strong")) or run.groups.get((k, "weak"))]
-    if not kernels:
-        return None
-    scaling = "strong" if any(run.groups.get((k, "strong")) for k, _ in kernels) else "weak"
-    modes = dict(summary_modes(run.cat))
-    selected = {}
-    for k, _ in kernels:
-        for s in run.groups.get((k, scaling), []):
-            if s.mode in modes and s.variant == 0:
-                selected[(k, s.mode)] = s
-    movers = [s for (k, m), s in selected.items() if not run.cat.is_reference(m)]
-    w, over = pick_common_workers(run, movers)
-    bars = {}
-    for (k, mode), s in selected.items():
-        if run.cat.is_reference(mode):
-            pt = next((p for p in s.points if p.workers == 1 and p.speedup), None)
-        elif w is not None:
-            pt = next((p for p in s.points if p.workers == w and p.speedup), None)
-        else:
-            good = [p for p in s.points if p.speedup and p.workers > 1]
-            pt = ([p for p in good if run.within_cores(p)] or good or [None])[-1]
-        if pt is not None:
-            bars[(k, mode)] = pt
-    if not bars:
-        return None
-    return {"kernels": kernels, "modes": list(modes.items()), "scaling": scaling, "workers": w,
-            "oversubscribed": over, "bars": bars, "variant": main_variant(run.points, run.cat)}

@@ -61,6 +61,7 @@ class Sweep:
         self.warnings = []          # problems that do not stop the report
         self.label = self.folder_name
         self.catalogue = None       # catalogue.json, or the migration of an older folder
+        self.slurm_jobs = []        # the Slurm jobs that made it: jobs.csv rows + "facts"
 
     @property
     def run_id(self):
@@ -72,8 +73,29 @@ class Sweep:
         return None
 
     def cores(self):
-        """Logical CPUs the sweep planned with, or None when unknown."""
+        """Logical CPUs the sweep planned with (its largest allocation), or None."""
         return machine.cores_of(self.manifest, self.context)
+
+    def cores_per_node(self):
+        """Logical CPUs of one node the sweep planned with, or None when unknown."""
+        return machine.cores_per_node_of(self.manifest, self.context)
+
+
+def slurm_jobs(sweep):
+    """The Slurm jobs of a folder: a combined sweep's manifest lists them (each with its
+    sbatch line and its slurm.json in full); a job's own folder has its slurm.json."""
+    jobs = sweep.manifest.get("slurm_jobs") if isinstance(sweep.manifest, dict) else None
+    if isinstance(jobs, list):
+        return [j for j in jobs if isinstance(j, dict)]
+    facts, problem = _try_json(os.path.join(sweep.path, "slurm.json"))
+    if problem:
+        sweep.warnings.append(problem)
+    if not isinstance(facts, dict):
+        return []
+    return [{"job_id": facts.get("job_id"), "name": facts.get("job_name"),
+             "nodes": facts.get("nodes"), "state": facts.get("state"),
+             "restarts": facts.get("restarts") or 0, "command": facts.get("command"),
+             "facts": facts}]
 
 
 def load_sweep(path):
@@ -90,6 +112,7 @@ def load_sweep(path):
     sweep.manifest = _read_json(os.path.join(sweep.path, "manifest.json"))
     sweep.config = _read_json(os.path.join(sweep.path, "sweep.json"))
     sweep.catalogue = Catalogue.for_folder(sweep.path)
+    sweep.slurm_jobs = slurm_jobs(sweep)
     points_dir = os.path.join(sweep.path, "points")
     for pdir in points.point_dirs(sweep.path):
         status, problem = points.load_status(pdir)

@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
-from . import analysis  # noqa: E402
+from . import analysis, summary  # noqa: E402
 from .analysis import fmt_interval  # noqa: E402
 
 DPI = 150
@@ -125,9 +125,12 @@ def _log_y(ax, base=10):
 
 
 def style_of(cat, series):
+    """The mode's style; a second, third, ... series of one mode gets another line
+    style than the mode's own."""
     st = dict(mode_style(cat, series.mode))
     if series.variant:
-        st["linestyle"] = VARIANT_LINESTYLES[series.variant % len(VARIANT_LINESTYLES)]
+        others = [ls for ls in VARIANT_LINESTYLES if ls != st["linestyle"]]
+        st["linestyle"] = others[(series.variant - 1) % len(others)]
     return st
 
 
@@ -194,7 +197,7 @@ def _draw_series(ax, cat, series, kind, handles, label=None):
         ys.append(y)
         lo.append(max(y - a, 0.0))
         hi.append(max(b - y, 0.0))
-        over.append(p.oversubscribed)
+        over.append(p.beyond_cores)
     if not xs:
         return []
     ax.errorbar(xs, ys, yerr=[lo, hi], color=st["color"], linestyle=st["linestyle"],
@@ -256,8 +259,9 @@ def scaling_figure(runs, kernel, scaling, kind, outdir):
         _shade_oversub(ax, run, workers, handles)
         if run.cores and min(workers) <= run.cores <= max(workers):
             ax.axvline(run.cores, color="0.45", lw=0.9, linestyle="--", zorder=1)
+            what = "cores of the largest allocation" if run.multi_node else "core count"
             handles["oversub_cores"] = Line2D([], [], color="0.45", lw=0.9, linestyle="--",
-                                              label=f"core count ({run.cores})")
+                                              label=f"{what} ({run.cores})")
         hi_w = max(workers) * 1.35
         if kind == "time":
             ax.set_yscale("log")
@@ -319,7 +323,7 @@ def scaling_figure(runs, kernel, scaling, kind, outdir):
 
 
 def summary_figure(runs, outdir):
-    data = [(r, analysis.summary_data(r)) for r in runs]
+    data = [(r, summary.summary_data(r)) for r in runs]
     data = [(r, d) for r, d in data if d]
     if not data:
         return None
@@ -340,7 +344,7 @@ def summary_figure(runs, outdir):
                 st = mode_style(run.cat, mode)
                 hatch = mode_hatch(run.cat, mode)
                 lo, hi = pt.speedup_range
-                hollow = pt.oversubscribed
+                hollow = pt.beyond_cores
                 ax.bar(x, pt.speedup, width * 0.92,
                        color="white" if hollow else st["color"],
                        edgecolor="black" if not hollow else st["color"],
@@ -368,7 +372,7 @@ def summary_figure(runs, outdir):
         ax.set_xticklabels([k[1] for k in d["kernels"]])
         ax.set_ylabel("median speedup vs serial [×]")
         ax.grid(axis="x", visible=False)
-        if any(p.oversubscribed for p in d["bars"].values()):
+        if any(p.beyond_cores for p in d["bars"].values()):
             handles["oversub_region"] = Patch(facecolor="white", edgecolor="0.3",
                                               label="hollow bar: oversubscribed")
         if w:
@@ -406,21 +410,22 @@ def all_figures(runs, outdir):
     plt.rcParams.update(RC)
     os.makedirs(outdir, exist_ok=True)
     figs = []
-    summary = summary_figure(runs, outdir)
-    if summary:
-        figs.append(summary)
+    head = summary_figure(runs, outdir)
+    if head:
+        figs.append(head)
     keys = []
     for r in runs:
         for key in r.groups:
             if key not in keys:
                 keys.append(key)
     keys.sort(key=lambda k: (runs[0].cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
+    from . import fidelity_figures, lock_figures, node_figures
     for kernel, scaling in keys:
         for kind in ("time", "speedup", "efficiency"):
             fig = scaling_figure(runs, kernel, scaling, kind, outdir)
             if fig:
                 figs.append(fig)
-    from . import fidelity_figures, lock_figures
+        figs += node_figures.node_figures(runs, kernel, scaling, outdir)
     figs += lock_figures.gil_figures(runs, outdir)
     figs += fidelity_figures.fidelity_figures(runs, outdir)
     return figs

@@ -23,7 +23,7 @@ class Fit:
     se: float           # its standard error (nan when m - 1 == 0)
     m: int              # observations used (p > 1)
     rss: float          # residual sum of squares
-    workers: tuple      # distinct worker counts used
+    workers: tuple      # distinct p used: worker counts, or N/N0 over nodes
 
     def predict(self, p):
         p = np.asarray(p, dtype=float)
@@ -81,7 +81,8 @@ def _fit_log(law, model, dmodel, p, s, f0, lower, upper, iterations=100):
     jtj = float(np.sum(jac * jac))
     dof = p.size - 1
     se = math.sqrt(rss / dof / jtj) if dof > 0 and jtj > 0 else float("nan")
-    return Fit(law, f, se, int(p.size), rss, tuple(sorted(set(int(v) for v in p))))
+    distinct = sorted(set(int(v) if float(v).is_integer() else float(v) for v in p))
+    return Fit(law, f, se, int(p.size), rss, tuple(distinct))
 
 
 def fit_amdahl(p, speedup):

@@ -94,6 +94,39 @@ def _figure_html(fig):
             f'<a href="figures/{esc(name)}.png">PNG</a>.</figcaption></figure>')
 
 
+ATTEMPT_COLUMNS = ("attempt", "started", "finished", "state", "cause", "reason", "node_list",
+                   "batch_host", "log")
+
+
+def slurm_jobs_html(jobs):
+    """The Slurm jobs of a run: one row each, then each job's sbatch line, its attempts
+    (a requeued job ran again: why each attempt ended, in Slurm's words) and its Slurm
+    facts in full (slurm.json)."""
+    heads = [k for k, _ in jobs[0]["row"]]
+    out = [f"<p>Slurm jobs ({len(jobs)}): each job's sbatch line, attempts and facts "
+           "below.</p>",
+           table(heads, [[esc(v if v is not None else "") for _, v in j["row"]] for j in jobs],
+                 cls="slurm-jobs")]
+    for j in jobs:
+        job = dict(j["row"]).get("job_id") or dict(j["row"]).get("name")
+        out.append(f'<details class="slurm-job" data-job="{esc(job)}"><summary>job {esc(job)}: '
+                   f"sbatch line, {len(j['attempts'])} attempt(s), Slurm facts</summary>")
+        if j["command"]:
+            out.append(f"<p>sbatch: <code>{esc(j['command'])}</code></p>")
+        for what in ("reason", "note"):
+            if j[what]:
+                out.append(f"<p>{what}: {esc(j[what])}</p>")
+        if j["attempts"]:
+            out.append(table(list(ATTEMPT_COLUMNS),
+                             [[esc(a.get(k) if a.get(k) is not None else "") for k in ATTEMPT_COLUMNS]
+                              for a in j["attempts"]], cls="attempts"))
+        if j["facts"]:
+            out.append(table(["slurm.json", "value"],
+                             [[f"<code>{esc(k)}</code>", esc(v)] for k, v in j["facts"]]))
+        out.append("</details>")
+    return "".join(out)
+
+
 def context_html(ctx):
     out = [f"<h3>{esc(ctx['label'])}</h3>",
            f"<p>Folder: <code>{esc(ctx['path'])}</code>; run_id "
@@ -101,6 +134,8 @@ def context_html(ctx):
            f"{ctx['points']} points; catalogue: {esc(ctx['catalogue'])}.</p>"]
     out.append(table(["machine and build", "value"], [[esc(k), esc(v)] for k, v in ctx["machine"]],
                      cls="machine"))
+    if ctx["slurm_jobs"]:
+        out.append(slurm_jobs_html(ctx["slurm_jobs"]))
     if ctx["command"]:
         out.append(f"<p>Sweep command: <code>{esc(ctx['command'])}</code></p>")
     point, line = ctx["point_command"]
@@ -125,6 +160,32 @@ def context_html(ctx):
         out.append("<p class='flag'>Unreadable point files:</p><ul>")
         out += [f"<li>{esc(w)}</li>" for w in ctx["warnings"]]
         out.append("</ul>")
+    return "".join(out)
+
+
+def nodes_html(rows):
+    """The "Scaling over nodes" section (tables/nodes.csv)."""
+    out = ['<section id="nodes"><h2>Scaling over nodes</h2><p>Each series keeps its '
+           "layout per node (R×T/node: R ranks of T threads on every node) and adds nodes; "
+           "speedup and efficiency are against the series' fewest nodes N₀ (strong: "
+           "T(N₀)/T(N); weak: scaled speedup N·T(N₀)/(N₀·T(N))). The core count of a "
+           "point is its allocation's: nodes × cores per node. Also in tables/nodes.csv."
+           "</p>"]
+    if not rows:
+        out.append("<p>No series at two or more node counts.</p></section>")
+        return "".join(out)
+    out.append(table(
+        ["run", "kernel", "scaling", "series", "N", "ranks", "p", "n", "reps", "median [s]",
+         "min [s]", "max [s]", "N₀", "speedup", "efficiency", "Karp–Flatt e", "flags"],
+        [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]), esc(r["series"]),
+          str(r["nodes"]), str(r["ranks"]), str(r["workers"]), esc(r["n"]), str(r["reps"]),
+          num(r["median_s"]), num(r["min_s"]), num(r["max_s"]), str(r["base_nodes"]),
+          num(r["speedup"], 3), num(r["efficiency"], 3), num(r["e"], 3),
+          f'<span class="flag">{esc(r["flags"])}</span>' if r["flags"] else ""]
+         for r in rows],
+        num_cols=tuple(range(4, 16)), cls="nodes",
+        row_class=lambda i: "over" if rows[i]["oversubscribed"] else ""))
+    out.append("</section>")
     return "".join(out)
 
 
@@ -182,7 +243,8 @@ def build_page(runs, figs, tables):
              '<nav><a href="#verdicts">Verdicts</a><a href="#summary">Summary</a>'
              '<a href="#scaling">Scaling</a><a href="#gil">GIL</a><a href="#fidelity">Model vs real</a>'
              '<a href="#fits">Fits</a>'
-             '<a href="#karp-flatt">Karp–Flatt</a><a href="#medians">Medians</a>'
+             '<a href="#karp-flatt">Karp–Flatt</a><a href="#nodes">Nodes</a>'
+             '<a href="#medians">Medians</a>'
              '<a href="#problems">Problems</a><a href="#context">Context</a></nav>']
     # verdicts
     parts.append('<section id="verdicts"><h2>Verdicts</h2><ul class="verdicts">')
@@ -190,11 +252,15 @@ def build_page(runs, figs, tables):
         cores = tables.cores[run.label]
         for v in (v for v in tables.verdicts if v["run"] == run.label):
             prefix = f"[{run.label}] " if multi else ""
-            parts.append(f'<li class="verdict" data-kernel="{esc(v["kernel"])}" '
+            klass = "verdict nodes" if v.get("over") == "nodes" else "verdict"
+            parts.append(f'<li class="{klass}" data-kernel="{esc(v["kernel"])}" '
                          f'data-run="{esc(run.label)}">{esc(prefix + v["line"])}</li>')
         parts.append(f'<!-- {esc(run.label)}: {esc(f"{cores} cores" if cores else "cores unknown")} -->')
     parts.append("</ul><p>Median speedup vs serial at the largest worker count ≤ the "
-                 "core count that all modes of the kernel have.</p></section>")
+                 "core count that all modes of the kernel have, with each series' layout "
+                 "(ranks × threads per rank, and its nodes when the run used several); "
+                 "over nodes: from a series' fewest to its most nodes at a fixed layout "
+                 "per node.</p></section>")
     # figures
     by_section = {}
     for f in figs:
@@ -221,18 +287,20 @@ def build_page(runs, figs, tables):
         fit = r["fit"]
         law = "Amdahl S=1/(f+(1−f)/p)" if fit.law == "amdahl" else "Gustafson S=p−f(p−1)"
         rows.append([esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]), esc(r["series"]),
-                     esc(law), num(fit.f), num(fit.se), str(fit.m),
-                     esc(", ".join(map(str, fit.workers))),
+                     esc(r["over"]), esc(r["nodes"]), esc(law), num(fit.f), num(fit.se),
+                     str(fit.m), esc(", ".join(f"{v:g}" for v in fit.workers)),
                      "self-relative" if r["self_relative"] else ""])
     parts.append('<section id="fits"><h2>Serial fraction fits</h2>'
                  "<p>Nonlinear least squares on the log of the per-repetition speedups "
                  "(relative residuals) of the points with 1 &lt; p ≤ cores (oversubscribed "
                  "points left out). Strong scaling: Amdahl; weak scaling: Gustafson on the "
-                 "scaled speedup. SE: linearised (Jacobian) standard error, "
-                 "s² = RSS/(m−1); — when m = 1.</p>")
-    parts.append(table(["run", "kernel", "scaling", "series", "law", "serial fraction f",
-                        "SE(f)", "obs.", "workers", "note"], rows, num_cols=(5, 6, 7),
-                       cls="fits") if rows else "<p>No series with points above 1 worker.</p>")
+                 "scaled speedup. Over nodes: the same laws with p = N/N₀ at a fixed "
+                 "layout per node (N₀: the series' fewest nodes). SE: linearised (Jacobian) "
+                 "standard error, s² = RSS/(m−1); — when m = 1.</p>")
+    parts.append(table(["run", "kernel", "scaling", "series", "over", "nodes", "law",
+                        "serial fraction f", "SE(f)", "obs.", "p", "note"], rows,
+                       num_cols=(7, 8, 9), cls="fits")
+                 if rows else "<p>No series with points above 1 worker.</p>")
     parts.append("</section>")
     # Karp-Flatt
     kf = tables.karp_flatt
@@ -240,28 +308,30 @@ def build_page(runs, figs, tables):
                  "<p>e = (1/S − 1/p) / (1 − 1/p) from the median speedup S at p workers "
                  "(weak scaling: from the scaled speedup). A rising e with p points to "
                  "overhead growing with p rather than a fixed serial part.</p>")
-    parts.append(table(["run", "kernel", "scaling", "series", "workers p", "speedup S",
-                        "Karp–Flatt e", ""],
+    parts.append(table(["run", "kernel", "scaling", "series", "over", "nodes", "workers",
+                        "p", "speedup S", "Karp–Flatt e", ""],
                        [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]),
-                         esc(r["series"]), str(r["workers"]), num(r["speedup"], 3),
+                         esc(r["series"]), esc(r["over"]), str(r["nodes"]),
+                         str(r["workers"]), f"{r['p']:g}", num(r["speedup"], 3),
                          num(r["e"], 3),
                          "oversubscribed" if r["oversubscribed"] else ""] for r in kf],
-                       num_cols=(4, 5, 6), cls="karp-flatt",
+                       num_cols=(5, 6, 7, 8, 9), cls="karp-flatt",
                        row_class=lambda i: "over" if kf[i]["oversubscribed"] else "")
                  if kf else "<p>No points above 1 worker with a speedup.</p>")
     parts.append("</section>")
+    parts.append(nodes_html(tables.nodes))
     # medians
     med = tables.medians
     parts.append('<section id="medians"><h2>Medians</h2><p>Every point: time of the '
                  "slowest rank, median and spread over valid repetitions; speedup and "
                  "efficiency as in the figures. Also in tables/medians.csv.</p>")
     parts.append(table(
-        ["run", "kernel", "scaling", "mode", "R", "T", "p", "n", "policy", "interval",
+        ["run", "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval",
          "reps", "median [s]", "min [s]", "max [s]", "IQR [s]", "speedup", "efficiency",
          "I/O latency [s]", "flags"],
         [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]),
           esc(r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else "")),
-          str(r["ranks"]), str(r["threads"]), str(r["workers"]), esc(r["n"]),
+          str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), esc(r["n"]),
           esc(r["gil_policy"]), esc(fmt_interval(r["switch_interval_s"])
                                     if r["switch_interval_s"] is not None else ""),
           str(r["reps"]), num(r["median_s"]), num(r["min_s"]), num(r["max_s"]),
@@ -269,7 +339,7 @@ def build_page(runs, figs, tables):
           num(r["io_latency_s"], 3),
           f'<span class="flag">{esc(r["flags"])}</span>' if r["flags"] else ""]
          for r in med],
-        num_cols=(4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17), cls="medians",
+        num_cols=(4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18), cls="medians",
         row_class=lambda i: "over" if med[i]["_over"] else ""))
     parts.append("</section>")
     # problems

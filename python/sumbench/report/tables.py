@@ -9,14 +9,23 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .. import machine
-from .analysis import pick_common_workers
+from . import nodes
+from .summary import pick_common_workers
 from .stats import median
 
-FITS_CSV = ["run", "kernel", "scaling", "series", "law", "f", "se", "observations", "rss", "workers"]
-KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "workers", "speedup", "e", "oversubscribed"]
-MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "workers", "n",
-               "gil_policy", "switch_interval_s", "interpreter", "reps", "median_s", "min_s", "max_s", "iqr_s",
+# "over": the scaling dimension of the row, workers (p = workers) or nodes (p = N/N0 at
+# a fixed layout per node, report/nodes.py); "nodes": the node counts involved.
+FITS_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "law", "f", "se",
+            "observations", "rss", "p"]
+KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "workers", "p",
+                  "speedup", "e", "oversubscribed"]
+MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "nodes", "workers", "n",
+               "gil_policy", "switch_interval_s", "interpreter", "reps", "median_s", "min_s",
+               "max_s", "iqr_s",
                "speedup", "efficiency", "io_latency_s", "flags"]
+NODES_CSV = ["run", "kernel", "scaling", "series", "mode", "ranks_per_node", "threads", "nodes",
+             "ranks", "workers", "n", "reps", "median_s", "min_s", "max_s", "base_nodes",
+             "speedup", "efficiency", "e", "oversubscribed", "flags"]
 PROBLEMS_CSV = ["run", "point_id", "kernel", "mode", "workers", "reasons", "detail"]
 FIDELITY_CSV = ["run", "figure", "label", "policy", "reference", "real_median", "real_q1", "real_q3",
                 "model_median", "model_q1", "model_q3", "ratio", "verdict", "passed", "versions", "mechanism"]
@@ -29,6 +38,7 @@ class Tables:
     fits: list = field(default_factory=list)       # fit_rows
     karp_flatt: list = field(default_factory=list)
     medians: list = field(default_factory=list)
+    nodes: list = field(default_factory=list)      # nodes.node_rows
     problems: dict = field(default_factory=dict)   # run label -> problem_rows
     contexts: list = field(default_factory=list)   # one dict per run
     fidelity: dict = field(default_factory=dict)   # run label -> model-vs-real summaries
@@ -49,17 +59,18 @@ def verdicts(run):
                 pt = next((p for p in s.points if p.workers == w and p.speedup), None)
                 if pt is None:
                     continue
-                mark = " (oversubscribed)" if pt.oversubscribed and not over else ""
+                mark = ", oversubscribed" if pt.beyond_cores and not over else ""
                 rel = {"self": " self-relative", "rate": " (rate)"}.get(pt.baseline_kind, "")
-                parts.append(f"{s.name} {pt.speedup:.2f}×{rel}{mark}")
+                parts.append(f"{s.name} {pt.speedup:.2f}×{rel} ({pt.where(run.multi_node)}{mark})")
             else:
                 good = [p for p in s.points if p.speedup is not None and p.workers > 1]
                 good_ok = [p for p in good if run.within_cores(p)] or good
                 if not good_ok:
                     continue
                 pt = good_ok[-1]
-                mark = ", oversubscribed" if pt.oversubscribed else ""
-                parts.append(f"{s.name} {pt.speedup:.2f}× ({pt.workers} workers{mark})")
+                mark = ", oversubscribed" if pt.beyond_cores else ""
+                parts.append(f"{s.name} {pt.speedup:.2f}× ({pt.workers} workers: "
+                             f"{pt.where(run.multi_node)}{mark})")
         if not parts:
             lines.append((kernel, scaling, f"{kernel}{what}: no speedup data (no serial "
                           f"reference and no points above 1 worker)"))
@@ -79,31 +90,61 @@ def _series(run):
                 yield kernel, scaling, s
 
 
+def _node_steps(run):
+    """(kernel, scaling, node series, step) of every step on more than its fewest nodes."""
+    for (kernel, scaling), series in run.node_groups.items():
+        for s in series:
+            for st in s.steps:
+                if st.ratio > 1:
+                    yield kernel, scaling, s, st
+
+
+def _nodes_text(nodes):
+    return " ".join(str(n) for n in sorted(set(nodes)))
+
+
 def fit_rows(run):
-    """Amdahl (strong) / Gustafson (weak) fits of every non-serial series."""
+    """Amdahl (strong) / Gustafson (weak) fits of every non-serial series: over the
+    workers, and over the nodes at a fixed layout per node (p = N / N0)."""
     from . import fits
-    rows = []
+    law = {"strong": fits.fit_amdahl, "weak": fits.fit_gustafson}
+    obs = {}
     for kernel, scaling, s in _series(run):
-        ps, ss = [], []
+        ps, ss = obs.setdefault((kernel, scaling, s.name, "workers"), ([], [], s))[:2]
         for p in s.points:
             if p.workers > 1 and run.within_cores(p) and p.baseline:
                 for v in p.speedup_reps:
                     ps.append(p.workers)
                     ss.append(v)
-        fit = (fits.fit_amdahl if scaling == "strong" else fits.fit_gustafson)(ps, ss)
+    for kernel, scaling, s, st in _node_steps(run):
+        ps, ss = obs.setdefault((kernel, scaling, s.name, "nodes"), ([], [], s))[:2]
+        if run.within_cores(st.point):
+            ps += [st.ratio] * len(st.speedup_reps)
+            ss += st.speedup_reps
+    rows = []
+    for (kernel, scaling, name, over), (ps, ss, s) in obs.items():
+        fit = law[scaling](ps, ss)
         if fit is not None:
-            rows.append({"run": run.label, "kernel": kernel, "scaling": scaling,
-                         "series": s.name, "fit": fit,
-                         "self_relative": any(p.baseline_kind == "self" for p in s.points)})
+            rows.append({"run": run.label, "kernel": kernel, "scaling": scaling, "series": name,
+                         "over": over, "nodes": _nodes_text(p.nodes for p in s.points),
+                         "fit": fit, "self_relative": over == "workers" and
+                         any(p.baseline_kind == "self" for p in s.points)})
     return rows
 
 
 def karp_flatt_rows(run):
     from . import fits
-    return [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
-             "workers": p.workers, "speedup": p.speedup, "e": fits.karp_flatt(p.speedup, p.workers),
-             "oversubscribed": p.oversubscribed}
+    rows = [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
+             "over": "workers", "nodes": p.nodes, "workers": p.workers, "p": p.workers,
+             "speedup": p.speedup, "e": fits.karp_flatt(p.speedup, p.workers),
+             "oversubscribed": p.beyond_cores}
             for kernel, scaling, s in _series(run) for p in s.points if p.workers > 1 and p.speedup]
+    rows += [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
+              "over": "nodes", "nodes": st.nodes, "workers": st.point.workers, "p": st.ratio,
+              "speedup": st.speedup, "e": fits.karp_flatt(st.speedup, st.ratio),
+              "oversubscribed": st.point.beyond_cores}
+             for kernel, scaling, s, st in _node_steps(run) if st.speedup]
+    return rows
 
 
 def problem_rows(sweep):
@@ -155,27 +196,28 @@ def medians_rows(runs):
         cat = run.cat
         for p in sorted(run.points, key=lambda p: (cat.kernel_rank(p.kernel), p.kernel,
                                                   p.scaling, cat.mode_rank(p.mode),
-                                                  p.interpreter, p.policy, p.interval or 0, p.workers,
-                                                  p.ranks, p.n or 0)):
+                                                  p.interpreter, p.policy, p.interval or 0,
+                                                  p.workers, p.ranks, p.nodes, p.n or 0)):
             rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
                          "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
-                         "workers": p.workers, "n": p.n,
+                         "nodes": p.nodes, "workers": p.workers, "n": p.n,
                          "gil_policy": p.policy or "", "switch_interval_s": p.interval,
                          "interpreter": p.interpreter,
                          "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
                          "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
                          "speedup": p.speedup, "efficiency": p.efficiency,
                          "io_latency_s": median(p.latency) if p.latency else None,
-                         "flags": ", ".join(p.flags()), "_over": p.oversubscribed})
+                         "flags": ", ".join(p.flags()), "_over": p.beyond_cores})
     return rows
 
 
-def flatten(obj, prefix="", limit=40):
-    """[(dotted key, short text)] of a JSON value."""
+def flatten(obj, prefix="", limit=40, width=400):
+    """[(dotted key, text)] of a JSON value: lists cut after `limit` items, texts after
+    `width` characters (None: in full)."""
     items = []
     if isinstance(obj, dict):
         for k, v in obj.items():
-            items += flatten(v, f"{prefix}.{k}" if prefix else str(k), limit)
+            items += flatten(v, f"{prefix}.{k}" if prefix else str(k), limit, width)
     elif isinstance(obj, list) and all(not isinstance(v, (dict, list)) for v in obj):
         shown = ", ".join(str(v) for v in obj[:limit])
         if len(obj) > limit:
@@ -183,8 +225,8 @@ def flatten(obj, prefix="", limit=40):
         items.append((prefix, shown))
     else:
         text = json.dumps(obj, ensure_ascii=False) if not isinstance(obj, str) else obj
-        if len(text) > 400:
-            text = text[:400] + " …"
+        if width is not None and len(text) > width:
+            text = text[:width] + " …"
         items.append((prefix, text))
     return items
 
@@ -205,12 +247,33 @@ def sweep_command(manifest):
     return None
 
 
+# A Slurm job in the context section: jobs.csv's columns worth a glance, then the rest.
+JOB_SHOWN = ("job_id", "name", "nodes", "layout", "state", "exit_code", "restarts", "cause",
+             "points_ok", "points_not_ok", "points_retried")
+
+
+def slurm_job(job):
+    """One Slurm job of the context section: its row, its sbatch line, its attempts and
+    its Slurm facts in full (slurm.json, every key)."""
+    facts = job.get("facts") if isinstance(job.get("facts"), dict) else None
+    tried = (facts or {}).get("attempts") or []
+    return {"row": [(k, job.get(k)) for k in JOB_SHOWN if k in job],
+            "command": job.get("command") or "",
+            "reason": job.get("reason") or "", "note": job.get("note") or "",
+            "attempts": [a for a in tried if isinstance(a, dict)],
+            "facts": flatten({k: v for k, v in facts.items() if k != "attempts"},
+                             limit=10**6, width=None) if facts else None}
+
+
 def context(run):
     """What the context section shows of one run: machine and build, commands, files."""
     sw = run.sweep
     rows = machine.report_rows(sw.manifest, sw.context)
     if run.cores:
-        rows.insert(2, ("cores (logical CPUs)", str(run.cores)))
+        rows.insert(2, ("cores (logical CPUs)", str(run.cores) + (
+            f" (the largest allocation: up to {run.node_counts[-1]} nodes × "
+            f"{run.cores_per_node} cores per node; each point counts its own nodes)"
+            if run.multi_node and run.cores_per_node else "")))
     if sw.context:
         rows.insert(-1, ("OMP_PROC_BIND / OMP_PLACES",
                          f"{sw.context.get('OMP_PROC_BIND', '—')} / {sw.context.get('OMP_PLACES', '—')}"))
@@ -218,6 +281,7 @@ def context(run):
     files = [("manifest.json", sw.manifest), ("sweep.json", sw.config),
              (f"Google Benchmark context (points/{sw.context_point}/raw.json)", sw.context)]
     return {"label": run.label, "path": sw.path, "run_id": sw.run_id, "rows": len(sw.rows),
+            "slurm_jobs": [slurm_job(j) for j in sw.slurm_jobs],
             "points": len({r["point_id"] for r in sw.rows}), "machine": rows,
             "command": sweep_command(sw.manifest),
             "point_command": (sw.context_point, (sw.context or {}).get("command_line")),
@@ -233,6 +297,9 @@ def compute(runs):
         t.cores[run.label] = run.cores
         t.verdicts += [{"run": run.label, "kernel": k, "scaling": s, "line": line}
                        for k, s, line in verdicts(run)]
+        t.verdicts += [{"run": run.label, "kernel": k, "scaling": s, "line": line, "over": "nodes"}
+                       for k, s, line in nodes.node_verdicts(run, run.node_groups)]
+        t.nodes += nodes.node_rows(run, run.node_groups)
         t.fits += fit_rows(run)
         t.karp_flatt += karp_flatt_rows(run)
         t.problems[run.label] = problem_rows(run.sweep)
@@ -253,11 +320,13 @@ def _write(path, rows, columns):
 def write_csvs(t, folder):
     """tables/*.csv of the report folder (itself written beside its place and swapped in)."""
     fits = [{"run": r["run"], "kernel": r["kernel"], "scaling": r["scaling"], "series": r["series"],
-             "law": r["fit"].law, "f": r["fit"].f, "se": r["fit"].se, "observations": r["fit"].m,
-             "rss": r["fit"].rss, "workers": " ".join(map(str, r["fit"].workers))} for r in t.fits]
+             "over": r["over"], "nodes": r["nodes"], "law": r["fit"].law, "f": r["fit"].f,
+             "se": r["fit"].se, "observations": r["fit"].m, "rss": r["fit"].rss,
+             "p": " ".join(map(str, r["fit"].workers))} for r in t.fits]
     _write(os.path.join(folder, "fits.csv"), fits, FITS_CSV)
     _write(os.path.join(folder, "karp_flatt.csv"), t.karp_flatt, KARP_FLATT_CSV)
     _write(os.path.join(folder, "medians.csv"), t.medians, MEDIANS_CSV)
+    _write(os.path.join(folder, "nodes.csv"), t.nodes, NODES_CSV)
     problems = [dict(p, run=run, reasons="; ".join(p["reasons"]))
                 for run, rows in t.problems.items() for p in rows]
     _write(os.path.join(folder, "problems.csv"), problems, PROBLEMS_CSV)

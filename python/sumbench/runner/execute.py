@@ -7,6 +7,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,35 +175,108 @@ def measure_launch(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     return round(res.wall_s, 6), None, ""
 
 
+# Launches a requeued attempt may spend on the step ids its failed attempt left behind.
+PROBE_TRIES = 40
+# Relaunches of a point whose launch failed: once in a job's first attempt; in a requeued
+# attempt up to RELAUNCH_REQUEUED, because the stale step ids need not be the first ones
+# (measured: ids 5 and 6 of 10, the steps the node failure cut short, failed one after
+# the other on the surviving node while ids 0-4 launched).
+RELAUNCH_FIRST = 1
+RELAUNCH_REQUEUED = 4
+
+
+def probe_launch(order: list[Point], cfg: dict, machine: Machine, out: Path) -> Optional[str]:
+    """Start of a requeued Slurm attempt: launch the widest multi-process point with
+    --launch-only until a launch succeeds (at most PROBE_TRIES). A requeued job reuses
+    its step ids, and on the node that survived the failure, srun --mpi=pmix refuses
+    the ids of the steps that the failure cut short ("Cannot bind() UNIX socket
+    .../stepd.slurm.pmix.J.S: Address already in use" in slurmd's log, "task 0 launch
+    failed" from srun; Slurm 22.05, measured on the two-node test cluster). Each probe
+    uses up one such id. Returns what happened (None when there is nothing to probe)."""
+    multi = [p for p in order if p.multi_process]
+    if not multi:
+        return None
+    widest = max(multi, key=lambda p: p.ranks)
+    cmd = launch_only_command(widest, cfg, machine)
+    timeout = min(60.0, cfg["timeout"])
+    with tempfile.TemporaryDirectory(prefix=".launch-probe-", dir=out) as tmp:
+        tmp = Path(tmp)
+        for tries in range(1, PROBE_TRIES + 1):
+            res = run_process(cmd, tmp, tmp / "out", tmp / "err", timeout)
+            if res.exit_code == 0:
+                return (f"requeued attempt: launch probe ({cmd.launcher}, {widest.layout}) "
+                        f"succeeded at try {tries}" + (f"; {tries - 1} launch(es) failed on "
+                                                       f"step ids the failed attempt left"
+                                                       if tries > 1 else ""))
+    return (f"requeued attempt: {PROBE_TRIES} launch probes ({cmd.launcher}, "
+            f"{widest.layout}) failed; the points run anyway")
+
+
+def _interrupted(point_dir: Path) -> list[dict]:
+    """History of a point that an earlier run started and never finished (its
+    command.json without a status.json): one "interrupted" entry (its node failed, the
+    job was requeued or cancelled, the runner was killed); [] for a point never started."""
+    doc = read_json_object(point_dir / points.COMMAND_JSON) if point_dir.is_dir() else None
+    if doc is None:
+        return []
+    return [points.history_entry(dict(
+        status="failed", outcome="interrupted", exit_code=None,
+        reason="interrupted: the run that started it ended first (a node failure, a "
+               "requeue or cancel of the job, or the runner was killed)",
+        slurm_attempt=doc.get("slurm_attempt"), started=doc.get("started"), finished=None))]
+
+
 def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
-              tick: Optional[Callable[[], None]] = None) -> dict:
+              tick: Optional[Callable[[], None]] = None,
+              slurm_attempt: Optional[int] = None) -> dict:
     """Run one point to completion and return its status.json content.
 
     Raises errors.Interrupted (after killing the child) without writing status.json, so the
-    point is redone by the next run.
+    point is redone by the next run (its outcome: interrupted, never failed). A point
+    run again keeps its earlier runs in status.json's history. slurm_attempt: the
+    Slurm job's attempt that runs it (SLURM_RESTART_COUNT), None outside Slurm.
     """
+    before = points.load_status(point_dir)[0] if point_dir.is_dir() else None
+    history = (before["history"] + [points.history_entry(before)]) if before else \
+        _interrupted(point_dir)
     reset_point_dir(point_dir)
     raw = point_dir / points.RAW
     cmd = point_command(point, cfg, machine, str(raw))
     launch_cmd = launch_only_command(point, cfg, machine)
     points.write_command(point_dir, cmd.argv, cmd.env, point=point.as_dict(), launcher=cmd.launcher,
-                         launch_only={"argv": launch_cmd.argv, "env": launch_cmd.env})
+                         launch_only={"argv": launch_cmd.argv, "env": launch_cmd.env},
+                         slurm_attempt=slurm_attempt, started=_iso(time.time()))
 
     started = time.time()
     launch_s, launch_warning, launch_log = measure_launch(point, cfg, machine, point_dir, tick)
     warnings = list(cmd.warnings) + ([launch_warning] if launch_warning else [])
 
-    attempts, cv_history = 0, []
+    attempts, cv_history, relaunched = 0, [], 0
+    relaunch_cap = RELAUNCH_REQUEUED if slurm_attempt else RELAUNCH_FIRST
     while True:
         attempts += 1
         raw.unlink(missing_ok=True)  # never mistake an older attempt's file for this one's
         load_before = load()
+        t_run = time.time()
         res = run_process(cmd, point_dir, point_dir / points.STDOUT, point_dir / points.STDERR,
                           cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
         if status != "ok" and res.exit_code == 2:  # another MPI's launcher: N worlds of one
             reason = launchers.mismatch_reason(_tail(point_dir / points.STDERR), machine.launcher) or reason
+        if relaunched < relaunch_cap and points.outcome_of(status, res.exit_code,
+                                                _tail(point_dir / points.STDERR)) == "launch":
+            # A launch that failed without a verdict of sumbench's is tried again at
+            # once (relaunch_cap): on the node that survived a node failure, the requeued
+            # job reuses the failed attempt's step ids, and srun --mpi=pmix refuses the
+            # ids whose steps the failure cut short ("Cannot bind() UNIX socket ...
+            # stepd.slurm.pmix.J.S"; Slurm 22.05, two-node test cluster).
+            relaunched += 1
+            history.append(points.history_entry(dict(
+                status=status, outcome="launch", reason=reason, exit_code=res.exit_code,
+                slurm_attempt=slurm_attempt, started=_iso(t_run), finished=_iso(time.time()))))
+            warnings.append(f"launch failed ({reason}); launched once more")
+            continue
         cv = coefficient_of_variation(doc) if status == "ok" and doc else None
         cv_history.append(cv)
         noisy = cv is not None and cv > cfg["cv_threshold"]
@@ -223,7 +297,7 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
         cv_history=cv_history, unstable=unstable, timeout_s=cfg["timeout"],
         started=_iso(started), finished=_iso(time.time()),
         stderr_tail=_tail(point_dir / points.STDERR) if status != "ok" else "",
-        launch_output=launch_log)
+        launch_output=launch_log, slurm_attempt=slurm_attempt, history=history)
 
 
 def _iso(t: float) -> str:

@@ -71,7 +71,10 @@ class Progress:
             extra += f" attempts={info['attempts']}"
         if info.get("status") != "ok" and info.get("reason"):
             extra += f" ({info['reason']})"
-        self._print(f"[{self.done}/{self.total}] {point_id} {info.get('status')} "
+        status = info.get("status")
+        if status != "ok" and info.get("outcome"):
+            status = f"{status} [{info['outcome']}]"
+        self._print(f"[{self.done}/{self.total}] {point_id} {status} "
                     f"{seconds:.1f}s{extra} | elapsed {_hms(self.elapsed)} ETA {self.eta()}")
         self._bar()
 

@@ -4,6 +4,8 @@ points (runners/sweep.py is the command)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import socket
 import sys
 import time
@@ -15,8 +17,9 @@ from ..catalogue import Catalogue
 from ..errors import Interrupted, UsageError, say_error
 from ..io import atomic_write_json, read_json
 from ..schema import SCHEMA_VERSION
+from ..slurm import attempts
 from . import config
-from .execute import run_point
+from .execute import probe_launch, run_point
 from .launch import Machine, launch_only_command, point_command
 from .launchers import MISMATCH
 from .plan import Point
@@ -109,11 +112,12 @@ def dry_run(order: list[Point], cfg: dict, machine: Machine, out: Path, notes: l
         print(f"# note: {note}")
     for point in order:
         point_dir = out / "points" / point.point_id
-        status = points.status_of(point_dir)
+        status = points.read_status(point_dir)
         cmd = point_command(point, cfg, machine, str(point_dir / points.RAW))
         launch = launch_only_command(point, cfg, machine)
-        skip = status is not None and not (cfg["retry_failed"] and status in points.NOT_OK)
-        print(f"# {point.point_id}" + (f" (done: {status}, would skip)" if skip else ""))
+        redo = points.redo_reason(status, cfg["retry_failed"], slurm_attempt(machine))
+        print(f"# {point.point_id}" + (f" (done: {status['status']}, would skip)"
+                                       if redo is None else f" (would {redo})" if redo else ""))
         for w in cmd.warnings:
             print(f"# warning: {w}")
         print(f"# launch: {launch.shell()}")
@@ -140,24 +144,36 @@ def write_manifest(out: Path, manifest: dict, states: dict[str, Optional[dict]])
     atomic_write_json(out / "manifest.json", manifest)
 
 
+def slurm_attempt(machine: Machine) -> Optional[int]:
+    """The attempt of the Slurm job the sweep runs in (0, then 1, 2, ... when Slurm
+    requeued it after a node failure); None outside Slurm."""
+    return attempts.number(os.environ) if machine.in_slurm else None
+
+
 def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manifest: dict) -> int:
     ids = [p.point_id for p in order]
     states = point_states(out, ids)
     progress = Progress(len(order))
+    attempt = slurm_attempt(machine)
     try:
+        if attempt and any(points.redo_reason(states[p.point_id], cfg["retry_failed"], attempt)
+                           is not None for p in order):
+            said = probe_launch(order, cfg, machine, out)
+            if said:
+                progress.note(said)
         for point in order:
             point_dir = out / "points" / point.point_id
             done = states[point.point_id]
-            status = done["status"] if done else None
-            if status is not None and not (cfg["retry_failed"] and status in points.NOT_OK):
-                progress.skipped(point.point_id, status)
+            redo = points.redo_reason(done, cfg["retry_failed"], attempt)
+            if redo is None:
+                progress.skipped(point.point_id, done["status"])
                 continue
             if point_dir.exists():
-                progress.note(f"redo {point.point_id} ({'retry ' + status if status else 'incomplete'})")
+                progress.note(f"redo {point.point_id} ({redo or 'incomplete: interrupted'})")
             t0 = time.monotonic()
             progress.start_point(point.point_id)
             states[point.point_id] = None
-            info = run_point(point, cfg, machine, point_dir, progress.tick)
+            info = run_point(point, cfg, machine, point_dir, progress.tick, attempt)
             states[point.point_id] = info
             progress.finished(point.point_id, info, time.monotonic() - t0)
             write_manifest(out, manifest, states)

@@ -14,30 +14,75 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
-from .. import paths, points, tidy
+from .. import machine, paths, points, tidy
 from ..errors import UsageError
 from ..io import atomic_write_json, atomic_write_text, read_json_object
 from ..schema import read_results_raw, write_results_csv
+from . import attempts
 from .jobfacts import FILE as SLURM_JSON
 from .jobstate import job_state
 from .submit import now, say, warn
 
+# restarts: how often Slurm requeued the job (a node failure, a preemption); cause: why
+# the attempts that did not complete ended (NODE_FAIL, ...) and, for a job that did not
+# complete, why it ended (DEADLINE, ...); reason: Slurm's own words for them.
 JOB_COLUMNS = ["job_id", "name", "nodes", "layout", "ranks_per_node", "threads", "scaling",
-               "state", "exit_code", "state_source", "record", "results_dir", "points",
-               "points_ok", "points_not_ok", "rows", "note"]
+               "state", "exit_code", "state_source", "record", "restarts", "cause", "reason",
+               "deadline", "results_dir", "points", "points_ok", "points_not_ok",
+               "points_retried", "rows", "note"]
 JOB_POINT_PREFIX = "slurm-job-"
+# A job's state that says it ran to its end, and the outcome of its problem point when
+# it did not (points.OUTCOMES): it ran out of time; Slurm stopped it; it failed itself.
+COMPLETED = "COMPLETED"
+JOB_OUTCOMES = {"TIMEOUT": "timeout", "CANCELLED": "interrupted", "PREEMPTED": "interrupted",
+                "FAILED": "error", "OUT_OF_MEMORY": "error"}
 
 
-def point_counts(job_dir: Path) -> tuple[int, int, int]:
-    total = ok = bad = 0
+def point_counts(job_dir: Path) -> tuple[int, int, int, int]:
+    """(points, ok, not ok, retried after a launch failure or an interruption)."""
+    total = ok = bad = retried = 0
     for p in points.point_dirs(job_dir):
         total += 1
-        status = points.status_of(p)
+        status = points.read_status(p)
         if status is None:
-            continue  # incomplete point (killed while it ran)
-        ok, bad = (ok + 1, bad) if status == "ok" else (ok, bad + 1)
-    return total, ok, bad
+            continue  # incomplete point (interrupted while it ran)
+        ok, bad = (ok + 1, bad) if status["status"] == "ok" else (ok, bad + 1)
+        retried += bool(status["history"])
+    return total, ok, bad, retried
+
+
+def why_ended(row: dict, facts: Optional[dict]) -> None:
+    """restarts, cause and reason of a jobs.csv row: from the job's attempts (their
+    records say why each ended, in Slurm's words) and from what Slurm says now."""
+    tried = (facts or {}).get("attempts") or []
+    restarts = max([int(row.get("restarts") or 0), len(tried) - 1,
+                    int((facts or {}).get("attempt") or 0)])
+    causes = attempts.causes(tried)
+    reasons = [f"attempt {a.get('attempt')}: " + (a.get("reason") or a.get("state") or "")
+               for a in tried if a.get("state") not in (COMPLETED, "RUNNING", None)]
+    state = row["state"]
+    if state not in (COMPLETED, *causes[-1:]) and state != "UNKNOWN":
+        causes.append(state)
+    if row.get("slurm_reason"):
+        reasons.append(f"Slurm: Reason={row['slurm_reason']}")
+    row.update(restarts=restarts, cause=";".join(c for c in causes if c),
+               reason="; ".join(reasons), deadline=row.get("deadline") or
+               (facts or {}).get("deadline") or "")
+    if state == "DEADLINE":
+        row["note"] = _join(row["note"], (
+            f"Slurm could not run it{' again' if restarts else ''} and end it before its "
+            f"deadline {row['deadline'] or ''} (nodes down or a long queue), so it ended "
+            f"DEADLINE and the report was built without it"
+            + (f"; it had been requeued {restarts} time(s) ({row['cause']})" if restarts else "")))
+    elif state == COMPLETED and restarts:
+        row["note"] = _join(row["note"], f"completed after {restarts} restart(s) "
+                                         f"({row['cause'] or 'cause unknown'})")
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def job_row(job: dict, out: Path, problems: list[str]) -> tuple[dict, list[dict], dict]:
@@ -67,10 +112,12 @@ def job_row(job: dict, out: Path, problems: list[str]) -> tuple[dict, list[dict]
         row["note"] = "slurm.json has no end record: the job was killed (SIGKILL, node failure) before its exit trap ran"
     row.update(job_state(job_id, facts))
     if facts and facts.get("exit_code") is not None and row["state_source"] != "slurm.json":
-        row["note"] = (row["note"] + "; " if row["note"] else "") + \
-            f"exit trap: {facts.get('state')} exit {facts.get('exit_code')}"
-    total, ok, bad = point_counts(job_dir)
-    row.update(points=total, points_ok=ok, points_not_ok=bad)
+        row["note"] = _join(row["note"], f"exit trap: {facts.get('state')} exit {facts.get('exit_code')}")
+    why_ended(row, facts)
+    row["facts"] = facts   # manifest.json and the report: the job's Slurm facts in full
+    row["machine"] = machine.machine_of(read_json_object(job_dir / "manifest.json"))
+    total, ok, bad, retried = point_counts(job_dir)
+    row.update(points=total, points_ok=ok, points_not_ok=bad, points_retried=retried)
     rows, links = [], {}
     if (job_dir / "points").is_dir():
         try:
@@ -111,15 +158,21 @@ def write_job_problems(out: Path, jobs: list[dict]) -> None:
                      f" (from {job['state_source']})")
                   + f"; {job['points_ok'] or 0} point(s) ok and {job['points_not_ok'] or 0} not ok "
                     f"kept in {job['results_dir'] or 'no results folder'}")
-        if job["record"] != "final":
+        if job["restarts"]:
+            reason += f"; requeued {job['restarts']} time(s) ({job['cause']})"
+        if job["reason"]:
+            reason += f"; {job['reason']}"
+        if job["record"] != "final" or job["state"] == "DEADLINE":
             reason += f"; {job['note']}"
         atomic_write_text(pdir / points.COMMAND_TXT, (job.get("command") or f"# Slurm job {tag}") + "\n")
         points.write_status(pdir, point_id=pid, source="slurm",
                             status="timeout" if job["state"] == "TIMEOUT" else "failed",
+                            outcome=JOB_OUTCOMES.get(job["state"], "launch"),
                             exit_code=int(code) if code.isdigit() else None, reason=reason,
                             point={"nodes": job["nodes"]},
                             detail={"slurm_job_id": job["job_id"], "slurm_state": job["state"],
-                                    "record": job["record"]})
+                                    "record": job["record"], "restarts": job["restarts"],
+                                    "cause": job["cause"]})
     for p in folder.iterdir():
         if p.is_dir() and p.name.startswith(JOB_POINT_PREFIX) and p.name not in wanted:
             shutil.rmtree(p, ignore_errors=True)
@@ -147,12 +200,16 @@ def link_points(out: Path, links: dict) -> None:
 
 
 def report_jobs(jobs: list[dict]) -> None:
-    say(f"{'job':>10} {'name':<24} {'state':<12} {'exit':<6} {'source':<10} {'record':<10} points ok/not-ok")
+    say(f"{'job':>10} {'name':<24} {'state':<12} {'exit':<6} {'source':<10} {'record':<10} "
+        f"{'restarts':<8} {'cause':<10} points ok/not-ok/retried")
     for r in jobs:
         say(f"{r['job_id'] or '-':>10} {r['name']:<24} {r['state']:<12} {r['exit_code'] or '-':<6} "
-            f"{r['state_source'] or '-':<10} {r['record'] or '-':<10} {r['points']} {r['points_ok']}/{r['points_not_ok']}"
-            + (f"  ({r['note']})" if r["note"] else ""))
+            f"{r['state_source'] or '-':<10} {r['record'] or '-':<10} {r['restarts']:<8} "
+            f"{r['cause'] or '-':<10} {r['points']} {r['points_ok']}/{r['points_not_ok']}/"
+            f"{r['points_retried']}" + (f"  ({r['note']})" if r["note"] else ""))
     for r in jobs:
+        if r["state"] == "DEADLINE":
+            warn(f"job {r['job_id']} ended DEADLINE: {r['note']}")
         if r["state"] == "COMPLETED":
             continue
         where = r["results_dir"]
@@ -175,10 +232,13 @@ def write_tables(out: Path, record: dict, jobs: list[dict], rows: list[dict]) ->
         "jobs": jobs, "not_completed": [r["job_id"] or r["name"] for r in not_ok]})
     write_results_csv(out / "results.csv", rows)
     say(f"combined {len(rows)} rows from {sum(1 for r in jobs if r['rows'])} job(s) into {out / 'results.csv'}")
-    # A manifest for the combined folder, so the report has the sweep's context.
+    # A manifest for the combined folder, so the report has the sweep's context: the
+    # machine as the jobs' allocations saw it (the largest: cores = nodes x cores per
+    # node), and every job's sbatch line and Slurm facts.
     atomic_write_json(out / "manifest.json", {
         "run_id": out.name, "kind": "slurm-sweep", "started": record.get("submitted"),
-        "finished": now(), "slurm_jobs": jobs,
+        "finished": now(), "machine": machine.combined([r.pop("machine", None) for r in jobs]),
+        "deadline": record.get("deadline"), "slurm_jobs": jobs,
         "counts": {"jobs": len(jobs), "completed": len(jobs) - len(not_ok),
                    "not_completed": len(not_ok), "rows": len(rows)}})
 
@@ -202,10 +262,16 @@ def combine(sweep_dir: str) -> int:
     report = paths.entry("report.py")
     python = os.environ.get("SUMBENCH_PYTHON") or sys.executable or "python3"
     argv = [python, report, str(out), "--out", str(out / "report")]
-    say(f"report: {shlex.join(argv)}")
-    proc = subprocess.run(argv)
-    if proc.returncode != 0:
-        problems.append(f"report.py failed with exit status {proc.returncode}")
+    if not rows:  # report.py refuses a results.csv without rows: say why there are none
+        problems.append("no job of the sweep measured anything, so there is no report: "
+                        + "; ".join(f"job {r['job_id'] or r['name']} {r['state']}"
+                                    + (f" ({r['cause']})" if r["cause"] else "") for r in jobs)
+                        + f" (see {out / 'jobs.csv'})")
+    else:
+        say(f"report: {shlex.join(argv)}")
+        proc = subprocess.run(argv)
+        if proc.returncode != 0:
+            problems.append(f"report.py failed with exit status {proc.returncode}")
     for p in problems:
         print(f"submit_sweep.py --combine: ERROR: {p}", file=sys.stderr, flush=True)
     return 1 if problems else 0

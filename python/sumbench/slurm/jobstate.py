@@ -43,7 +43,13 @@ def state_from_scontrol(job_id: str) -> Optional[dict]:
     if not m:
         return None
     e = re.search(r"\bExitCode=(\S+)", out)
-    return {"state": m.group(1), "exit_code": e.group(1) if e else "", "state_source": "scontrol"}
+    found = {"state": m.group(1), "exit_code": e.group(1) if e else "", "state_source": "scontrol"}
+    for key, field in (("restarts", "Restarts"), ("slurm_reason", "Reason"),
+                       ("deadline", "Deadline")):
+        f = re.search(rf"\b{field}=(\S+)", out)
+        if f and f.group(1) not in ("None", "N/A", "(null)"):
+            found[key] = int(f.group(1)) if key == "restarts" and f.group(1).isdigit() else f.group(1)
+    return found
 
 
 def state_from_squeue(job_id: str) -> Optional[dict]:
@@ -54,11 +60,16 @@ def state_from_squeue(job_id: str) -> Optional[dict]:
 
 
 def job_state(job_id: str, slurm_json: Optional[dict]) -> dict:
+    """{state, exit_code, state_source}, and what scontrol still knows of the job:
+    restarts (requeues), slurm_reason (e.g. DeadLine, NodeDown), deadline."""
+    extra = {}
     for probe in (state_from_sacct, state_from_scontrol, state_from_squeue):
         found = probe(job_id)
+        if found and probe is state_from_scontrol:
+            extra = {k: v for k, v in found.items() if k not in ("state", "exit_code", "state_source")}
         if found and found["state"] in FINAL_STATES:
-            return found
+            return dict(extra, **found)
     if slurm_json and slurm_json.get("finished"):
-        return {"state": slurm_json.get("state", "UNKNOWN"),
-                "exit_code": str(slurm_json.get("exit_code", "")), "state_source": "slurm.json"}
-    return {"state": "UNKNOWN", "exit_code": "", "state_source": "none"}
+        return dict(extra, state=slurm_json.get("state", "UNKNOWN"),
+                    exit_code=str(slurm_json.get("exit_code", "")), state_source="slurm.json")
+    return dict(extra, state="UNKNOWN", exit_code="", state_source="none")

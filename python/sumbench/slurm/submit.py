@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 from .. import folders, parse, paths
 from ..errors import UsageError, one_line
 from ..io import atomic_write_json
 from ..points import shell_line
+from . import limits
+from .limits import parse_time
 
 SBATCH_SCRIPT = paths.SLURM_DIR / "sumbench.sbatch"
 COMBINE_SCRIPT = paths.SLURM_DIR / "combine.sbatch"
@@ -50,40 +52,8 @@ def _split(flag: str, text: str) -> list[str]:
         raise UsageError(f"cannot parse {flag}: {e}") from None
 
 
-# Slurm's time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S (sbatch --time).
-_SLURM_TIME = re.compile(r"(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)")
-_NO_LIMIT = ("INFINITE", "UNLIMITED")
 # sweep.py options the job sets itself, or that would make it run nothing.
 _SWEEP_OWNED = ("--out", "--dry-run", "--save-config")
-
-
-def parse_time(flag: str, text: str) -> str:
-    """A positive Slurm time limit (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or INFINITE);
-    UsageError otherwise. Slurm reads -1 and 0 as no limit: refused, say INFINITE."""
-    allowed = (f"{flag} takes a positive Slurm time limit: minutes, MM:SS, HH:MM:SS, "
-               f"D-HH, D-HH:MM, D-HH:MM:SS or INFINITE")
-    if text.upper() in _NO_LIMIT:
-        return text
-    m = _SLURM_TIME.fullmatch(text)
-    if not m:
-        raise UsageError(f"{flag}={text} is not a time limit; {allowed}")
-    if not any(int(g) for g in m.groups() if g is not None):
-        raise UsageError(f"{flag}={text} is zero (Slurm: no limit); {allowed}")
-    return text
-
-
-def _sbatch_times(flag: str, options: list[str]) -> None:
-    """The time limits given inside --sbatch-args (--time=T, --time T, -t T, -tT)."""
-    for i, opt in enumerate(options):
-        value = None
-        if opt.startswith("--time="):
-            value = opt.split("=", 1)[1]
-        elif opt in ("--time", "-t"):
-            value = options[i + 1] if i + 1 < len(options) else ""
-        elif opt.startswith("-t") and not opt.startswith("--"):
-            value = opt[2:]
-        if value is not None:
-            parse_time(f"{flag}: --time", value)
 
 
 def check_sweep_args(jobs: list[dict]) -> None:
@@ -114,8 +84,9 @@ def plan_jobs(args) -> list[dict]:
     extra_sweep = _split("--sweep-args", args.sweep_args)
     parse_time("--time", args.time)
     parse_time("--combine-time", args.combine_time)
-    _sbatch_times("--sbatch-args", _split("--sbatch-args", args.sbatch_args))
-    _sbatch_times("--combine-sbatch-args", _split("--combine-sbatch-args", args.combine_sbatch_args))
+    limits.parse_margin(args.deadline_margin)
+    limits.sbatch_time("--sbatch-args", _split("--sbatch-args", args.sbatch_args))
+    limits.sbatch_time("--combine-sbatch-args", _split("--combine-sbatch-args", args.combine_sbatch_args))
     jobs = []
     for n in nodes:
         for r, t in layouts:
@@ -153,12 +124,26 @@ def run_sbatch(argv: list[str], env_add: dict) -> tuple[str | None, str]:
     return job_id, ""
 
 
-def _job_argv(args, job: dict, logs: Path) -> list[str]:
+def job_deadline(args) -> tuple[Optional[str], str]:
+    """(--deadline of the benchmark jobs or None, the line that says what it means):
+    limits.deadline of their time limit (--time, or the one in --sbatch-args) and
+    --deadline-margin; none when --sbatch-args has its own --deadline."""
+    extra = _split("--sbatch-args", args.sbatch_args)
+    if limits.has_deadline(extra):
+        return None, "deadline: the one in --sbatch-args"
+    limit = limits.sbatch_time("--sbatch-args", extra) or args.time
+    return limits.deadline(limit, limits.parse_margin(args.deadline_margin))
+
+
+def _job_argv(args, job: dict, logs: Path, deadline: Optional[str]) -> list[str]:
+    # --requeue and --open-mode=append are sumbench.sbatch's own (#SBATCH): a job whose
+    # node fails runs again, and its output file keeps every attempt.
     return sbatch_base(args) + [
         f"--job-name={job['name']}", f"--nodes={job['nodes']}",
         f"--ntasks-per-node={job['ranks_per_node']}", f"--cpus-per-task={job['threads']}",
         f"--time={args.time}", f"--output={logs}/sumbench-%j.out", "--export=ALL",
-    ] + shlex.split(args.sbatch_args) + [str(SBATCH_SCRIPT)]
+    ] + ([f"--deadline={deadline}"] if deadline else []) \
+        + shlex.split(args.sbatch_args) + [str(SBATCH_SCRIPT)]
 
 
 def _submit_combine(args, ids: list[str], out: Path, logs: Path, common_env: dict, record: dict) -> tuple[str | None, int]:
@@ -203,13 +188,17 @@ def submit(args) -> int:
         logs.mkdir(exist_ok=True)
 
     common_env = {"SUMBENCH_ROOT": str(paths.SHARE_DIR), "SUMBENCH_RESULTS": str(out)}
+    deadline, meaning = job_deadline(args)
+    say(meaning)
     record = {"schema_version": 1, "submitted": now(), "repo": str(paths.SHARE_DIR), "out": str(out),
               "argv": sys.argv[1:], "nodes": parse_nodes(args.nodes), "layouts": args.layouts,
               "scaling": args.scaling, "sweep_args": args.sweep_args,
-              "sbatch_args": args.sbatch_args, "jobs": [], "combine_job": None}
+              "sbatch_args": args.sbatch_args, "deadline": deadline,
+              "deadline_margin": args.deadline_margin, "deadline_meaning": meaning,
+              "jobs": [], "combine_job": None}
     ids, failures = [], 0
     for i, job in enumerate(jobs):
-        argv = _job_argv(args, job, logs)
+        argv = _job_argv(args, job, logs, deadline)
         env = dict(common_env, SUMBENCH_SWEEP_ARGS=job["sweep_args"])
         job["command"] = shell_line(argv, env)
         if args.dry_run:
