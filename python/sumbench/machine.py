@@ -73,7 +73,10 @@ def machine_of(manifest: Optional[dict]) -> dict:
     found = manifest.get("machine") if isinstance(manifest, dict) else None
     if not isinstance(found, dict):
         return {}
-    return {_RENAMED.get(k, k): v for k, v in found.items()}
+    # "cpus" was the core count before it became the planning unit (cores|hwthreads):
+    # renamed only where it is a number and "cores" is absent.
+    return {(_RENAMED.get(k, k) if k != "cpus" or ("cores" not in found and not isinstance(v, str)) else k): v
+            for k, v in found.items()}
 
 
 def combined(machines: list) -> dict:
