@@ -22,14 +22,14 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 }  // namespace
 
-int usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
+int usable_cpus(CpuUnit unit) {
+  const Topology& topo = Topology::get();
+  return std::max(1, topo.count(topo.allowed_pus(), unit));
 }
 
-std::vector<int> default_workers(int world_size) { return {world_size > 1 ? world_size : usable_cpus()}; }
+std::vector<int> default_workers(int world_size, CpuUnit unit) {
+  return {world_size > 1 ? world_size : usable_cpus(unit)};
+}
 
 std::uint64_t last_level_cache_bytes() {
   std::uint64_t best = 0;
@@ -47,7 +47,7 @@ std::uint64_t last_level_cache_bytes() {
 
 Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(opt), world_(world) {
   std::vector<int> workers = opt.workers;
-  if (workers.empty()) workers = default_workers(world.size());
+  if (workers.empty()) workers = default_workers(world.size(), opt.cpus);
   max_workers_ = *std::max_element(workers.begin(), workers.end());
 
   ModeOptions mode_options = opt.mode;
@@ -109,7 +109,7 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
             c.name = std::string(kernel->name) + "/" + std::string(m->name()) + "/ranks:" +
                      std::to_string(layout.ranks) + "/threads:" + std::to_string(layout.threads) +
                      "/n:" + std::to_string(c.n) + m->name_suffix();
-            c.oversubscribed = placement.oversubscription(layout);
+            c.oversubscribed = placement.oversubscription(layout, opt.cpus);
             c.hosts = placement.hosts(layout.ranks);
             if (seen.insert(c.name).second) cases_.push_back(std::move(c));
           }

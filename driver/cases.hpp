@@ -106,11 +106,11 @@ class Plan {
   double wall_s_ = 0, final_teardown_s_ = 0;
 };
 
-// The CPUs this process may use.
-int usable_cpus();
+// The CPUs this process may use, counted in `unit` (its cores, or its hardware threads).
+int usable_cpus(CpuUnit unit);
 // Worker counts without --workers: the world size under mpirun with more than one rank,
-// else the CPUs this process may use.
-std::vector<int> default_workers(int world_size);
+// else the CPUs (of --cpus) this process may use.
+std::vector<int> default_workers(int world_size, CpuUnit unit);
 // Size of the last-level cache in bytes (0 if unknown).
 std::uint64_t last_level_cache_bytes();
 

@@ -11,6 +11,9 @@
 #include "flags.hpp"
 #include "gil_lock.hpp"
 #include "json.hpp"
+#include "placement.hpp"
+#include "topology.hpp"
+#include "world.hpp"
 
 namespace sumbench {
 namespace {
@@ -121,12 +124,29 @@ void flags(Json& j, const Options& defaults) {
   j.end_array();
 }
 
+// This node's hardware (hwloc) and the CPUs this process may use: what the runner plans on.
+void topology(Json& j) {
+  const Topology& topo = Topology::get();
+  const NodeShape& s = topo.shape();
+  const std::vector<int> allowed = topo.allowed_pus();
+  j.begin_object();
+  j.key("packages").value(s.packages).key("numa_nodes").value(s.numa_nodes);
+  j.key("cores").value(s.cores).key("pus").value(s.pus);
+  j.key("source").value(s.source).key("this_system").value(s.this_system);
+  j.key("allowed_cores").value(topo.count(allowed, CpuUnit::cores));
+  j.key("allowed_pus").value(topo.count(allowed, CpuUnit::hwthreads));
+  j.key("allowed_cpus").value(cpu_list(allowed));
+  j.end_object();
+}
+
 }  // namespace
 
-std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build) {
+std::string catalogue_json(const Options& opt, const World& world, const BuildInfo& build) {
+  const int world_size = world.size();
+  const std::string mpi_library = world.library_version();
   std::vector<std::string> none{"sumbench"};
   const Options defaults = parse_options(none);
-  const std::vector<int> workers = opt.workers.empty() ? default_workers(world_size) : opt.workers;
+  const std::vector<int> workers = opt.workers.empty() ? default_workers(world_size, opt.cpus) : opt.workers;
   const SizeContext ctx{opt.quick, opt.scaling, *std::max_element(workers.begin(), workers.end()),
                         last_level_cache_bytes()};
 
@@ -143,6 +163,9 @@ std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& 
   j.key("world_size").value(world_size).key("workers").array(workers);
   j.key("max_workers").value(ctx.max_workers).key("quick").value(ctx.quick);
   j.key("llc_bytes").value(static_cast<unsigned long long>(ctx.llc_bytes)).end_object();
+  j.key("mpi").begin_object().key("library").value(mpi_library).key("kind").value(mpi_kind(mpi_library)).end_object();
+  j.key("topology");
+  topology(j);
   j.key("reference_mode").value(mode_table().front().name);
   j.key("kernels");
   kernels(j, ctx);

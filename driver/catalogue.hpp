@@ -25,7 +25,9 @@ struct BuildInfo {
 
 // The catalogue as JSON. The evaluated parts (default sizes, layouts) follow `opt`:
 // --workers, --hybrid, --quick and the GIL flags, as a run with the same flags would use them.
-std::string catalogue_json(const Options& opt, int world_size, const BuildInfo& build);
+// `world`: its size, and its MPI library (MPI_Get_library_version's first line).
+class World;
+std::string catalogue_json(const Options& opt, const World& world, const BuildInfo& build);
 
 // `sumbench --list`: the kernels, modes and GIL policies with their summaries, on stdout.
 void list_kernels_and_modes();

@@ -47,6 +47,10 @@ const std::vector<FlagSpec>& flag_table() {
       {"--n", "N", "size", "", 1, 4611686018427387904.0, "items (see each kernel's item)",
        "per kernel (--list=json: default_n)", "", "problem size at one worker",
        [](const Options& o, Json& j) { o.n ? void(j.value(static_cast<unsigned long long>(*o.n))) : void(j.null()); }},
+      {"--cpus", "cores|hwthreads", "choice", "cores,hwthreads", 0, 0, "", "", "",
+       "what one CPU is, for the default worker count and the oversubscription check: a physical core, "
+       "or a hardware thread (SMT siblings share a core)",
+       [](const Options& o, Json& j) { j.value(cpu_unit_name(o.cpus)); }},
       {"--sleep-ms", "MS", "int", "", 1, 3600000, "ms", "", "", "duration of one sleep task",
        [](const Options& o, Json& j) { j.value(o.sleep_ms); }},
       {"--quick", "", "switch", "", 0, 0, "", "", "", "small sizes and short runs, for tests and smoke runs",

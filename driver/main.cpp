@@ -103,6 +103,7 @@ Context run_context(const World& world, const Placement& placement, const Inputs
   c.emplace_back("mpi_library", world.library_version());
   c.emplace_back("mpi_ranks", std::to_string(world.size()));
   c.emplace_back("rank_cpus", placement.rank_cpus());
+  for (auto& kv : placement.context(in.opt.cpus)) c.push_back(std::move(kv));
   c.emplace_back("compiler", compiler_id());
   c.emplace_back("cxx_flags", SUMBENCH_CXX_FLAGS);
   c.emplace_back("build_type", SUMBENCH_BUILD_TYPE);
@@ -196,6 +197,7 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
 int run(int argc, char** argv) {
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
+  if (world.refuse_unexpected_size()) return 2;  // SUMBENCH_EXPECT_RANKS (world.hpp)
   const std::vector<std::string> args(argv, argv + argc);
   try {
     const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS);
@@ -208,15 +210,15 @@ int run(int argc, char** argv) {
     }
     if (in.opt.list) {
       if (world.root() && in.opt.list_json)
-        std::cout << catalogue_json(in.opt, world.size(), {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion,
-                                                           SUMBENCH_BUILD_TYPE, SUMBENCH_NATIVE != 0, SUMBENCH_ARCH_FLAGS});
+        std::cout << catalogue_json(in.opt, world, {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion,
+                                                    SUMBENCH_BUILD_TYPE, SUMBENCH_NATIVE != 0, SUMBENCH_ARCH_FLAGS});
       else if (world.root())
         list_kernels_and_modes();  // catalogue.hpp
       return 0;
     }
     if (in.opt.launch_only) return launch_only(in.opt, world);
 
-    const Placement placement = Placement::gather(world);
+    const Placement placement = Placement::gather(world);  // warns of SUMBENCH_TEST_CPUSETS
     Plan plan(in.opt, world, placement);
     for (const std::string& note : plan.notes())
       if (world.root()) std::fprintf(stderr, "sumbench: note: %s\n", note.c_str());

@@ -124,6 +124,12 @@ Options parse_options(std::vector<std::string>& args) {
          else throw UsageError(f + "=" + v + " is not allowed; use strong or weak");
        }},
       {"--n", [&](const std::string& f, const std::string& v) { opt.n = parse_size(f, v); }},
+      {"--cpus",
+       [&](const std::string& f, const std::string& v) {
+         if (v == "cores") opt.cpus = CpuUnit::cores;
+         else if (v == "hwthreads") opt.cpus = CpuUnit::hwthreads;
+         else throw UsageError(f + "=" + v + " is not allowed; use cores or hwthreads");
+       }},
       {"--sleep-ms",
        [&](const std::string& f, const std::string& v) {
          opt.sleep_ms = parse_int_list(f, v, 3600 * 1000).at(0);

@@ -10,6 +10,7 @@
 
 #include "kernel.hpp"
 #include "mode.hpp"
+#include "topology.hpp"
 
 namespace sumbench {
 
@@ -30,6 +31,7 @@ struct Options {
   bool list_json = false;  // --list=json: the catalogue (driver/catalogue.hpp)
   bool help = false;
   bool launch_only = false;
+  CpuUnit cpus = CpuUnit::cores;  // --cpus: what one CPU is (placement.hpp)
   ModeOptions mode;  // --hybrid, --gil-policy, --switch-interval, --gil-tick
 };
 

@@ -1,6 +1,7 @@
 #include "world.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -113,8 +114,43 @@ std::string World::library_version() const {
   int length = 0;
   MPI_Get_library_version(version, &length);
   std::string v(version, static_cast<std::size_t>(length));
-  const auto cut = v.find_first_of(",\n");  // "Open MPI v4.1.4, package: ..." -> "Open MPI v4.1.4"
-  return cut == std::string::npos ? v : v.substr(0, cut);
+  v = v.substr(0, v.find_first_of(",\n"));  // "Open MPI v4.1.4, package: ..." -> "Open MPI v4.1.4"
+  std::string out;  // "MPICH Version:\t4.0.2" -> "MPICH Version: 4.0.2"
+  for (char c : v)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string World::expected_ranks_problem() const {
+  const char* text = std::getenv("SUMBENCH_EXPECT_RANKS");
+  if (!text || !*text) return {};
+  const std::string t = text;
+  if (t.size() > 7 || t.find_first_not_of("0123456789") != std::string::npos || std::stoi(t) < 1)
+    return "SUMBENCH_EXPECT_RANKS=" + t + " is not a rank count: use a whole number from 1 to 9999999, or unset it";
+  const int expected = std::stoi(t);
+  if (expected == size_) return {};
+  const std::string library = library_version(), kind = mpi_kind(library);
+  const std::string launcher = kind == "openmpi" ? "Open MPI's mpirun, or srun --mpi=pmix"
+                               : kind == "mpich" ? "MPICH's mpiexec (Hydra, e.g. mpiexec.mpich), or srun --mpi=pmi2"
+                                                 : "the launcher of the MPI it was built with";
+  return "MPI_COMM_WORLD has " + std::to_string(size_) + " rank(s) but the launcher was asked for " + t +
+         " (SUMBENCH_EXPECT_RANKS): it does not start sumbench's MPI (" + library + ") as one world; use " + launcher;
+}
+
+std::string mpi_kind(const std::string& library_version) {
+  for (const char* ompi : {"Open MPI", "OpenMPI"})
+    if (library_version.find(ompi) != std::string::npos) return "openmpi";
+  for (const char* mpich : {"MPICH", "Intel(R) MPI", "MVAPICH"})
+    if (library_version.find(mpich) != std::string::npos) return "mpich";
+  return "unknown";
+}
+
+bool World::refuse_unexpected_size() const {
+  const std::string why = expected_ranks_problem();
+  if (!why.empty() && root()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+  return !why.empty();
 }
 
 }  // namespace sumbench

@@ -41,13 +41,23 @@ class World {
   // the team is on one host, where all ranks read the same clock. Collective over `team`.
   static double clock_offset(MPI_Comm team, bool one_host);
 
-  // "Open MPI v4.1.4": the first line of MPI_Get_library_version.
+  // "Open MPI v4.1.4", "MPICH Version: 4.0.2": the first line of MPI_Get_library_version.
   std::string library_version() const;
+  // The world size the launcher was asked for (SUMBENCH_EXPECT_RANKS, set by the runner)
+  // against MPI_COMM_WORLD's: "" when they agree or the variable is unset, else one line.
+  // Another MPI's launcher starts N singletons that would each run alone and exit 0.
+  std::string expected_ranks_problem() const;
+  // The same, printed by every root (each singleton is one): true when the run must stop.
+  bool refuse_unexpected_size() const;
 
  private:
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   int rank_ = 0, size_ = 1;
   std::map<int, MPI_Comm> first_ranks_;
 };
+
+// "openmpi", "mpich" (MPICH and its derivatives: Intel MPI, MVAPICH) or "unknown", from
+// MPI_Get_library_version: the catalogue's mpi.kind, which picks the runner's launcher.
+std::string mpi_kind(const std::string& library_version);
 
 }  // namespace sumbench

@@ -5,9 +5,15 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   echo "note: running as root: OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 let mpirun start" >&2
 fi
+# Open MPI counts its slots in physical cores, not hardware threads: the cores come from
+# sumbench's catalogue (hwloc), else nproc.
+physical_cores() {
+  build/sumbench --list=json 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["topology"]["allowed_cores"])' 2>/dev/null || nproc
+}
 mpi_flags_for() {
   local ranks=$1 cores
-  cores=$(nproc)
+  cores=$(physical_cores)
   MPI_FLAGS=()
   if [ "$ranks" -gt "$cores" ]; then
     MPI_FLAGS+=(--oversubscribe)

@@ -142,6 +142,9 @@ class Catalogue:
                                          "reference": False, "source": "",
                                          "reference_mode": self.doc["reference_mode"], "flags": []}
 
+    def has_flag(self, name: str) -> bool:
+        return name in self._flags
+
     def flag(self, name: str) -> dict:
         if name not in self._flags:
             raise UsageError(f"this sumbench has no flag {name} ({self.origin})")

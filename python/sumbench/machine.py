@@ -16,11 +16,16 @@ MACHINE_KEYS = {
     "platform": "platform.platform()",
     "python": "the python3 that ran the sweep",
     "cpu_model": "/proc/cpuinfo model name",
-    "cores": "logical CPUs of the allocation the points were placed on",
-    "cores_per_node": "logical CPUs of one node",
+    "cores": "CPUs of the allocation the points were planned on: its physical cores, or its "
+             "hardware threads with cpus=hwthreads",
+    "cores_per_node": "the same, of one node",
     "nodes": "nodes of the allocation",
     "slurm_job_id": "the Slurm job, or null",
     "is_root": "whether the sweep ran as root",
+    "cpus": "the planning unit: cores (the default) or hwthreads (--cpus)",
+    "topology": "the node's packages, NUMA nodes, cores and hardware threads, the ones this "
+                "sweep could use, and where they were read (sumbench.topology), or null",
+    "launcher": "how MPI points started: kind, program, srun --mpi type, version, notes; or null",
     "native": "whether sumbench was built with -march=native (its catalogue's build.native; "
               "such a binary may stop with SIGILL on another CPU model), or null",
 }
@@ -51,12 +56,14 @@ def cpu_model() -> str:
 
 
 def describe(cores: int, cores_per_node: Optional[int] = None, nodes: int = 1,
-             slurm_job_id: Optional[str] = None, is_root: bool = False,
+             slurm_job_id: Optional[str] = None, is_root: bool = False, cpus: str = "cores",
+             topology: Optional[dict] = None, launcher: Optional[dict] = None,
              native: Optional[bool] = None) -> dict:
     info = {"hostname": socket.gethostname(), "platform": platform.platform(),
             "python": sys.version.split()[0], "cpu_model": cpu_model(), "cores": cores,
             "cores_per_node": cores_per_node or cores, "nodes": nodes,
-            "slurm_job_id": slurm_job_id, "is_root": is_root, "native": native}
+            "slurm_job_id": slurm_job_id, "is_root": is_root, "cpus": cpus,
+            "topology": topology, "launcher": launcher, "native": native}
     assert set(info) == set(MACHINE_KEYS)
     return info
 
@@ -66,7 +73,10 @@ def machine_of(manifest: Optional[dict]) -> dict:
     found = manifest.get("machine") if isinstance(manifest, dict) else None
     if not isinstance(found, dict):
         return {}
-    return {_RENAMED.get(k, k): v for k, v in found.items()}
+    # "cpus" was the core count before it became the planning unit (cores|hwthreads):
+    # renamed only where it is a number and "cores" is absent.
+    return {(_RENAMED.get(k, k) if k != "cpus" or ("cores" not in found and not isinstance(v, str)) else k): v
+            for k, v in found.items()}
 
 
 def combined(machines: list) -> dict:
@@ -126,6 +136,8 @@ REPORT_ROWS = (
     ("CPU", (("machine", "cpu_model"), ("context", "cpu_model"))),
     ("MHz per CPU", (("context", "mhz_per_cpu"),)),
     ("MPI library", (("context", "mpi_library"),)),
+    ("topology", (("context", "topology"),)),
+    ("CPUs planned on", (("machine", "cpus"), ("context", "cpus"))),
     ("compiler", (("context", "compiler"),)),
     ("C++ flags", (("context", "cxx_flags"),)),
     ("build type", (("context", "build_type"),)),

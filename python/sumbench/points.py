@@ -64,7 +64,7 @@ STATUS_FIELDS: dict[str, Any] = {
     "load_after": None,
     "oversubscribed": False,
     "oversubscribe_flag": False,
-    "launcher": "",            # direct | mpirun | srun
+    "launcher": "",            # direct | openmpi | mpich | srun (older folders: mpirun)
     "env": {},
     "warnings": [],
     "attempts": 1,

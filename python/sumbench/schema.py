@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Optional
 from .errors import InputError
 from .io import atomic_write_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The statuses of a point, in results.csv's status column and in status.json.
 POINT_STATUSES = ("ok", "failed", "invalid", "timeout")
@@ -93,6 +93,15 @@ COLUMN_SPECS = (
     Column("io_latency_s", "float", False, "convoy: mean added latency per wait", -MAX_TIME_S,
            MAX_TIME_S),
     Column("combine_bytes", "int", False, "bytes moved to combine the partials", 0, _INT63),
+    # Version 3: the node's topology (hwloc, rank 0's node) and the unit sumbench counted
+    # CPUs in when it judged oversubscription.
+    Column("cpus", "str", False, "cores or hwthreads: what one CPU was for the oversubscription "
+           "check (sumbench --cpus); empty before schema 3 (logical CPUs)", since=3),
+    Column("node_packages", "int", False, "packages (sockets) of a node (0: none found)", 0, _INT32,
+           since=3),
+    Column("node_numa", "int", False, "NUMA nodes of a node", 0, _INT32, since=3),
+    Column("node_cores", "int", False, "cores of a node", 1, _INT32, since=3),
+    Column("node_pus", "int", False, "hardware threads of a node", 1, _INT32, since=3),
     Column("schema_version", "int", True, "this schema's version"),
 )
 COLUMNS = [c.name for c in COLUMN_SPECS]
@@ -129,9 +138,19 @@ def _v1_to_v2(row: dict) -> dict:
     return row
 
 
+def _v2_to_v3(row: dict) -> dict:
+    """Version 3 added the node's topology (issue 12): unknown before, left empty."""
+    row = dict(row)
+    for column in (c.name for c in COLUMN_SPECS if c.since == 3):
+        row.setdefault(column, None if column in INT_COLUMNS | FLOAT_COLUMNS else "")
+    row["schema_version"] = 3
+    return row
+
+
 # Row migrations: MIGRATIONS[v] turns a schema_version v row into a v + 1 row; a reader
-# applies them in turn. Keep each one small and on its own, so that bumps compose.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+# applies them in turn. Keep each one small and on its own, so that bumps compose: a new
+# version N adds its columns with since=N, SCHEMA_VERSION = N and MIGRATIONS[N - 1].
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def empty_row() -> dict:

@@ -68,6 +68,20 @@ def _hosts(context: dict) -> str:
     return str(hosts)
 
 
+# The topology columns (schema 3) from sumbench's JSON context keys.
+_TOPOLOGY = {"node_packages": "topology_packages", "node_numa": "topology_numa_nodes",
+             "node_cores": "topology_cores", "node_pus": "topology_pus"}
+
+
+def topology_columns(context: dict) -> dict:
+    """cpus and node_* of a run (empty for a sumbench before hwloc)."""
+    out = {"cpus": str(context.get("cpus", "") or "")}
+    for column, key in _TOPOLOGY.items():
+        value = str(context.get(key, "")).strip()
+        out[column] = int(value) if value.isdigit() else ""
+    return out
+
+
 def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
                           status: str = "ok", cv: Any = "", unstable: Any = "",
                           launch_s: Any = "", scaling: str = "",
@@ -78,6 +92,7 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
         return []
     context = doc.get("context") or {}
     hosts = _hosts(context)
+    topology = topology_columns(context)
     scaling = context.get("scaling") or scaling
     rows = []
     for entry in points.iteration_entries(doc):  # aggregates are recomputed by the reports
@@ -107,6 +122,7 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
         row["io_latency_s"] = _num(entry.get("io_latency_s", ""))
         row["combine_bytes"] = _num(entry.get("combine_bytes", ""))
         row["oversubscribed"] = _bool01(entry.get("oversubscribed", ""))
+        row.update(topology)
         row["valid"] = _bool01(entry.get("valid", 1))
         if entry.get("error_occurred"):
             row["valid"] = 0

@@ -8,8 +8,12 @@ import subprocess
 import tempfile
 import unittest
 
+from sumbench.runner.launchers import bare_flags
+
 SUMBENCH = os.environ.get("SUMBENCH", "build/sumbench")
 MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
+MPIEXEC_KIND = os.environ.get("MPIEXEC_KIND", "openmpi")  # openmpi | mpich (CMake: SUMBENCH_MPI_KIND)
+CORES = len(os.sched_getaffinity(0))
 KERNELS = ["sum", "sleep", "triad", "combine"]
 MODES = ["serial", "omp", "mpi", "hybrid", "gil"]
 HARNESS = ["setup_s", "teardown_s", "validate_s", "combine_wait_s", "mpi_reduce_s"]
@@ -23,10 +27,15 @@ CONTEXT = ["sumbench_version", "schema_version", "hosts", "nodes", "cpu_model", 
            "git_commit", "scaling", "sleep_ms", "command_line", "memory_reuse", "measured_share_by_kernel"] + RUN_COST
 
 
+def mpiexec(ranks):
+    """MPIEXEC with the flags its kind needs for `ranks` unbound ranks on this machine."""
+    return [MPIEXEC] + bare_flags(MPIEXEC_KIND, ranks, CORES)
+
+
 def run(args, ranks=None, timeout=300, env=None):
     cmd = [SUMBENCH] + args
     if ranks is not None:
-        cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
+        cmd = mpiexec(ranks) + ["-n", str(ranks)] + cmd
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           env=dict(os.environ, **env) if env else None)
 
@@ -317,7 +326,7 @@ class Mpi(unittest.TestCase):
         self.assertTrue(all(b["valid"] == 1 for b in entries(doc)))
 
     def test_ranks_with_different_inputs_are_refused(self):
-        cmd = [MPIEXEC, "--oversubscribe", "-n", "1", SUMBENCH, "--quick", "--n=5", ":",
+        cmd = mpiexec(2) + ["-n", "1", SUMBENCH, "--quick", "--n=5", ":",
                "-n", "1", SUMBENCH, "--quick", "--n=6"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         self.assertNotEqual(proc.returncode, 0)

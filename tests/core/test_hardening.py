@@ -16,12 +16,14 @@ import threading
 import time
 import unittest
 
-from test_driver import MPIEXEC, SUMBENCH, run
+from test_driver import MPIEXEC_KIND, SUMBENCH, mpiexec, run
 
 QUICK = ["--quick", "--kernels=sum", "--modes=serial"]
 SMALL = QUICK + ["--benchmark_repetitions=1"]
-# Every rank runs to its own end (Open MPI aborts the others once one exits non-zero).
-MPI = [MPIEXEC, "--oversubscribe", "--bind-to", "none", "--mca", "orte_abort_on_non_zero_status", "0"]
+def mpi(ranks):
+    """The launcher for `ranks` ranks; every rank runs to its own end (Open MPI aborts the
+    others once one exits non-zero)."""
+    return mpiexec(ranks) + (["--mca", "orte_abort_on_non_zero_status", "0"] if MPIEXEC_KIND == "openmpi" else [])
 
 
 def error_lines(text):
@@ -35,11 +37,11 @@ def run_ranks(test, ranks, args, env=None, timeout=120):
     suite: on timeout mpirun gets SIGTERM (it then stops its ranks), and the test fails.
     """
     wrap = ["sh", "-c", '"$0" "$@"; rc=$?; echo "rank-exit $rc" >&2; exit $rc', SUMBENCH] + args
-    cmd = list(MPI)
+    cmd = mpi(ranks)
     for r in range(ranks):
         cmd += ([":"] if r else []) + ["-n", "1"]
         for name, value in (env or {}).get(r, {}).items():
-            cmd += ["-x", f"{name}={value}"]
+            cmd += ["-x", f"{name}={value}"] if MPIEXEC_KIND == "openmpi" else ["-env", name, value]
         cmd += wrap
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -308,7 +310,7 @@ class Interrupt(unittest.TestCase):
 
     def test_sigterm_to_mpirun(self):
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = MPI + ["-n", "2", SUMBENCH, "--kernels=sleep", "--modes=serial,mpi", "--sleep-ms=500",
+            cmd = mpi(2) + ["-n", "2", SUMBENCH, "--kernels=sleep", "--modes=serial,mpi", "--sleep-ms=500",
                          "--benchmark_out=" + os.path.join(tmp, "out.json")]
             self.assertNotEqual(self.stop_during_runs(cmd, signal.SIGTERM, tmp), 0)
 
@@ -364,7 +366,7 @@ class Interrupt(unittest.TestCase):
     def test_sigterm_to_mpirun_while_the_file_is_written(self):
         """mpirun passes SIGTERM on, and SIGKILLs a rank still alive 1 s later: neither leaves a file."""
         with tempfile.TemporaryDirectory() as tmp:
-            proc, held = self.write_window(os.path.join(tmp, "out.json"), {}, MPI + ["-n", "2"])
+            proc, held = self.write_window(os.path.join(tmp, "out.json"), {}, mpi(2) + ["-n", "2"])
             self.assertEqual(len(held), 1, "rank 0 writes one file in the folder")
             self.assertEqual(os.listdir(tmp), [], "the file being written has no name")
             proc.send_signal(signal.SIGTERM)

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from test_hardening import QUICK, SMALL, error_lines, run_ranks
-from test_driver import MPIEXEC, SUMBENCH, run
+from test_driver import SUMBENCH, mpiexec, run
 
 ABORTED = ("MPI_ABORT", "exiting improperly", "exited without calling finalize")
 
@@ -114,7 +114,7 @@ class Memory(unittest.TestCase):
         try:
             n = 2 * (1 << 29) // 24
             enter = f'echo $$ > {group}/cgroup.procs && exec "$@"'
-            cmd = ["sh", "-c", enter, "sh", MPIEXEC, "-n", "2", "--oversubscribe", "--bind-to", "none", SUMBENCH,
+            cmd = ["sh", "-c", enter, "sh", *mpiexec(2), "-n", "2", SUMBENCH,
                    "--kernels=triad", "--modes=mpi", f"--n={n}", "--benchmark_repetitions=1"]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             self.assertEqual(proc.returncode, 1, proc.stderr)

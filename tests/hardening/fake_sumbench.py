@@ -22,7 +22,7 @@ import time
 
 KNOWN = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
          "--gil-policy", "--switch-interval", "--launch-only", "--sleep-ms", "--gil-tick",
-         "--list")
+         "--list", "--cpus")
 
 
 def flag(args, name, default=None):

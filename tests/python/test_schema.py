@@ -45,9 +45,12 @@ class ReadWrite(TempDir):
 
     def check_v1_baseline_rows(self, rows):
         """A version 1 baseline folder (one CPython, named only in gil_policy) reads as
-        version 2 rows that name its interpreter on every row."""
+        rows of this version that name its interpreter on every row (and no topology:
+        not recorded then)."""
         self.assertTrue(rows)
-        self.assertTrue(all(r["source"] == "cpython" and r["schema_version"] == 2 for r in rows))
+        self.assertTrue(all(r["source"] == "cpython" and r["schema_version"] == schema.SCHEMA_VERSION
+                            for r in rows))
+        self.assertTrue(all(r["cpus"] == "" and r["node_cores"] is None for r in rows))
         self.assertEqual({(r["interpreter"], r["interpreter_version"], r["gil_kind"]) for r in rows},
                          {("CPython", "3.11.7", "new")})
         self.assertEqual({r["mode"] for r in rows}, {"cpython-serial", "cpython-threads", "cpython-processes"})
@@ -73,13 +76,30 @@ class ReadWrite(TempDir):
         (self.tmp / "results.csv").write_text(",".join(old) + "\n" + ",".join(
             schema.format_value(row[c]) for c in old) + "\n")
         [back] = schema.read_results_csv(self.tmp / "results.csv")
-        self.assertEqual((back["schema_version"], back["interpreter"], back["check_interval"]), (2, "", None))
+        self.assertEqual((back["schema_version"], back["interpreter"], back["check_interval"], back["cpus"],
+                          back["node_pus"]), (schema.SCHEMA_VERSION, "", None, "", None))
         lines = (self.tmp / "results.csv").read_text().splitlines()
         lines[1] = lines[1][: lines[1].rindex(",")] + ",2"   # a version 2 row lacks its columns
         (self.tmp / "results.csv").write_text("\n".join(lines) + "\n")
         with self.assertRaises(InputError) as cm:
             schema.read_results_csv(self.tmp / "results.csv")
         self.assertIn("missing columns check_interval", str(cm.exception))
+
+    def test_a_version_2_file_gets_empty_topology_columns(self):
+        old = schema.columns_of(2)
+        row = dict(schema.empty_row(), point_id="p", kernel="sum", mode="omp", status="ok", schema_version=2,
+                   time_s=0.25, interpreter="CPython")
+        (self.tmp / "results.csv").write_text(",".join(old) + "\n" + ",".join(
+            schema.format_value(row[c]) for c in old) + "\n")
+        [back] = schema.read_results_csv(self.tmp / "results.csv")
+        self.assertEqual((back["schema_version"], back["interpreter"], back["cpus"], back["node_cores"]),
+                         (3, "CPython", "", None))
+        lines = (self.tmp / "results.csv").read_text().splitlines()
+        lines[1] = lines[1][: lines[1].rindex(",")] + ",3"   # a version 3 row lacks its columns
+        (self.tmp / "results.csv").write_text("\n".join(lines) + "\n")
+        with self.assertRaises(InputError) as cm:
+            schema.read_results_csv(self.tmp / "results.csv")
+        self.assertIn("missing columns cpus, node_packages", str(cm.exception))
 
     def test_a_newer_schema_is_refused_in_one_line(self):
         text = (",".join(schema.COLUMNS) + "\n" +

@@ -11,8 +11,9 @@ from sumbench.errors import UsageError
 from sumbench.machine import default_workers
 from sumbench.runner import config
 from sumbench.runner.execute import coefficient_of_variation
-from sumbench.runner.launch import (Machine, choose_launcher, detect_machine,
-                                    launch_only_command, point_command)
+from sumbench.runner.launch import Machine, detect_machine, launch_only_command, point_command
+from sumbench.runner.launchers import Launcher
+from sumbench.topology import Topology
 from sumbench.runner.plan import Point, enumerate_points, layout_flag, shuffled
 
 CATALOGUE = Catalogue.from_sumbench(real_sumbench())
@@ -106,39 +107,46 @@ class PointTests(unittest.TestCase):
         self.assertEqual(sorted(shuffled(points, 7), key=str), sorted(points, key=str))
 
 
+OMPI = Launcher("openmpi", "mpirun", mpi_kind="openmpi")
+SRUN = Launcher("srun", "srun", "pmix", mpi_kind="openmpi")
+
+
 class LauncherTests(unittest.TestCase):
+    """The planner on this project's machines (2 cores, no SMT); every kind on synthetic
+    machines is in test_launchers.py, and against the real launchers in test_mapping.py."""
     cfg = None
 
     def setUp(self):
         self.cfg = cfg_for(["--repetitions=1"])
 
     def cmd(self, mode, r, t, cores, **machine):
-        m = Machine(cores=cores, cores_per_node=machine.pop("per_node", cores), **machine)
+        launcher = machine.pop("launcher", SRUN if machine.get("slurm_job_id") else OMPI)
+        m = Machine(cores_per_node=machine.pop("per_node", cores), launcher=launcher, **machine)
         return point_command(point(mode, r, t), self.cfg, m, "/o/raw.json")
 
     def test_detect_machine_plain_and_slurm(self):
-        m = detect_machine(env={}, affinity=3, euid=1000)
+        topo = Topology(1, 1, 3, 3, 3, 3, "test")
+        m = detect_machine(topo, env={}, euid=1000)
         self.assertEqual((m.cores, m.cores_per_node, m.in_slurm, m.is_root), (3, 3, False, False))
-        m = detect_machine(env={"SLURM_JOB_ID": "42", "SLURM_CPUS_ON_NODE": "8",
-                                "SLURM_JOB_NUM_NODES": "2"}, affinity=3, euid=0)
-        self.assertEqual((m.cores, m.cores_per_node, m.nodes, m.in_slurm, m.is_root),
-                         (16, 8, 2, True, True))
-        m = detect_machine(env={}, cores_override=16, affinity=2, euid=0)
+        m = detect_machine(topo, env={"SLURM_JOB_ID": "42", "SLURM_CPUS_ON_NODE": "8",
+                                      "SLURM_JOB_NUM_NODES": "2", "SLURM_NTASKS": "4"}, euid=0)
+        self.assertEqual((m.cores, m.cores_per_node, m.nodes, m.in_slurm, m.is_root, m.tasks),
+                         (16, 8, 2, True, True, 4))
+        m = detect_machine(topo, env={}, cores_override=16, euid=0)
         self.assertEqual(m.cores, 16)
 
-    def test_choose_launcher(self):
-        plain = Machine(2, 2)
-        slurm = Machine(8, 8, 1, "42")
-        self.assertEqual(choose_launcher(CATALOGUE.multi_process("omp"), slurm), "direct")
-        self.assertEqual(choose_launcher(CATALOGUE.multi_process("mpi"), plain), "mpirun")
-        self.assertEqual(choose_launcher(CATALOGUE.multi_process("hybrid"), slurm), "srun")
-        self.assertEqual(choose_launcher(True, slurm, "mpirun"), "mpirun")
+    def test_thread_modes_run_directly(self):
+        c = self.cmd("omp", 1, 2, 2, slurm_job_id="42")
+        self.assertEqual((c.launcher, c.argv[0]), ("direct", "/x/sumbench"))
+        self.assertEqual(self.cmd("mpi", 2, 1, 2).launcher, "openmpi")
+        self.assertEqual(self.cmd("hybrid", 2, 1, 2, slurm_job_id="42").launcher, "srun")
 
     def test_threads_pin_only_when_they_fit(self):
         c = self.cmd("omp", 1, 2, 2)
         self.assertEqual(c.env, {"OMP_NUM_THREADS": "2", "OMP_PROC_BIND": "spread", "OMP_PLACES": "cores"})
         self.assertEqual(c.launcher, "direct")
         self.assertEqual(c.argv[0], "/x/sumbench")
+        self.assertIn("--cpus=cores", c.argv)
         c = self.cmd("gil", 1, 4, 2)
         self.assertEqual(c.env["OMP_PROC_BIND"], "false")
         self.assertNotIn("OMP_PLACES", c.env)
@@ -150,6 +158,8 @@ class LauncherTests(unittest.TestCase):
         self.assertEqual(c.argv[:5], ["mpirun", "-n", "2", "--bind-to", "core"])
         self.assertNotIn("--oversubscribe", c.argv)
         self.assertFalse(c.oversubscribe_flag)
+        self.assertEqual(c.env["SUMBENCH_EXPECT_RANKS"], "2")
+        self.assertIn("SUMBENCH_EXPECT_RANKS", c.argv[c.argv.index("-x", 5):])
         c = self.cmd("mpi", 4, 1, 2)
         self.assertIn("--oversubscribe", c.argv)
         self.assertIn("none", c.argv)
@@ -183,17 +193,19 @@ class LauncherTests(unittest.TestCase):
         self.assertNotIn("--hostfile", " ".join(c.argv))
         c = self.cmd("mpi", 32, 1, 16, per_node=8, nodes=2, slurm_job_id="42")
         self.assertIn("--overcommit", c.argv)
+        site = self.cmd("mpi", 2, 1, 8, slurm_job_id="42", launcher=Launcher("srun", "srun", ""))
+        self.assertEqual(site.argv[:3], ["srun", "-n", "2"])  # the site's default --mpi
 
     def test_launch_only(self):
-        m = Machine(2, 2)
+        m = Machine(2, launcher=OMPI)
         omp = launch_only_command(point("omp", 1, 2), self.cfg, m)
-        self.assertEqual(omp.argv, ["/x/sumbench", "--launch-only", "--workers=2"])
+        self.assertEqual(omp.argv, ["/x/sumbench", "--launch-only", "--workers=2", "--cpus=cores"])
         mpi = launch_only_command(point("mpi", 2, 1), self.cfg, m)
         self.assertEqual(mpi.argv[:3], ["mpirun", "-n", "2"])
-        self.assertEqual(mpi.argv[-3:], ["/x/sumbench", "--launch-only", "--workers=1"])
+        self.assertEqual(mpi.argv[-4:], ["/x/sumbench", "--launch-only", "--workers=1", "--cpus=cores"])
         hyb = launch_only_command(point("hybrid", 1, 2), self.cfg, m)
         self.assertIn("slot:PE=2", hyb.argv)
-        self.assertEqual(hyb.argv[-3:], ["/x/sumbench", "--launch-only", "--workers=2"])
+        self.assertEqual(hyb.argv[-4:], ["/x/sumbench", "--launch-only", "--workers=2", "--cpus=cores"])
 
 
 def gbench_doc():

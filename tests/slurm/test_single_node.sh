@@ -7,9 +7,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cluster.sh"
 cl_require
 cl_sumbench_env
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-150}"
+cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-210}"
 cl_start_single
 W=$CL_DIR/work
+MPICH=${SUMBENCH_MPICH:-$SRC/build-mpich/sumbench}  # sumbench built with MPICH (cmake --preset mpich)
 export SUMBENCH_RESULTS=$W/results
 host=${CL_NODES[0]}
 
@@ -26,8 +27,35 @@ R=$SUMBENCH_RESULTS/slurm-$id
 "${CHECK[@]}" csv "$R" --rows-min 4 --status ok --valid 1 --modes mpi,hybrid --kernels sum,triad --nodes 1 --ranks 2
 "${CHECK[@]}" raw "$R" --no-errors
 for f in sweep.json manifest.json; do [ -s "$R/$f" ] || cl_die "$R/$f missing"; done
+# The runner's srun takes the site's MpiDefault (pmix here), and says so in every command.
+grep -q -- 'srun --mpi=pmix ' "$R"/points/*/command.txt || cl_die "the runner's srun does not record --mpi=pmix"
 
-cl_step "sbatch -c 2 with SUMBENCH_ARGS (sumbench directly under srun --mpi=pmix) and a site file"
+if [ -x "$MPICH" ]; then
+    cl_step "MPICH: sbatch with the runner; the site's MpiDefault is pmix, MPICH gets pmi2 (mpicxx.mpich build)"
+    # SUMBENCH relative to the job's folder (-D), which is not the repository.
+    id=$(SUMBENCH=$(realpath --relative-to="$W" "$MPICH") SUMBENCH_ROOT=$SRC \
+         SUMBENCH_SWEEP_ARGS="--kernels=sum --modes=mpi,hybrid --workers=2 --hybrid=2x1 --repetitions=1 --quick" \
+         cl_run timeout 60 sbatch --parsable -D "$W" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
+    cl_expect_state "$id" COMPLETED 90 "$W/job-$id.out"
+    R=$SUMBENCH_RESULTS/slurm-$id
+    "${CHECK[@]}" points "$R" --ok-min 2 --complete-min 2
+    "${CHECK[@]}" raw "$R" --no-errors --context mpi_ranks=2 --context "mpi_library=MPICH Version: 4.0.2"
+    grep -q -- 'srun --mpi=pmi2 ' "$R"/points/*/command.txt || cl_die "MPICH points not through srun --mpi=pmi2"
+    grep -q '"mpi_kind": "mpich"' "$R/manifest.json" || cl_die "manifest.json does not record sumbench's MPI"
+
+    cl_step "MPICH directly, told SUMBENCH_SRUN_MPI=pmix: obeyed, each task alone, sumbench stops (exit 2) and says why"
+    id=$(SUMBENCH=$MPICH SUMBENCH_SRUN_MPI=pmix SUMBENCH_ARGS="--quick --kernels=sum --modes=mpi --benchmark_repetitions=1" \
+         cl_run timeout 60 sbatch --parsable -D "$SRC" -o "$W/job-%j.out" "$SRC/slurm/sumbench.sbatch")
+    cl_expect_state "$id" FAILED 60 "$W/job-$id.out"
+    grep -q "has 1 rank(s) but the launcher was asked for 2 (SUMBENCH_EXPECT_RANKS)" "$W/job-$id.out" ||
+        { cl_show "$W/job-$id.out"; cl_die "the MPICH/pmix mismatch was not reported"; }
+elif [ -n "${SUMBENCH_REQUIRE_MPICH:-}" ]; then
+    cl_die "no MPICH build at '$MPICH' (SUMBENCH_REQUIRE_MPICH is set): cmake --preset mpich && cmake --build --preset mpich"
+else
+    echo "SKIP the MPICH jobs: no MPICH build at '$MPICH' (cmake --preset mpich && cmake --build --preset mpich)"
+fi
+
+cl_step "sbatch -c 2 with SUMBENCH_ARGS (sumbench directly under srun, the site's --mpi=pmix) and a site file"
 # OMP_NUM_THREADS comes from SLURM_CPUS_PER_TASK; the site file (SUMBENCH_SITE) moves the results.
 cat >"$W/site.sh" <<SITE
 # test site file

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import os
 
-from .. import parse
+from .. import parse, topology
 from ..machine import default_workers
 from ..errors import ArgParser, UsageError
 from . import modes
@@ -80,10 +79,9 @@ def _positive(kind, name, low=1, high=None):
 
 
 def detect_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    """The physical cores this process may use (hwloc's lstopo, else /sys), as the runner
+    plans sumbench's points: SMT siblings share a core."""
+    return topology.detect().allowed_cores
 
 
 def parse_args(argv) -> tuple[dict, object]:

@@ -7,6 +7,9 @@ by slurm/sumbench.sbatch so that no JSON is written in bash.
     slurm_job.py finish OUT_DIR EXIT_CODE [SIGNAL]  prints the job's state
     slurm_job.py direct-command POINT_DIR -- ARGV...
     slurm_job.py direct-status POINT_DIR OUT_DIR EXIT_CODE WALL_S [SIGNAL]
+    slurm_job.py srun-mpi [SUMBENCH]              prints srun's --mpi type: $SLURM_MPI_TYPE,
+                                                  else the site's MpiDefault (empty if unknown),
+                                                  but pmi2 for an MPICH SUMBENCH on a PMIx site
     slurm_job.py where        "installed" or "source", then the sumbench binary (paths.py)
 
 Exit status: 0 written, 2 usage error (also a job folder that is not sumbench's),
@@ -16,10 +19,14 @@ Exit status: 0 written, 2 usage error (also a job folder that is not sumbench's)
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from .. import paths
-from ..errors import ArgParser, run_main
+from ..catalogue import Catalogue
+from ..errors import ArgParser, UsageError, run_main
+from ..runner import launchers
 from ..slurm import jobfacts
 
 PROG = "slurm_job.py"
@@ -51,8 +58,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("exit_code", type=int)
     s.add_argument("wall_s", type=float)
     s.add_argument("signal", nargs="?", default="")
+    s = sub.add_parser("srun-mpi")
+    s.add_argument("sumbench", nargs="?", default="")
     sub.add_parser("where")
     return p
+
+
+def srun_mpi(sumbench: str) -> str:
+    """srun's --mpi type for `sumbench` (its MPI from its catalogue); how it was chosen
+    goes to stderr, the job's log."""
+    kind = ""
+    if sumbench:
+        try:
+            kind = (Catalogue.from_sumbench(sumbench).doc.get("mpi") or {}).get("kind", "")
+        except UsageError as e:  # sumbench itself says so again when it is started
+            print(f"{PROG}: note: sumbench's MPI unknown ({e})", file=sys.stderr)
+    mpi_type, notes = launchers.srun_mpi_type(kind, env=os.environ)
+    for note in notes:
+        print(f"{PROG}: {note}", file=sys.stderr)
+    return mpi_type
 
 
 def body(argv) -> int:
@@ -65,6 +89,8 @@ def body(argv) -> int:
         jobfacts.update(a.out, command=a.command)
     elif a.what == "finish":
         print(jobfacts.finish(a.out, a.exit_code, a.signal))
+    elif a.what == "srun-mpi":
+        print(srun_mpi(a.sumbench))
     elif a.what == "where":
         print("installed" if paths.INSTALLED else "source")
         print(paths.find_sumbench())

@@ -10,16 +10,17 @@ Exit status: 0 all points ok, 1 some point not ok, 2 usage error, 3 runtime erro
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
-from .. import folders
+from .. import folders, topology
 from ..catalogue import Catalogue
 from ..errors import UsageError, run_main
 from ..io import atomic_write_json
 from ..machine import default_workers
-from ..runner import config, sweep
+from ..runner import config, launchers, sweep
 from ..runner.launch import detect_machine
 from ..runner.plan import enumerate_points, shuffled
 from ..runner.progress import say
@@ -32,9 +33,12 @@ def prepare(argv):
     and by sumbench itself, and the points. Raises UsageError."""
     cfg, given, ns = config.resolve(argv)
     cfg["retry_failed"] = ns.retry_failed
-    machine = detect_machine(cores_override=cfg["cores"])
-    workers = cfg["workers"] or default_workers(machine.cores)
-    cfg, cat = config.with_catalogue(cfg, workers)
+    # The plain catalogue first: the node's topology (hwloc) and sumbench's MPI.
+    plain = Catalogue.from_sumbench(cfg["sumbench"])
+    cfg = config.check_cpus(cfg, plain)
+    machine = detect_machine(topology.detect(plain.doc), cores_override=cfg["cores"], cpus=cfg["cpus"])
+    workers = cfg["workers"] or default_workers(machine.slots)
+    cfg, cat = config.with_catalogue(cfg, workers, plain)
     if ns.save_config:
         folders.check_output_file(ns.save_config, "--save-config")
         try:
@@ -47,6 +51,12 @@ def prepare(argv):
     if not points:
         raise UsageError("no points: every kernel/mode combination was left out "
                          f"({'; '.join(notes)})")
+    notes = list(machine.notes) + notes
+    if any(p.multi_process for p in points):  # a missing or mismatched launcher: exit 2 now
+        launcher = launchers.resolve(cfg["launcher"], cat.doc.get("mpi") or {}, machine.in_slurm,
+                                     cfg["mpirun"], cfg["srun_mpi"], strict=not ns.dry_run)
+        machine = dataclasses.replace(machine, launcher=launcher)
+        notes += list(launcher.notes)
     out = Path(cfg["out"] or f"results/sweep-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     cfg["out"] = str(out)
     return cfg, cat, ns, machine, out, points, notes
@@ -74,12 +84,11 @@ def body(argv) -> int:
         folders.check(out, accept=folders.SWEEP_FOLDERS)
         _, _, order = resume(cfg, cat, out, pts)
         return sweep.dry_run(order, cfg, machine, out, notes)
-    sweep.check_tools(cfg, pts, machine)
     sweep.open_out(out)   # ours, and locked: from here on no other runner writes in it
     build, manifest, order = resume(cfg, cat, out, pts)
     manifest = sweep.start(out, cfg, cat, build, order, machine, notes, manifest,
                            sys.argv[1:] if argv is None else list(argv))
-    say(f"sweep: {len(order)} points, cores={machine.cores}, seed={cfg['seed']}, out={out}")
+    say(f"sweep: {len(order)} points, {machine.cpus}={machine.slots}, seed={cfg['seed']}, out={out}")
     for note in notes:
         say(f"note: {note}")
     return sweep.run_sweep(order, cfg, machine, out, manifest)

@@ -12,11 +12,13 @@ import argparse
 import json
 import math
 import shlex
+from typing import Optional
 
 from .. import parse, paths
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError
-from .launch import LAUNCHERS, OWNED_FLAGS
+from .launch import OWNED_FLAGS
+from .launchers import CHOICES as LAUNCHERS, LEGACY_CHOICES
 
 # The runner's own scaling choice beside sumbench's: both = strong and weak points.
 BOTH = "both"
@@ -41,8 +43,10 @@ CONFIG_SCHEMA = {
     "max_reruns": ("int", 2),
     "gil_policy": ("list[str]", None),       # sumbench's default (--list=json)
     "switch_interval": ("list[str]", None),  # sumbench's default (--list=json)
-    "mpirun": ("str", "mpirun"),
-    "launcher": ("str", "auto"),
+    "mpirun": ("str", None),                 # the MPI's own launcher, found on PATH
+    "launcher": ("str", "auto"),             # by sumbench's MPI, or srun inside Slurm
+    "srun_mpi": ("str", None),               # srun --mpi: the site's MpiDefault
+    "cpus": ("str", "cores"),                # plan on cores, or on hardware threads
     "extra_args": ("list[str]", []),
     "cores": ("int", None),                  # override of the detected core count
 }
@@ -126,8 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     a("--gil-policy", dest="gil_policy", help="comma list of GIL policies for the gil mode (default: sumbench's)")
     a("--switch-interval", dest="switch_interval", help="comma list like 500us,1ms,0.005s for the gil mode "
                                                         "(default: sumbench's)")
-    a("--mpirun", help="mpirun binary (default mpirun on PATH)")
-    a("--launcher", help=f"{'|'.join(LAUNCHERS)} for mpi/hybrid points (auto: srun inside Slurm)")
+    a("--launcher", help=f"{'|'.join(LAUNCHERS)}: how mpi/hybrid points start: Open MPI's mpirun, "
+                         "MPICH's mpiexec (Hydra) or srun (default auto: srun inside a Slurm "
+                         "allocation, else the launcher of the MPI sumbench is built with)")
+    a("--mpirun", help="the launcher program for --launcher openmpi|mpich (default: that MPI's "
+                       "own on PATH: mpirun.openmpi, mpiexec.mpich, ...)")
+    a("--srun-mpi", dest="srun_mpi", help="srun --mpi=TYPE for --launcher srun (default: the site's "
+                                          "MpiDefault, or $SLURM_MPI_TYPE)")
+    a("--cpus", help="cores|hwthreads: plan ranks and threads on physical cores (default), or "
+                     "on hardware threads (SMT siblings share a core)")
     a("--extra-args", dest="extra_args", help="more sumbench arguments, shell-quoted in one string")
     a("--cores", help="core count to plan placement for (default: detected)")
     # Actions, not part of a saved config:
@@ -199,8 +210,11 @@ def resolve(argv: list[str] | None = None) -> tuple[dict, dict, argparse.Namespa
 def check_runner_settings(cfg: dict) -> dict:
     """The settings that are the runner's alone."""
     cfg = dict(cfg)
-    if cfg["launcher"] not in LAUNCHERS:
+    if cfg["launcher"] not in LAUNCHERS and cfg["launcher"] not in LEGACY_CHOICES:
         raise UsageError(f"unknown launcher {cfg['launcher']!r}: allowed: {','.join(LAUNCHERS)}")
+    if cfg["srun_mpi"] is not None and not cfg["srun_mpi"].replace("_", "").isalnum():
+        raise UsageError(f"bad --srun-mpi {cfg['srun_mpi']!r}: an srun --mpi type such as pmix, "
+                         f"pmi2 or none (srun --mpi=list)")
     for key, low, high in (("repetitions", 1, MAX_REPETITIONS), ("max_reruns", 0, 100),
                            ("cores", 1, MAX_CORES)):
         if cfg[key] is not None and not low <= cfg[key] <= high:
@@ -232,13 +246,16 @@ def catalogue_args(cfg: dict, workers: list[int]) -> list[str]:
         args.append(f"--hybrid={','.join(cfg['hybrid'])}")
     if cfg["quick"]:
         args.append("--quick")
+    if cfg.get("cpus_flag"):
+        args.append(f"--cpus={cfg['cpus']}")
     for key, flag in (("gil_policy", "--gil-policy"), ("switch_interval", "--switch-interval")):
         if cfg[key]:
             args.append(f"{flag}={','.join(cfg[key])}")
     return args + list(cfg["extra_args"])
 
 
-def with_catalogue(cfg: dict, workers: list[int]) -> tuple[dict, Catalogue]:
+def with_catalogue(cfg: dict, workers: list[int], plain: Optional[Catalogue] = None
+                   ) -> tuple[dict, Catalogue]:
     """(cfg validated, sumbench's catalogue for it). sumbench checks every value with its
     own rules (--list=json with the sweep's values); when it refuses, the runner's
     parsers (the same rules, from the plain catalogue) name the value as the user wrote
@@ -246,14 +263,27 @@ def with_catalogue(cfg: dict, workers: list[int]) -> tuple[dict, Catalogue]:
     try:
         cat = Catalogue.from_sumbench(cfg["sumbench"], catalogue_args(cfg, workers))
     except UsageError:
-        try:
-            plain = Catalogue.from_sumbench(cfg["sumbench"])
-        except UsageError:
-            plain = None
+        if plain is None:
+            try:
+                plain = Catalogue.from_sumbench(cfg["sumbench"])
+            except UsageError:
+                plain = None
         if plain is not None:
             validate(cfg, plain)
         raise
     return validate(cfg, cat), cat
+
+
+def check_cpus(cfg: dict, cat: Catalogue) -> dict:
+    """--cpus by sumbench's rule (its --cpus flag); an older sumbench without one counts
+    logical CPUs, and the runner plans on cores for it."""
+    cfg = dict(cfg, cpus_flag=cat.has_flag("--cpus"))
+    if cfg["cpus_flag"]:
+        cfg["cpus"] = cat.parse("--cpus", cfg["cpus"])
+    elif cfg["cpus"] != "cores":
+        raise UsageError(f"--cpus {cfg['cpus']}: this sumbench ({cat.origin}) has no --cpus; "
+                         f"rebuild it (scripts/build.sh) to plan on hardware threads")
+    return cfg
 
 
 def validate(cfg: dict, cat: Catalogue) -> dict:
@@ -264,6 +294,7 @@ def validate(cfg: dict, cat: Catalogue) -> dict:
         values = cfg[key] if cfg[key] is not None else default
         return list(dict.fromkeys(cat.parse(flag, ",".join(values))))
 
+    cfg = check_cpus(cfg, cat)
     cfg["kernels"] = names("kernels", "--kernels", cat.default("--kernels"))
     cfg["modes"] = names("modes", "--modes", cat.mode_names())
     cfg["gil_policy"] = names("gil_policy", "--gil-policy", cat.default("--gil-policy"))

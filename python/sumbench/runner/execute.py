@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from .. import points, procs, tidy
 from ..io import atomic_write_json, read_json, read_json_object
+from . import launchers
 from .launch import Command, Machine, launch_only_command, point_command
 from .plan import Point
 
@@ -261,6 +262,8 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
                           cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
+        if status != "ok" and res.exit_code == 2:  # another MPI's launcher: N worlds of one
+            reason = launchers.mismatch_reason(_tail(point_dir / points.STDERR), machine.launcher) or reason
         if relaunched < relaunch_cap and points.outcome_of(status, res.exit_code,
                                                 _tail(point_dir / points.STDERR)) == "launch":
             # A launch that failed without a verdict of sumbench's is tried again at

@@ -1,7 +1,8 @@
-"""How to start one point: environment, launcher (direct, mpirun, srun), placement.
+"""How to start one point: the machine it runs on, its environment and its launcher.
 
-Everything here is a pure function of a ``Machine`` (cores, Slurm, root) so tests can
-feed fake environments; only ``detect_machine`` looks at the real process.
+Everything here is a pure function of a ``Machine`` (its topology, Slurm, root, and the
+launcher of MPI points) so tests can feed fake machines; only ``detect_machine`` looks at
+the real process. The launchers' own rules are in ``launchers``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional, TYPE_CHECKING
 
 from ..points import shell_line
+from ..topology import Topology
+from .launchers import Launcher, omp_env, prefix as launcher_prefix
 
-LAUNCHERS = ("auto", "mpirun", "srun")
 # The sumbench flags of the GIL mode's parameters, by the runner's config key.
 GIL_FLAGS = {"gil_policy": "--gil-policy", "switch_interval": "--switch-interval"}
 # sumbench flags the runner sets itself (sumbench_args, launch_only_command, and the
 # catalogue call); --extra-args must not fight over them.
 OWNED_FLAGS = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
-               "--launch-only", "--list", "--help", *GIL_FLAGS.values(),
+               "--launch-only", "--list", "--help", "--cpus", *GIL_FLAGS.values(),
                "--benchmark_out", "--benchmark_out_format", "--benchmark_repetitions",
                "--benchmark_format")
 
@@ -29,35 +31,73 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Machine:
-    cores: int                 # limit for mpi/hybrid placement: all cores of the allocation
-    cores_per_node: int        # limit for thread modes: one process lives on one node
+    """The allocation the points run on: per node, the cores and hardware threads its
+    points may use; and how MPI points start (``launcher``; None: Open MPI's mpirun)."""
+    cores_per_node: int
+    pus_per_node: int = 0          # 0: as many as cores (no SMT)
     nodes: int = 1
     slurm_job_id: Optional[str] = None
     is_root: bool = False
+    cpus: str = "cores"            # the planning unit (--cpus): cores | hwthreads
+    sockets: int = 1               # packages per node, for per-socket mapping
+    tasks: Optional[int] = None    # SLURM_NTASKS inside an allocation (Open MPI's slots there)
+    launcher: Optional[Launcher] = None
+    topology: Optional[dict] = None  # Topology.as_dict(), with where the counts came from
+    notes: tuple = ()
 
     @property
     def in_slurm(self) -> bool:
         return bool(self.slurm_job_id)
 
+    @property
+    def cores(self) -> int:
+        return self.cores_per_node * self.nodes
 
-def detect_machine(env: Mapping[str, str] | None = None, cores_override: int | None = None,
-                   affinity: int | None = None, euid: int | None = None) -> Machine:
-    """Cores from Slurm (SLURM_CPUS_ON_NODE x nodes) inside an allocation, else from this
-    process's affinity mask (not os.cpu_count(): cgroups/taskset may restrict us)."""
+    @property
+    def pus(self) -> int:
+        return max(self.pus_per_node, self.cores_per_node) * self.nodes
+
+    @property
+    def threads_per_core(self) -> int:
+        return max(1, self.pus // max(1, self.cores))
+
+    @property
+    def slots_per_node(self) -> int:
+        """CPUs of one node in the planning unit: the limit of a thread mode's point."""
+        return max(self.pus_per_node, self.cores_per_node) if self.cpus == "hwthreads" else self.cores_per_node
+
+    @property
+    def slots(self) -> int:
+        """CPUs of the allocation in the planning unit: the limit of an MPI point."""
+        return self.slots_per_node * self.nodes
+
+
+def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
+                   cores_override: int | None = None, euid: int | None = None,
+                   cpus: str = "cores", launcher: Optional[Launcher] = None) -> Machine:
+    """Per node: --cores if given; inside Slurm, SLURM_CPUS_ON_NODE (Slurm's CPUs are
+    hardware threads on an SMT node: divided by hwloc's threads per core); else the
+    cores and hardware threads this process may use (its affinity, through hwloc)."""
     env = os.environ if env is None else env
     euid = os.geteuid() if euid is None else euid
     job = env.get("SLURM_JOB_ID") or None
-    nodes = 1
-    if job:
-        nodes = _int(env.get("SLURM_JOB_NUM_NODES") or env.get("SLURM_NNODES"), 1)
+    nodes = _int(env.get("SLURM_JOB_NUM_NODES") or env.get("SLURM_NNODES"), 1) if job else 1
+    tasks = _int(env.get("SLURM_NTASKS"), 0) if job else 0
+    per_core = topology.threads_per_core
+    notes = [topology.note] if topology.note else []
     if cores_override:
-        return Machine(cores_override * nodes if job else cores_override,
-                       cores_override, nodes, job, euid == 0)
-    if job and _int(env.get("SLURM_CPUS_ON_NODE"), 0) > 0:
-        per_node = _int(env.get("SLURM_CPUS_ON_NODE"), 1)
+        cores, pus = cores_override, cores_override * per_core
+        notes.append(f"--cores {cores_override}: {cores} cores per node, {pus} hardware threads")
+    elif job and _int(env.get("SLURM_CPUS_ON_NODE"), 0) > 0:
+        pus = _int(env.get("SLURM_CPUS_ON_NODE"), 1)
+        cores = max(1, pus // per_core)
+        notes.append(f"Slurm job {job}: SLURM_CPUS_ON_NODE={pus}, {per_core} hardware thread(s) "
+                     f"per core (hwloc): {cores} cores per node")
     else:
-        per_node = affinity if affinity is not None else len(os.sched_getaffinity(0))
-    return Machine(per_node * nodes, per_node, nodes, job, euid == 0)
+        cores, pus = topology.allowed_cores, topology.allowed_pus
+    return Machine(cores, pus, nodes, job, euid == 0, cpus, max(1, topology.packages),
+                   tasks or None, launcher, {**topology.as_dict(), "planned_cores_per_node": cores,
+                                             "planned_pus_per_node": pus}, tuple(notes))
 
 
 def _int(text, default: int) -> int:
@@ -71,8 +111,8 @@ def _int(text, default: int) -> int:
 class Command:
     argv: list[str]
     env: dict[str, str]                    # assignments on top of the runner's environment
-    launcher: str                          # direct | mpirun | srun
-    oversubscribed: bool = False           # more workers than cores
+    launcher: str                          # direct | openmpi | mpich | srun
+    oversubscribed: bool = False           # more workers than CPUs (of the planning unit)
     oversubscribe_flag: bool = False       # mpirun --oversubscribe / srun --overcommit given
     warnings: list[str] = field(default_factory=list)
 
@@ -86,79 +126,29 @@ class Command:
                 "oversubscribe_flag": self.oversubscribe_flag, "warnings": self.warnings}
 
 
-def choose_launcher(multi_process: bool, machine: Machine, preference: str = "auto") -> str:
-    """Modes of one process run sumbench directly; modes of several (MPI ranks) use srun
-    inside Slurm (PMIx, the allocation's own placement, never a hostfile) and mpirun
-    elsewhere."""
-    if not multi_process:
-        return "direct"
-    if preference != "auto":
-        return preference
-    return "srun" if machine.in_slurm else "mpirun"
+DEFAULT_LAUNCHER = Launcher("openmpi", "mpirun")
 
 
-def omp_env(threads: int, pin: bool) -> dict[str, str]:
-    # Pinning more threads than cores makes threads share a core while others idle;
-    # let the OS move them instead.
-    if pin:
-        return {"OMP_NUM_THREADS": str(threads), "OMP_PROC_BIND": "spread", "OMP_PLACES": "cores"}
-    return {"OMP_NUM_THREADS": str(threads), "OMP_PROC_BIND": "false"}
+def _prefix(point: "Point", machine: Machine):
+    """(argv prefix, env, launcher name, oversubscribed, flag, warnings) of one point."""
+    t = point.threads
+    if not point.multi_process:  # one process: sumbench directly
+        limit = machine.slots_per_node
+        env = omp_env(t, pin=t <= limit, unit=machine.cpus)
+        over = t > limit
+        unit = "hardware threads" if machine.cpus == "hwthreads" else "cores"
+        warnings = [f"{t} threads on {limit} {unit}: oversubscribed, threads not pinned "
+                    f"(OMP_PROC_BIND=false)"] if over else []
+        return [], env, "direct", over, False, warnings
+    launcher = machine.launcher or DEFAULT_LAUNCHER
+    p = launcher_prefix(launcher, point.ranks, t, machine)
+    return p.argv, p.env, launcher.kind, p.oversubscribed, p.oversubscribe_flag, p.warnings
 
 
-def root_env(machine: Machine) -> dict[str, str]:
-    if not machine.is_root:
-        return {}
-    return {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-
-
-def launcher_prefix(point: "Point", machine: Machine, launcher: str, mpirun: str = "mpirun"
-                    ) -> tuple[list[str], dict[str, str], bool, bool, list[str]]:
-    """(argv prefix, env, oversubscribed, oversubscribe_flag, warnings) for one point."""
-    r, t = point.ranks, point.threads
-    warnings: list[str] = []
-    if launcher == "direct":
-        env = omp_env(t, pin=t <= machine.cores_per_node)
-        over = t > machine.cores_per_node
-        if over:
-            warnings.append(f"{t} threads on {machine.cores_per_node} cores: oversubscribed, "
-                            f"threads not pinned (OMP_PROC_BIND=false)")
-        return [], env, over, False, warnings
-
-    cores = machine.cores
-    fits = r * t <= cores
-    over = r * t > cores
-    env = dict(root_env(machine))
-    env.update(omp_env(t, pin=fits))  # each rank's threads stay inside its bound cores
-    if launcher == "srun":
-        argv = ["srun", "--mpi=pmix", "-n", str(r), f"--cpus-per-task={t}"]
-        flag = False
-        if fits:
-            argv.append("--cpu-bind=cores")
-        else:
-            # srun refuses more CPUs than allocated unless told to overcommit.
-            argv += ["--overcommit", "--cpu-bind=none"]
-            flag = True
-            warnings.append(f"{r}x{t} = {r * t} workers on {cores} allocated CPUs: "
-                            f"srun --overcommit --cpu-bind=none")
-        return argv, env, over, flag, warnings
-
-    argv = [mpirun, "-n", str(r)]
-    flag = r > cores  # Open MPI refuses more ranks than slots (= cores) without it
-    if flag:
-        argv.append("--oversubscribe")
-    if t > 1 and fits:  # each rank's threads on their own cores
-        argv += ["--map-by", f"slot:PE={t}", "--bind-to", "core"]
-    elif fits:
-        argv += ["--bind-to", "core"]
-    else:
-        argv += ["--bind-to", "none"]
-        warnings.append(f"{r}x{t} = {r * t} workers on {cores} cores: "
-                        f"--bind-to none{' --oversubscribe' if flag else ''}")
-    # Forward the OpenMP settings to ranks on other nodes too.
-    for key in env:
-        if key.startswith("OMP_"):
-            argv += ["-x", key]
-    return argv, env, over, flag, warnings
+def _cpus_arg(cfg: dict) -> list[str]:
+    """sumbench judges oversubscription in the runner's unit; an older sumbench (no --cpus)
+    knows only logical CPUs, and is given nothing (config.validate allows only cores then)."""
+    return [f"--cpus={cfg['cpus']}"] if cfg.get("cpus_flag") else []
 
 
 def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
@@ -173,6 +163,7 @@ def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
         args.append(f"--n={n}")
     if cfg["quick"]:
         args.append("--quick")
+    args += _cpus_arg(cfg)
     if point.gil_policy is not None:
         args += [f"{GIL_FLAGS['gil_policy']}={point.gil_policy}",
                  f"{GIL_FLAGS['switch_interval']}={point.switch_interval}"]
@@ -180,17 +171,13 @@ def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
 
 
 def point_command(point: "Point", cfg: dict, machine: Machine, raw_json: str) -> Command:
-    launcher = choose_launcher(point.multi_process, machine, cfg.get("launcher", "auto"))
-    prefix, env, over, flag, warnings = launcher_prefix(point, machine, launcher,
-                                                        cfg.get("mpirun", "mpirun"))
-    return Command(prefix + sumbench_args(point, cfg, raw_json), env, launcher, over, flag, warnings)
+    argv, env, launcher, over, flag, warnings = _prefix(point, machine)
+    return Command(argv + sumbench_args(point, cfg, raw_json), env, launcher, over, flag, warnings)
 
 
 def launch_only_command(point: "Point", cfg: dict, machine: Machine) -> Command:
     """Start the same workers with the same placement, doing no work: the launch cost."""
-    launcher = choose_launcher(point.multi_process, machine, cfg.get("launcher", "auto"))
-    prefix, env, over, flag, warnings = launcher_prefix(point, machine, launcher,
-                                                        cfg.get("mpirun", "mpirun"))
+    argv, env, launcher, over, flag, warnings = _prefix(point, machine)
     # sumbench --launch-only starts --workers threads in each rank (1 when absent).
-    args = [cfg["sumbench"], "--launch-only", f"--workers={point.threads}"]
-    return Command(prefix + args, env, launcher, over, flag, warnings)
+    args = [cfg["sumbench"], "--launch-only", f"--workers={point.threads}"] + _cpus_arg(cfg)
+    return Command(argv + args, env, launcher, over, flag, warnings)

@@ -21,11 +21,12 @@ from ..slurm import attempts
 from . import config
 from .execute import probe_launch, run_point
 from .launch import Machine, launch_only_command, point_command
+from .launchers import MISMATCH
 from .plan import Point
 from .progress import Progress, say
 
 # Settings that change what a measurement means; a resumed sweep must not mix them.
-RESUME_MUST_MATCH = ("repetitions", "quick", "extra_args")
+RESUME_MUST_MATCH = ("repetitions", "quick", "extra_args", "cpus")
 
 
 def now() -> str:
@@ -97,14 +98,6 @@ def check_resume(cfg: dict, previous: dict, out: Path, build: dict) -> None:
                          f"--out, or resume with the first binary")
 
 
-def check_tools(cfg: dict, order: list[Point], machine: Machine) -> None:
-    if any(p.multi_process for p in order):
-        launcher = cfg["launcher"] if cfg["launcher"] != "auto" else ("srun" if machine.in_slurm else "mpirun")
-        tool = "srun" if launcher == "srun" else cfg["mpirun"]
-        if shutil.which(tool) is None:
-            raise UsageError(f"{tool!r} not found; install Open MPI or pass --mpirun PATH")
-
-
 def open_out(out: Path) -> None:
     """Make --out ours (folders.claim: new, empty, or a sweep already), then hold its
     lock (folders.lock): one writer per sweep folder."""
@@ -114,7 +107,7 @@ def open_out(out: Path) -> None:
 
 
 def dry_run(order: list[Point], cfg: dict, machine: Machine, out: Path, notes: list[str]) -> int:
-    print(f"# {len(order)} points, cores={machine.cores}, seed={cfg['seed']}, out={out}")
+    print(f"# {len(order)} points, {machine.cpus}={machine.slots}, seed={cfg['seed']}, out={out}")
     for note in notes:
         print(f"# note: {note}")
     for point in order:
@@ -184,6 +177,9 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
             states[point.point_id] = info
             progress.finished(point.point_id, info, time.monotonic() - t0)
             write_manifest(out, manifest, states)
+            if str(info.get("reason", "")).startswith(MISMATCH):  # every MPI point would fail alike
+                raise UsageError(f"{info['reason']} (point {point.point_id}; the sweep stops, "
+                                 f"the points done are kept)")
     except Interrupted as e:
         if sys.stdout.isatty():
             say("")  # end the live progress bar's line
@@ -215,8 +211,10 @@ def start(out: Path, cfg: dict, cat: Catalogue, build: dict, order: list[Point],
     cat.save(out)
     manifest.setdefault("run_id", f"{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}")
     manifest.setdefault("started", now())
-    manifest.update(machine=machine_info.describe(machine.cores, machine.cores_per_node, machine.nodes,
-                                                  machine.slurm_job_id, machine.is_root,
+    launcher = machine.launcher.as_dict() if machine.launcher else None
+    manifest.update(machine=machine_info.describe(machine.slots, machine.slots_per_node, machine.nodes,
+                                                  machine.slurm_job_id, machine.is_root, machine.cpus,
+                                                  machine.topology, launcher,
                                                   (cat.doc.get("build") or {}).get("native")),
                     seed=cfg["seed"], order=saved["order"], notes=notes, finished=None)
     manifest.setdefault("runs", []).append({"started": now(), "argv": argv})

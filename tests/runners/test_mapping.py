@@ -1,0 +1,202 @@
+"""Every command the runner plans is accepted by the real launchers, on synthetic machines.
+
+The machines (hwloc XML files made with lstopo-no-graphics): 2 sockets x 16 cores x 2
+hardware threads; the same with one NUMA node per socket; a plain 1 x 2 x 1. For each, and
+for --cpus=cores and --cpus=hwthreads, the runner's own code plans every mpi and hybrid
+point of workers 1..64 (the hybrid layouts it chooses, plus 2x32, 8x8, 16x4, 32x2, 64x1),
+with sumbench's catalogue read on that machine, and the launcher's part of each command
+is run mapping only:
+- Open MPI: ``mpirun --mca hwloc_base_topo_file F --mca rtc ^hwloc --mca rmaps_base_verbose
+  10 ... sleep 1`` computes and checks the binding without applying it (the PUs do not
+  exist here); `sleep 1`, not `true`: mpirun 4.1.4 sometimes hangs with 32 or more
+  children that exit at once. Each mpirun takes about a second, so the commands are
+  grouped into classes (same flags, numbers aside, same fit) and three of each run (the
+  smallest, the largest, one drawn with a fixed seed); SUMBENCH_MAPPING_ALL=1 runs all.
+- MPICH: ``HYDRA_TOPO_DEBUG=1 HWLOC_XMLFILE=F mpiexec.mpich ... true`` prints each
+  process's binding; it is fast, so every command runs.
+Checked: the launcher accepts it (exit 0); a command that binds gives every rank its own
+CPUs (T cores, or T hardware threads with --cpus=hwthreads), none shared, ranks of a
+per-socket mapping inside one socket; a command that does not bind is one the runner
+marked oversubscribed.
+"""
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from support import real_sumbench
+from sumbench import topology
+from sumbench.catalogue import Catalogue
+from sumbench.runner import config
+from sumbench.runner.launch import detect_machine, point_command
+from sumbench.runner.launchers import Launcher
+from sumbench.runner.plan import enumerate_points
+
+MACHINES = {"smt": "pack:2 core:16 pu:2", "numa": "pack:2 [numa] core:16 pu:2", "plain": "pack:1 core:2 pu:1"}
+EXTRA_LAYOUTS = "2x32,8x8,16x4,32x2,64x1"
+WORKERS = ",".join(str(w) for w in range(1, 65))
+ALL = os.environ.get("SUMBENCH_MAPPING_ALL") == "1"
+ROOT = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+SUMBENCH = real_sumbench()
+
+
+def cpus(text):
+    """'0-3,62' -> {0, 1, 2, 3, 62}."""
+    out = set()
+    for item in filter(None, text.split(",")):
+        lo, _, hi = item.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def planned(xml, unit, launcher):
+    """(machine, [(point, command)]) of the runner for mpi and hybrid points on `xml`."""
+    env = dict(os.environ, HWLOC_XMLFILE=xml)
+    env.pop("HWLOC_SYNTHETIC", None)
+    commands = []
+    for hybrid in ([], [f"--hybrid={EXTRA_LAYOUTS}"]):
+        cfg = config.resolve(["--sumbench", SUMBENCH, "--kernels=sum", "--modes=mpi,hybrid",
+                              f"--workers={WORKERS}", f"--cpus={unit}", *hybrid])[0]
+        cfg = config.check_cpus(cfg, Catalogue.from_sumbench(SUMBENCH, env=env))
+        workers = cfg["workers"]
+        cat = Catalogue.from_sumbench(SUMBENCH, config.catalogue_args(cfg, workers), env=env)
+        cfg = config.validate(cfg, cat)
+        machine = detect_machine(topology.detect(cat.doc), env={}, euid=0, cpus=unit, launcher=launcher)
+        points, _ = enumerate_points(cfg, cat, workers)
+        commands += [(p, point_command(p, cfg, machine, "/x/raw.json")) for p in points]
+    return machine, commands
+
+
+def launcher_part(cmd):
+    """The launcher's argv (before sumbench), without -n and the environment passing."""
+    argv = cmd.argv[:cmd.argv.index(SUMBENCH)]
+    return argv
+
+
+def class_key(cmd, machine):
+    argv = launcher_part(cmd)
+    flags, skip = [], False
+    for i, a in enumerate(argv[1:], 1):
+        if skip:
+            skip = False
+            continue
+        if a in ("-x", "-genvlist", "-n"):
+            skip = True
+            continue
+        flags.append(re.sub(r"\d+", "N", a))
+    return (" ".join(flags), cmd.oversubscribed, cmd.oversubscribe_flag)
+
+
+def sample(commands, machine, every):
+    """Three of each class, or all of them (`every`); one per launcher part."""
+    unique = {}
+    for p, cmd in commands:
+        unique.setdefault(tuple(launcher_part(cmd)), (p, cmd))
+    if every:
+        return list(unique.values())
+    classes = {}
+    for p, cmd in unique.values():
+        classes.setdefault(class_key(cmd, machine), []).append((p, cmd))
+    rng, out = random.Random(12), []
+    must = {(32, 2), (2, 32), (8, 8), (16, 4), (64, 1), (48, 1)}
+    for members in classes.values():
+        members.sort(key=lambda pc: (pc[0].workers, pc[0].ranks))
+        picked = {0, len(members) - 1, rng.randrange(len(members))}
+        picked |= {i for i, (p, _) in enumerate(members) if (p.ranks, p.threads) in must}
+        out += [members[i] for i in sorted(picked)]
+    return out
+
+
+def run_openmpi(cmd, xml):
+    argv = launcher_part(cmd)
+    probe = [argv[0], "--mca", "hwloc_base_topo_file", xml, "--mca", "rtc", "^hwloc",
+             "--mca", "rmaps_base_verbose", "10", *argv[1:], "sleep", "1"]
+    env = {**os.environ, **cmd.env, **ROOT}
+    proc = subprocess.run(probe, capture_output=True, text=True, timeout=120, env=env)
+    text = proc.stdout + proc.stderr
+    bound = {}
+    for m in re.finditer(r"PROC \[\[\d+,\d+\],(\d+)\] BITMAP ([0-9,-]+)", text):
+        bound[int(m.group(1))] = cpus(m.group(2))
+    for m in re.finditer(r"BOUND PROC \[\[\d+,\d+\],(\d+)\]\S* TO ([0-9,-]+)\[", text):
+        bound.setdefault(int(m.group(1)), cpus(m.group(2)))
+    return proc.returncode, bound, probe, text
+
+
+def run_mpich(cmd, xml):
+    argv = launcher_part(cmd)
+    env = dict(os.environ, **cmd.env, HYDRA_TOPO_DEBUG="1", HWLOC_XMLFILE=xml)
+    proc = subprocess.run(argv + ["true"], capture_output=True, text=True, timeout=60, env=env)
+    text = proc.stdout + proc.stderr
+    bound = {int(m.group(1)): {i for i, c in enumerate(m.group(2)) if c == "1"}
+             for m in re.finditer(r"process (\d+) binding: ([01]+)", text)}
+    return proc.returncode, bound, argv + ["true"], text
+
+
+@unittest.skipUnless(SUMBENCH, "sumbench is not built")
+@unittest.skipUnless(shutil.which("lstopo-no-graphics"), "lstopo-no-graphics not installed (apt-get install hwloc)")
+class Mapping(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="sumbench-mapping-")
+        cls.xml = {}
+        for name, desc in MACHINES.items():
+            cls.xml[name] = str(Path(cls._tmp.name) / f"{name}.xml")
+            subprocess.run(["lstopo-no-graphics", "-i", desc, "--of", "xml", cls.xml[name]], check=True,
+                           capture_output=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def check(self, name, unit, launcher, run):
+        machine, commands = planned(self.xml[name], unit, launcher)
+        self.assertGreater(len(commands), 64)
+        chosen = sample(commands, machine, ALL or launcher.kind == "mpich")
+        per_pu = 1 if unit == "hwthreads" else machine.threads_per_core
+        pus_per_socket = machine.pus_per_node // max(1, machine.sockets)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(lambda pc: run(pc[1], self.xml[name]), chosen))
+        checked = 0
+        for (point, cmd), (rc, bound, probe, text) in zip(chosen, results):
+            with self.subTest(machine=name, unit=unit, command=" ".join(probe)):
+                self.assertEqual(rc, 0, text[-3000:])
+                binds = "none" not in launcher_part(cmd) and (launcher.kind == "openmpi" or
+                                                              "-bind-to" in launcher_part(cmd))
+                self.assertEqual(binds, not cmd.oversubscribed, "binds exactly the points that fit")
+                if not binds:
+                    continue
+                self.assertEqual(sorted(bound), list(range(point.ranks)), text[-2000:])
+                seen = set()
+                for rank, pus in bound.items():
+                    self.assertEqual(len(pus), point.threads * per_pu, f"rank {rank}: {sorted(pus)}")
+                    self.assertFalse(seen & pus, f"rank {rank} shares CPUs {sorted(seen & pus)}")
+                    seen |= pus
+                    if any(":socket:" in a for a in launcher_part(cmd)):
+                        self.assertEqual(len({pu // pus_per_socket for pu in pus}), 1, f"rank {rank} straddles")
+                self.assertLessEqual(max(seen), machine.pus_per_node - 1)
+                checked += 1
+        return len(chosen), checked
+
+    @unittest.skipUnless(shutil.which("mpirun"), "Open MPI's mpirun not installed")
+    def test_open_mpi(self):
+        mpirun = Launcher("openmpi", "mpirun", mpi_kind="openmpi")
+        done = [self.check(name, unit, mpirun, run_openmpi) for name in MACHINES for unit in ("cores", "hwthreads")]
+        print(f"Open MPI: {sum(d[0] for d in done)} mpirun commands run, {sum(d[1] for d in done)} "
+              f"with their bindings checked")
+
+    @unittest.skipUnless(shutil.which("mpiexec.mpich"), "MPICH's mpiexec.mpich not installed")
+    def test_mpich_hydra(self):
+        hydra = Launcher("mpich", "mpiexec.mpich", mpi_kind="mpich")
+        done = [self.check(name, unit, hydra, run_mpich) for name in MACHINES for unit in ("cores", "hwthreads")]
+        print(f"MPICH: {sum(d[0] for d in done)} mpiexec.mpich commands run, {sum(d[1] for d in done)} "
+              f"with their bindings checked")
+
+
+if __name__ == "__main__":
+    unittest.main()
