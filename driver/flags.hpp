@@ -1,7 +1,7 @@
 // The definition of every sumbench flag: name, value syntax, type, allowed values or
 // range, unit, default and help. --help, the unknown-argument message and the catalogue
-// (--list=json) are generated from this table; parse_options (options.cpp) binds a
-// handler to each name and refuses to start when a handler and a row disagree.
+// (--list=json) are generated from this table, and parse_options (options.cpp) applies
+// each flag through its row: a flag exists once, here.
 #pragma once
 
 #include <string>
@@ -25,6 +25,9 @@ struct FlagSpec {
   std::string_view help;
   // The parsed value, as --list=json shows it (normalised: "0.005" and "5ms" both 0.005).
   void (*normalised)(const Options&, Json&) = nullptr;
+  // Stores the flag's value into Options, or throws UsageError naming it. A switch gets ""
+  // when given bare, and its text after '=' only when it has choices (--list=json).
+  void (*apply)(const FlagSpec&, const std::string& value, Options&) = nullptr;
 };
 
 const std::vector<FlagSpec>& flag_table();

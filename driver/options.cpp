@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -12,7 +11,6 @@
 #include "flags.hpp"
 
 namespace sumbench {
-namespace {
 
 std::vector<std::string> split_list(const std::string& flag, const std::string& text) {
   std::vector<std::string> items;
@@ -28,15 +26,6 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
   if (items.empty()) throw UsageError(flag + " needs a value: " + flag + "=LIST");
   return items;
 }
-
-template <class T>
-std::string names_of(const std::vector<T>& table) {
-  std::string out;
-  for (const auto& row : table) out += (out.empty() ? "" : ", ") + std::string(row.name);
-  return out;
-}
-
-}  // namespace
 
 std::uint64_t parse_size(const std::string& flag, const std::string& text) {
   const std::string allowed = flag + " takes a whole number from 1 to 2^62";
@@ -95,87 +84,25 @@ std::vector<Layout> parse_layouts(const std::string& flag, const std::string& te
 Options parse_options(std::vector<std::string>& args) {
   Options opt;
   std::vector<std::string> rest{args.empty() ? std::string("sumbench") : args[0]};
-  // Each flag takes --name=value (or no value for switches), as Google Benchmark's do.
-  const std::map<std::string, std::function<void(const std::string&, const std::string&)>> flags{
-      {"--kernels",
-       [&](const std::string& f, const std::string& v) {
-         opt.kernels.clear();
-         for (const auto& name : split_list(f, v)) {
-           const auto* k = find_kernel(name);
-           if (!k) throw UsageError(f + ": unknown kernel '" + name + "'; allowed: " + names_of(kernel_table()));
-           opt.kernels.push_back(k);
-         }
-       }},
-      {"--modes",
-       [&](const std::string& f, const std::string& v) {
-         opt.modes.clear();
-         for (const auto& name : split_list(f, v)) {
-           const auto* m = find_mode(name);
-           if (!m) throw UsageError(f + ": unknown mode '" + name + "'; allowed: " + names_of(mode_table()));
-           opt.modes.push_back(m);
-         }
-       }},
-      {"--workers", [&](const std::string& f, const std::string& v) { opt.workers = parse_int_list(f, v, 4096); }},
-      {"--hybrid", [&](const std::string& f, const std::string& v) { opt.mode.hybrid_layouts = parse_layouts(f, v); }},
-      {"--scaling",
-       [&](const std::string& f, const std::string& v) {
-         if (v == "strong") opt.scaling = Scaling::strong;
-         else if (v == "weak") opt.scaling = Scaling::weak;
-         else throw UsageError(f + "=" + v + " is not allowed; use strong or weak");
-       }},
-      {"--n", [&](const std::string& f, const std::string& v) { opt.n = parse_size(f, v); }},
-      {"--cpus",
-       [&](const std::string& f, const std::string& v) {
-         if (v == "cores") opt.cpus = CpuUnit::cores;
-         else if (v == "hwthreads") opt.cpus = CpuUnit::hwthreads;
-         else throw UsageError(f + "=" + v + " is not allowed; use cores or hwthreads");
-       }},
-      {"--sleep-ms",
-       [&](const std::string& f, const std::string& v) {
-         opt.sleep_ms = parse_int_list(f, v, 3600 * 1000).at(0);
-         if (v.find(',') != std::string::npos) throw UsageError(f + "=" + v + ": takes one value (milliseconds)");
-       }},
-      // The modes check their own values (check_mode_options below).
-      {"--gil-policy", [&](const std::string& f, const std::string& v) { opt.mode.gil_policies = split_list(f, v); }},
-      {"--switch-interval",
-       [&](const std::string& f, const std::string& v) { opt.mode.switch_interval_texts = split_list(f, v); }},
-      {"--gil-tick", [&](const std::string& f, const std::string& v) { opt.mode.gil_tick_elements = parse_size(f, v); }},
-      {"--check-interval",
-       [&](const std::string& f, const std::string& v) { opt.mode.check_interval_texts = split_list(f, v); }},
-  };
-  const std::map<std::string, bool*> switches{
-      {"--quick", &opt.quick}, {"--list", &opt.list}, {"--help", &opt.help}, {"--launch-only", &opt.launch_only}};
-  // Every row of the flag table has a handler here and every handler a row (flags.hpp).
-  for (const auto& f : flag_table())
-    if ((f.type == "switch" ? switches.count(std::string(f.name)) : flags.count(std::string(f.name))) == 0)
-      throw std::logic_error("flag table: " + std::string(f.name) + " has no " + std::string(f.type) + " handler");
-  for (const auto& entry : flags)
-    if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
-  for (const auto& entry : switches)
-    if (!find_flag(entry.first)) throw std::logic_error("flag " + entry.first + " has no row in the flag table");
-
+  // Each flag takes --name=value (or no value for switches), as Google Benchmark's do, and is
+  // applied through its row of the flag table (flags.cpp).
   std::map<std::string, std::string> given;  // sumbench's flags seen so far, as written
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const auto eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
-    if (switches.count(name) || flags.count(name))
+    const std::string name = arg.substr(0, eq), value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    if (const FlagSpec* f = find_flag(name)) {
       if (auto [it, fresh] = given.emplace(name, arg); !fresh)
         throw UsageError(name + " is given twice ('" + it->second + "' and '" + arg + "'); give it once");
-    if (auto s = switches.find(name); s != switches.end()) {
-      if (eq != std::string::npos && name == "--list") {  // --list=text|json
-        const std::string v = arg.substr(eq + 1), allowed = flag_choices(*find_flag(name));
-        if (v.empty() || v.find(',') != std::string::npos || ("," + allowed + ",").find("," + v + ",") == std::string::npos)
-          throw UsageError(arg + " is not allowed; use --list or --list=VALUE with VALUE one of " + allowed);
-        opt.list_json = v == "json";
-      } else if (eq != std::string::npos) {
-        throw UsageError(name + " takes no value (got '" + arg + "')");
+      if (f->type == "switch" && eq != std::string::npos) {
+        if (f->choices.empty()) throw UsageError(name + " takes no value (got '" + arg + "')");
+        if (value.empty())
+          throw UsageError(arg + " is not allowed; use " + name + " or " + name + "=VALUE with VALUE one of " +
+                           flag_choices(*f));
       }
-      *s->second = true;
+      if (f->type != "switch" && eq == std::string::npos) throw UsageError(name + " needs a value: " + name + "=VALUE");
+      f->apply(*f, value, opt);
       if (name == "--help") rest.push_back(arg);  // Google Benchmark prints its flags too
-    } else if (auto f = flags.find(name); f != flags.end()) {
-      if (eq == std::string::npos) throw UsageError(name + " needs a value: " + name + "=VALUE");
-      f->second(name, arg.substr(eq + 1));
     } else if (arg.rfind("--benchmark_", 0) == 0 || arg.rfind("--v=", 0) == 0) {
       rest.push_back(arg);  // Google Benchmark's
     } else {

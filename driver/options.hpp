@@ -42,7 +42,8 @@ Options parse_options(std::vector<std::string>& args);
 // --help: generated from the flag table (driver/flags.hpp).
 std::string options_help();
 
-// Parsers shared with the tests.
+// Parsers shared by the flag table (flags.cpp) and the tests.
+std::vector<std::string> split_list(const std::string& flag, const std::string& text);
 std::uint64_t parse_size(const std::string& flag, const std::string& text);
 std::vector<int> parse_int_list(const std::string& flag, const std::string& text, int max);
 std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text);
