@@ -38,7 +38,7 @@ ENTRY = {
     "compare": SOURCE_DIR / "reports" / "compare.py",
     "submit": SOURCE_DIR / "slurm" / "submit_sweep.py",
 }
-FAKE_SUMBENCH = HERE / "fake_sumbench.py"
+FAKE_SUMBENCH = HERE.parent / "runners" / "fake_sumbench.py"  # shared with the runner tests
 TRACEBACK = "Traceback (most recent call last)"
 
 

@@ -1,5 +1,5 @@
 """Issue 10, runners/sweep.py: items 3, 7, 8, 9 (runner side) and 11. Black-box: sweep.py
-runs as a subprocess, with a fake sumbench (tests/hardening/fake_sumbench.py) or, where
+runs as a subprocess, with a fake sumbench (tests/runners/fake_sumbench.py) or, where
 sumbench's own rules matter, the real build/sumbench.
 
 Expected behaviour (the spec for the fix):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for build/sumbench with controllable failures, for the runner tests.
+"""A stand-in for build/sumbench with controllable failures, for the runner and hardening tests.
 
 Accepts sumbench's flags and writes Google Benchmark-shaped JSON (rank 0 only when run
 under mpirun). Behaviour is steered by environment variables, each a comma list of
@@ -11,7 +11,10 @@ kernels it applies to (or "*"):
     FAKE_CRASH     die from SIGSEGV
     FAKE_HANG      sleep for an hour (for --timeout)
     FAKE_NOISY     repetition times that vary by ~50%
-FAKE_SLEEP_S: seconds each run sleeps (default 0). FAKE_LOG: append one line per call.
+FAKE_SLEEP_S: seconds each run sleeps (default 0). FAKE_LOG: append one line per call
+(--list calls are not logged: they run nothing). FAKE_TIME_NS: the real_time of every
+repetition, parsed with float() ("-5", "0", "nan", "inf", "1e-291" ...). FAKE_VERSION: the
+sumbench_version in the JSON context (default "fake").
 FAKE_LAUNCH_FAIL: make --launch-only exit 3. --list and --list=json are answered by the
 real sumbench (FAKE_REAL_SUMBENCH, else build/sumbench), so the catalogue is the real one.
 """
@@ -39,13 +42,13 @@ def applies(var, kernel):
 
 
 def main(args):
-    if os.environ.get("FAKE_LOG"):
-        with open(os.environ["FAKE_LOG"], "a") as f:
-            f.write(" ".join(args) + "\n")
     if any(a == "--list" or a.startswith("--list=") for a in args):
         real = os.environ.get("FAKE_REAL_SUMBENCH") or \
             str(Path(__file__).resolve().parents[2] / "build" / "sumbench")
         os.execv(real, [real] + args)
+    if os.environ.get("FAKE_LOG"):
+        with open(os.environ["FAKE_LOG"], "a") as f:
+            f.write(" ".join(args) + "\n")
     if flag(args, "--launch-only"):
         if os.environ.get("FAKE_LAUNCH_FAIL"):
             print("fake sumbench: launch failed", file=sys.stderr)
@@ -86,20 +89,24 @@ def main(args):
             "us" if interval.endswith("us") else "ms" if interval.endswith("ms") else "s"]
         name += f"/policy:{flag(args, '--gil-policy', 'cpython')}/interval:{int(us)}us"
     invalid = applies("FAKE_INVALID", kernel)
+    forced = os.environ.get("FAKE_TIME_NS")
     benchmarks = []
     for i in range(reps):
         t = 1.0e6 * (1 + (0.5 * (i % 2) if applies("FAKE_NOISY", kernel) else 0.001 * i))
+        if forced is not None:
+            t = float(forced)
         entry = {"name": name + "/manual_time", "run_name": name + "/manual_time",
                  "run_type": "iteration", "repetitions": reps, "repetition_index": i,
                  "threads": threads, "iterations": 1, "real_time": t, "cpu_time": t,
                  "time_unit": "ns", "ranks": ranks, "workers": ranks * threads, "n": n,
                  "nodes": 1, "valid": 0 if invalid else 1,
                  "oversubscribed": int(ranks * threads > (os.cpu_count() or 1)),
-                 "items_per_second": n / (t * 1e-9), "combine_bytes": 8 * ranks}
+                 "items_per_second": n / (t * 1e-9) if t != 0.0 and t == t else 0.0,
+                 "combine_bytes": 8 * ranks}
         if invalid:
             entry.update(error_occurred=True, error_message="invalid result: checksum mismatch")
         benchmarks.append(entry)
-    doc = {"context": {"sumbench_version": "fake", "schema_version": 1, "hosts": ["fakehost"],
+    doc = {"context": {"sumbench_version": os.environ.get("FAKE_VERSION", "fake"), "schema_version": 1, "hosts": ["fakehost"],
                        "nodes": 1, "scaling": flag(args, "--scaling", "strong")},
            "benchmarks": benchmarks}
     if out:
