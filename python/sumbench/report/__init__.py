@@ -7,7 +7,9 @@ compute tables, draw figures, render HTML. Computing is kept apart from renderin
   tables    every table of the report, computed, and their CSV files (stdlib only)
   compare   two runs point by point (stdlib only)
   fits      Amdahl, Gustafson and Karp-Flatt (numpy)
-  figures   matplotlib figures (Agg)
+  plotting  the figures' style (Okabe-Ito, markers, hollow = oversubscribed) and shared helpers
+  figures   matplotlib figures (Agg): scaling and summary; node_figures, lock_figures and
+            fidelity_figures the node-count, GIL and model-vs-real ones
   page      the self-contained HTML page, rendered from the tables and figures
   build     a report folder, written beside its place and swapped in
   interp    find a Python interpreter that has matplotlib (stdlib only)

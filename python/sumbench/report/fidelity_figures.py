@@ -6,7 +6,7 @@ analysis's (RunAnalysis.fidelity, from sumbench.fidelity.summary)."""
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from .figures import DPI, OKABE_ITO, Figure, _log_y, _save
+from .plotting import DPI, OKABE_ITO, Figure, _log_y, _save
 
 REAL = dict(color=OKABE_ITO["blue"], marker="o")
 OTHER = dict(color=OKABE_ITO["sky"], marker=".")

@@ -5,7 +5,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from . import analysis
-from .figures import (DPI, Figure, _legend, _log_y, _new_figure, _save, _slug, mode_style,
+from .plotting import (DPI, Figure, _legend, _log_y, _new_figure, _save, _slug, mode_style,
                       policy_style)
 from .stats import median
 

@@ -6,8 +6,8 @@ min-max bars, hollow markers for oversubscribed points."""
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from .figures import (DPI, Figure, _hollow_handle, _legend, _log_y, _new_figure, _save,
-                      _slug, _worker_axis, style_of)
+from .plotting import (DPI, Figure, _legend, _log_y, _new_figure, _save, _slug, _worker_axis,
+                      plot_series, style_of)
 
 KINDS = ("time", "speedup", "efficiency")
 
@@ -33,25 +33,7 @@ def _draw(ax, run, series, kind, handles):
         lo.append(max(y - a, 0.0))
         hi.append(max(b - y, 0.0))
         hollow.append(step.point.beyond_cores)
-    if not xs:
-        return []
-    ax.errorbar(xs, ys, yerr=[lo, hi], color=st["color"], linestyle=st["linestyle"],
-                linewidth=1.7, elinewidth=1.2, capsize=3.5, capthick=1.2, marker="none",
-                zorder=3)
-    for empty in (False, True):
-        sel = [(x, y) for x, y, h in zip(xs, ys, hollow) if h == empty]
-        if not sel:
-            continue
-        if empty:
-            _hollow_handle(handles)
-        ax.plot([x for x, _ in sel], [y for _, y in sel], linestyle="none",
-                marker=st["marker"], markersize=7.5, color=st["color"],
-                markerfacecolor="white" if empty else st["color"], markeredgewidth=1.6,
-                zorder=4)
-    handles.setdefault(series.label, Line2D([], [], color=st["color"],
-                                            linestyle=st["linestyle"], marker=st["marker"],
-                                            markersize=7, linewidth=1.7, label=series.label))
-    return xs
+    return plot_series(ax, st, series.label, xs, ys, lo, hi, hollow, handles)
 
 
 def _ideal(ax, kind, lo_nodes, hi_nodes, handles):
