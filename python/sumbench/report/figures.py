@@ -16,25 +16,14 @@ from .analysis import fmt_interval  # noqa: E402
 
 
 def _draw_series(ax, cat, series, kind, handles, label=None):
-    st = style_of(cat, series)
-    xs, ys, lo, hi, over = [], [], [], [], []
-    for p in series.points:
+    def values(p):
         if kind == "time":
-            y, a, b = p.median, p.tmin, p.tmax
-        elif kind == "speedup":
-            y = p.speedup
-            a, b = p.speedup_range
-        else:
-            y = p.efficiency
-            a, b = p.efficiency_range
-        if y is None:
-            continue
-        xs.append(p.workers)
-        ys.append(y)
-        lo.append(max(y - a, 0.0))
-        hi.append(max(b - y, 0.0))
-        over.append(p.beyond_cores)
-    return plot_series(ax, st, label or series.label, xs, ys, lo, hi, over, handles)
+            return p.median, p.tmin, p.tmax
+        if kind == "speedup":
+            return (p.speedup, *p.speedup_range)
+        return (p.efficiency, *p.efficiency_range)
+    rows = [(p.workers, *values(p), p.beyond_cores) for p in series.points]
+    return plot_series(ax, style_of(cat, series), label or series.label, rows, handles)
 
 
 def scaling_figure(runs, kernel, scaling, kind, outdir):

@@ -22,18 +22,8 @@ def _values(step, kind):
 
 
 def _draw(ax, run, series, kind, handles):
-    st = style_of(run.cat, series)
-    xs, ys, lo, hi, hollow = [], [], [], [], []
-    for step in series.steps:
-        y, a, b = _values(step, kind)
-        if y is None:
-            continue
-        xs.append(step.nodes)
-        ys.append(y)
-        lo.append(max(y - a, 0.0))
-        hi.append(max(b - y, 0.0))
-        hollow.append(step.point.beyond_cores)
-    return plot_series(ax, st, series.label, xs, ys, lo, hi, hollow, handles)
+    rows = [(step.nodes, *_values(step, kind), step.point.beyond_cores) for step in series.steps]
+    return plot_series(ax, style_of(run.cat, series), series.label, rows, handles)
 
 
 def _ideal(ax, kind, lo_nodes, hi_nodes, handles):

@@ -176,11 +176,18 @@ def _hollow_handle(handles):
                                        label="hollow marker: oversubscribed")
 
 
-def plot_series(ax, st, name, xs, ys, lo, hi, hollow, handles):
-    """One series: medians joined, min-max bars, a hollow marker where `hollow` (oversubscribed),
-    and its legend handle. Returns xs; nothing is drawn when it is empty."""
-    if not xs:
+def plot_series(ax, st, name, rows, handles):
+    """One series from rows of (x, median, min, max, oversubscribed): medians joined, min-max
+    bars, a hollow marker where oversubscribed, and its legend handle. Rows without a median
+    are left out. Returns the xs drawn; nothing is drawn when there are none."""
+    rows = [r for r in rows if r[1] is not None]
+    if not rows:
         return []
+    xs = [r[0] for r in rows]
+    ys = [r[1] for r in rows]
+    lo = [max(r[1] - r[2], 0.0) for r in rows]
+    hi = [max(r[3] - r[1], 0.0) for r in rows]
+    hollow = [r[4] for r in rows]
     ax.errorbar(xs, ys, yerr=[lo, hi], color=st["color"], linestyle=st["linestyle"],
                 linewidth=1.7, elinewidth=1.2, capsize=3.5, capthick=1.2, marker="none",
                 zorder=3)
