@@ -53,7 +53,6 @@ def _one_run(run, outdir, title_prefix):
     for ax, (rows, scale, ylabel) in zip(axes[:, 0], panels):
         _panel(ax, rows, scale, ylabel)
         if scale != 1.0:
-            ax.set_yscale("log")
             _log_y(ax)
         else:
             ax.axhline(1.0, color="0.6", lw=0.8, zorder=1)

@@ -57,11 +57,9 @@ def scaling_figure(runs, kernel, scaling, kind, outdir):
                                               label=f"{what} ({run.cores})")
         hi_w = max(workers) * 1.35
         if kind == "time":
-            ax.set_yscale("log")
             _log_y(ax)
             ax.set_ylabel("wall time, slowest rank [s] (log)")
         elif kind == "speedup":
-            ax.set_yscale("log", base=2)
             ax.plot([1 / 1.35, hi_w], [1 / 1.35, hi_w], color="0.35", lw=1.1,
                     linestyle=(0, (6, 3)), zorder=2)
             handles["_ref_ideal"] = Line2D([], [], color="0.35", lw=1.1,

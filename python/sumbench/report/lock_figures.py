@@ -78,7 +78,6 @@ def _latency_figure(runs, outdir):
                 [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)),
                 label=f"{p.mode} (no lock)"))
         _interval_axis(ax, [p.interval for p in pts if p.interval])
-        ax.set_yscale("log")
         _log_y(ax)
         ax.set_ylabel("added I/O latency per wait [ms] (log)")
         ax.set_title(f"{run.label + ': ' if len(conv) > 1 else ''}{threads} threads",

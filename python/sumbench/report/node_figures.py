@@ -55,11 +55,9 @@ def node_figure(runs, kernel, scaling, kind, outdir):
         _worker_axis(ax, nodes)
         _ideal(ax, kind, min(nodes), max(nodes), handles)
         if kind == "time":
-            ax.set_yscale("log")
             _log_y(ax)
             ax.set_ylabel("wall time, slowest rank [s] (log)")
         elif kind == "speedup":
-            ax.set_yscale("log", base=2)
             _log_y(ax, base=2)
             ax.set_ylabel(("scaled speedup N·T(N₀)/(N₀·T(N))" if weak else
                            "speedup T(N₀)/T(N)") + " [×] (log)")

@@ -100,8 +100,9 @@ def _g(v, _pos=None):
 
 
 def _log_y(ax, base=10):
-    """Readable log-scale y ticks: more labelled ticks when the range is narrow."""
+    """A log-scale y axis with readable ticks: more labelled ticks when the range is narrow."""
     import math
+    ax.set_yscale("log", base=base)
     lo, hi = ax.get_ylim()
     if base == 10 and lo > 0 and hi / lo < 2.0:
         # A narrow range would blow noise up to full height: show at least 2x.
