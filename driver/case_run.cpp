@@ -90,7 +90,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
     Partial& result = ranks > 1 ? combined : local;  // on rank 0
     if (kernel->checks_slices()) {
       Partial checked = kernel->make_partial(), all = kernel->make_partial();
-      c.mode->check(*kernel, range, threads, checked);
+      c.mode->check(p.untimed(), range, threads, checked);
       if (ranks > 1) reduce_partial(checked, all, team);
       result.add(ranks > 1 ? all : checked);
     }

@@ -13,6 +13,7 @@
 
 #include "memory.hpp"
 #include "reuse.hpp"
+#include "spread.hpp"
 
 namespace sumbench {
 namespace {
@@ -163,6 +164,14 @@ double Plan::release(bool keep_workspace) {
   return seconds_since(start);
 }
 
+int Plan::team_ranks_on_my_host(int ranks) const {
+  const auto mine = static_cast<std::size_t>(world_.rank());
+  if (mine >= rank_hosts_.size()) return ranks;
+  int same = 0;
+  for (int r = 0; r < ranks && r < static_cast<int>(rank_hosts_.size()); ++r) same += rank_hosts_[r] == rank_hosts_[mine];
+  return same;
+}
+
 PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
   if (prepared_.c == &c) return prepared_;
   MPI_Comm team = world_.first_ranks(c.layout.ranks);
@@ -186,7 +195,9 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
       p.kernel->tick_elements = c.kernel->tick_elements;
       p.local = p.kernel->make_partial();
       p.combined = p.kernel->make_partial();
-      c.mode->first_touch(*p.kernel, p.range, c.layout.threads);
+      const int parts = spread_parts(numa_nodes_, team_ranks_on_my_host(c.layout.ranks), c.layout.threads);
+      if (parts > 1) p.spread = std::make_unique<SpreadKernel>(*p.kernel, parts);
+      c.mode->first_touch(p.untimed(), p.range, c.layout.threads);
       std::this_thread::sleep_for(test_delay_);  // test-only, 0 in a real run
     } catch (const std::exception& e) {
       std::fprintf(stderr, "sumbench: %s: rank %d: setup failed: %s\n", c.name.c_str(), world_.rank(), e.what());

@@ -59,6 +59,10 @@ struct PreparedCase {
   MPI_Comm team = MPI_COMM_NULL;
   Slice range;
   std::unique_ptr<KernelInstance> kernel;
+  // What the mode's first_touch and check get: the kernel itself, or the kernel spread
+  // over the rank's CPUs where placement allows (spread.hpp). Never used by the timed runs.
+  std::unique_ptr<KernelInstance> spread;
+  KernelInstance& untimed() { return spread ? *spread : *kernel; }
   Partial local, combined;
   double clock_offset_s = 0;   // this rank's steady clock minus the team root's
   bool failed = false;
@@ -87,6 +91,7 @@ class Plan {
   PreparedCase& prepare(const Case& c, CaseCost& cost);
   double release(bool keep_workspace);  // frees the prepared case; seconds it took here
   std::uint64_t capacity_hint(const Case& c) const;
+  int team_ranks_on_my_host(int ranks) const;  // of world ranks [0, ranks)
 
   const Options& opt_;
   World& world_;
