@@ -160,7 +160,10 @@ double Plan::release(bool keep_workspace) {
   const auto start = Clock::now();
   if (prepared_.c) prepared_.c->mode->release();
   prepared_ = PreparedCase{};  // frees the kernel instance and the partials
-  if (!keep_workspace) workspace_.release();
+  if (!keep_workspace) {
+    workspace_.set_release_threads(spread_parts(1, 1, 1));  // this rank's CPUs
+    workspace_.release();
+  }
   return seconds_since(start);
 }
 
