@@ -90,7 +90,10 @@ void Plan::run(benchmark::State& state, const Case& c) {
     Partial& result = ranks > 1 ? combined : local;  // on rank 0
     if (kernel->checks_slices()) {
       Partial checked = kernel->make_partial(), all = kernel->make_partial();
-      c.mode->check(p.untimed(), range, threads, checked);
+      if (p.spread)  // one NUMA node: any thread of the rank may check (spread.hpp)
+        check_with_threads(*p.spread, range, threads, checked);
+      else
+        c.mode->check(*kernel, range, threads, checked);
       if (ranks > 1) reduce_partial(checked, all, team);
       result.add(ranks > 1 ? all : checked);
     }

@@ -199,7 +199,7 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
       p.local = p.kernel->make_partial();
       p.combined = p.kernel->make_partial();
       const int parts = spread_parts(numa_nodes_, team_ranks_on_my_host(c.layout.ranks), c.layout.threads);
-      if (parts > 1) p.spread = std::make_unique<SpreadKernel>(*p.kernel, parts);
+      if (numa_nodes_ == 1) p.spread = std::make_unique<SpreadKernel>(*p.kernel, parts);
       c.mode->first_touch(p.untimed(), p.range, c.layout.threads);
       std::this_thread::sleep_for(test_delay_);  // test-only, 0 in a real run
     } catch (const std::exception& e) {

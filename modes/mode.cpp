@@ -12,6 +12,10 @@ class SoloWorker final : public Worker {};
 }  // namespace
 
 void Mode::check(KernelInstance& k, Slice range, int threads, Partial& out) {
+  check_with_threads(k, range, threads, out);
+}
+
+void check_with_threads(KernelInstance& k, Slice range, int threads, Partial& out) {
   if (threads <= 1) {
     k.check(k.worker_slice(range, 0, 1), out);
     return;

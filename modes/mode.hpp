@@ -79,6 +79,12 @@ struct ModeDescriptor {
   std::string (*check_options)(ModeOptions&) = nullptr;
 };
 
+// Mode::check's default: one std::thread per worker, each checking the slice it ran into
+// its own partial, added into `out` after join. The driver also uses it for every mode
+// where a rank's CPUs sit on one NUMA node (driver/spread.hpp): joining std::threads sleeps,
+// where an OpenMP team's closing barrier spins and takes the CPU from other ranks.
+void check_with_threads(KernelInstance& k, Slice range, int threads, Partial& out);
+
 // The first row is the reference every speedup is measured against (one worker).
 const std::vector<ModeDescriptor>& mode_table();
 // Rows appended by a test-only binary (tests/catalogue/extra_rows.cpp); empty by default.
