@@ -6,6 +6,8 @@
 // Each process allocates only its own range, in the driver's Workspace (reused across
 // the cases of this kernel where placement allows); each worker first-touches (or, on
 // reused pages, re-initializes) the slice it later runs, so pages land on its NUMA node.
+// b and c are written and verified once per process and range start: a later case on the
+// same reused pages re-initializes only a (see the constructor).
 // Bandwidth counts 24 bytes per element (read b, read c, write a), as STREAM does. b and c
 // hold small dyadic values, so a = b + s*c is exact and checked element by element.
 #include <algorithm>
@@ -66,15 +68,28 @@ std::uint64_t count_wrong(double* x, std::uint64_t base, Slice s, const double* 
 class TriadKernel final : public KernelInstance {
  public:
   TriadKernel(const KernelConfig& cfg, Slice range)
-      : n_(cfg.n), base_(range.begin), ws_(cfg.workspace ? *cfg.workspace : own_) {
+      : n_(cfg.n), base_(range.begin), range_(range), ws_(cfg.workspace ? *cfg.workspace : own_) {
     a_ = ws_.doubles(0, range.size());
     b_ = ws_.doubles(1, range.size());
     c_ = ws_.doubles(2, range.size());
+    // b and c on reused pages already hold this range's inputs when an earlier case of this
+    // process wrote them at the same offsets (same range start) and its check verified them:
+    // first_touch then re-initializes only a (b and c are never written by the body, and a
+    // is checked against the gold values, not against b + 3c). Otherwise they are rewritten
+    // and verified again, and the record is cleared until that check completes.
+    const bool fresh = ws_.verified_begin(1) != base_ || ws_.verified_end(1) < range.end ||
+                       ws_.verified_begin(2) != base_ || ws_.verified_end(2) < range.end || range.size() == 0;
+    inputs_kept_ = !fresh;
+    if (fresh) ws_.set_verified(1, 0, 0), ws_.set_verified(2, 0, 0);
   }
 
   Partial make_partial() const override { return Partial{{0, 0}, {}}; }
 
   void first_touch(Slice s) override {
+    if (inputs_kept_) {
+      std::fill(a_ + (s.begin - base_), a_ + (s.end - base_), 0.0);
+      return;
+    }
     for (std::uint64_t i = s.begin; i < s.end; ++i) {
       a_[i - base_] = 0.0;
       b_[i - base_] = gold_b(i);
@@ -82,6 +97,7 @@ class TriadKernel final : public KernelInstance {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     unverified_.push_back(s);
+    ++pending_;
   }
 
   void body(Slice s, Partial&, Worker&) override {
@@ -100,7 +116,11 @@ class TriadKernel final : public KernelInstance {
   void check(Slice s, Partial& acc) override {
     const Gold& g = gold();
     std::uint64_t wrong = count_wrong(a_, base_, s, g.a, true);
-    if (take_unverified(s)) wrong += count_wrong(b_, base_, s, g.b, false) + count_wrong(c_, base_, s, g.c, false);
+    if (take_unverified(s)) {
+      const std::uint64_t inputs = count_wrong(b_, base_, s, g.b, false) + count_wrong(c_, base_, s, g.c, false);
+      inputs_verified(inputs == 0);
+      wrong += inputs;
+    }
     acc.counts[0] += s.size();
     acc.counts[1] += wrong;
   }
@@ -128,7 +148,19 @@ class TriadKernel final : public KernelInstance {
     return false;
   }
 
+  // One slice's inputs checked: once every slice first_touch wrote is checked and all were
+  // right, the workspace records this range's b and c as verified (for the next case).
+  void inputs_verified(bool right) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inputs_bad_ = inputs_bad_ || !right;
+    if (--pending_ == 0 && !inputs_bad_)
+      ws_.set_verified(1, range_.begin, range_.end), ws_.set_verified(2, range_.begin, range_.end);
+  }
+
   std::uint64_t n_, base_;
+  Slice range_;
+  bool inputs_kept_ = false, inputs_bad_ = false;
+  std::uint64_t pending_ = 0;  // slices written by first_touch whose inputs are not checked yet
   Workspace own_;  // used when the driver lends none
   Workspace& ws_;
   double *a_ = nullptr, *b_ = nullptr, *c_ = nullptr;

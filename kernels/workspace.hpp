@@ -40,6 +40,13 @@ class Workspace {
   // The most elements a later request of this kernel may ask for: mapping that much at
   // once lets a growing range keep its pages (a mapping costs nothing until written).
   void set_capacity_hint(std::uint64_t count) { hint_ = count; }
+  // What a kernel recorded as verified in a slot's pages (global indices it wrote there and
+  // checked); kept with reused pages, empty when the slot's pages are fresh.
+  std::uint64_t verified_begin(std::size_t slot) const { return slot < blocks_.size() ? blocks_[slot].verified_begin : 0; }
+  std::uint64_t verified_end(std::size_t slot) const { return slot < blocks_.size() ? blocks_[slot].verified_end : 0; }
+  void set_verified(std::size_t slot, std::uint64_t begin, std::uint64_t end) {
+    if (slot < blocks_.size()) blocks_[slot].verified_begin = begin, blocks_[slot].verified_end = end;
+  }
   // Bytes mapped now (not all of them backed).
   std::uint64_t mapped_bytes() const;
 
@@ -47,6 +54,7 @@ class Workspace {
   struct Block {
     void* base = nullptr;
     std::size_t bytes = 0;
+    std::uint64_t verified_begin = 0, verified_end = 0;
   };
   std::vector<Block> blocks_;
   bool reuse_ = true;
