@@ -5,7 +5,7 @@
 # and the table; results.csv; plus machine.txt and the exact command in command.txt):
 #   bench/fidelity/record.sh [more runners/fidelity.py flags]
 # Needs build/sumbench (scripts/build.sh) and the interpreters (pyenv: 2.7 and 3.6-3.13;
-# missing ones are named and skipped). About 30 minutes on 2 cores. Run it on a quiet
+# missing ones are named and skipped). About 40 minutes on 2 cores. Run it on a quiet
 # machine: other users' jobs move wake-up latencies by whole scheduler ticks (NOTES.md,
 # E2); --quiet-wait makes each figure of each repetition wait up to 120 s for a quiet
 # window, and the run says how many had one. A stopped recording resumes: run the
@@ -18,7 +18,7 @@ out=bench/results/fidelity-$(hostname)-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p bench/results
 [ ! -e "$out" ] || { echo "record.sh: $out exists" >&2; exit 2; }
 before=$({ uname -a; lscpu | grep -E 'Model name|^CPU\(s\)|L3'; nproc; git rev-parse HEAD; git status --short; date -u; uptime; } 2>&1)
-cmd=("$python" runners/fidelity.py --python all --repetitions 5 --quiet-wait 120 --out "$out" "$@")
+cmd=("$python" runners/fidelity.py --python all --repetitions 7 --quiet-wait 120 --out "$out" "$@")
 log=$(mktemp bench/results/.fidelity-log.XXXXXX)
 set +e
 "${cmd[@]}" 2>&1 | tee "$log"

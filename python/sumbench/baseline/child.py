@@ -23,9 +23,15 @@ SPEC keys (all but "experiment" optional):
 Each repetition prints one line: {"schema": SCHEMA, "interpreter": {...},
 "experiment": ..., "spec": {...}, "repetition": r, "result": {...}}.
   info      start_method: how multiprocessing starts its workers here
-  cpu       serial_s: the loop over n in the main thread; threads_s: the same n split
-            into K contiguous parts run by K threading.Threads (start to last join);
-            ratio = threads_s / serial_s (the post's experiment, paired per repetition)
+  cpu       serial_s: the loop over n in the main thread; one_thread_s: the same loop in
+            one threading.Thread (start to join); threads_s: the same n split into K
+            contiguous parts run by K threads (first start to last join), in that order,
+            paired per repetition. ratio = threads_s / one_thread_s: what K threads cost
+            against one thread of the same interpreter, the figure the gil model is judged
+            on (sumbench's is gil at K threads over gil at 1). ratio_main = threads_s /
+            serial_s: the post's own ratio, against the main thread; on a 2-CPU VM an
+            interpreter's worker thread can run the loop faster than its main thread,
+            which is no GIL effect (bench/fidelity/NOTES.md E15)
   convoy    added_s_mean: mean over the waits of (measured wait - wait_s), the I/O
             thread's measurement including re-taking the GIL; also median, p90, max
   handoff   handoffs: times a thread found that the other one ran since its own last
@@ -173,6 +179,8 @@ def exp_cpu(spec):
     t0 = clock()
     total = heavy_calculation(0, n)
     serial_s = clock() - t0
+    one = [None]
+    one_thread_s = run_threads([lambda: one.__setitem__(0, heavy_calculation(0, n))])
     parts = [None] * k
 
     def part(i):
@@ -180,8 +188,9 @@ def exp_cpu(spec):
         return lambda: parts.__setitem__(i, heavy_calculation(begin, end))
 
     threads_s = run_threads([part(i) for i in range(k)])
-    valid = total == n * (n - 1) // 2 and sum(parts) == total
-    return {"serial_s": serial_s, "threads_s": threads_s, "ratio": threads_s / serial_s, "valid": valid}
+    valid = total == n * (n - 1) // 2 and one[0] == total and sum(parts) == total
+    return {"serial_s": serial_s, "one_thread_s": one_thread_s, "threads_s": threads_s,
+            "ratio": threads_s / one_thread_s, "ratio_main": threads_s / serial_s, "valid": valid}
 
 
 def quantile(sorted_values, q):

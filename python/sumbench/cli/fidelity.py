@@ -119,7 +119,7 @@ def body(argv) -> int:
         return 1
     run.save(doc, final=True)
     print()
-    for line in text.table_lines(doc["table"]):
+    for line in text.table_lines(doc["table"], doc.get("main_thread")):
         print(line)
     print(f"load over the run: {doc['load']}")
     print(f"{PROG}: wrote {experiment.point_dir(run.out)} and {os.path.join(run.out, 'results.csv')}")

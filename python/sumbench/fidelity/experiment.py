@@ -193,11 +193,12 @@ class Run:
         pdir = point_dir(self.out)
         rows = tidy_rows(doc, self.run_id, self.host, self.cores)
         doc["table"] = summary.summarize(rows)
+        doc["main_thread"] = summary.main_thread_ratios(doc["measurements"])
         quiet = doc["quiet"]
         doc["load"] = dict(self.load.whole(), quiet_figure_runs=f"{sum(quiet)} of {len(quiet)}" if quiet else "not checked")
         atomic_write_json(pdir / points.RAW, doc)
         atomic_write_json(pdir / points.ROWS, rows)
-        atomic_write_text(pdir / "table.txt", "\n".join(text.table_lines(doc["table"])) + "\n")
+        atomic_write_text(pdir / "table.txt", "\n".join(text.table_lines(doc["table"], doc["main_thread"])) + "\n")
         if final:
             points.write_command(pdir, self.argv, {}, cwd=os.getcwd())
             points.write_status(pdir, point_id=POINT_ID, source="fidelity", status="ok", exit_code=0,

@@ -104,3 +104,23 @@ def summarize(rows: list[dict]) -> list[dict]:
                      model_q3=None, ratio=None, verdict=f"no data ({what})", passed=False)
         out.append(s)
     return out
+
+
+def main_thread_ratios(measurements: list[dict]) -> list[dict]:
+    """The post's own CPU ratio, K threads against the interpreter's main thread, and the
+    one-thread run against the main thread, per cpu figure and interpreter (medians over
+    the repetitions), from the experiment's raw measurements. Shown, not judged: the
+    difference is no GIL effect (bench/fidelity/NOTES.md E15). Older runs have no
+    one-thread run: nothing."""
+    groups: dict[tuple, list[dict]] = {}
+    for m in measurements:
+        raw = m.get("raw") or {}
+        if m.get("source") == SOURCE_REAL and str(m.get("figure", "")).startswith("cpu:") and "ratio_main" in raw \
+                and raw.get("valid") and m.get("interpreter"):
+            groups.setdefault((m["figure"], m["interpreter"]["version"]), []).append(raw)
+    out = []
+    for (fig, version), raws in sorted(groups.items(), key=lambda kv: (kv[0][0], _version_key(kv[0][1]))):
+        out.append({"figure": fig, "version": version, "n": len(raws),
+                    "ratio_main": median_iqr(r["ratio_main"] for r in raws)[0],
+                    "one_thread_over_main": median_iqr(r["one_thread_s"] / r["serial_s"] for r in raws)[0]})
+    return out

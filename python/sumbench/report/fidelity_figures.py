@@ -45,7 +45,7 @@ def _panel(ax, rows, scale, ylabel):
 def _one_run(run, outdir, title_prefix):
     cpu = [s for s in run.fidelity if s["unit"] == "x"]
     lat = [s for s in run.fidelity if s["unit"] == "s"]
-    panels = [p for p in ((cpu, 1.0, "K threads / serial time [x]"),
+    panels = [p for p in ((cpu, 1.0, "K threads / 1 thread time [x]"),
                           (lat, 1e3, "added latency per wait, or time per hand-off [ms] (log)")) if p[0]]
     width = max(6.0, 1.05 * max(len(p[0]) for p in panels) + 1.5) + 2.9  # + the legend
     fig, axes = plt.subplots(len(panels), 1, figsize=(width, 3.9 * len(panels)), dpi=DPI,
