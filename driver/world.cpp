@@ -50,7 +50,7 @@ MPI_Comm World::first_ranks(int ranks) {
   return comm;
 }
 
-void World::sleepy_wait(MPI_Request& request) {
+void World::sleepy_wait(MPI_Request& request, int longest_us) {
   // Each MPI_Test runs Open MPI's progress engine (tens of microseconds): polling every
   // 200 us cost the working ranks' threads 9% of sum's speed. Back off to 5 ms instead.
   auto pause = std::chrono::microseconds(50);
@@ -59,7 +59,7 @@ void World::sleepy_wait(MPI_Request& request) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+    pause = std::min(pause * 2, std::chrono::microseconds(longest_us));
   }
 }
 

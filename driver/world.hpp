@@ -30,7 +30,8 @@ class World {
 
   // Waits for a request while sleeping between tests: Open MPI's blocking calls
   // busy-poll, which would steal the cores of the ranks that are working.
-  static void sleepy_wait(MPI_Request& request);
+  // `longest`: the longest sleep between tests (microseconds).
+  static void sleepy_wait(MPI_Request& request, int longest_us = 5000);
   // A world barrier that does not spin.
   void sleepy_barrier();
   // Broadcasts `count` doubles from world rank 0; ranks that pass `sleep` wait
