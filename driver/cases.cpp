@@ -167,14 +167,6 @@ double Plan::release(bool keep_workspace) {
   return seconds_since(start);
 }
 
-int Plan::team_ranks_on_my_host(int ranks) const {
-  const auto mine = static_cast<std::size_t>(world_.rank());
-  if (mine >= rank_hosts_.size()) return ranks;
-  int same = 0;
-  for (int r = 0; r < ranks && r < static_cast<int>(rank_hosts_.size()); ++r) same += rank_hosts_[r] == rank_hosts_[mine];
-  return same;
-}
-
 PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
   if (prepared_.c == &c) return prepared_;
   MPI_Comm team = world_.first_ranks(c.layout.ranks);
@@ -198,8 +190,10 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
       p.kernel->tick_elements = c.kernel->tick_elements;
       p.local = p.kernel->make_partial();
       p.combined = p.kernel->make_partial();
-      const int parts = spread_parts(numa_nodes_, team_ranks_on_my_host(c.layout.ranks), c.layout.threads);
-      if (numa_nodes_ == 1) p.spread = std::make_unique<SpreadKernel>(*p.kernel, parts);
+      // Kernels with data: their untimed phases spread over the rank's CPUs (spread.hpp).
+      if (numa_nodes_ == 1 && c.kernel->held_bytes_per_element > 0)
+        p.spread = std::make_unique<SpreadKernel>(*p.kernel, spread_parts(numa_nodes_, ranks_on_my_host(
+            rank_hosts_, world_.rank(), c.layout.ranks), c.layout.threads));
       c.mode->first_touch(p.untimed(), p.range, c.layout.threads);
       std::this_thread::sleep_for(test_delay_);  // test-only, 0 in a real run
     } catch (const std::exception& e) {

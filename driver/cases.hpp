@@ -91,7 +91,6 @@ class Plan {
   PreparedCase& prepare(const Case& c, CaseCost& cost);
   double release(bool keep_workspace);  // frees the prepared case; seconds it took here
   std::uint64_t capacity_hint(const Case& c) const;
-  int team_ranks_on_my_host(int ranks) const;  // of world ranks [0, ranks)
 
   const Options& opt_;
   World& world_;

@@ -64,4 +64,12 @@ int spread_parts(int numa_nodes, int team_ranks_on_host, int threads) {
   return std::max(1, cpus / threads);
 }
 
+int ranks_on_my_host(const std::vector<std::string>& hosts, int rank, int ranks) {
+  const auto mine = static_cast<std::size_t>(rank);
+  if (rank < 0 || mine >= hosts.size()) return ranks;
+  int same = 0;
+  for (int r = 0; r < ranks && r < static_cast<int>(hosts.size()); ++r) same += hosts[r] == hosts[mine];
+  return same;
+}
+
 }  // namespace sumbench

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "kernel.hpp"
 
@@ -46,5 +48,8 @@ class SpreadKernel final : public KernelInstance {
 // (its affinity), at most the host's online CPUs over the team's ranks on this host, over
 // the case's threads per rank; 1 (no spreading) when the rank's CPUs span NUMA nodes.
 int spread_parts(int numa_nodes, int team_ranks_on_host, int threads);
+// How many of world ranks [0, ranks) share rank `rank`'s host (`hosts`: one per world rank;
+// `ranks` when unknown).
+int ranks_on_my_host(const std::vector<std::string>& hosts, int rank, int ranks);
 
 }  // namespace sumbench

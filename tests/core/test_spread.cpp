@@ -46,6 +46,11 @@ TEST(Spread, PartsFollowTheCpusAndNeverCrossNumaNodes) {
   EXPECT_GE(one, 1);
   EXPECT_LE(spread_parts(1, 2, 1), one) << "ranks sharing the host share its CPUs";
   EXPECT_EQ(spread_parts(1, 1, 1 << 20), 1) << "more threads than CPUs: no spreading";
+  const std::vector<std::string> hosts{"a", "b", "a", "a"};
+  EXPECT_EQ(ranks_on_my_host(hosts, 0, 4), 3);
+  EXPECT_EQ(ranks_on_my_host(hosts, 1, 4), 1);
+  EXPECT_EQ(ranks_on_my_host(hosts, 2, 2), 1) << "only the case's ranks count";
+  EXPECT_EQ(ranks_on_my_host(hosts, 7, 4), 4) << "unknown: assume all share it";
 }
 
 TEST(Workspace, ParallelReleaseUnmapsEverything) {
