@@ -64,9 +64,9 @@ inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "leg
 // these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
 inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
     "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval, drop requests, forced switching, "
-    "a drop answered within ~150 ns of work. Reproduces 3.x's hand-off and convoy within their spread; "
-    "not always the C=2 convoy at 5 ms (the wake-up race moves by scheduler ticks), nor CPU ratios below "
-    "1 (3.x threads can beat its main thread), nor the interpreter's own work or memory traffic",
+    "a drop answered within ~150 ns of work. Reproduces 3.x's hand-off, convoy and CPU ratio (K threads "
+    "over one) within their spread; not always the C=2 convoy at 5 ms (the wake-up race moves by "
+    "scheduler ticks), nor the interpreter's own work or memory traffic",
     "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval bytecodes "
     "of --gil-tick elements (calibrate with runners/fidelity.py). Reproduces 2.7's CPU ratio, convoy "
     "and hand-off within their spread; not the interpreter's shared state that both threads touch",
