@@ -5,11 +5,11 @@
 # and the table; results.csv; plus machine.txt and the exact command in command.txt):
 #   bench/fidelity/record.sh [more runners/fidelity.py flags]
 # Needs build/sumbench (scripts/build.sh) and the interpreters (pyenv: 2.7 and 3.6-3.13;
-# missing ones are named and skipped). About 40 minutes on 2 cores. Run it on a quiet
-# machine: other users' jobs move wake-up latencies by whole scheduler ticks (NOTES.md,
-# E2); --quiet-wait makes each figure of each repetition wait up to 120 s for a quiet
-# window, and the run says how many had one. A stopped recording resumes: run the
-# command in its command.txt again.
+# missing ones are named and skipped). About 16 minutes on a quiet 2-core machine, longer
+# while it waits for quiet windows. Run it on a quiet machine: other users' jobs move
+# wake-up latencies by whole scheduler ticks (NOTES.md, E2); --quiet-wait makes each
+# figure of each repetition wait up to 120 s for a quiet window, and the run says how
+# many had one. A stopped recording resumes: run the command in its command.txt again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 python=/usr/bin/python3

@@ -36,8 +36,10 @@ MECHANISMS = {
                         "the lock (E11, E15)",
     ("cpu", "legacy"): "the old GIL's semaphore fight sets in or not, on both sides (bimodal "
                        "ratios, E10); the model has no interpreter state that both threads touch",
-    ("convoy", "cpython"): "who wins the condition variable's wake-up depends on the scheduler, "
-                           "and other users' load moves it by whole 4 ms ticks (E2, E6, E8)",
+    ("convoy", "cpython"): "a run settles into waiting a whole number of switch intervals, and which "
+                           "number differs from run to run (E16); at C=2 and 5 ms the model's I/O "
+                           "thread loses more wake-up races than 3.11's (1.3-1.6x in three of four "
+                           "recordings, E17), a difference not found; load moves the race too (E2, E8)",
     ("convoy", "legacy"): "a 1 ms sleep's own overshoot dominates; the model's semaphore hand-off "
                           "adds its futex wake (E5)",
     ("handoff", "cpython"): "the waiter's wake-up after its timed wait is the scheduler's (E2)",
