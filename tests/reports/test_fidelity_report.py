@@ -112,5 +112,33 @@ class ReferenceVersion(unittest.TestCase):
         self.assertIsNone(summary.reference_version([], "cpython"))
 
 
+class MainThreadRatios(unittest.TestCase):
+    """The post's ratio against the main thread: medians per figure and interpreter, from
+    the real cpu runs only, and nothing from runs that predate the one-thread run."""
+
+    @staticmethod
+    def cpu(version, serial, one, threads, figure="cpu:2", source="cpython", valid=True):
+        m = measurement(figure, "cpython", source, 0, threads / one, version, "new")
+        m["raw"] = {"serial_s": serial, "one_thread_s": one, "threads_s": threads, "ratio": threads / one,
+                    "ratio_main": threads / serial, "valid": valid}
+        return m
+
+    def test_medians_per_figure_and_interpreter(self):
+        ms = [self.cpu("3.11.7", 1.0, 0.9, t) for t in (0.8, 0.9, 1.0)]
+        ms += [self.cpu("3.9.18", 2.0, 2.0, 2.2), self.cpu("3.11.7", 1.0, 0.5, 0.9, figure="cpu:3")]
+        ms += [self.cpu("3.11.7", 1.0, 1.0, 50.0, valid=False)]           # an invalid run: left out
+        ms += [measurement("convoy:2:1ms", "cpython", "cpython", 0, 0.004, "3.11.7", "new")]
+        old = measurement("cpu:2", "cpython", "cpython", 1, 0.9, "3.12.1", "new")
+        old["raw"] = {"serial_s": 1.0, "threads_s": 0.9, "ratio": 0.9, "valid": True}  # no ratio_main
+        got = summary.main_thread_ratios(ms + [old])
+        self.assertEqual([(g["figure"], g["version"], g["n"]) for g in got],
+                         [("cpu:2", "3.9.18", 1), ("cpu:2", "3.11.7", 3), ("cpu:3", "3.11.7", 1)])
+        self.assertAlmostEqual(got[1]["ratio_main"], 0.9)
+        self.assertAlmostEqual(got[1]["one_thread_over_main"], 0.9)
+        self.assertAlmostEqual(got[0]["ratio_main"], 1.1)
+        self.assertAlmostEqual(got[2]["one_thread_over_main"], 0.5)
+        self.assertEqual(summary.main_thread_ratios([old]), [])
+
+
 if __name__ == "__main__":
     unittest.main()
