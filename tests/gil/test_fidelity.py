@@ -220,6 +220,18 @@ class Command(unittest.TestCase):
                             "--out", out)
         self.assertEqual(other.returncode, 2, other.stderr)
         self.assertIn("other settings (waits)", other.stderr)
+        # A run stopped by an older sumbench (another raw format) is refused, not mixed in.
+        raw = os.path.join(pdir, "raw.json")
+        with open(raw) as f:
+            saved = f.read()
+        with open(raw, "w") as f:
+            json.dump(dict(json.loads(saved), schema="sumbench.fidelity/2"), f)
+        older = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
+                            "--out", out)
+        self.assertEqual(older.returncode, 2, older.stderr)
+        self.assertIn("another format", older.stderr)
+        with open(raw, "w") as f:
+            f.write(saved)
         again = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
                             "--out", out)
         self.assertEqual(again.returncode, 0, again.stderr)

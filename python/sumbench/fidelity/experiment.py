@@ -34,7 +34,9 @@ from . import runs, summary, text
 from .figures import POLICY_OF_GIL, Figure
 
 POINT_ID = "fidelity"
-DOC_SCHEMA = "sumbench.fidelity/2"
+# 3: the cpu figure's real value is K threads over one thread (raw: one_thread_s, ratio_main),
+# no longer over the main thread; a stopped run of format 2 is not resumed into it.
+DOC_SCHEMA = "sumbench.fidelity/3"
 
 
 def point_dir(out: str) -> Path:
