@@ -1,58 +1,14 @@
 #include "gil_lock.hpp"
 
+#include <pthread.h>
+#include <time.h>
+
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
 #include <system_error>
 
 namespace sumbench {
-
-std::string gil_policy_list() {
-  std::string list;
-  for (auto name : kGilPolicyNames) {
-    if (!list.empty()) list += ',';
-    list += name;
-  }
-  return list;
-}
-
-std::optional<GilPolicy> parse_gil_policy(std::string_view name) {
-  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
-    if (kGilPolicyNames[i] == name) return static_cast<GilPolicy>(i);
-  return std::nullopt;
-}
-
-bool is_gil_policy(std::string_view name) { return parse_gil_policy(name).has_value(); }
-
-std::string_view gil_policy_name(GilPolicy policy) {
-  return kGilPolicyNames[static_cast<std::size_t>(policy)];
-}
-
-std::optional<double> parse_switch_interval(std::string_view text) {
-  double unit = 1.0;  // a bare number is seconds, like sys.setswitchinterval
-  if (text.ends_with("us")) {
-    unit = 1e-6;
-    text.remove_suffix(2);
-  } else if (text.ends_with("ms")) {
-    unit = 1e-3;
-    text.remove_suffix(2);
-  } else if (text.ends_with("s")) {
-    text.remove_suffix(1);
-  }
-  if (text.empty()) return std::nullopt;
-  double value = 0;
-  const char* end = text.data() + text.size();
-  // from_chars takes no leading '+' or spaces and reports overflow (1e400) as out of range.
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
-  if (ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
-  const double seconds = value * unit;
-  // Names carry whole microseconds, and a wait needs a finite, representable deadline.
-  if (!(seconds >= 1e-6 - 1e-12) || seconds > 3600.0) return std::nullopt;
-  return seconds;
-}
-
-std::int64_t switch_interval_us(double seconds) { return std::llround(seconds * 1e6); }
 
 GilLock::GilLock(GilPolicy policy, double switch_interval_s, int threads, int check_interval)
     : policy_(policy),
@@ -121,7 +77,7 @@ bool GilLock::my_turn(int /*id*/, std::uint64_t ticket) const {
 void GilLock::wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t ticket) {
   while (!my_turn(id, ticket)) {
     const std::uint64_t saved_switch_number = switch_number_;
-    const bool timed_out = cond_.wait_for(lk, interval_) == std::cv_status::timeout;
+    const bool timed_out = timed_wait(lk);
     // Timed out and no switch happened meanwhile: ask the holder to drop the lock.
     // (Not while the lock is in transit between a release and the next take.)
     if (timed_out && locked_ && switch_number_ == saved_switch_number && !my_turn(id, ticket) &&
@@ -130,6 +86,21 @@ void GilLock::wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t 
       ++stats_.drop_requests;
     }
   }
+}
+
+bool GilLock::timed_wait(std::unique_lock<std::mutex>& lk) {
+  // PyCOND_TIMEDWAIT: a deadline one interval from now on CLOCK_MONOTONIC, and the verdict
+  // from the return code. (std::condition_variable::wait_for reads the clock once more after
+  // waking to decide; that read alone moved the C=2 convoy at 5 ms 1.5-2x above 3.11's,
+  // in sumbench and in a C replica of ceval_gil.c alike: bench/fidelity/NOTES.md E19.)
+  timespec at{};
+  clock_gettime(CLOCK_MONOTONIC, &at);
+  const std::int64_t ns = at.tv_nsec + interval_.count();  // at most 3600 s: no overflow
+  at.tv_sec += static_cast<time_t>(ns / 1000000000);
+  at.tv_nsec = static_cast<long>(ns % 1000000000);
+  const int rc = pthread_cond_clockwait(cond_.native_handle(), lk.mutex()->native_handle(), CLOCK_MONOTONIC, &at);
+  if (rc != 0 && rc != ETIMEDOUT) throw std::system_error(rc, std::generic_category(), "pthread_cond_clockwait");
+  return rc == ETIMEDOUT;
 }
 
 void GilLock::note_taken(int id) {
@@ -180,8 +151,17 @@ void GilLock::take(int id) {
       case GilPolicy::none:
         break;
     }
-    locked_ = true;
-    note_taken(id);
+    if (policy_ == GilPolicy::cpython) {
+      // take_gil's _ready: switch_mutex guards last_holder and the switch_cond signal, and
+      // is released before gil->mutex, so that a thread woken from its forced-switch wait
+      // returns at once and then queues on gil->mutex (NOTES.md E19).
+      std::lock_guard<std::mutex> sk(switch_mutex_);
+      locked_ = true;
+      note_taken(id);
+    } else {
+      locked_ = true;
+      note_taken(id);
+    }
   }
   const auto now = Clock::now();
   add_wait(me.stats, now - start);
@@ -206,25 +186,30 @@ void GilLock::release(int id, GilRelease why) {
     return;
   }
 
-  std::unique_lock<std::mutex> lk(mutex_);
-  locked_ = false;
-  last_release_ = why;
-  if (policy_ == GilPolicy::fifo) {
-    ++now_serving_;
-    cond_.notify_all();  // the next ticket's owner must wake, whichever waiter it is
-  } else {
-    cond_.notify_one();
+  {
+    std::lock_guard<std::mutex> lk(mutex_);
+    locked_ = false;
+    last_release_ = why;
+    if (policy_ == GilPolicy::fifo) {
+      ++now_serving_;
+      cond_.notify_all();  // the next ticket's owner must wake, whichever waiter it is
+    } else {
+      cond_.notify_one();
+    }
   }
   // FORCE_SWITCHING: when asked to drop, make sure another thread gets the lock before
   // competing again; otherwise the releaser, still running, would usually win it back.
   // A thread's final release does not wait (CPython's drop_gil with tstate == NULL).
-  if (policy_ == GilPolicy::cpython && why != GilRelease::final &&
-      drop_request_.load(std::memory_order_relaxed) && last_holder_ == id) {
-    drop_request_.store(false, std::memory_order_relaxed);  // as CPython, before waiting
-    ++me.stats.forced_waits;
-    switch_cond_.wait(lk, [this, id] { return last_holder_ != id; });
-    lk.unlock();
-    add_wait(me.stats, Clock::now() - start);
+  // As in drop_gil, gil->mutex is released first and the wait is on switch_mutex.
+  if (policy_ == GilPolicy::cpython && why != GilRelease::final && drop_request_.load(std::memory_order_relaxed)) {
+    std::unique_lock<std::mutex> sk(switch_mutex_);
+    if (last_holder_ == id) {  // not switched yet
+      drop_request_.store(false, std::memory_order_relaxed);  // as CPython, before waiting
+      ++me.stats.forced_waits;
+      switch_cond_.wait(sk, [this, id] { return last_holder_ != id; });
+      sk.unlock();
+      add_wait(me.stats, Clock::now() - start);
+    }
   }
 }
 

@@ -31,9 +31,10 @@
 //   CPython, whose reference counting and per-object locks cost time); only the
 //   per-thread times are recorded.
 //
-// Simplification: CPython guards last_holder with a second mutex (switch_mutex) to keep
-// gil_mutex uncontended; here one mutex guards everything, with a second condition
-// variable for the forced-switch wait.
+// Locks as in ceval_gil.c: `mutex_` (gil->mutex) guards the lock state and its waits;
+// `switch_mutex_` (gil->switch_mutex) guards last_holder and the forced-switch wait, and a
+// releaser takes it only after releasing `mutex_`. Which mutex a woken releaser queues on
+// decides the C=2 convoy's states (bench/fidelity/NOTES.md E19).
 #pragma once
 
 #include <array>
@@ -192,6 +193,7 @@ class GilLock {
   // waiting loops, which request a drop after an interval without a switch.
   void wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t ticket);
   bool my_turn(int id, std::uint64_t ticket) const;
+  bool timed_wait(std::unique_lock<std::mutex>& lk);  // one interval on cond_; true: timed out
   void note_taken(int id);  // lock held: switch accounting and drop-request reset
   void sem_take();          // legacy: sem_wait until it succeeds
   void legacy_yield(int id);  // legacy: ceval's release and immediate re-acquire
@@ -205,10 +207,12 @@ class GilLock {
   std::int64_t ticker_;  // legacy: CPython 2's _Py_Ticker (one for all threads)
   sem_t sem_;            // legacy: the lock itself (PyThread_type_lock on Linux)
 
-  std::mutex mutex_;
+  std::mutex mutex_;                     // CPython's gil->mutex
   std::condition_variable cond_;         // CPython's gil->cond: the lock was released
+  std::mutex switch_mutex_;              // CPython's gil->switch_mutex (cpython policy)
   std::condition_variable switch_cond_;  // CPython's gil->switch_cond: another thread took it
   bool locked_ = false;
+  // Written under mutex_ and (cpython) switch_mutex_; read under either.
   int last_holder_ = kNoHolder;
   GilRelease last_release_ = GilRelease::final;
   std::uint64_t switch_number_ = 0;

@@ -1,7 +1,9 @@
 // The gil mode's own options, checked behind the mode table's check_options so that the
 // option parser needs no knowledge of the GIL lock: --gil-policy names, --switch-interval
-// values (parsed here into seconds) and --check-interval values (legacy's, in bytecodes).
+// values (parsed here into seconds) and --check-interval values (legacy's, in bytecodes);
+// also the policy names and interval parsing that gil_lock.hpp declares.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -11,6 +13,52 @@
 #include "mode.hpp"
 
 namespace sumbench {
+
+std::string gil_policy_list() {
+  std::string list;
+  for (auto name : kGilPolicyNames) {
+    if (!list.empty()) list += ',';
+    list += name;
+  }
+  return list;
+}
+
+std::optional<GilPolicy> parse_gil_policy(std::string_view name) {
+  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
+    if (kGilPolicyNames[i] == name) return static_cast<GilPolicy>(i);
+  return std::nullopt;
+}
+
+bool is_gil_policy(std::string_view name) { return parse_gil_policy(name).has_value(); }
+
+std::string_view gil_policy_name(GilPolicy policy) {
+  return kGilPolicyNames[static_cast<std::size_t>(policy)];
+}
+
+std::optional<double> parse_switch_interval(std::string_view text) {
+  double unit = 1.0;  // a bare number is seconds, like sys.setswitchinterval
+  if (text.ends_with("us")) {
+    unit = 1e-6;
+    text.remove_suffix(2);
+  } else if (text.ends_with("ms")) {
+    unit = 1e-3;
+    text.remove_suffix(2);
+  } else if (text.ends_with("s")) {
+    text.remove_suffix(1);
+  }
+  if (text.empty()) return std::nullopt;
+  double value = 0;
+  const char* end = text.data() + text.size();
+  // from_chars takes no leading '+' or spaces and reports overflow (1e400) as out of range.
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
+  if (ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
+  const double seconds = value * unit;
+  // Names carry whole microseconds, and a wait needs a finite, representable deadline.
+  if (!(seconds >= 1e-6 - 1e-12) || seconds > 3600.0) return std::nullopt;
+  return seconds;
+}
+
+std::int64_t switch_interval_us(double seconds) { return std::llround(seconds * 1e6); }
 
 namespace {
 

@@ -62,10 +62,12 @@ inline void expect_consistent(const GilLockStats& lock, const std::vector<GilThr
 
   switch (f.policy) {
     case GilPolicy::cpython:
-      // A drop release always waits for the switch (FORCE_SWITCHING) and each forced wait
-      // consumes one drop request.
-      EXPECT_LE(drops, forced);
+      // FORCE_SWITCHING: a drop release is always followed by a switch, by waiting for it
+      // unless another thread already took the lock (drop_gil's "not switched yet" check,
+      // made after gil->mutex is released); each forced wait consumes one drop request.
+      EXPECT_EQ(lock.handoffs_after_drop, drops);
       EXPECT_LE(forced, lock.drop_requests);
+      EXPECT_LE(forced, drops + voluntary);
       break;
     case GilPolicy::fifo:
       EXPECT_EQ(forced, 0u);  // the ticket order hands off by itself
