@@ -64,10 +64,12 @@ inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "leg
 // the enum (--list wraps them; --list=json gives them as they are). The figures behind
 // these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
 inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
-    "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval, drop requests, forced switching, "
-    "a drop answered within ~150 ns of work. Reproduces 3.x's hand-off, convoy and CPU ratio (K threads "
-    "over one) within their spread; not the C=2 convoy at 5 ms (its I/O thread waits 1.3-1.6x 3.11's: "
-    "bench/fidelity/NOTES.md E17), nor the interpreter's own work or memory traffic",
+    "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval judged by their return code, drop "
+    "requests, forced switching under its own mutex, a drop answered within ~150 ns of work. Reproduces "
+    "3.x's hand-off, convoy and CPU ratio (K threads over one) within their spread, which for the convoy "
+    "with 2-3 CPU threads is whole switch intervals from run to run; not the C=3 convoy at 5 ms (0.61x and "
+    "0.69x 3.11's in two comparisons of 15+ runs; a C replica of ceval_gil.c is low too: bench/fidelity/NOTES.md E19, E20), "
+    "nor the interpreter's own work or memory traffic",
     "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval bytecodes "
     "of --gil-tick elements (calibrate with runners/fidelity.py). Reproduces 2.7's CPU ratio, convoy "
     "and hand-off within their spread; not the interpreter's shared state that both threads touch",
