@@ -151,17 +151,13 @@ void GilLock::take(int id) {
       case GilPolicy::none:
         break;
     }
-    if (policy_ == GilPolicy::cpython) {
-      // take_gil's _ready: switch_mutex guards last_holder and the switch_cond signal, and
-      // is released before gil->mutex, so that a thread woken from its forced-switch wait
-      // returns at once and then queues on gil->mutex (NOTES.md E19).
-      std::lock_guard<std::mutex> sk(switch_mutex_);
-      locked_ = true;
-      note_taken(id);
-    } else {
-      locked_ = true;
-      note_taken(id);
-    }
+    // take_gil's _ready (cpython): switch_mutex guards last_holder and the switch_cond signal,
+    // and is released before gil->mutex, so that a thread woken from its forced-switch wait
+    // returns at once and then queues on gil->mutex (NOTES.md E19).
+    std::unique_lock<std::mutex> sk(switch_mutex_, std::defer_lock);
+    if (policy_ == GilPolicy::cpython) sk.lock();
+    locked_ = true;
+    note_taken(id);
   }
   const auto now = Clock::now();
   add_wait(me.stats, now - start);
