@@ -194,14 +194,19 @@ class GilLock {
 
   // Waits (mutex held) until thread `id` may take the lock; the cpython and fifo
   // waiting loops, which request a drop after an interval without a switch.
-  void wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t ticket);
+  // `first`: set at the first timed wait's clock read (the start of a wait).
+  void wait_turn(std::unique_lock<std::mutex>& lk, int id, std::uint64_t ticket,
+                 std::optional<Clock::time_point>& first);
   bool my_turn(int id, std::uint64_t ticket) const;
-  bool timed_wait(std::unique_lock<std::mutex>& lk);  // one interval on cond_; true: timed out
-  void note_taken(int id);  // lock held: switch accounting and drop-request reset
+  // One interval on cond_; true: timed out. Sets `first` to its clock read if unset.
+  bool timed_wait(std::unique_lock<std::mutex>& lk, std::optional<Clock::time_point>& first);
+  void note_taken(int id);  // lock held (cpython: and switch_mutex): switch accounting
   void sem_take();          // legacy: sem_wait until it succeeds
   void legacy_yield(int id);  // legacy: ceval's release and immediate re-acquire
   void legacy_taken(int id, Clock::time_point wait_start);  // semaphore held: accounting
   static void add_wait(GilThreadStats& s, Clock::duration d);
+  static void count_release(GilThreadStats& s, GilRelease why);
+  static void check(int rc, const char* what);  // a pthread call's return code
 
   const GilPolicy policy_;
   const std::chrono::nanoseconds interval_;
