@@ -67,10 +67,8 @@ inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
     "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval judged by their return code, drop "
     "requests, forced switching under its own mutex, a drop answered within ~150 ns of work. Reproduces "
     "3.x's hand-off, convoy and CPU ratio (K threads over one) within their spread, which for the convoy "
-    "with 2-3 CPU threads is whole switch intervals from run to run; not the C=3 convoy at 5 ms (0.61-0.97x "
-    "3.11's in 16 comparisons; ceval_gil.c's own lock in this gil mode gave 0.95-1.16x in ten of eleven "
-    "(1.27x once), so the gap is in this lock's code: bench/fidelity/NOTES.md E21), "
-    "nor the interpreter's own work or memory traffic",
+    "with 2-3 CPU threads is whole switch intervals from run to run, so those need 15 or more runs to "
+    "judge (bench/fidelity/NOTES.md E16, E22); not the interpreter's own work or memory traffic",
     "CPython 2.7 on Linux: a POSIX semaphore released and re-taken every --check-interval bytecodes "
     "of --gil-tick elements (calibrate with runners/fidelity.py). Reproduces 2.7's CPU ratio, convoy "
     "and hand-off within their spread; not the interpreter's shared state that both threads touch",

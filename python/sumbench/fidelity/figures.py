@@ -39,12 +39,10 @@ MECHANISMS = {
     ("convoy", "cpython"): "a run settles into waiting a whole number of switch intervals, and which "
                            "number differs from run to run, on both sides; the interpreter's own figure "
                            "drifts up to 5x within an hour on a quiet machine, so a median of few runs "
-                           "can miss by one interval (E16, E19); C=3 at 5 ms: the model gave 0.61-0.97x "
-                           "3.11's in 16 comparisons, while ceval_gil.c's own lock, put in the model's "
-                           "gil mode, gave 0.95-1.16x in ten of eleven (1.27x once): the gap is in "
-                           "the model's lock code, where 22 ns on the hand-off path moves the figure "
-                           "by a third; not found yet "
-                           "(E20, E21); load moves the race too (E2, E8)",
+                           "can miss by one interval (E16, E19); the race is decided in nanoseconds: "
+                           "22 ns between a drop request and the signal moves C=3 at 5 ms by a third, "
+                           "so the model's release calls pthread as drop_gil does (E21, E22); "
+                           "load moves the race too (E2, E8)",
     ("convoy", "legacy"): "a 1 ms sleep's own overshoot dominates; the model's semaphore hand-off "
                           "adds its futex wake (E5)",
     ("handoff", "cpython"): "the waiter's wake-up after its timed wait is the scheduler's (E2)",
