@@ -131,7 +131,6 @@ void GilLock::note_taken(int id) {
 
 void GilLock::take(int id) {
   Slot& me = slot(id);
-  std::optional<Clock::time_point> first;
   if (policy_ == GilPolicy::none) {
     ++me.stats.takes;
     me.held_since = Clock::now();
@@ -146,6 +145,7 @@ void GilLock::take(int id) {
   // cpython, fifo: no clock read before gil->mutex, as in take_gil (one there moved the
   // C=3 convoy at 5 ms from 1.02x to 1.28x 3.11's, NOTES.md E21). A wait starts at its first
   // timed wait's own clock read; a take that finds the lock free waits 0.
+  std::optional<Clock::time_point> first;
   {
     std::unique_lock<std::mutex> lk(mutex_);
     if (policy_ == GilPolicy::cpython)

@@ -103,7 +103,9 @@ struct GilThreadStats {
   std::uint64_t drop_releases = 0;       // GilRelease::drop_request
   std::uint64_t voluntary_releases = 0;  // GilRelease::blocking + GilRelease::final
   std::uint64_t forced_waits = 0;        // releases that then waited for another thread to take the lock
-  double wait_s = 0;                     // time in take() plus forced-switch waits
+  // Time waiting in take() plus forced-switch waits. cpython, fifo: a take's wait starts at its
+  // first timed wait (no clock read before gil->mutex), so one that finds the lock free adds 0.
+  double wait_s = 0;
   double longest_wait_s = 0;             // the longest single take() or forced-switch wait
   double held_s = 0;                     // time between take() returning and the next release
 };
