@@ -6,7 +6,8 @@ The runner asks the binary (``Catalogue.from_sumbench``) and saves the answer as
 (``Catalogue.for_folder``). A folder written before the catalogue existed gets the
 frozen catalogue of sumbench 0.1.0 (data/catalogue-0.1.0.json), its migration. The
 CPython baseline's own kernels and modes (baseline/modes.py) are merged into every
-catalogue, marked with source "cpython".
+catalogue, marked with source "cpython", and sumbench-py's modes (pyfunc/modes.py) with
+source "pyfunc" (its kernels are the users' functions, MODULE:FUNCTION).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Optional, Sequence
 
 from . import parse, procs
 from .baseline import modes as cpython
+from .pyfunc import modes as pyfunc
 from .errors import InputError, UsageError
 from .io import atomic_write_json, read_json
 
@@ -52,6 +54,8 @@ class Catalogue:
                       for m in doc["modes"]]
         self.modes += [dict(m, source=cpython.SOURCE, reference_mode=cpython.REFERENCE_MODE,
                             flags=[], layouts=[]) for m in cpython.MODES]
+        self.modes += [dict(m, source=pyfunc.SOURCE, reference_mode=pyfunc.REFERENCE_MODE,
+                            flags=[], layouts=[]) for m in pyfunc.catalogue_rows()]
         self._kernels = {k["name"]: k for k in self.kernels}
         self._modes = {m["name"]: m for m in self.modes}
         self._flags = {f["name"]: f for f in doc.get("flags", [])}

@@ -210,8 +210,8 @@ def select(text: str, env: Optional[Mapping[str, str]] = None,
             raise UsageError(f"--python {item}: {path if path != item else 'it'} {why}")
         chosen.append(_check(interp, item))
     out: list[Interpreter] = []
-    for i in chosen:  # one per version: the first given or found
-        same = next((o for o in out if o.version == i.version), None)
+    for i in chosen:  # one per version and GIL kind (3.13 and 3.13t are two): the first given or found
+        same = next((o for o in out if o.version == i.version and o.gil == i.gil), None)
         if same is None:
             out.append(i)
         elif os.path.realpath(same.executable) != os.path.realpath(i.executable):
