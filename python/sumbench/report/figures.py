@@ -206,7 +206,8 @@ def all_figures(runs, outdir):
             if key not in keys:
                 keys.append(key)
     keys.sort(key=lambda k: (runs[0].cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
-    from . import fidelity_figures, lock_figures, node_figures
+    from . import fidelity_figures, lock_figures, node_figures, pyfunc_figures
+    figs += pyfunc_figures.pyfunc_figures(runs, outdir)
     for kernel, scaling in keys:
         for kind in ("time", "speedup", "efficiency"):
             fig = scaling_figure(runs, kernel, scaling, kind, outdir)

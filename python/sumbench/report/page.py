@@ -9,6 +9,7 @@ import os
 
 from ..fidelity.figures import fmt as fmt_figure
 from .analysis import fmt_interval
+from .pyfunc_html import pyfunc_html
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
@@ -240,7 +241,8 @@ def build_page(runs, figs, tables):
              "<h1>sumbench report</h1>",
              f'<p class="meta">Runs: {esc(labels)} · generated {esc(now)} by '
              "reports/report.py</p>",
-             '<nav><a href="#verdicts">Verdicts</a><a href="#summary">Summary</a>'
+             '<nav><a href="#verdicts">Verdicts</a><a href="#pyfunc">Your function</a>'
+             '<a href="#summary">Summary</a>'
              '<a href="#scaling">Scaling</a><a href="#gil">GIL</a><a href="#fidelity">Model vs real</a>'
              '<a href="#fits">Fits</a>'
              '<a href="#karp-flatt">Karp–Flatt</a><a href="#nodes">Nodes</a>'
@@ -261,6 +263,7 @@ def build_page(runs, figs, tables):
                  "(ranks × threads per rank, and its nodes when the run used several); "
                  "over nodes: from a series' fewest to its most nodes at a fixed layout "
                  "per node.</p></section>")
+    parts.append(pyfunc_html(tables.pyfunc, multi, [_figure_html(f) for f in figs if f.section == "pyfunc"]))
     # figures
     by_section = {}
     for f in figs:
@@ -269,6 +272,7 @@ def build_page(runs, figs, tables):
     parts += [_figure_html(f) for f in by_section.pop("summary", [])] or \
         ["<p>No sum or sleep rows with a serial reference.</p>"]
     parts.append("</section>")
+    by_section.pop("pyfunc", None)   # in the "Your function" section
     gil = by_section.pop("gil", [])
     fidelity = by_section.pop("fidelity", [])
     parts.append('<section id="scaling"><h2>Scaling per kernel</h2>')

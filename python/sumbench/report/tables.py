@@ -9,6 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .. import machine
+from ..pyfunc import answer as pyfunc_answer
 from . import nodes
 from .summary import pick_common_workers
 from .stats import median
@@ -42,6 +43,7 @@ class Tables:
     problems: dict = field(default_factory=dict)   # run label -> problem_rows
     contexts: list = field(default_factory=list)   # one dict per run
     fidelity: dict = field(default_factory=dict)   # run label -> model-vs-real summaries
+    pyfunc: dict = field(default_factory=dict)     # run label -> sumbench-py's answers and costs
 
 
 def verdicts(run):
@@ -305,6 +307,7 @@ def compute(runs):
         t.problems[run.label] = problem_rows(run.sweep)
         t.contexts.append(context(run))
         t.fidelity[run.label] = run.fidelity
+        t.pyfunc[run.label] = pyfunc_answer.summarize(run, [v for v in t.verdicts if v["run"] == run.label])
     t.medians = medians_rows(runs)
     return t
 
@@ -334,3 +337,8 @@ def write_csvs(t, folder):
                      mechanism="" if s["passed"] else s["mechanism"])
                 for run, rows in t.fidelity.items() for s in rows]
     _write(os.path.join(folder, "fidelity.csv"), fidelity, FIDELITY_CSV)
+    _write(os.path.join(folder, "pyfunc_costs.csv"),
+           [r for s in t.pyfunc.values() if s for r in s["costs"]], pyfunc_answer.COST_COLUMNS)
+    _write(os.path.join(folder, "pyfunc_answers.csv"),
+           [dict(a, run=run) for run, s in t.pyfunc.items() if s for a in s["answers"]],
+           ["run", "function", "interpreter", "workers", "line"])
