@@ -20,7 +20,8 @@ NATIVE = (os.environ.get("SUMBENCH_NATIVE") or "ON").upper() in ("ON", "1", "TRU
 COMMANDS = {"sumbench-sweep": "sweep.py", "sumbench-report": "report.py",
             "sumbench-compare": "compare.py", "sumbench-baseline": "cpython_baseline.py",
             "sumbench-submit": "submit_sweep.py", "sumbench-tidy": "tidy.py",
-            "sumbench-summary": "summary.py", "sumbench-fidelity": "fidelity.py"}
+            "sumbench-summary": "summary.py", "sumbench-fidelity": "fidelity.py",
+            "sumbench-py": "pyfunc.py"}
 SHARE = Path("share") / "sumbench"
 
 

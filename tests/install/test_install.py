@@ -156,6 +156,18 @@ class InstalledPrefix(unittest.TestCase):
         self.assertIn(f"SUMBENCH_ROOT={self.share}", dry)
         self.assertIn(f"SUMBENCH_RESULTS={work}/results/slurm-sweep-", dry)
 
+        # sumbench-py: the user's module in the working folder; its spawned processes and
+        # subinterpreters import the installed package's worker code, and write no bytecode there.
+        (work / "myfunc.py").write_text("def loop(start, stop):\n    return sum(range(start, stop))\n")
+        newest = [v for v in ("3.13", "3.12") if self.ok(run(["sh", "-c", f"ls -d $(pyenv root)/versions/{v}* "
+                                                               "2>/dev/null || true"], work, env), "ls").strip()]
+        pyfunc = self.ok(run(["sumbench-py", "myfunc:loop", "--n=20000", "--workers=2", "--repetitions=1",
+                              "--models=threads,fork,spawn,subinterpreters", "--out=sweep", "--no-report"]
+                             + ([f"--python={newest[0]}"] if newest else []), work, env, timeout=600),
+                         "sumbench-py")
+        self.assertIn("for your function myfunc:loop", pyfunc)
+        self.assertTrue(list((work / "sweep" / "points").glob("py-*-myfunc.loop-spawn-w2/status.json")))
+
         self.assertEqual(snapshot(self.prefix), before, "running the installed commands changed the prefix")
         self.assertFalse([p for p in self.root.iterdir() if p.name not in ("prefix", "work", "nojob", "verbose")],
                          "something was written beside the working folder")
