@@ -53,7 +53,7 @@ RUNNING = "running.json"   # only while a point runs: the process to stop if the
 STATUS_FIELDS: dict[str, Any] = {
     "schema_version": STATUS_VERSION,
     "point_id": "",
-    "source": "sumbench",      # sumbench | cpython | slurm
+    "source": "sumbench",      # sumbench | cpython | pyfunc | slurm
     "point": {},               # kernel, mode, ranks, threads, workers, scaling, n, ...
     "status": "failed",        # one of POINT_STATUSES
     "exit_code": None,

@@ -56,7 +56,7 @@ class Column:
 COLUMN_SPECS = (
     Column("run_id", "str", False, "the sweep's run id (manifest.json)"),
     Column("point_id", "str", True, "the point folder's name"),
-    Column("source", "str", False, "sumbench or cpython"),
+    Column("source", "str", False, "sumbench, cpython (the baseline) or pyfunc (sumbench-py)"),
     Column("kernel", "str", True, "a kernel of the catalogue"),
     Column("mode", "str", True, "a mode of the catalogue (or cpython-*)"),
     Column("ranks", "int", False, "MPI ranks (processes)", 1, _INT32),
