@@ -77,6 +77,7 @@ def body(argv) -> int:
     check_report_dir(cfg)
     everything = "all" in [item.strip() for item in (cfg["python"] or "").split(",")]
     chosen, notes = interpreters.select(cfg["python"] or sys.executable, timeout=PROBE_TIMEOUT_S)
+    notes = [n for n in notes if "free-threaded" not in n]   # said in the run's own words
     orchestrate.say("interpreters: " + ", ".join(f"CPython {i.version} ({i.gil} GIL) {i.path}" for i in chosen))
     status = orchestrate.run(cfg, chosen, everything, argv, notes)
     print_answers(cfg["out"])

@@ -70,8 +70,7 @@ def parse_target(flag: str, text: str, builtin_ok: bool = False) -> tuple:
         return (None, text)
     found = TARGET.fullmatch(text)
     module = text.split(":", 1)[0]
-    is_file = module.endswith(".py") and (os.sep in module or os.path.isfile(module))
-    if found and not is_file:
+    if found and not module.endswith(".py"):   # mod.py:f means the file, not a submodule named py
         return (found.group(1), found.group(2))
     hint = f" (give the module's name, not its file: {os.path.basename(module)[:-3]}:..., run from its " \
         f"folder or with it on PYTHONPATH)" if module.endswith(".py") else ""

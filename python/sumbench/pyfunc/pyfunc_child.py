@@ -47,6 +47,7 @@ sys.dont_write_bytecode = _dwb
 
 import base64  # noqa: E402
 import json  # noqa: E402
+import numbers  # noqa: E402
 import pickle  # noqa: E402
 import platform  # noqa: E402
 
@@ -80,10 +81,9 @@ def short(obj, width=80):
 
 def equal(a, b, rel_tol):
     """The combined result against the serial one: == (numbers within rel_tol)."""
-    numbers = (int, float, complex) + ((long,) if pw.PY2 else ())  # noqa: F821
-    if rel_tol and isinstance(a, numbers) and isinstance(b, numbers):
-        return abs(a - b) <= rel_tol * max(abs(a), abs(b))
     try:
+        if rel_tol and isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+            return abs(a - b) <= rel_tol * max(abs(a), abs(b))
         same = a == b
         return bool(same.all()) if hasattr(same, "all") else bool(same)  # numpy arrays
     except Exception:
@@ -197,7 +197,7 @@ def check(spec):
         if m not in methods:
             models[m] = "Python %s has no %s start method" % (platform.python_version(), m)
     try:
-        import concurrent.futures  # noqa: F401
+        __import__("concurrent.futures")
     except ImportError:
         models["thread-pool"] = models["process-pool"] = \
             "Python %s has no concurrent.futures (3.2+)" % platform.python_version()

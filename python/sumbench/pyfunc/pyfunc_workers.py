@@ -55,15 +55,15 @@ def resolve(target):
     try:
         obj = importlib.import_module(module or BUILTINS)
     except BaseException as e:  # SyntaxError, ImportError, anything its import raised
-        raise BadTarget("module %r does not import in Python %s: %s (looked on PYTHONPATH and in the "
+        raise BadTarget("module '%s' does not import in Python %s: %s (looked on PYTHONPATH and in the "
                         "current folder %s)" % (module, sys.version.split()[0], describe(e), os.getcwd()))
     for part in name.split("."):
         if not hasattr(obj, part):
-            raise BadTarget("%s has no attribute %r" % (module, part) if module else
-                            "%r is no builtin (give MODULE:FUNCTION or a builtin such as sum)" % name)
+            raise BadTarget("%s has no attribute '%s'" % (module, part) if module else
+                            "'%s' is no builtin (give MODULE:FUNCTION or a builtin such as sum)" % name)
         obj = getattr(obj, part)
     if not callable(obj):
-        raise BadTarget("%s:%s is a %s, not a function" % (module or "", name, type(obj).__name__))
+        raise BadTarget("%s:%s is not a function (%s)" % (module or "builtins", name, type(obj).__name__))
     _CACHE[key] = obj
     return obj
 
