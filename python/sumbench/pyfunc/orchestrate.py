@@ -108,8 +108,10 @@ def enumerate_points(cfg: dict, info: dict, models: dict) -> tuple[list[dict], l
 def free_threaded_note(found: list[dict], everything: bool) -> Optional[str]:
     if any(line["interpreter"]["gil"] == "free-threaded" for line in found):
         return None
-    where = "found (looked on PATH and under pyenv)" if everything else "among --python (--python all looks on PATH and under pyenv)"
-    return f"no free-threaded interpreter {where}: {modes.FREE_THREADED_HINT}"
+    if everything:
+        return f"no free-threaded interpreter found: {modes.FREE_THREADED_HINT} (looked on PATH and under pyenv)"
+    return f"no free-threaded interpreter among --python: {modes.FREE_THREADED_HINT} (--python all looks on " \
+           f"PATH and under pyenv)"
 
 
 def run(cfg: dict, interps: list[Interpreter], everything: bool, argv: list[str], notes: list[str]) -> int:
@@ -173,6 +175,10 @@ def run(cfg: dict, interps: list[Interpreter], everything: bool, argv: list[str]
     finally:  # the points written so far are in results.csv, also when interrupted
         csv_path = tidy.rebuild_results(out_dir)
     say(", ".join(f"{v} {k}" for k, v in counts.items() if v or k == "ok") + f"; {csv_path}")
+    busy = (record.loadavg() or [0.0])[0]
+    if busy > cfg["cores"]:
+        say(f"warning: the load average is {busy:.1f} on {cfg['cores']} cores: other work shared the CPUs "
+            f"during the run, so its times and speedups measure that too (the report flags unstable points)")
     return 0 if counts["ok"] == sum(counts.values()) else 1
 
 
