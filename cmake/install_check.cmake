@@ -7,8 +7,10 @@
 #   - byte for byte the file this install would copy there (nothing would change).
 # Otherwise the install stops before writing anything and names every such file.
 # Input (install(CODE) before this script): SUMBENCH_SOURCE_DIR, SUMBENCH_BINDIR,
-# SUMBENCH_SHAREDIR, SUMBENCH_MODULEDIR, SUMBENCH_DOCDIR, SUMBENCH_VERSION,
-# SUMBENCH_COMMANDS, SUMBENCH_ENTRY_SCRIPTS, SUMBENCH_BINARY (the built binary).
+# SUMBENCH_SHAREDIR, SUMBENCH_MODULEDIR, SUMBENCH_DOCDIR, SUMBENCH_INCLUDEDIR,
+# SUMBENCH_LIBDIR, SUMBENCH_CMAKEDIR, SUMBENCH_VERSION, SUMBENCH_COMMANDS,
+# SUMBENCH_ENTRY_SCRIPTS, SUMBENCH_BINARY (the built binary), SUMBENCH_LIBRARIES (the
+# built libraries of the CMake package), SUMBENCH_BUILD_DIR.
 cmake_policy(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/install_paths.cmake")
 
@@ -74,6 +76,27 @@ endforeach()
 _want("${_doc}/REPORTS.md" "${_src}/reports/README.md")
 _want("${_modulefile}")
 _want_text("${_modulefile}" "${_modulefile_text}")
+# The CMake package (a user's own kernels): the kernel API header, the libraries, the
+# package's files, and the exported targets as the build generated them.
+_want("${_include}/sumbench/kernel.hpp" "${_src}/include/sumbench/kernel.hpp")
+foreach(_library IN LISTS SUMBENCH_LIBRARIES)
+  get_filename_component(_name "${_library}" NAME)
+  _want("${_lib}/${_name}" "${_library}")
+endforeach()
+foreach(_f sumbenchConfig.cmake sumbenchConfigVersion.cmake)
+  _want("${_cmake}/${_f}" "${SUMBENCH_BUILD_DIR}/${_f}")
+endforeach()
+foreach(_f sumbench_add_benchmark.cmake benchmark_main.cpp.in)
+  _want("${_cmake}/${_f}" "${_src}/cmake/${_f}")
+endforeach()
+string(TOLOWER "${CMAKE_INSTALL_CONFIG_NAME}" _config)
+if(NOT _config)
+  set(_config noconfig)
+endif()
+foreach(_f sumbenchTargets.cmake "sumbenchTargets-${_config}.cmake")
+  file(GLOB _exported "${SUMBENCH_BUILD_DIR}/CMakeFiles/Export/*/${_f}")
+  _want("${_cmake}/${_f}" ${_exported})
+endforeach()
 # (the bytecode of the package's modules, in its own __pycache__, is a cache of our
 # sources: compileall replaces it when stale, as Python itself would)
 

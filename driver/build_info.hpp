@@ -1,9 +1,26 @@
-// What built this binary, from the compiler's own macros (for the JSON context).
+// What built this binary: the compiler, from its own macros, and which benchmark binary
+// it is (for the JSON context and the catalogue).
 #pragma once
 
 #include <string>
 
 namespace sumbench {
+
+// A binary made by sumbench_add_benchmark (sumbench itself is one): its name, whether the
+// built-in kernels came along, and how its own sources were compiled. Its generated main
+// passes them to run_benchmark (driver/main.cpp), which sets them before anything else.
+struct BinaryInfo {
+  std::string name = "sumbench";
+  bool builtin_kernels = true;
+  std::string cxx_flags = "unknown";
+  std::string build_type = "unknown";
+};
+const BinaryInfo& this_binary();
+void set_this_binary(BinaryInfo info);
+// The driver, for the generated main of a binary (cmake/benchmark_main.cpp.in declares it
+// the same way): sets the binary's facts, then runs sumbench with its arguments.
+int run_benchmark(int argc, char** argv, const char* binary, bool builtin_kernels, const char* cxx_flags,
+                  const char* build_type);
 
 // "g++ 12.2.0", "clang 14.0.6", "icpx 2024.0.0"...: checked in that order of specificity,
 // since clang and icpx also define __GNUC__.

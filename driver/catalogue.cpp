@@ -42,7 +42,7 @@ void kernels(Json& j, const SizeContext& ctx) {
   for (const KernelDescriptor& k : kernel_table()) {
     j.begin_object();
     j.key("name").value(k.name).key("summary").value(k.summary).key("kind").value(k.kind);
-    j.key("item").value(k.item).key("thread_only").value(k.thread_only);
+    j.key("item").value(k.item).key("thread_only").value(k.thread_only).key("builtin").value(is_builtin_kernel(k));
     j.key("tick_elements").value(static_cast<unsigned long long>(k.tick_elements));
     j.key("validation").value(k.validation);
     j.key("rate").begin_object();
@@ -159,6 +159,11 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   j.key("build").begin_object().key("compiler").value(compiler_id());
   j.key("build_type").value(build.build_type).key("native").value(build.native);
   j.key("arch_flags").value(build.arch_flags).end_object();
+  // Which benchmark binary (sumbench_add_benchmark): sumbench's own, or a user's with its kernels.
+  const BinaryInfo& binary = this_binary();
+  j.key("binary").begin_object().key("name").value(binary.name);
+  j.key("builtin_kernels").value(binary.builtin_kernels).key("kernel_api_version").value(SUMBENCH_KERNEL_API_VERSION);
+  j.key("cxx_flags").value(binary.cxx_flags).key("build_type").value(binary.build_type).end_object();
   j.key("context").begin_object();
   j.key("world_size").value(world_size).key("workers").array(workers);
   j.key("max_workers").value(ctx.max_workers).key("quick").value(ctx.quick);

@@ -21,6 +21,7 @@ struct BuildInfo {
   std::string_view build_type;      // CMAKE_BUILD_TYPE
   bool native;                      // built for the build machine's CPU (SUMBENCH_NATIVE)
   std::string_view arch_flags;      // what that added: "-march=native", or "" (portable)
+  std::string_view cxx_flags;       // the driver's compile flags (for the JSON context)
 };
 
 // The catalogue as JSON. The evaluated parts (default sizes, layouts) follow `opt`:

@@ -1,13 +1,14 @@
 // sumbench: one driver for every kernel and mode, timed by Google Benchmark.
 //   mpirun -n 4 ./sumbench          every kernel in every mode at 4 workers
 //   ./sumbench --list               what there is
+// Every binary made by sumbench_add_benchmark (sumbench itself, a user's with its own
+// kernels) is this driver: its generated main calls run_benchmark.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -21,13 +22,13 @@
 #include "catalogue.hpp"
 #include "checks.hpp"
 #include "consistency.hpp"
+#include "context.hpp"
 #include "memory.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "overhead.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
-#include "workspace.hpp"
 #include "world.hpp"
 
 #ifndef SUMBENCH_VERSION
@@ -53,14 +54,10 @@ namespace sumbench {
 namespace {
 
 constexpr const char* kSchemaVersion = "1";
-using Context = std::vector<std::pair<std::string, std::string>>;
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
+constexpr BuildInfo kBuild{.version = SUMBENCH_VERSION, .git_commit = SUMBENCH_GIT_COMMIT,
+                           .schema_version = kSchemaVersion, .build_type = SUMBENCH_BUILD_TYPE,
+                           .native = SUMBENCH_NATIVE != 0, .arch_flags = SUMBENCH_ARCH_FLAGS,
+                           .cxx_flags = SUMBENCH_CXX_FLAGS};
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -86,57 +83,6 @@ std::vector<std::string> oversubscription_warnings(const Plan& plan) {
     if (!c.oversubscribed.empty() && std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
       warnings.push_back(c.oversubscribed);
   return warnings;
-}
-
-Context run_context(const World& world, const Placement& placement, const Inputs& in,
-                    const std::vector<std::string>& warnings, const std::string& command_line) {
-  Context c;
-  for (const char* name : {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES"}) {
-    const char* v = std::getenv(name);
-    c.emplace_back(name, v ? v : "(unset)");
-  }
-  c.emplace_back("sumbench_version", SUMBENCH_VERSION);
-  c.emplace_back("schema_version", kSchemaVersion);
-  c.emplace_back("hosts", join(placement.hosts(world.size()), ","));
-  c.emplace_back("nodes", std::to_string(placement.hosts(world.size()).size()));
-  c.emplace_back("cpu_model", cpu_model());
-  c.emplace_back("mpi_library", world.library_version());
-  c.emplace_back("mpi_ranks", std::to_string(world.size()));
-  c.emplace_back("rank_cpus", placement.rank_cpus());
-  for (auto& kv : placement.context(in.opt.cpus)) c.push_back(std::move(kv));
-  c.emplace_back("compiler", compiler_id());
-  c.emplace_back("cxx_flags", SUMBENCH_CXX_FLAGS);
-  c.emplace_back("build_type", SUMBENCH_BUILD_TYPE);
-  c.emplace_back("native", SUMBENCH_NATIVE ? "true" : "false");  // -march=native: this CPU model only
-  c.emplace_back("arch_flags", SUMBENCH_ARCH_FLAGS);
-  c.emplace_back("git_commit", SUMBENCH_GIT_COMMIT);
-  c.emplace_back("scaling", in.opt.scaling == Scaling::weak ? "weak" : "strong");
-  c.emplace_back("sleep_ms", std::to_string(in.opt.sleep_ms));
-  c.emplace_back("command_line", command_line);
-  c.emplace_back("benchmark_environment", in.bench.from_environment());
-  c.emplace_back("placement_warnings", join(warnings, " | "));
-  // --benchmark_context may add keys, not replace sumbench's or Google Benchmark's own.
-  static const std::set<std::string> kGoogleBenchmark{"date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
-      "cpu_scaling_enabled", "caches", "load_avg", "library_build_type", "json_schema_version"};
-  std::string error;
-  for (const auto& [key, value] : in.bench.context())
-    if (kGoogleBenchmark.count(key) || std::any_of(c.begin(), c.end(), [&](const auto& kv) { return kv.first == key; }))
-      error = "--benchmark_context: key '" + key + "' is one of sumbench's or Google Benchmark's own; choose another";
-  agree_on_error(world, error);
-  return c;
-}
-
-// The context's triad_pages: the page size triad's arrays get (kernels/workspace.hpp), on
-// rank 0, and whether every rank's probe agreed.
-void add_page_size_context(const World& world, const Plan& plan) {
-  if (std::none_of(plan.cases().begin(), plan.cases().end(), [](const Case& c) { return c.kernel->name == "triad"; }))
-    return;
-  std::string pages = page_size_probe();
-  const int huge = pages.rfind("2 MiB", 0) == 0 ? 1 : 0, mine[2] = {huge, -huge};
-  int least[2];  // the least of huge and of -huge: whether all ranks got the same
-  MPI_Allreduce(mine, least, 2, MPI_INT, MPI_MIN, world.comm());
-  if (least[0] != -least[1]) pages += std::string("; other ranks got ") + (huge ? "4 KiB" : "2 MiB") + " pages";
-  benchmark::AddCustomContext("triad_pages", pages);
 }
 
 // Runs the cases under Google Benchmark; returns the exit status of this rank.
@@ -198,9 +144,17 @@ int run(int argc, char** argv) {
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
   if (world.refuse_unexpected_size()) return 2;  // SUMBENCH_EXPECT_RANKS (world.hpp)
+  // A binary's own rows (a user's kernels) are checked before anything reads them.
+  if (const std::string why = kernel_table_problem(kernel_table()); !why.empty()) {
+    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+    return 2;
+  }
   const std::vector<std::string> args(argv, argv + argc);
+  const BinaryInfo& binary = this_binary();
   try {
-    const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS);
+    const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS " " +
+                                                    binary.name + " " + binary.cxx_flags +
+                                                    (binary.builtin_kernels ? " builtin" : ""));
     if (in.opt.help) {
       if (world.root()) {
         std::cout << options_help() << "\nGoogle Benchmark's flags:\n" << std::flush;
@@ -210,8 +164,7 @@ int run(int argc, char** argv) {
     }
     if (in.opt.list) {
       if (world.root() && in.opt.list_json)
-        std::cout << catalogue_json(in.opt, world, {SUMBENCH_VERSION, SUMBENCH_GIT_COMMIT, kSchemaVersion,
-                                                    SUMBENCH_BUILD_TYPE, SUMBENCH_NATIVE != 0, SUMBENCH_ARCH_FLAGS});
+        std::cout << catalogue_json(in.opt, world, kBuild);
       else if (world.root())
         list_kernels_and_modes();  // catalogue.hpp
       return 0;
@@ -229,7 +182,7 @@ int run(int argc, char** argv) {
       return 0;
     }
     const std::vector<std::string> warnings = oversubscription_warnings(plan);
-    const Context context = run_context(world, placement, in, warnings, join(args, " "));
+    const Context context = run_context(world, placement, in, kBuild, warnings, join(args, " "));
     check_memory(world, plan, placement, KernelConfig{0, in.opt.sleep_ms, in.opt.quick});
     const std::unique_ptr<OutputFile> out = open_output(world, in.bench);
     if (world.root())
@@ -245,6 +198,12 @@ int run(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace sumbench
 
-int main(int argc, char** argv) { return sumbench::run(argc, argv); }
+int run_benchmark(int argc, char** argv, const char* binary, bool builtin_kernels, const char* cxx_flags,
+                  const char* build_type) {
+  use_builtin_kernels(builtin_kernels);
+  set_this_binary({binary, builtin_kernels, cxx_flags, build_type});
+  return run(argc, argv);
+}
+
+}  // namespace sumbench

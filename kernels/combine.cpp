@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernel.hpp"
+#include <sumbench/kernel.hpp>
 
 namespace sumbench {
 namespace {

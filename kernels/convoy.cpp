@@ -33,7 +33,7 @@
 #include <memory>
 #include <string>
 
-#include "kernel.hpp"
+#include <sumbench/kernel.hpp>
 #include "sum.hpp"
 
 namespace sumbench {

@@ -1,171 +1,28 @@
-// The kernel interface: one table of descriptors, each kernel body written once
-// and run unchanged by every execution mode (serial, omp, mpi, hybrid, gil).
+// The kernel table, inside sumbench. What a kernel is lives in the public kernel API,
+// include/sumbench/kernel.hpp, which every built-in kernel includes as a kernel of your
+// own does (docs/DESIGN.md, "The kernel API").
 #pragma once
 
-#include <cstdint>
-#include <memory>
+#include <sumbench/kernel.hpp>
+
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace sumbench {
 
-// A half-open range [begin, end) of global element indices.
-struct Slice {
-  std::uint64_t begin = 0;
-  std::uint64_t end = 0;
-  std::uint64_t size() const { return end - begin; }
-  bool operator==(const Slice&) const = default;
-};
-
-// The contiguous slice of `outer` owned by part `index` of `parts`.
-// Slice lengths differ by at most one; the first (size % parts) slices are longer.
-inline Slice partition(Slice outer, int parts, int index) {
-  const std::uint64_t n = outer.size();
-  const auto p = static_cast<std::uint64_t>(parts);
-  const auto i = static_cast<std::uint64_t>(index);
-  const std::uint64_t base = n / p, extra = n % p;
-  const std::uint64_t begin = outer.begin + i * base + (i < extra ? i : extra);
-  return {begin, begin + base + (i < extra ? 1 : 0)};
-}
-inline Slice partition(std::uint64_t n, int parts, int index) {
-  return partition(Slice{0, n}, parts, index);
-}
-
-// A worker's partial result. Combining is the element-wise sum of both vectors
-// (counts modulo 2^64), done in shared memory by threads and by MPI_Reduce by ranks.
-struct Partial {
-  std::vector<std::uint64_t> counts;
-  std::vector<double> values;
-
-  void zero();
-  void add(const Partial& other);
-  bool operator==(const Partial&) const = default;
-  // A fold of the whole result, exactly representable as a double, for cross-mode checks.
-  std::uint64_t checksum() const;
-};
-
-// What a mode lends a kernel body while it runs: its place in the team, and the
-// hooks a GIL-like mode uses to release its lock around a blocking call
-// (CPython's Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS).
-class Worker {
- public:
-  virtual ~Worker() = default;
-  virtual void before_blocking() {}
-  virtual void after_blocking() {}
-  int index = 0;  // worker index within this process's team
-  int team = 1;   // team size in this process
-};
-
-// Releases the worker's lock (if any) for the lifetime of the guard.
-class BlockingRegion {
- public:
-  explicit BlockingRegion(Worker& w) : w_(w) { w_.before_blocking(); }
-  ~BlockingRegion() { w_.after_blocking(); }
-  BlockingRegion(const BlockingRegion&) = delete;
-  BlockingRegion& operator=(const BlockingRegion&) = delete;
-
- private:
-  Worker& w_;
-};
-
-class Workspace;
-
-// Per-run inputs of a kernel instance.
-struct KernelConfig {
-  std::uint64_t n = 0;    // total elements (tasks for sleep) over all workers
-  int sleep_ms = 100;     // duration of one sleep task
-  bool quick = false;     // small sizes for tests
-  // Where large data lives (workspace.hpp); kept by the driver across the cases of one
-  // kernel. nullptr: the instance keeps its own.
-  Workspace* workspace = nullptr;
-};
-
-// One kernel, instantiated for one run on one process. It owns the data of the
-// process's range of [0, n) and is shared by the process's workers.
-class KernelInstance {
- public:
-  virtual ~KernelInstance() = default;
-  // A partial with the right shape, all zero.
-  virtual Partial make_partial() const = 0;
-  // Untimed: initialize the data of `s`, run by the worker that later runs `s` (first touch).
-  // With reused memory this re-initializes pages the same process touched before.
-  virtual void first_touch(Slice /*s*/) {}
-  // The part of `range` that worker `index` of a team of `team` runs. Kernels whose
-  // workers have different roles (convoy: one I/O thread, the rest CPU) override it.
-  virtual Slice worker_slice(Slice range, int index, int team) const {
-    return partition(range, team, index);
-  }
-  // True once the run's work is complete even if slices remain (convoy's CPU threads
-  // stop when its I/O thread is done); modes that run ticks check it between ticks.
-  virtual bool done() const { return false; }
-  // Timed: prepare a worker's partial for a new run (zero it).
-  virtual void reset(Partial& p) const { p.zero(); }
-  // Timed: the kernel body on one slice, accumulating into the worker's partial.
-  virtual void body(Slice s, Partial& acc, Worker& w) = 0;
-  // Whether check() has anything to check: the driver asks the mode to run it only then.
-  virtual bool checks_slices() const { return false; }
-  // Untimed, after the runs: per-slice checks of the data (e.g. triad's gold values), run
-  // by the worker that ran `s` (Mode::check) and accumulated into `acc` so they are
-  // combined like the result itself. It may re-arm what it checked (triad poisons
-  // sampled elements of its output so the next run must write them again).
-  virtual void check(Slice /*s*/, Partial& /*acc*/) {}
-  // Validates the combined result of one run; returns "" when valid, else why not.
-  virtual std::string validate(const Partial& combined) const = 0;
-  // The fold of a combined result that must be equal across modes and worker counts.
-  virtual std::uint64_t checksum(const Partial& combined) const { return combined.checksum(); }
-  // Named per-run figures besides the time (convoy's added latency per wait).
-  virtual std::vector<std::pair<std::string, double>> figures(const Partial& /*combined*/) const {
-    return {};
-  }
-  // Test-only (SUMBENCH_TEST_CORRUPT, docs/DESIGN.md): corrupts one element of this
-  // process's result after a run, as a bug would, so the tests can see validation catch it.
-  // By default one slot of the partial; kernels whose result is data (triad) override it.
-  virtual void corrupt(Slice /*range*/, Partial& local) {
-    if (!local.counts.empty()) local.counts[0] += 1;
-    else if (!local.values.empty()) local.values[0] += 1.0;
-  }
-
-  // Elements per GIL tick (a few microseconds of work); set from the descriptor.
-  std::uint64_t tick_elements = 1;
-};
-
-enum class Scaling { strong, weak };
-
-// What decides a kernel's default size.
-struct SizeContext {
-  bool quick = false;
-  Scaling scaling = Scaling::strong;
-  int max_workers = 1;           // largest worker count of the run
-  std::uint64_t llc_bytes = 0;   // last-level cache size of this machine
-};
-
-// A row of the kernel table. `sumbench --list=json` (driver/catalogue.cpp) publishes every
-// field a runner or report needs, so a new row needs no change outside C++.
-struct KernelDescriptor {
-  std::string_view name;
-  std::string_view summary;
-  std::string_view kind;        // what it stresses: "cpu-bound", "io-bound", "memory-bound", "combine", "latency"
-  std::string_view item;        // what n counts: "element", "task", "wait"
-  std::string_view validation;  // how every run is checked
-  double bytes_per_element;   // bytes moved per element (STREAM convention for triad)
-  bool rate_in_bytes;         // report bytes_per_second (true) or items_per_second
-  bool thread_only;           // runs only in thread modes (one process)
-  std::uint64_t tick_elements;  // elements per GIL tick: a few microseconds of work
-  // Default n at one worker (weak scaling multiplies it by the worker count).
-  std::uint64_t (*default_n)(const SizeContext&);
-  std::unique_ptr<KernelInstance> (*make)(const KernelConfig&, Slice process_range);
-  // Bytes of data a process holds per element of its range while a case runs (triad: a, b
-  // and c), for the memory check before anything is allocated.
-  double held_bytes_per_element = 0;
-};
-
-// The table of kernels, in display order.
+// The table of kernels, in display order: the built-in kernels (unless the binary was
+// built without them), then the binary's extra_kernel_rows().
 const std::vector<KernelDescriptor>& kernel_table();
-// Rows appended to the table by a test-only binary (tests/catalogue/extra_rows.cpp);
-// the normal build links an empty default.
-std::vector<KernelDescriptor> extra_kernel_rows();
 const KernelDescriptor* find_kernel(std::string_view name);
+// Whether kernel_table() starts with the built-in kernels (default true); set once, by
+// the binary's generated main (sumbench_add_benchmark), before the table is first read.
+void use_builtin_kernels(bool builtin);
+bool builtin_kernels_used();
+// Whether `k` is one of the built-in kernels.
+bool is_builtin_kernel(const KernelDescriptor& k);
+// "" when `rows` is a table sumbench can run, else one line naming the first bad row and
+// what is allowed (names, kinds, sizes, the API version each row was compiled with).
+std::string kernel_table_problem(const std::vector<KernelDescriptor>& rows);
 
 }  // namespace sumbench

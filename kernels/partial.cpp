@@ -2,7 +2,7 @@
 #include <bit>
 #include <cstring>
 
-#include "kernel.hpp"
+#include <sumbench/kernel.hpp>
 
 namespace sumbench {
 

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <memory>
 
-#include "kernel.hpp"
+#include <sumbench/kernel.hpp>
 
 namespace sumbench {
 namespace {

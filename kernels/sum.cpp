@@ -14,7 +14,7 @@
 
 #include <memory>
 
-#include "kernel.hpp"
+#include <sumbench/kernel.hpp>
 
 namespace sumbench {
 namespace {

@@ -1,5 +1,10 @@
 // The one table of kernels. Adding a kernel: its own file, a row here, a line in CMakeLists.txt.
+// A kernel outside sumbench comes in through the binary's extra_kernel_rows() instead
+// (include/sumbench/kernel.hpp, sumbench_add_benchmark).
 #include "kernel.hpp"
+
+#include <algorithm>
+#include <cmath>
 
 namespace sumbench {
 
@@ -13,13 +18,18 @@ SUMBENCH_KERNEL_ENTRY(combine)
 SUMBENCH_KERNEL_ENTRY(convoy)
 #undef SUMBENCH_KERNEL_ENTRY
 
-// Weak: the test-only binary sumbench_extra links a definition with one more row.
+// Weak: a benchmark binary's own sources define it (the test-only sumbench_extra, a user's
+// sumbench_add_benchmark); sumbench itself adds nothing.
 __attribute__((weak)) std::vector<KernelDescriptor> extra_kernel_rows() { return {}; }
 
-const std::vector<KernelDescriptor>& kernel_table() {
+namespace {
+
+bool builtin = true;
+std::size_t builtin_rows = 0;  // how many rows of the table are built-in kernels
+
+std::vector<KernelDescriptor> builtin_kernel_rows() {
   // tick_elements: about 5 us of work per GIL tick on a 2020s x86 core.
-  static const std::vector<KernelDescriptor> table = [] {
-    std::vector<KernelDescriptor> rows{
+  return {
         {.name = "sum",
          .summary = "CPU-bound: unsigned 64-bit sum of i over [0,n) (the post's heavy_calculation)",
          .kind = "cpu-bound", .item = "element",
@@ -51,11 +61,62 @@ const std::vector<KernelDescriptor>& kernel_table() {
          .validation = "all n waits ran and each lasted at least its nominal 1 ms",
          .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
          .tick_elements = 1u << 17, .default_n = convoy_default_n, .make = make_convoy},
-    };
+  };
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+}  // namespace
+
+void use_builtin_kernels(bool use) { builtin = use; }
+bool builtin_kernels_used() { return builtin; }
+
+const std::vector<KernelDescriptor>& kernel_table() {
+  static const std::vector<KernelDescriptor> table = [] {
+    std::vector<KernelDescriptor> rows;
+    if (builtin) rows = builtin_kernel_rows();
+    builtin_rows = rows.size();
     for (auto& row : extra_kernel_rows()) rows.push_back(row);
     return rows;
   }();
   return table;
+}
+
+bool is_builtin_kernel(const KernelDescriptor& k) {
+  const auto& t = kernel_table();
+  return &k >= t.data() && &k < t.data() + builtin_rows;
+}
+
+std::string kernel_table_problem(const std::vector<KernelDescriptor>& rows) {
+  if (rows.empty())
+    return "this binary has no kernels: it was built with NO_BUILTIN_KERNELS and its sources define no "
+           "sumbench::extra_kernel_rows() (include/sumbench/kernel.hpp)";
+  static constexpr std::string_view kinds[] = {"cpu-bound", "io-bound", "memory-bound", "combine", "latency"};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const KernelDescriptor& k = rows[i];
+    const std::string row = "kernel table row " + std::to_string(i + 1) + " ('" + std::string(k.name) + "'): ";
+    if (k.api_version != SUMBENCH_KERNEL_API_VERSION)
+      return row + "compiled against kernel API version " + std::to_string(k.api_version) + ", this sumbench has " +
+             std::to_string(SUMBENCH_KERNEL_API_VERSION) + "; rebuild it against this sumbench's <sumbench/kernel.hpp>";
+    if (!valid_name(k.name)) return row + "a name is a-z, then a-z, 0-9 or _, at most 32 characters";
+    for (std::size_t j = 0; j < i; ++j)
+      if (rows[j].name == k.name) return row + "the name is taken by row " + std::to_string(j + 1) + "; choose another";
+    if (std::find(std::begin(kinds), std::end(kinds), k.kind) == std::end(kinds))
+      return row + "kind '" + std::string(k.kind) + "' is not one of cpu-bound, io-bound, memory-bound, combine, latency";
+    if (k.summary.empty() || k.item.empty() || k.validation.empty())
+      return row + "summary, item and validation must each say something";
+    if (!k.default_n || !k.make) return row + "default_n and make must be set";
+    if (k.tick_elements < 1) return row + "tick_elements must be at least 1";
+    if (!std::isfinite(k.bytes_per_element) || k.bytes_per_element < 0 || !std::isfinite(k.held_bytes_per_element) ||
+        k.held_bytes_per_element < 0)
+      return row + "bytes_per_element and held_bytes_per_element must be finite and at least 0";
+    if (k.rate_in_bytes && k.bytes_per_element <= 0) return row + "a rate in bytes needs bytes_per_element > 0";
+  }
+  return {};
 }
 
 const KernelDescriptor* find_kernel(std::string_view name) {

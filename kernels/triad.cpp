@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel.hpp"
+#include <sumbench/kernel.hpp>
 #include "workspace.hpp"
 
 namespace sumbench {

@@ -1,11 +1,13 @@
 // Test-only: one more kernel and one more mode, linked into the sumbench_extra test binary
-// only (the normal build links the empty defaults of kernels/table.cpp and modes/table.cpp).
+// only (the normal build links the empty defaults of kernels/table.cpp and modes/table.cpp);
+// the kernel comes in as a user's does (sumbench_add_benchmark, <sumbench/kernel.hpp>).
 // tests/python/test_extra.py runs them through `sumbench --list=json`, a sweep and a report
 // to show that adding a row needs no Python change.
+#include <sumbench/kernel.hpp>
+
 #include <memory>
 #include <string>
 
-#include "kernel.hpp"
 #include "mode.hpp"
 
 namespace sumbench {

@@ -5,9 +5,12 @@ one more kernel and mode) in the environment.
 """
 import json
 import os
+import re
 import subprocess
 import unittest
+from pathlib import Path
 
+SOURCE_DIR = Path(__file__).resolve().parents[2]
 SUMBENCH = os.environ.get("SUMBENCH", "build/sumbench")
 EXTRA = os.environ.get("SUMBENCH_EXTRA", "build/tests/core/sumbench_extra")
 
@@ -105,6 +108,21 @@ class ExtraRows(unittest.TestCase):
         normal = catalogue()
         self.assertNotIn("xcount", [k["name"] for k in normal["kernels"]])
         self.assertNotIn("xeven", [m["name"] for m in normal["modes"]])
+        # Which binary, and which of its kernels are sumbench's own.
+        self.assertEqual({k["name"]: k["builtin"] for k in extra["kernels"]},
+                         dict({k["name"]: True for k in normal["kernels"]}, xcount=False))
+        self.assertEqual((extra["binary"]["name"], extra["binary"]["builtin_kernels"]), ("sumbench_extra", True))
+        self.assertEqual((normal["binary"]["name"], normal["binary"]["builtin_kernels"]), ("sumbench", True))
+
+    def test_kernel_api_version_is_the_documented_one(self):
+        """One version: the header's macro, which the binary reports and DESIGN.md documents."""
+        header = (SOURCE_DIR / "include" / "sumbench" / "kernel.hpp").read_text()
+        macro = int(re.search(r"^#define SUMBENCH_KERNEL_API_VERSION (\d+)$", header, re.M).group(1))
+        self.assertEqual(catalogue()["binary"]["kernel_api_version"], macro)
+        design = (SOURCE_DIR / "docs" / "DESIGN.md").read_text()
+        documented = re.findall(r"kernel API,\s+version (\d+)", design)
+        self.assertTrue(documented, "DESIGN.md does not state the kernel API's version")
+        self.assertEqual({int(v) for v in documented}, {macro})
 
 
 if __name__ == "__main__":

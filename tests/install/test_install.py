@@ -68,6 +68,16 @@ class InstalledPrefix(unittest.TestCase):
             self.assertTrue((self.share / "jube" / name).is_file(), name)
         for name in ("README.md", "DESIGN.md", "BENCHMARKS.md", "REPORTS.md"):
             self.assertTrue((self.prefix / "share" / "doc" / "sumbench" / name).is_file(), name)
+        # The CMake package (examples/own-kernel builds against it: test_own_kernel).
+        self.assertEqual((self.prefix / "include" / "sumbench" / "kernel.hpp").read_bytes(),
+                         (SOURCE_DIR / "include" / "sumbench" / "kernel.hpp").read_bytes())
+        cmake_files = [p.relative_to(self.prefix) for p in self.prefix.glob("lib*/cmake/sumbench/*")]
+        self.assertLessEqual({"sumbenchConfig.cmake", "sumbenchConfigVersion.cmake", "sumbenchTargets.cmake",
+                              "sumbench_add_benchmark.cmake", "benchmark_main.cpp.in"}, {p.name for p in cmake_files})
+        libdirs = {p.parts[0] for p in cmake_files}
+        self.assertEqual(len(libdirs), 1, cmake_files)
+        for name in ("libsumbench_core.a", "libsumbench_driver.a"):
+            self.assertTrue((self.prefix / min(libdirs) / name).is_file(), name)
         modulefile = self.prefix / "share" / "modulefiles" / "sumbench" / os.environ.get("SUMBENCH_VERSION", "")
         self.assertTrue(modulefile.is_file(), modulefile)
         if shutil.which("tclsh"):  # the modulefile is Tcl: evaluate it with stand-ins for module's commands
@@ -242,17 +252,19 @@ class ForeignFiles(unittest.TestCase):
                     "share/sumbench/python/sumbench/extra.py": "x = 1\n",
                     "share/modulefiles/other/1.0": "#%Module1.0\n",
                     "share/doc/sumbench/NOTES.md": "notes\n",
-                    "share/sumbench/jube/sumbench.yaml": "my yaml\n"}
+                    "share/sumbench/jube/sumbench.yaml": "my yaml\n",
+                    "include/sumbench/kernel.hpp": "// my header\n", "include/sumbench/mine.hpp": "// mine\n"}
             for rel, text in mine.items():
                 (prefix / rel).parent.mkdir(parents=True, exist_ok=True)
                 (prefix / rel).write_text(text)
             before = snapshot(prefix)
             out = self.install_fails(prefix)
-            for rel in ("bin/sumbench-sweep", "share/sumbench/jube/sumbench.yaml"):
+            in_the_way = ("bin/sumbench-sweep", "share/sumbench/jube/sumbench.yaml", "include/sumbench/kernel.hpp")
+            for rel in in_the_way:
                 self.assertIn(str(prefix / rel), out)
             self.assertEqual(snapshot(prefix), before, "a refused install wrote into the prefix")
 
-            for rel in ("bin/sumbench-sweep", "share/sumbench/jube/sumbench.yaml"):
+            for rel in in_the_way:
                 (prefix / rel).unlink()
                 del mine[rel]
             install(prefix)

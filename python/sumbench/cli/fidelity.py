@@ -101,6 +101,12 @@ def body(argv) -> int:
     missing = {f.policy for f in figs} - set(cat.policy_names())
     if missing:
         raise UsageError(f"--sumbench {binary} has no gil policy {', '.join(sorted(missing))}; rebuild it")
+    # The figures are sumbench's sum and convoy kernels beside the interpreter's same loops.
+    kernels = {"sum"} | {f.kind for f in figs if f.kind == "convoy"}
+    absent = kernels - set(cat.kernel_names())
+    if absent:
+        raise UsageError(f"--sumbench {binary} has no kernel {', '.join(sorted(absent))} (a binary built with "
+                         "NO_BUILTIN_KERNELS?); the fidelity figures need sumbench's own kernels")
     print(f"machine: {platform.node()} {machine.cpu_model()}, {os.cpu_count()} CPUs; load {runs.LoadMeter.loadavg()}",
           flush=True)
     for line in notes:

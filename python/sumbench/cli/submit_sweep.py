@@ -62,6 +62,9 @@ def build_parser() -> ArgParser:
            f"(Slurm time, 0 allowed; default {DEFAULT_MARGIN}; none: no deadline)")
     a("-p", "--partition", help="partition (default: $SBATCH_PARTITION / the site default)")
     a("-A", "--account", help="account (default: $SBATCH_ACCOUNT / the site default)")
+    a("--sumbench", metavar="PATH",
+      help="the sumbench binary the jobs run: sumbench, or a binary with your own kernels "
+           "(sumbench_add_benchmark); default $SUMBENCH, else this installation's or build/sumbench")
     a("--sweep-args", default="",
       help="more runners/sweep.py arguments, shell-quoted in one string, e.g. "
            "'--kernels=sum --quick'; they come last and so override the defaults")
@@ -80,7 +83,7 @@ def body(argv) -> int:
     args = build_parser().parse_args(argv)
     if args.combine:
         return combine(args.combine)
-    scalings = Catalogue.from_sumbench(find_sumbench()).flag("--scaling")["choices"] + [BOTH]
+    scalings = Catalogue.from_sumbench(find_sumbench(args.sumbench)).flag("--scaling")["choices"] + [BOTH]
     if args.scaling not in scalings:
         raise UsageError(f"--scaling {args.scaling!r} is not allowed; use {', '.join(scalings)}")
     return submit(args)

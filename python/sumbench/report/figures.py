@@ -183,9 +183,10 @@ def summary_figure(runs, outdir):
     fig.suptitle(head + ("\n" + titles[0] if len(data) == 1 else ""), fontweight="bold")
     _legend(fig, axes, handles, title="bars: median; whiskers: min–max")
     scal = data[0][1]["scaling"]
-    caption = ("The blog post's comparison: speedup over the serial run for a CPU-bound "
-               "loop (sum) and an I/O-bound wait (sleep). Threads under a GIL-like lock "
-               "do not speed up the CPU loop; processes do; everything speeds up the waits. "
+    shown = ", ".join(dict.fromkeys(k for _, d in data for k, _ in d["kernels"]))
+    caption = ("The blog post's comparison: speedup over the serial run for the CPU-bound "
+               f"and I/O-bound kernels ({shown}). Threads under a GIL-like lock "
+               "do not speed up a CPU loop; processes do; everything speeds up the waits. "
                "CPython bars are relative to cpython-serial. "
                f"{scal} scaling.")
     meta = Figure("summary_speedup", title, caption, "summary", 0, 0, DPI)

@@ -270,7 +270,7 @@ def build_page(runs, figs, tables):
         by_section.setdefault(f.section, []).append(f)
     parts.append('<section id="summary"><h2>Summary: the blog post\'s comparison</h2>')
     parts += [_figure_html(f) for f in by_section.pop("summary", [])] or \
-        ["<p>No sum or sleep rows with a serial reference.</p>"]
+        ["<p>No rows of a CPU-bound or I/O-bound kernel with a serial reference.</p>"]
     parts.append("</section>")
     by_section.pop("pyfunc", None)   # in the "Your function" section
     gil = by_section.pop("gil", [])
@@ -282,7 +282,8 @@ def build_page(runs, figs, tables):
     parts.append("</section>")
     parts.append('<section id="gil"><h2>GIL-like lock</h2>')
     parts += [_figure_html(f) for f in gil] or \
-        ["<p>No convoy rows and no gil rows of sum at 2 threads with switch intervals.</p>"]
+        ["<p>No rows of a latency kernel and no gil rows of a CPU-bound kernel at 2 threads "
+         "with switch intervals.</p>"]
     parts.append("</section>")
     parts.append(fidelity_html(fidelity, tables.fidelity, multi))
     # fits

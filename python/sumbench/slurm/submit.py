@@ -56,10 +56,11 @@ def _split(flag: str, text: str) -> list[str]:
 _SWEEP_OWNED = ("--out", "--dry-run", "--save-config")
 
 
-def check_sweep_args(jobs: list[dict]) -> None:
+def check_sweep_args(jobs: list[dict], binary: Optional[str] = None) -> None:
     """Each job's runners/sweep.py arguments, checked here as the runner will check them
-    in the allocation (its parser, its rules and sumbench's catalogue), so that a bad
-    value is refused before anything is queued."""
+    in the allocation (its parser, its rules and the catalogue of `binary`, the --sumbench
+    the jobs run, else the runner's default), so that a bad value is refused before
+    anything is queued."""
     from ..runner import config  # the runner's rules, only when submitting
     seen = set()
     for job in jobs:
@@ -68,6 +69,11 @@ def check_sweep_args(jobs: list[dict]) -> None:
             if arg.split("=", 1)[0] in _SWEEP_OWNED:
                 raise UsageError(f"--sweep-args may not contain {arg.split('=', 1)[0]}: "
                                  f"each job sets its own --out")
+            if binary and arg.split("=", 1)[0] == "--sumbench":
+                raise UsageError("--sweep-args may not contain --sumbench beside submit_sweep.py's "
+                                 "--sumbench; give the binary once")
+        if binary:
+            argv = [f"--sumbench={binary}"] + argv
         if tuple(argv) in seen:
             continue
         seen.add(tuple(argv))
@@ -171,7 +177,9 @@ def _submit_combine(args, ids: list[str], out: Path, logs: Path, common_env: dic
 
 def submit(args) -> int:
     jobs = plan_jobs(args)
-    check_sweep_args(jobs)
+    # The binary the jobs run, as a full path (a relative one would be taken from the job's folder).
+    binary = paths.find_sumbench(args.sumbench) if args.sumbench else None
+    check_sweep_args(jobs, binary)
     if not shutil.which("sbatch") and not args.dry_run:
         raise UsageError("sbatch not found: run this on a Slurm login node")
     default = Path.cwd() / "results" if paths.INSTALLED else paths.SHARE_DIR / "results"
@@ -188,12 +196,14 @@ def submit(args) -> int:
         logs.mkdir(exist_ok=True)
 
     common_env = {"SUMBENCH_ROOT": str(paths.SHARE_DIR), "SUMBENCH_RESULTS": str(out)}
+    if binary:
+        common_env["SUMBENCH"] = binary
     deadline, meaning = job_deadline(args)
     say(meaning)
     record = {"schema_version": 1, "submitted": now(), "repo": str(paths.SHARE_DIR), "out": str(out),
               "argv": sys.argv[1:], "nodes": parse_nodes(args.nodes), "layouts": args.layouts,
               "scaling": args.scaling, "sweep_args": args.sweep_args,
-              "sbatch_args": args.sbatch_args, "deadline": deadline,
+              "sbatch_args": args.sbatch_args, "sumbench": binary, "deadline": deadline,
               "deadline_margin": args.deadline_margin, "deadline_meaning": meaning,
               "jobs": [], "combine_job": None}
     ids, failures = [], 0

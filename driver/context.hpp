@@ -1,0 +1,27 @@
+// The JSON context of a run (docs/DESIGN.md, "JSON"): the placement, the build, this
+// binary and the run's settings, as custom context keys of Google Benchmark's output.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catalogue.hpp"
+#include "checks.hpp"
+#include "placement.hpp"
+#include "world.hpp"
+
+namespace sumbench {
+
+using Context = std::vector<std::pair<std::string, std::string>>;
+
+// Collective (the --benchmark_context check is agreed by every rank; throws UsageError).
+Context run_context(const World& world, const Placement& placement, const Inputs& in, const BuildInfo& build,
+                    const std::vector<std::string>& warnings, const std::string& command_line);
+
+// Collective: NAME_pages for every kernel of the plan that holds data (its row's
+// held_bytes_per_element > 0): the page size its memory gets (kernels/workspace.hpp), on
+// rank 0, and whether every rank's probe agreed. Added to Google Benchmark's context.
+void add_page_size_context(const World& world, const Plan& plan);
+
+}  // namespace sumbench

@@ -1,0 +1,71 @@
+// The kernel table's own check (kernel_table_problem): what a binary's rows, a user's
+// kernels included, must be before sumbench runs anything; and the built-in switch.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel.hpp"
+
+namespace sumbench {
+namespace {
+
+KernelDescriptor good_row(std::string_view name) {
+  return {.name = name, .summary = "s", .kind = "cpu-bound", .item = "element", .validation = "v",
+          .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = false, .tick_elements = 1,
+          .default_n = [](const SizeContext&) -> std::uint64_t { return 1; },
+          .make = [](const KernelConfig&, Slice) -> std::unique_ptr<KernelInstance> { return nullptr; }};
+}
+
+// The problem with `rows`, which must mention `what`.
+void expect_refused(const std::vector<KernelDescriptor>& rows, const std::string& what) {
+  const std::string why = kernel_table_problem(rows);
+  EXPECT_NE(why.find(what), std::string::npos) << "'" << why << "' does not say '" << what << "'";
+}
+
+TEST(KernelTable, TheBuiltInTableIsAccepted) {
+  EXPECT_EQ(kernel_table_problem(kernel_table()), "");
+  EXPECT_TRUE(builtin_kernels_used());
+  for (const auto& k : kernel_table()) {
+    EXPECT_TRUE(is_builtin_kernel(k)) << k.name;
+    EXPECT_EQ(k.api_version, SUMBENCH_KERNEL_API_VERSION) << k.name;
+  }
+  EXPECT_FALSE(is_builtin_kernel(good_row("sum")));  // a copy, not a row of the table
+}
+
+TEST(KernelTable, AGoodUserTableIsAccepted) {
+  EXPECT_EQ(kernel_table_problem({good_row("histogram"), good_row("stencil_2d")}), "");
+}
+
+TEST(KernelTable, BadRowsAreRefusedWithTheirRow) {
+  expect_refused({}, "no kernels");
+  expect_refused({good_row("a"), good_row("a")}, "row 2 ('a'): the name is taken by row 1");
+  for (const char* name : {"", "Sum", "1d", "my-kernel", "a/b", "a b", "abcdefghijklmnopqrstuvwxyz0123456"})
+    expect_refused({good_row(name)}, "a name is a-z");
+  KernelDescriptor row = good_row("k");
+  row.api_version = SUMBENCH_KERNEL_API_VERSION + 1;
+  expect_refused({row}, "kernel API version " + std::to_string(SUMBENCH_KERNEL_API_VERSION + 1));
+  row = good_row("k");
+  row.kind = "compute";
+  expect_refused({row}, "kind 'compute' is not one of");
+  row = good_row("k");
+  row.validation = "";
+  expect_refused({row}, "must each say something");
+  row = good_row("k");
+  row.make = nullptr;
+  expect_refused({row}, "default_n and make");
+  row = good_row("k");
+  row.tick_elements = 0;
+  expect_refused({row}, "tick_elements");
+  row = good_row("k");
+  row.held_bytes_per_element = NAN;
+  expect_refused({row}, "finite");
+  row = good_row("k");
+  row.rate_in_bytes = true;
+  expect_refused({row}, "bytes_per_element > 0");
+}
+
+}  // namespace
+}  // namespace sumbench
