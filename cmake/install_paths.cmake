@@ -26,7 +26,10 @@ set(_stage "$ENV{DESTDIR}")
 set(_installed_py_name "${_package_dir}/_installed.py")
 file(RELATIVE_PATH _binary_rel "${_package_dir}" "${_bin}/sumbench")
 set(_installed_py_text "\"\"\"Written by cmake --install: this installation's sumbench binary, \
-relative to this package (sumbench.paths).\"\"\"\nBINARY = \"${_binary_rel}\"\n")
+relative to this package, and its version (sumbench.paths).\"\"\"\nBINARY = \"${_binary_rel}\"\n\
+VERSION = \"${SUMBENCH_VERSION}\"\n")
+# The modulefile: `module help sumbench` (ModulesHelp), one sumbench at a time (conflict),
+# SUMBENCH_ROOT (the installation's share/sumbench, as the Slurm scripts read it), bin on PATH.
 set(_modulefile_text "#%Module1.0
 ## sumbench ${SUMBENCH_VERSION}, installed by cmake --install (docs: ${_doc})
 module-whatis \"sumbench ${SUMBENCH_VERSION}: threads, processes and a GIL on the same CPU work\"
