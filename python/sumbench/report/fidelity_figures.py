@@ -85,7 +85,8 @@ def _ratio_panel(ax, rows):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}×"))
     ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([s["figure"] + ("" if s["passed"] else "\nFAIL") for s in rows], fontsize=7.5)
+    ax.set_xticklabels([f"{s['figure']}\n{s['policy']}" + ("" if s["passed"] else "\nFAIL") for s in rows],
+                       fontsize=7.5)
     ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.set_ylabel("model / interpreter (median ratio)")
 

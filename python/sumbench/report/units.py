@@ -23,14 +23,16 @@ def fmt_n(n):
 
 
 def fmt_seconds(s, digits=3):
-    """A time with its unit: 1.23 s, 45.6 ms, 789 µs, 12.3 ns."""
+    """A time with its unit, to `digits` significant digits: 1.23 s, 45.6 ms, 3.30 ms,
+    789 µs, 12.3 ns."""
     if _bad(s):
         return "—"
     mag = abs(s)
-    for div, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if mag >= div:
-            return f"{s / div:.{digits}g} {unit}"
-    return f"{s / 1e-9:.{digits}g} ns" if mag else "0 s"
+    for div, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
+        if mag >= div or div == 1e-9:
+            text = f"{s / div:#.{digits}g}".rstrip(".")   # 3.30 ms beside 3.06 ms, not 3.3
+            return f"{text} {unit}" if mag else "0 s"
+    return "0 s"
 
 
 def fmt_ratio(x, digits=2):
