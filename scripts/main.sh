@@ -30,6 +30,6 @@ python3 runners/fidelity.py --out "$out" --python all --figures cpu:2,convoy:2:c
 echo "+ python3 reports/report.py $out --out $out/report"
 python3 reports/report.py "$out" --out "$out/report" | sed -n 1p   # its answer is printed last, below
 echo
-echo "report: $(pwd)/$out/report/index.html"
+echo "report: $(cd "$out/report" && pwd)/index.html"
 echo "answer (the top of the report, one sentence per kernel):"
 python3 reports/summary.py "$out" --format answer | sed 's/^/  /'

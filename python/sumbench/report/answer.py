@@ -107,7 +107,11 @@ def sentence(run, kernel, scaling, series):
         parts.append(f"{name} {p.speedup:.2f}×" + (f" ({'; '.join(m)})" if m else ""))
     use = [n for n, p in plain if p.speedup >= max(CLOSE * best, GAIN)]
     slow = [n for n, p in entries if p.speedup < GAIN]
-    if not use:
+    fast_marked = [n for n, p in flagged if p.speedup >= GAIN]
+    if not use and fast_marked:   # the gains are there, but none is a plain result
+        advice = (f"no firm advice: the modes that gain ({_join(fast_marked)}) are not plain results; "
+                  "run again with more repetitions or on a quieter machine")
+    elif not use:
         advice = f"nothing speeds it up at {w} workers"
     elif len(use) == len(entries):
         advice = "all of them speed it up about equally: any will do"
