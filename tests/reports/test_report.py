@@ -200,6 +200,20 @@ class MarkedAnswerTest(unittest.TestCase):
         self.assertEqual(sum_answer["flagged"][0]["marks"], ["unstable", "superlinear"])
         self.assertRegex(text, r"use OpenMP threads or MPI processes;")   # the marked point is not advice
 
+    def test_no_firm_advice_when_every_gain_is_unstable(self):
+        from sumbench.report import analysis, answer
+        from sumbench.report.data import load_sweep
+        shaky = {("sum", mode, r, t) for mode, r, t in (("omp", 1, 2), ("mpi", 2, 1), ("hybrid", 2, 1),
+                                                         ("cpython-processes", 2, 1))}
+        with tempfile.TemporaryDirectory(prefix="sumbench-marked-") as tmp:
+            sweep = fixtures.make_sweep(os.path.join(tmp, "s"), failures=False, gil_variants=False,
+                                        convoy=False, unstable_points=shaky)
+            run = analysis.RunAnalysis(load_sweep(sweep))
+        text = [a for a in answer.answers(run) if a["kernel"] == "sum"][0]["text"]
+        self.assertIn("no firm advice: the modes that gain (OpenMP threads, MPI processes and CPython "
+                      "processes) are not plain results", text)
+        self.assertNotIn("nothing speeds it up", text)
+
 
 class TwoRunReportTest(ReportChecks, unittest.TestCase):
     def test_two_runs_are_labelled_by_run_id(self):
