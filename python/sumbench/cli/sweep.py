@@ -104,8 +104,8 @@ def say_answer(out: Path) -> None:
     from ..report.data import load_sweep
     try:
         found = answers(RunAnalysis(load_sweep(str(out))))
-    except UsageError as e:   # a results.csv the report could not read either
-        say(f"no answer: {e}")
+    except Exception as e:  # noqa: BLE001 - the sweep is done: its exit status stays its own
+        say(f"no answer ({type(e).__name__}: {e}); reports/summary.py {out} --format answer says why")
         return
     if found:
         say("answer (as at the top of the report):")
