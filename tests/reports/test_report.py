@@ -103,6 +103,11 @@ class SyntheticReportTest(ReportChecks, unittest.TestCase):
         self.assertIn("median of 3 repetitions; all stable", answers["sum"])
         self.assertNotIn("hybrid", answers["sum"])   # hybrid at 2 workers is 2x1: MPI, named once
         self.assertIn("any will do", answers["sleep"])
+        # The same sentences end report.py's output and summary.py --format answer (scripts/main.sh).
+        self.assertEqual(self.proc.stdout.splitlines()[-2:], [answers["sum"], answers["sleep"]])
+        summary = fixtures.run_script([os.path.join(fixtures.REPORTS_DIR, "summary.py"), self.sweep,
+                                       "--format", "answer"])
+        self.assertEqual(summary.stdout.splitlines(), [answers["sum"], answers["sleep"]], summary.stderr)
         # The counts at the top and the problems list agree: 1 failed, 1 invalid, 1 unstable.
         counts = re.search(r'<p class="counts"[^>]*data-unstable="(\d+)" data-points="(\d+)"', page)
         problems = page[page.index('id="problems"'):page.index('id="context"')]
@@ -280,6 +285,12 @@ class RealSweepReportTest(ReportChecks, unittest.TestCase):
             out = os.path.join(tmp, "report")
             rep = fixtures.run_script([fixtures.REPORT_PY, sweep, "--out", out])
             self.assertEqual(rep.returncode, 0, rep.stderr)
+            # The sweep ends with the answer, from its own points (here sumbench's modes only).
+            tail = proc.stdout.splitlines()
+            at = tail.index("answer (as at the top of the report):")
+            self.assertEqual([t.split(",")[0] for t in tail[at + 1:]], ["  CPU-bound (sum)", "  I/O-bound (sleep)"])
+            self.assertRegex(tail[at - 1], r"^(all \d+ points ran and validated(, all stable|; \d+ unstable)"
+                                           r"|\d+ of \d+ points failed)")
             page, _meta = self.check_report(out, ["sum", "sleep"], 7)
             kernels = re.findall(r'<li class="verdict" data-kernel="(\w+)"', page)
             self.assertEqual(sorted(set(kernels)), ["sleep", "sum"])
