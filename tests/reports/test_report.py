@@ -220,6 +220,30 @@ class MarkedAnswerTest(unittest.TestCase):
         self.assertNotIn("nothing speeds it up", text)
 
 
+    def test_an_answer_beside_series_over_nodes(self):
+        """mpi also on 2 and 4 nodes (2 ranks each): no worker count every series has, and
+        still a sentence, at the count most series have."""
+        from sumbench.report import analysis, answer
+        from sumbench.report.data import load_sweep
+        with tempfile.TemporaryDirectory(prefix="sumbench-nodes-") as tmp:
+            sweep = fixtures.make_sweep(os.path.join(tmp, "s"), failures=False, gil_variants=False,
+                                        convoy=False, cpython=False)
+            with open(os.path.join(sweep, "results.csv"), newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            more = [dict(r, ranks=str(2 * n), workers=str(2 * n), nodes=str(n), time_s=str(float(r["time_s"]) / n),
+                         point_id=f"{r['point_id']}-n{n}")
+                    for r in rows if (r["kernel"], r["mode"], r["ranks"]) == ("sum", "mpi", "2") for n in (2, 4)]
+            with open(os.path.join(sweep, "results.csv"), "w", newline="") as fh:
+                out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                out.writeheader()
+                out.writerows(rows + more)
+            run = analysis.RunAnalysis(load_sweep(sweep))
+        self.assertTrue(run.node_groups)
+        sum_answer = [a for a in answer.answers(run) if a["kernel"] == "sum"][0]
+        self.assertEqual(sum_answer["workers"], 2)
+        self.assertIn("use OpenMP threads or MPI processes", sum_answer["text"])
+
+
 class TwoRunReportTest(ReportChecks, unittest.TestCase):
     def test_two_runs_are_labelled_by_run_id(self):
         with tempfile.TemporaryDirectory(prefix="sumbench-report2-") as tmp:

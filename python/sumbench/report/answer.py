@@ -15,6 +15,8 @@ Then it recommends: the modes within CLOSE of the best plain result ("use ..."),
 ones that gain less than GAIN ("... do not speed it up").
 """
 
+from collections import Counter
+
 from .analysis import LATENCY_KIND
 from .summary import pick_common_workers
 
@@ -92,8 +94,13 @@ def sentence(run, kernel, scaling, series):
     """The answer for one kernel: a dict with the sentence and its parts, or None."""
     cands = [s for s in series if not run.cat.is_reference(s.mode)]
     w, over = pick_common_workers(run, cands)
-    if w is None:
-        return None
+    if w is None:   # no count every series has (series over nodes): the one most of them have
+        counts = Counter(p.workers for s in cands for p in {q.workers: q for q in s.points
+                                                             if q.speedup is not None and q.workers > 1
+                                                             and run.within_cores(q)}.values())
+        if not counts:
+            return None
+        w = max(counts, key=lambda c: (counts[c], c))
     entries = _entries(run, cands, w)
     if not entries:
         return None

@@ -49,7 +49,7 @@ def node_figure(runs, kernel, scaling, kind, outdir):
     fig, axes = _new_figure(len(active))
     handles = {}
     weak = scaling == "weak"
-    bases = set()
+    bases, drawn = set(), set()
     for ax, run in zip(axes, active):
         nodes = []
         series = run.node_groups[(kernel, scaling)]
@@ -58,6 +58,7 @@ def node_figure(runs, kernel, scaling, kind, outdir):
             nodes += _draw(ax, s, styles[id(s)], kind, handles, off)
             bases.add(s.base.nodes)
         nodes = nodes or [1]
+        drawn |= set(nodes)
         _worker_axis(ax, nodes)
         _ideal(ax, kind, min(nodes), max(nodes), handles)
         if kind == "time":
@@ -96,7 +97,7 @@ def node_figure(runs, kernel, scaling, kind, outdir):
                "Hollow markers: more workers than the cores of the point's allocation "
                "(nodes × cores per node).")
     meta = Figure(f"{_slug(kernel)}_{scaling}_nodes_{kind}", title, caption,
-                  f"{kernel} ({scaling})", 0, 0, DPI, alt=f"{title}, N₀ = {base}")
+                  f"{kernel} ({scaling})", 0, 0, DPI, alt=f"{title}, N₀ = {base}", xs=tuple(sorted(drawn)))
     return _save(fig, meta, outdir)
 
 
