@@ -29,10 +29,21 @@ set(_stage "$ENV{DESTDIR}")
 set(_installed_py_name "${_package_dir}/_installed.py")
 file(RELATIVE_PATH _binary_rel "${_package_dir}" "${_bin}/sumbench")
 set(_installed_py_text "\"\"\"Written by cmake --install: this installation's sumbench binary, \
-relative to this package (sumbench.paths).\"\"\"\nBINARY = \"${_binary_rel}\"\n")
+relative to this package, and its version (sumbench.paths).\"\"\"\nBINARY = \"${_binary_rel}\"\n\
+VERSION = \"${SUMBENCH_VERSION}\"\n")
+# The modulefile: `module help sumbench` (ModulesHelp), one sumbench at a time (conflict),
+# SUMBENCH_ROOT (the installation's share/sumbench, as the Slurm scripts read it), bin on PATH.
 set(_modulefile_text "#%Module1.0
 ## sumbench ${SUMBENCH_VERSION}, installed by cmake --install (docs: ${_doc})
+proc ModulesHelp {} {
+    puts stderr {sumbench ${SUMBENCH_VERSION}: what threads, processes and a GIL-like lock do to the same CPU work.}
+    puts stderr {Commands: sumbench, sumbench-sweep, sumbench-report, sumbench-compare, sumbench-baseline,}
+    puts stderr {sumbench-fidelity, sumbench-summary, sumbench-tidy, sumbench-submit; each takes --help and --version.}
+    puts stderr {Sets SUMBENCH_ROOT=${_share} and puts ${_bin} on PATH. Docs: ${_doc}/README.md}
+}
 module-whatis \"sumbench ${SUMBENCH_VERSION}: threads, processes and a GIL on the same CPU work\"
+conflict sumbench
+setenv SUMBENCH_ROOT {${_share}}
 prepend-path PATH {${_bin}}
 ")
 # the Slurm scripts, each with the one line it leaves empty for the share folder

@@ -4,6 +4,26 @@
 
 #include <string>
 
+// Set by CMake for the binary (CMakeLists.txt, SUMBENCH_BUILD_DEFINITIONS); these stand in elsewhere.
+#ifndef SUMBENCH_VERSION
+#define SUMBENCH_VERSION "unknown"
+#endif
+#ifndef SUMBENCH_GIT_COMMIT
+#define SUMBENCH_GIT_COMMIT "unknown"
+#endif
+#ifndef SUMBENCH_CXX_FLAGS
+#define SUMBENCH_CXX_FLAGS "unknown"
+#endif
+#ifndef SUMBENCH_BUILD_TYPE
+#define SUMBENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef SUMBENCH_NATIVE
+#define SUMBENCH_NATIVE 0
+#endif
+#ifndef SUMBENCH_ARCH_FLAGS
+#define SUMBENCH_ARCH_FLAGS ""
+#endif
+
 namespace sumbench {
 
 // A binary made by sumbench_add_benchmark (sumbench itself is one): its name, whether the

@@ -15,7 +15,7 @@ Inputs read_inputs(const World& world, std::vector<std::string> args, const std:
   std::string error;
   try {
     in.opt = parse_options(args);
-    if (!in.opt.help) {
+    if (!in.opt.help && !in.opt.version) {
       const auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
       in.bench = BenchSettings::resolve(args, in.opt.quick, world.size(), getenv);
       if (in.bench.list_tests() && !in.bench.out().empty())

@@ -115,6 +115,9 @@ const std::vector<FlagSpec>& flag_table() {
       {"--help", "", "switch", "", 0, 0, "", "", "", "this help, then Google Benchmark's flags",
        [](const Options& o, Json& j) { j.value(o.help); },
        [](const FlagSpec&, const std::string&, Options& o) { o.help = true; }},
+      {"--version", "", "switch", "", 0, 0, "", "", "", "print sumbench's version, git commit and build type, then exit",
+       [](const Options& o, Json& j) { j.value(o.version); },
+       [](const FlagSpec&, const std::string&, Options& o) { o.version = true; }},
       {"--gil-policy", "LIST", "names", "gil_policies", 0, 0, "", "", "gil", "lock policies of the gil mode",
        [](const Options& o, Json& j) { j.array(o.mode.gil_policies); },
        // The modes check their own values (check_mode_options).

@@ -31,25 +31,6 @@
 #include "summary.hpp"
 #include "world.hpp"
 
-#ifndef SUMBENCH_VERSION
-#define SUMBENCH_VERSION "unknown"
-#endif
-#ifndef SUMBENCH_GIT_COMMIT
-#define SUMBENCH_GIT_COMMIT "unknown"
-#endif
-#ifndef SUMBENCH_CXX_FLAGS
-#define SUMBENCH_CXX_FLAGS "unknown"
-#endif
-#ifndef SUMBENCH_BUILD_TYPE
-#define SUMBENCH_BUILD_TYPE "unknown"
-#endif
-#ifndef SUMBENCH_NATIVE
-#define SUMBENCH_NATIVE 0
-#endif
-#ifndef SUMBENCH_ARCH_FLAGS
-#define SUMBENCH_ARCH_FLAGS ""
-#endif
-
 namespace sumbench {
 namespace {
 
@@ -105,7 +86,7 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   if (world.root()) {
     const bool console = in.bench.format() == "console";
     std::set<std::string> shown;
-    if (console) shown = {"workers", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
+    if (console) shown = {"ranks", "threads", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
     CollectingReporter reporter(make_reporter(in.bench.format()), shown);
     std::unique_ptr<TeeReporter> tee;
     if (out) tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
@@ -155,6 +136,11 @@ int run(int argc, char** argv) {
     const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS " " +
                                                     binary.name + " " + binary.cxx_flags +
                                                     (binary.builtin_kernels ? " builtin" : ""));
+    if (in.opt.version) {  // the build's identity, as --list=json's keys say it
+      if (world.root())
+        std::cout << binary.name << " " SUMBENCH_VERSION " (git " SUMBENCH_GIT_COMMIT ", " SUMBENCH_BUILD_TYPE ")\n";
+      return 0;
+    }
     if (in.opt.help) {
       if (world.root()) {
         std::cout << options_help() << "\nGoogle Benchmark's flags:\n" << std::flush;

@@ -30,6 +30,7 @@ struct Options {
   bool list = false;
   bool list_json = false;  // --list=json: the catalogue (driver/catalogue.hpp)
   bool help = false;
+  bool version = false;  // --version
   bool launch_only = false;
   CpuUnit cpus = CpuUnit::cores;  // --cpus: what one CPU is (placement.hpp)
   ModeOptions mode;  // --hybrid, --gil-policy, --switch-interval, --gil-tick

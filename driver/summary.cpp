@@ -8,14 +8,14 @@
 #include <iterator>
 #include <map>
 
+#include "console_note.hpp"
 #include "overhead.hpp"
 
 namespace sumbench {
 
 bool CollectingReporter::ReportContext(const Context& context) {
   inner_->SetOutputStream(&GetOutputStream());
-  inner_->SetErrorStream(&GetErrorStream());
-  return inner_->ReportContext(context);
+  return report_context(*inner_, context, GetErrorStream());  // sumbench's note, not the DEBUG line
 }
 
 void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
@@ -39,12 +39,8 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
     runs_.push_back(std::move(r));
   }
   if (console_counters_.empty()) return inner_->ReportRuns(runs);
-  // The console shows a few counters; JSON and CSV keep them all.
-  std::vector<Run> shown = runs;
-  for (Run& run : shown)
-    for (auto it = run.counters.begin(); it != run.counters.end();)
-      it = console_counters_.count(it->first) ? std::next(it) : run.counters.erase(it);
-  inner_->ReportRuns(shown);
+  // The console says a few counters in each row's label; JSON and CSV keep them all.
+  inner_->ReportRuns(labelled(runs, console_counters_));
 }
 
 std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string& format) {

@@ -1,6 +1,7 @@
 // TeeReporter (output.hpp): rank 0's reporter when there is an output file.
 #include <algorithm>
 
+#include "console_note.hpp"
 #include "output.hpp"
 
 namespace sumbench {
@@ -27,7 +28,8 @@ TeeReporter::TeeReporter(benchmark::BenchmarkReporter& display, const std::strin
 bool TeeReporter::ReportContext(const Context& context) {
   display_.SetOutputStream(&GetOutputStream());
   display_.SetErrorStream(&GetErrorStream());
-  return display_.ReportContext(context) && file_->ReportContext(context);
+  const bool shown = display_.ReportContext(context);
+  return report_context(*file_, context, text_) && shown;  // sumbench's note, not the DEBUG line
 }
 
 void TeeReporter::ReportRuns(const std::vector<Run>& runs) {

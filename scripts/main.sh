@@ -2,7 +2,8 @@
 # The main job: `mpirun -n 4 ./sumbench` (every kernel in every mode at 4 workers),
 # then a quick sweep of this machine (the post's sum and sleep, plus CPython itself),
 # the gil policies beside the real interpreters found (runners/fidelity.py, a short run),
-# then the report. Run scripts/setup.sh and scripts/build.sh first.
+# then the report; it ends with the report's answer, one sentence per kernel. Run
+# scripts/setup.sh and scripts/build.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/mpi-env.sh
@@ -27,6 +28,8 @@ python3 runners/fidelity.py --out "$out" --python all --figures cpu:2,convoy:2:c
   --repetitions 3 ||
   echo "note: the fidelity run did not complete; the report will say that it has no model-vs-real rows" >&2
 echo "+ python3 reports/report.py $out --out $out/report"
-python3 reports/report.py "$out" --out "$out/report"
+python3 reports/report.py "$out" --out "$out/report" | sed -n 1p   # its answer is printed last, below
 echo
-echo "report: $(pwd)/$out/report/index.html"
+echo "report: $(cd "$out/report" && pwd)/index.html"
+echo "answer (the top of the report, one sentence per kernel):"
+python3 reports/summary.py "$out" --format answer | sed 's/^/  /'

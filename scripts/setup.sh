@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages sumbench needs. Safe to run again: it installs
 # only what is missing. Works as root with no terminal; as another user it uses
 # `sudo -n` if it may, and otherwise prints exactly what to install.
-#   scripts/setup.sh main   what the main job needs (compiler, CMake, Open MPI, hwloc, Google Benchmark, matplotlib)
+#   scripts/setup.sh main   what the main job needs (compiler, CMake, Open MPI, hwloc, Google Benchmark,
+#                           and the report's matplotlib, numpy, scipy and jinja2)
 #   scripts/setup.sh test   that, plus what the tests need (GoogleTest, Chromium, Slurm, munge, iproute2,
 #                           MPICH beside Open MPI, hwloc's tools for the synthetic topologies,
 #                           JUBE, tclsh and Environment Modules for the modulefile test)
@@ -10,7 +11,7 @@ set -euo pipefail
 
 what=${1:-main}
 main_packages=(g++ cmake make git pkg-config openmpi-bin libopenmpi-dev libhwloc-dev libbenchmark-dev
-               libgtest-dev python3 python3-matplotlib python3-numpy procps)
+               libgtest-dev python3 python3-matplotlib python3-numpy python3-scipy python3-jinja2 procps)
 # MPICH installs beside Open MPI: Debian's alternatives keep Open MPI the default mpirun/mpicxx.
 test_packages=(chromium slurmctld slurmd slurm-client munge iproute2 util-linux mpich libmpich-dev hwloc
                jube tcl environment-modules)

@@ -51,9 +51,42 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+# What every command's exit codes 2, 3, 130 and 143 mean; each command says its own 0 and 1.
+COMMON_EXITS = ((2, "usage error or unusable input (one line on stderr, nothing written)"),
+                (3, "runtime error: disk full, I/O (nothing half-written is left)"),
+                ("130/143", "interrupted by SIGINT/SIGTERM"))
+
+
+def prog_name(default: str) -> str:
+    """The name the command was started as, for its messages and --help: the installed
+    link (sumbench-report) or the script (report.py); `default` when run otherwise (a test
+    calling main() in-process)."""
+    invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return invoked if invoked.startswith("sumbench") or invoked == default else default
+
+
+def exit_text(exits) -> str:
+    """'exit status: 0 ..., 1 ..., 2 ..., 3 ..., 130/143 ...' from a command's own codes."""
+    codes = list(exits) + [c for c in COMMON_EXITS if c[0] not in dict(exits)]
+    return "exit status: " + "; ".join(f"{code} {meaning}" for code, meaning in codes) + \
+        " (docs/DESIGN.md, \"Exit codes\")."
+
+
 class ArgParser(argparse.ArgumentParser):
     """argparse with one-line errors: a bad flag raises UsageError instead of printing
-    argparse's usage block, so every entry point reports it the same way."""
+    argparse's usage block, so every entry point reports it the same way. Every command
+    also gets --version, the name it was started as (prog_name) and, given `exits` (its
+    own meanings of 0 and 1, as (code, meaning) pairs), its exit codes at the end of --help."""
+
+    def __init__(self, *args, exits=None, **kwargs):
+        if kwargs.get("prog"):
+            kwargs["prog"] = prog_name(kwargs["prog"])
+        if exits is not None:
+            epilog = kwargs.get("epilog")
+            kwargs["epilog"] = (epilog + " " if epilog else "") + exit_text(exits)
+        super().__init__(*args, **kwargs)
+        from .paths import version
+        self.add_argument("--version", action="version", version=f"%(prog)s (sumbench) {version()}")
 
     def error(self, message):  # noqa: D401 - argparse's hook
         raise UsageError(message)
@@ -96,7 +129,9 @@ def say_error(prog: str, message: str) -> None:
 
 def run_main(prog: str, body: Callable[[Optional[Sequence[str]]], int],
              argv: Optional[Sequence[str]] = None) -> int:
-    """Run an entry point's body with the exit codes above."""
+    """Run an entry point's body with the exit codes above; `prog` is the script's name,
+    the messages use the name the command was started as (prog_name)."""
+    prog = prog_name(prog)
     install_signal_handlers()
     try:
         return body(argv)

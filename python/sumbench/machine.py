@@ -141,6 +141,7 @@ REPORT_ROWS = (
     ("compiler", (("context", "compiler"),)),
     ("C++ flags", (("context", "cxx_flags"),)),
     ("build type", (("context", "build_type"),)),
+    ("Google Benchmark library", (("context", "library_build_type"),)),
     ("-march=native", (("machine", "native"), ("context", "native"))),
     ("git commit", (("context", "git_commit"),)),
     ("sumbench version", (("context", "sumbench_version"),)),

@@ -175,6 +175,44 @@ class EndToEnd(unittest.TestCase):
         self.assertGreaterEqual(times["serial"], 4 * 50)
         self.assertLess(times["omp"], 2 * 50, "4 sleeping threads must overlap")
 
+    def test_no_debug_warning_but_sumbench_s_note(self):
+        """Debian's libbenchmark (no NDEBUG) ends its context with a DEBUG warning about
+        timings; sumbench's own note replaces it (the kernels are timed manually), on the
+        console and in a console-format --benchmark_out file."""
+        out = self.proc.stdout + self.proc.stderr
+        self.assertNotIn("Library was built as DEBUG", out)
+        debug = self.doc["context"]["library_build_type"] == "debug"
+        self.assertEqual("sumbench: note: Google Benchmark (libbenchmark) was built without NDEBUG" in
+                         self.proc.stderr, debug, self.proc.stderr[-2000:])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "out.txt")
+            proc = run(["--quick", "--kernels=sum", "--modes=serial", "--benchmark_repetitions=1",
+                        "--benchmark_out=" + path, "--benchmark_out_format=console"])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(path) as fh:
+                text = fh.read()
+        self.assertNotIn("Library was built as DEBUG", text + proc.stdout + proc.stderr)
+        self.assertEqual("timed manually" in text or "manual time" in text, debug, text[:2000])
+
+    def test_console_rows_say_the_counters_in_words(self):
+        """No counter columns on the console (the cv of a counter that is always 0 read
+        -nan%): each row's label names the layout, the verdict and the rate."""
+        rows = [line for line in self.proc.stdout.splitlines() if line.startswith("sum/omp/")]
+        self.assertTrue(rows, self.proc.stdout[:3000])
+        self.assertNotIn("nan", self.proc.stdout.lower())
+        for line in rows:
+            self.assertIn("1x2 valid", line)
+        self.assertTrue(any("items/s" in line for line in rows if "_cv" not in line), rows)
+
+    def test_version(self):
+        proc = run(["--version"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        version = self.doc["context"]["sumbench_version"]
+        self.assertRegex(proc.stdout, rf"^sumbench {version} \(git [\w-]+, \w+\)\n$")
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "VERSION")) as fh:
+            self.assertEqual(version, fh.read().strip())
+        self.assertIn("--version", run(["--help"]).stdout)
+
     def test_list(self):
         proc = run(["--list"])
         self.assertEqual(proc.returncode, 0)

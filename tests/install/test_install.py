@@ -82,9 +82,13 @@ class InstalledPrefix(unittest.TestCase):
         self.assertTrue(modulefile.is_file(), modulefile)
         if shutil.which("tclsh"):  # the modulefile is Tcl: evaluate it with stand-ins for module's commands
             tcl = ("proc module-whatis {args} {}\nproc prepend-path {var value} {puts \"$var=$value\"}\n"
-                   f"source {{{modulefile}}}\n")
+                   "proc setenv {var value} {puts \"setenv $var=$value\"}\nproc conflict {args} {puts \"conflict $args\"}\n"
+                   f"source {{{modulefile}}}\nModulesHelp\n")
             proc = subprocess.run(["tclsh"], input=tcl, capture_output=True, text=True, timeout=30)
-            self.assertEqual((proc.returncode, proc.stdout), (0, f"PATH={bin_dir}\n"), proc.stderr)
+            self.assertEqual((proc.returncode, proc.stdout),
+                             (0, f"conflict sumbench\nsetenv SUMBENCH_ROOT={self.share}\nPATH={bin_dir}\n"), proc.stderr)
+            self.assertIn("--version", proc.stderr)   # module help sumbench
+            self.assertIn(str(bin_dir), proc.stderr)
         if shutil.which("modulecmd"):  # Environment Modules itself (Debian's environment-modules)
             env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "MODULEPATH": str(modulefile.parents[1])}
             proc = subprocess.run(["modulecmd", "python", "load", "sumbench"], env=env, capture_output=True,
@@ -92,6 +96,10 @@ class InstalledPrefix(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertIn(f"os.environ['PATH'] = '{bin_dir}:/usr/bin:/bin'", proc.stdout, proc.stderr)
             self.assertIn(f"os.environ['LOADEDMODULES'] = 'sumbench/{modulefile.name}'", proc.stdout)
+            self.assertIn(f"os.environ['SUMBENCH_ROOT'] = '{self.share}'", proc.stdout)
+            helped = subprocess.run(["modulecmd", "python", "help", "sumbench"], env=env, capture_output=True,
+                                    text=True, timeout=60)
+            self.assertIn("--help and --version", helped.stderr)
         # The source tree's links (runners/, reports/) are not installed as links.
         self.assertEqual([p for p in self.prefix.rglob("*") if p.is_symlink() and not p.exists()], [])
         # install_manifest.txt lists what the install script wrote too (for an uninstall).

@@ -46,7 +46,7 @@ class BadInput(unittest.TestCase):
         lines = proc.stderr.splitlines()
         self.assertEqual(proc.returncode, 2, f"{full}: {proc.stderr}")
         self.assertEqual(len(lines), 1, f"{full}: not one line: {proc.stderr}")
-        self.assertTrue(lines[0].startswith("sumbench-py: error: "), lines[0])
+        self.assertTrue(lines[0].startswith("pyfunc.py: error: "), lines[0])
         self.assertIn(says, lines[0])
         return out
 

@@ -6,6 +6,7 @@ repetition, the missing models said plainly, the answer sentence printed and in 
 report, and speedups that are what results.csv's times say. No speed is asserted."""
 
 import json
+import html
 import os
 import re
 import shutil
@@ -74,7 +75,7 @@ class ReadmeRun(unittest.TestCase):
     def test_the_interpreters_present_ran(self):
         ran = self.versions()
         self.assertTrue(ran, "no rows")
-        line = next(l for l in self.proc.stdout.splitlines() if l.startswith("sumbench-py: interpreters: "))
+        line = next(l for l in self.proc.stdout.splitlines() if l.startswith("pyfunc.py: interpreters: "))
         for v in ran:   # the log names every interpreter measured
             self.assertIn(f"CPython {v} ", line)
         present = pyenv_versions()
@@ -159,8 +160,9 @@ class ReadmeRun(unittest.TestCase):
         report = os.path.join(self.out, "report")
         page = read(os.path.join(report, "index.html"))
         self.assertIn('data-pyfunc="1"', page)
+        text = html.unescape(page)
         for line in (l for l in self.proc.stdout.splitlines() if l.startswith("for your function")):
-            self.assertIn(line.replace("'", "&#x27;"), page)
+            self.assertIn(line, text)
         costs = read(os.path.join(report, "tables", "pyfunc_costs.csv")).splitlines()
         self.assertEqual(len(costs) - 1, len({r["point_id"] for r in self.rows}))
         self.assertTrue(costs[0].startswith("run,function,interpreter,mode,workers,reps,time_s,start_s,send_s,"))

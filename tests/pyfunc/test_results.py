@@ -6,6 +6,7 @@ the function's rows join a folder of sumbench's own modes and the CPython baseli
 results.csv and in the report."""
 
 import json
+import html
 import os
 import subprocess
 import sys
@@ -124,8 +125,8 @@ class Beside(unittest.TestCase):
                          "the sweep's manifest was rewritten")
 
     def test_report_shows_the_function_beside_the_post(self):
-        page = read(os.path.join(self.out, "report", "index.html"))
-        section = page.split('<section id="pyfunc">', 1)[1].split("</section>", 1)[0]
+        page = html.unescape(read(os.path.join(self.out, "report", "index.html")))
+        section = page.split('<section id="pyfunc"', 1)[1].split("</section>", 1)[0]
         self.assertIn("for your function funcs:loop (CPython ", section)
         beside = section.split("The post's loop in the same folder", 1)[1]
         self.assertIn("cpython-threads", beside)

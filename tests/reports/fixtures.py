@@ -34,11 +34,11 @@ CPY_T1 = {"sum": 0.150, "sleep": 0.800}
 _atomic_write = atomic_write_text
 
 
-def model_time(kernel, mode, ranks, threads, policy="cpython", interval=0.005):
-    """Noise-free median time of a point on a 2-core machine."""
+def model_time(kernel, mode, ranks, threads, policy="cpython", interval=0.005, cores=CORES):
+    """Noise-free median time of a point on a machine of `cores` cores (2 by default)."""
     p = ranks * threads
-    eff = min(p, CORES)
-    over = p > CORES
+    eff = min(p, cores)
+    over = p > cores
     if kernel == "sleep":
         if mode in ("serial", "cpython-serial"):
             return T1["sleep"]
@@ -57,14 +57,14 @@ def model_time(kernel, mode, ranks, threads, policy="cpython", interval=0.005):
     f = {"omp": 0.02, "mpi": 0.03, "hybrid": 0.035, "cpython-processes": 0.06}[mode]
     t = base * (f + (1 - f) / eff)
     if over:
-        t *= 1.0 + 0.08 * (p / CORES)                 # time slicing overhead
+        t *= 1.0 + 0.08 * (p / cores)                 # time slicing overhead
     return t
 
 
 WEAK_F = {"omp": 0.02, "mpi": 0.03, "hybrid": 0.035, "cpython-processes": 0.06}
 
 
-def model_time_weak(kernel, mode, ranks, threads):
+def model_time_weak(kernel, mode, ranks, threads, cores=CORES):
     """Weak scaling (n per worker fixed): Gustafson S(p) = p - f (p - 1) within the cores."""
     p = ranks * threads
     base = T1[kernel] if not mode.startswith("cpython") else CPY_T1[kernel]
@@ -74,7 +74,7 @@ def model_time_weak(kernel, mode, ranks, threads):
         return base * (1.0 + 0.002 * p)
     if mode in ("gil", "cpython-threads"):
         return base * p * 1.01                         # no parallelism at all
-    eff = min(p, CORES)
+    eff = min(p, cores)
     speedup = eff - WEAK_F[mode] * (eff - 1)
     return base * p / speedup
 
@@ -121,8 +121,10 @@ def _point_id(i, pt):
 
 def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
                factors=None, failures=True, cpu_model="Synthetic CPU @ 2.0GHz",
-               host="testhost", scaling="strong", **point_args):
-    """Write a sweep folder; factors maps (kernel, mode, ranks, threads) -> time factor."""
+               host="testhost", scaling="strong", cores=CORES, unstable_points=(), **point_args):
+    """Write a sweep folder; factors maps (kernel, mode, ranks, threads) -> time factor;
+    unstable_points lists more (kernel, mode, ranks, threads) that the runner marked
+    unstable; cores: the machine's core count."""
     rng = random.Random(seed)
     factors = factors or {}
     os.makedirs(os.path.join(out, "points"), exist_ok=True)
@@ -142,7 +144,7 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
         order.append(pid)
         pdir = os.path.join(out, "points", pid)
         os.makedirs(pdir, exist_ok=True)
-        over = int(workers > CORES)
+        over = int(workers > cores)
         argv = ["build/sumbench", f"--kernels={kernel}", f"--modes={mode}",
                 f"--workers={workers}", "--quick", f"--benchmark_repetitions={repetitions}",
                 "--benchmark_format=json"]
@@ -164,8 +166,10 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
             valid = 0
         if failures and kernel == "sum" and mode == "omp" and workers == 4:
             unstable = 1
-        base = (model_time(kernel, mode, ranks, threads, policy, interval)
-                if scaling == "strong" else model_time_weak(kernel, mode, ranks, threads))
+        if (kernel, mode, ranks, threads) in unstable_points:
+            unstable = 1
+        base = (model_time(kernel, mode, ranks, threads, policy, interval, cores)
+                if scaling == "strong" else model_time_weak(kernel, mode, ranks, threads, cores))
         base *= factors.get((kernel, mode, ranks, threads), 1.0)
         times = [base * (1.0 + rng.gauss(0.0, noise)) for _ in range(repetitions)]
         cv = (max(times) - min(times)) / base if unstable == 0 else 0.25
@@ -180,7 +184,7 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
                           "ranks": ranks, "threads": threads, "workers": workers,
                           "n": n, "valid": valid, "oversubscribed": over})
         context = {"date": "2026-11-24T10:00:00+00:00", "host_name": host,
-                   "executable": "build/sumbench", "num_cpus": CORES, "mhz_per_cpu": 2000,
+                   "executable": "build/sumbench", "num_cpus": cores, "mhz_per_cpu": 2000,
                    "cpu_scaling_enabled": False, "library_build_type": "release",
                    "caches": [{"type": "Data", "level": 1, "size": 32768, "num_sharing": 1}],
                    "load_avg": [0.1, 0.2, 0.3], "sumbench_version": "0.1.0",
@@ -206,7 +210,7 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
             status=status if valid else "invalid", wall_s=sum(times) + 0.3,
             launch_s=0.05 * ranks, load_before=[0.1], load_after=[0.2], oversubscribed=bool(over),
             warnings=["oversubscribed: 4 workers on 2 CPUs"] if over else [],
-            attempts=1, cv=cv, unstable=bool(unstable))
+            attempts=1, cv=cv, unstable=bool(unstable), source=source)
         common = {"run_id": run_id, "point_id": pid, "source": source, "kernel": kernel,
                   "mode": mode, "ranks": ranks, "threads": threads, "workers": workers,
                   "nodes": 1, "scaling": scaling, "n": n, "valid": valid,
@@ -241,7 +245,7 @@ def make_sweep(out, run_id="synthetic-a", seed=1, repetitions=3, noise=0.01,
     _atomic_write(os.path.join(out, "manifest.json"), json.dumps({
         "run_id": run_id, "started": "2026-11-24T10:00:00Z",
         "finished": "2026-11-24T10:05:00Z",
-        "machine": {"hostname": host, "cpu_model": cpu_model, "cores": CORES,
+        "machine": {"hostname": host, "cpu_model": cpu_model, "cores": cores,
                     "platform": "Linux-6.1-x86_64-with-glibc2.36"},
         "runs": [{"started": "2026-11-24T10:00:00Z", "argv": ["--quick", "--out", out]}],
         "counts": {"points": len(pts), "ok": len(pts) - (1 if failures else 0),

@@ -8,6 +8,7 @@ import tempfile
 import unittest
 
 import fixtures
+from sumbench.report import stats
 from sumbench.report.stats import mann_whitney_u
 
 SLOW = ("sum", "omp", 1, 2)
@@ -40,22 +41,12 @@ class MannWhitneyTest(unittest.TestCase):
         self.assertAlmostEqual(p, math.erfc(z / math.sqrt(2)), places=12)
         self.assertEqual(mann_whitney_u([2, 2, 2], [2, 2, 2])[1], 1.0)
 
-    def test_agrees_with_scipy_when_available(self):
-        try:
-            from scipy.stats import mannwhitneyu
-        except ImportError:
-            self.skipTest("scipy not installed (optional cross-check)")
-        import random
-        rng = random.Random(3)
-        for n1, n2, rounded in ((4, 6, False), (10, 10, False), (12, 9, True), (30, 30, False)):
-            x = [rng.gauss(0, 1) for _ in range(n1)]
-            y = [rng.gauss(0.7, 1) for _ in range(n2)]
-            if rounded:
-                x, y = [round(v) for v in x], [round(v) for v in y]
-            _, p, method = mann_whitney_u(x, y)
-            ref = mannwhitneyu(x, y, alternative="two-sided",
-                               method="exact" if method == "exact" else "asymptotic")
-            self.assertAlmostEqual(p, ref.pvalue, places=10)
+    def test_smallest_p_and_the_repetitions_needed(self):
+        self.assertAlmostEqual(stats.min_p(2, 2), 1 / 3, places=12)     # 2 / C(4, 2)
+        self.assertAlmostEqual(stats.min_p(3, 3), 0.1, places=12)
+        self.assertAlmostEqual(stats.min_p(5, 4), 2 / math.comb(9, 4), places=12)
+        self.assertEqual(stats.reps_needed(0.05), 4)
+        self.assertEqual(stats.reps_needed(0.001), 7)
 
 
 class CompareCliTest(unittest.TestCase):
@@ -123,9 +114,16 @@ class CompareCliTest(unittest.TestCase):
         b = fixtures.make_sweep(os.path.join(self.tmp, "few-b"), repetitions=2, seed=9,
                                 failures=False, gil_variants=False, convoy=False,
                                 factors={SLOW: 1.5})
-        proc = self.compare(a, b)
+        proc = self.compare(a, b, "--all")
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertIn("too few repetitions", proc.stdout)
+        # 2 repetitions per run cannot reach p < 0.05: never "no change", but INCONCLUSIVE.
+        self.assertTrue(proc.stdout.rstrip().splitlines()[-1].startswith("INCONCLUSIVE:"), proc.stdout)
+        self.assertNotIn("OK:", proc.stdout)
+        self.assertRegex(proc.stdout, r"sum\s+omp\s+1\s+2\s.*INCONCLUSIVE \(too few repetitions\)")
+        # 10 against 2 can (2 / C(12, 2) < 0.05): those points are judged, not inconclusive.
+        proc = self.compare(self.base, b)
+        self.assertNotIn("INCONCLUSIVE", proc.stdout.rstrip().splitlines()[-1])
 
     def test_usage_errors(self):
         for args in ([self.base],

@@ -56,11 +56,15 @@ class ReportChecks:
             img = mpimg.imread(png)
             self.assertEqual(img.shape[:2], (h, w))
             self.assertGreater(float(img[..., :3].std()), 0.05, png)
-            # Embedded in the page as a data URI; the page links no external resource.
+            # Embedded in the page as inline SVG with its alt text; no external resource.
             self.assertIn(f'data-figure="{m["name"]}"', page)
-        self.assertEqual(page.count('src="data:image/png;base64,'), len(meta))
+            self.assertTrue(m["alt"].strip(), m["name"])
+            self.assertGreaterEqual(len(m["x_values"]), 2 if m["name"] != "summary_speedup" and
+                                    not m["name"].startswith("fidelity") else 0, m["name"])
+        self.assertEqual(len(re.findall(r'<svg role="img" aria-label="[^"]+"', page)), len(meta))
+        self.assertNotIn("data:image/png", page)
         self.assertNotRegex(page, r'(src|href)="(https?:)?//')
-        for section in ("verdicts", "fits", "karp-flatt", "medians", "problems", "context"):
+        for section in ("answer", "fits", "karp-flatt", "medians", "problems", "context"):
             self.assertIn(f'id="{section}"', page)
         for table in ("fits.csv", "karp_flatt.csv", "medians.csv", "problems.csv"):
             self.assertTrue(os.path.isfile(os.path.join(out, "tables", table)))
@@ -86,6 +90,29 @@ class SyntheticReportTest(ReportChecks, unittest.TestCase):
         self.assertIn("gil_convoy_latency", names)
         self.assertIn("gil_sum_throughput", names)
         self.assertEqual(fixtures.leftovers(self.tmp), [])
+
+    def test_the_answer_first(self):
+        page = read(os.path.join(self.out, "index.html"))
+        self.assertLess(page.index('id="answer"'), page.index('id="summary"'))
+        answers = dict(re.findall(r'<li class="answer[^"]*" data-kernel="(\w+)"[^>]*>([^<]*)</li>', page))
+        self.assertEqual(set(answers), {"sum", "sleep"})
+        # fixtures: 2 cores, 3 repetitions; processes and OpenMP scale on sum, the GIL does not.
+        self.assertRegex(answers["sum"], r"^CPU-bound \(sum\), 2 workers: ")
+        self.assertRegex(answers["sum"], r"use OpenMP threads, MPI processes or CPython processes; "
+                                         r"threads under a GIL-like lock and CPython threads do not speed it up")
+        self.assertIn("median of 3 repetitions; all stable", answers["sum"])
+        self.assertNotIn("hybrid", answers["sum"])   # hybrid at 2 workers is 2x1: MPI, named once
+        self.assertIn("any will do", answers["sleep"])
+        # The same sentences end report.py's output and summary.py --format answer (scripts/main.sh).
+        self.assertEqual(self.proc.stdout.splitlines()[-2:], [answers["sum"], answers["sleep"]])
+        summary = fixtures.run_script([os.path.join(fixtures.REPORTS_DIR, "summary.py"), self.sweep,
+                                       "--format", "answer"])
+        self.assertEqual(summary.stdout.splitlines(), [answers["sum"], answers["sleep"]], summary.stderr)
+        # The counts at the top and the problems list agree: 1 failed, 1 invalid, 1 unstable.
+        counts = re.search(r'<p class="counts"[^>]*data-unstable="(\d+)" data-points="(\d+)"', page)
+        problems = page[page.index('id="problems"'):page.index('id="context"')]
+        self.assertEqual(int(counts.group(1)), problems.count(">unstable"))
+        self.assertEqual(int(counts.group(1)), 1)
 
     def test_verdicts_are_computed_from_the_data(self):
         page = read(os.path.join(self.out, "index.html"))
@@ -123,10 +150,13 @@ class SyntheticReportTest(ReportChecks, unittest.TestCase):
                 and r["kernel"] == "sum"]
         self.assertIn("oversubscribed", over[0]["flags"])
         with open(os.path.join(self.out, "tables", "fits.csv"), newline="") as fh:
-            fits_rows = list(csv.DictReader(fh))
-        omp = [r for r in fits_rows if r["kernel"] == "sum" and r["series"] == "omp"][0]
-        self.assertEqual(omp["law"], "amdahl")
-        self.assertAlmostEqual(float(omp["f"]), 0.02, delta=0.02)
+            self.assertEqual(list(csv.DictReader(fh)), [])   # 1 and 2 workers within 2 cores: no fit
+        fits_line = page[page.index('id="fits"'):]
+        self.assertTrue(fits_line.startswith('id="fits"><b>Serial fraction fits:</b> not in this report. '
+                                             "A fit needs a series at 3 or more worker counts"), fits_line[:300])
+        self.assertNotIn('<section id="nodes"', page)       # no node series: one line, no section
+        self.assertIn('<p class="missing" id="nodes">', page)
+        self.assertNotIn('href="#nodes"', page)
 
     def test_rerun_replaces_only_the_reports_own_files(self):
         """A re-run replaces the files the report wrote (its marker lists them) and only
@@ -156,6 +186,64 @@ class SyntheticReportTest(ReportChecks, unittest.TestCase):
         self.assertEqual(fixtures.leftovers(self.tmp), [])
 
 
+class MarkedAnswerTest(unittest.TestCase):
+    """An unstable or superlinear point is never a plain result: the sentence marks it and
+    recommends from the plain ones."""
+
+    def test_unstable_and_superlinear_points_are_marked(self):
+        from sumbench.report import analysis, answer
+        from sumbench.report.data import load_sweep
+        with tempfile.TemporaryDirectory(prefix="sumbench-marked-") as tmp:
+            sweep = fixtures.make_sweep(os.path.join(tmp, "s"), failures=False, gil_variants=False,
+                                        convoy=False, factors={("sum", "cpython-processes", 2, 1): 0.8},
+                                        unstable_points={("sum", "cpython-processes", 2, 1)})
+            run = analysis.RunAnalysis(load_sweep(sweep))
+        sum_answer = [a for a in answer.answers(run) if a["kernel"] == "sum"][0]
+        text = sum_answer["text"]
+        self.assertRegex(text, r"CPython processes 2\.[3-4]\d× \(unstable: cv 25%; above the ideal 2×\)")
+        self.assertIn("1 of 5 not a plain result (marked)", text)
+        self.assertEqual(sum_answer["flagged"][0]["marks"], ["unstable", "superlinear"])
+        self.assertRegex(text, r"use OpenMP threads or MPI processes;")   # the marked point is not advice
+
+    def test_no_firm_advice_when_every_gain_is_unstable(self):
+        from sumbench.report import analysis, answer
+        from sumbench.report.data import load_sweep
+        shaky = {("sum", mode, r, t) for mode, r, t in (("omp", 1, 2), ("mpi", 2, 1), ("hybrid", 2, 1),
+                                                         ("cpython-processes", 2, 1))}
+        with tempfile.TemporaryDirectory(prefix="sumbench-marked-") as tmp:
+            sweep = fixtures.make_sweep(os.path.join(tmp, "s"), failures=False, gil_variants=False,
+                                        convoy=False, unstable_points=shaky)
+            run = analysis.RunAnalysis(load_sweep(sweep))
+        text = [a for a in answer.answers(run) if a["kernel"] == "sum"][0]["text"]
+        self.assertIn("no firm advice: the modes that gain (OpenMP threads, MPI processes and CPython "
+                      "processes) are not plain results", text)
+        self.assertNotIn("nothing speeds it up", text)
+
+
+    def test_an_answer_beside_series_over_nodes(self):
+        """mpi also on 2 and 4 nodes (2 ranks each): no worker count every series has, and
+        still a sentence, at the count most series have."""
+        from sumbench.report import analysis, answer
+        from sumbench.report.data import load_sweep
+        with tempfile.TemporaryDirectory(prefix="sumbench-nodes-") as tmp:
+            sweep = fixtures.make_sweep(os.path.join(tmp, "s"), failures=False, gil_variants=False,
+                                        convoy=False, cpython=False)
+            with open(os.path.join(sweep, "results.csv"), newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            more = [dict(r, ranks=str(2 * n), workers=str(2 * n), nodes=str(n), time_s=str(float(r["time_s"]) / n),
+                         point_id=f"{r['point_id']}-n{n}")
+                    for r in rows if (r["kernel"], r["mode"], r["ranks"]) == ("sum", "mpi", "2") for n in (2, 4)]
+            with open(os.path.join(sweep, "results.csv"), "w", newline="") as fh:
+                out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                out.writeheader()
+                out.writerows(rows + more)
+            run = analysis.RunAnalysis(load_sweep(sweep))
+        self.assertTrue(run.node_groups)
+        sum_answer = [a for a in answer.answers(run) if a["kernel"] == "sum"][0]
+        self.assertEqual(sum_answer["workers"], 2)
+        self.assertIn("use OpenMP threads or MPI processes", sum_answer["text"])
+
+
 class TwoRunReportTest(ReportChecks, unittest.TestCase):
     def test_two_runs_are_labelled_by_run_id(self):
         with tempfile.TemporaryDirectory(prefix="sumbench-report2-") as tmp:
@@ -175,13 +263,13 @@ class TwoRunReportTest(ReportChecks, unittest.TestCase):
                              ["cluster", "cluster", "laptop", "laptop"])
             # Two panels side by side: wider than a one-run figure.
             w = {m["name"]: m["width_px"] for m in meta}
-            self.assertGreater(w["sum_strong_time"], 1500)
+            self.assertGreater(w["sum_strong_time"], 1400)
 
 
 class WeakScalingReportTest(unittest.TestCase):
     def test_weak_sweep_gives_gustafson_figures_and_fits(self):
         with tempfile.TemporaryDirectory(prefix="sumbench-weak-") as tmp:
-            sweep = fixtures.make_sweep(os.path.join(tmp, "w"), run_id="weak", scaling="weak",
+            sweep = fixtures.make_sweep(os.path.join(tmp, "w"), run_id="weak", scaling="weak", cores=4,
                                         gil_variants=False, convoy=False, cpython=False)
             out = os.path.join(tmp, "report")
             proc = fixtures.run_script([fixtures.REPORT_PY, sweep, "--out", out])
@@ -221,6 +309,12 @@ class RealSweepReportTest(ReportChecks, unittest.TestCase):
             out = os.path.join(tmp, "report")
             rep = fixtures.run_script([fixtures.REPORT_PY, sweep, "--out", out])
             self.assertEqual(rep.returncode, 0, rep.stderr)
+            # The sweep ends with the answer, from its own points (here sumbench's modes only).
+            tail = proc.stdout.splitlines()
+            at = tail.index("answer (as at the top of the report):")
+            self.assertEqual([t.split(",")[0] for t in tail[at + 1:]], ["  CPU-bound (sum)", "  I/O-bound (sleep)"])
+            self.assertRegex(tail[at - 1], r"^(all \d+ points ran and validated(, all stable|; \d+ unstable)"
+                                           r"|\d+ of \d+ points failed)")
             page, _meta = self.check_report(out, ["sum", "sleep"], 7)
             kernels = re.findall(r'<li class="verdict" data-kernel="(\w+)"', page)
             self.assertEqual(sorted(set(kernels)), ["sleep", "sum"])

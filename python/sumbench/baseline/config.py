@@ -29,7 +29,9 @@ MAX_CHECK_INTERVAL = 10**6   # as sumbench's --check-interval
 def build_parser() -> ArgParser:
     p = ArgParser(prog="cpython_baseline.py",
                   description="The post's threads-vs-processes experiment in the real CPython, "
-                              "written as sumbench tidy rows.")
+                              "written as sumbench tidy rows.",
+                  exits=((0, "all points ok"), (1, "a result failed validation, or the measured "
+                                                   "interpreter failed")))
     a = p.add_argument
     a("--out", metavar="DIR", help="sweep-style output folder (may be an existing sweep)")
     a("--kernels", default=",".join(modes.KERNELS), help=f"comma list of {','.join(modes.KERNELS)} (default all)")

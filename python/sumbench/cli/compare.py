@@ -13,10 +13,15 @@ is significant when p < alpha; it counts when it is also larger than the thresho
 --csv and --html are checked before anything is written: never an input, a file inside
 an input folder or any results folder (links followed), a folder, or each other.
 
-Exit status: 0 no significant change beyond the threshold; 1 at least one; 2 usage
-error or unusable input, nothing written (one line on stderr); 3 a runtime error while
-writing --csv/--html (disk full, I/O), no output and no temporary file left.
-Standard library only.
+A point whose repetitions cannot reach p < alpha at all (the exact test's smallest p, with
+complete separation, is not below alpha: 2 repetitions per run give 1/3) is INCONCLUSIVE,
+never "no change"; when every point is, so is the whole comparison.
+
+Exit status: 0 no significant change beyond the threshold (the last line says OK, or
+INCONCLUSIVE when the repetitions cannot tell); 1 at least one; 2 usage error or unusable
+input, nothing written (one line on stderr); 3 a runtime error while writing --csv/--html
+(disk full, I/O), no output and no temporary file left. Needs scipy and jinja2 (Debian:
+python3-scipy python3-jinja2); a python without them re-executes with one that has them.
 """
 
 import argparse
@@ -24,9 +29,10 @@ import math
 import sys
 
 from .. import folders
-from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, run_main
+from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, prog_name, run_main
 from ..io import atomic_write_many
-from ..report import compare
+from ..report import compare, interp
+from ..report.stats import reps_needed
 from ..report.data import load_sweep
 
 PROG = "compare.py"
@@ -48,9 +54,9 @@ def _fraction(name, low_open=False):
 
 def parse_args(argv):
     p = ArgParser(prog=PROG, description="Compare two sumbench sweep folders point by point.",
-                  epilog="Exit status: 0 no significant change beyond the threshold, 1 at "
-                         "least one, 2 usage error or unusable input, 3 runtime error while "
-                         "writing an output (docs/DESIGN.md, \"Exit codes\").")
+                  exits=((0, "no significant change beyond the threshold: OK, or INCONCLUSIVE when "
+                             "the repetitions cannot reach significance"),
+                         (1, "at least one significant change beyond the threshold")))
     p.add_argument("baseline", metavar="BASELINE_DIR")
     p.add_argument("contender", metavar="CONTENDER_DIR")
     p.add_argument("--threshold", type=_fraction("threshold"), default=0.05,
@@ -82,7 +88,9 @@ def write_outputs(outputs):
 
 
 def body(argv):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    interp.ensure(sys.argv[0], argv, prog_name(PROG), interp.COMPARE)
     check_outputs(args)
     base = load_sweep(args.baseline)
     cont = load_sweep(args.contender)
@@ -100,12 +108,12 @@ def body(argv):
               f"contender: {only_cont}); threshold ±{args.threshold * 100:g}%, "
               f"alpha {args.alpha:g}, two-sided Mann-Whitney U\n")
     notes = []
-    weak = [r for r in rows if compare.min_p(r["baseline_reps"], r["contender_reps"]) >= args.alpha]
+    weak = [r for r in rows if r["inconclusive"]]
     if weak:
-        need = next((k for k in range(2, 1000) if compare.min_p(k, k) < args.alpha), None)
-        notes.append(f"note: {len(weak)} point(s) have too few repetitions for the U test to "
-                     f"reach p < {args.alpha:g} (need at least "
-                     f"{need if need else 'more than 1000'} per run)")
+        need = reps_needed(args.alpha)
+        notes.append(f"note: {len(weak)} of {len(rows)} point(s) have too few repetitions for the U "
+                     f"test to reach p < {args.alpha:g} at all: INCONCLUSIVE (need at least "
+                     f"{need if need else 'more than 30'} per run)")
     for n in notes:
         out.write(n + "\n")
     exceeding = [r for r in rows if r["exceeds_threshold"]]
@@ -125,9 +133,16 @@ def body(argv):
     write_outputs(outputs)
     for path, _ in outputs:
         out.write(f"wrote {path}\n")
-    verdict = (f"FAIL: {len(exceeding)} significant change(s) beyond ±"
-               f"{args.threshold * 100:g}%" if exceeding else
-               "OK: no significant change beyond the threshold")
+    if exceeding:
+        verdict = f"FAIL: {len(exceeding)} significant change(s) beyond ±{args.threshold * 100:g}%"
+    elif len(weak) == len(rows):
+        verdict = (f"INCONCLUSIVE: the repetitions cannot reach p < {args.alpha:g} at any point; "
+                   "no change can be found or ruled out")
+    elif weak:
+        verdict = (f"OK: no significant change beyond the threshold at the {len(rows) - len(weak)} "
+                   f"points that can tell; INCONCLUSIVE at {len(weak)}")
+    else:
+        verdict = "OK: no significant change beyond the threshold"
     out.write(verdict + "\n")
     return 1 if exceeding else 0
 

@@ -30,17 +30,22 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 
 from .. import interpreters, machine, paths
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main, say_error
 from ..fidelity import experiment, figures, runs, text
+from ..runner.progress import _hms
 
 PROG = "fidelity.py"
 
 
 def parse_args(argv):
-    p = ArgParser(prog=PROG, description="sumbench's gil policies against the real interpreters they model")
+    p = ArgParser(prog=PROG, description="sumbench's gil policies against the real interpreters they model",
+                  exits=((0, "the run completed, whatever the verdicts"),
+                         (1, "an experiment failed: the complete repetitions are kept, the same "
+                             "command resumes")))
     a = p.add_argument
     a("--out", required=True, metavar="DIR", help="new or empty folder, or a sweep folder to join")
     a("--sumbench", default=None, help="the sumbench binary (default: $SUMBENCH, else build/sumbench)")
@@ -71,6 +76,22 @@ def parse_args(argv):
     if ns.quick:
         cfg.update(repetitions=1, waits=10, cpu_seconds=0.05)
     return ns, cfg
+
+
+def show_progress(run, figs, reps: int, done: int, say) -> None:
+    """A line with progress and ETA after each figure of each repetition (the model's run
+    ends a figure): the figures left times the mean time of those done."""
+    total, t0, count = len(figs) * (reps - done), time.monotonic(), [0]
+    measure = run.model.run
+
+    def counted(fig, *args, **kwargs):
+        out = measure(fig, *args, **kwargs)
+        count[0] += 1
+        elapsed = time.monotonic() - t0
+        say(f"[{count[0]}/{total}] {fig.id} ({fig.policy}) done, repetition {done + (count[0] - 1) // len(figs) + 1}"
+            f"/{reps} | elapsed {_hms(elapsed)} ETA {_hms(elapsed / count[0] * (total - count[0]))}")
+        return out
+    run.model.run = counted
 
 
 def body(argv) -> int:
@@ -117,6 +138,7 @@ def body(argv) -> int:
     run = experiment.Run(cfg, figs, interps, notes, runs.Model(binary), cat, ns.out,
                          [sys.executable, sys.argv[0]] + argv, say)
     doc = run.start(prev)
+    show_progress(run, figs, cfg["repetitions"], doc["repetitions_done"], say)
     try:
         doc = run.run(doc)
     except runs.ExperimentError as e:

@@ -35,7 +35,7 @@ from .. import folders, interpreters, paths
 from ..errors import UsageError, run_main
 from ..pyfunc import answer, config, orchestrate
 
-PROG = "sumbench-py"
+PROG = "pyfunc.py"   # the installed link: sumbench-py (errors.prog_name)
 PROBE_TIMEOUT_S = 10.0   # as the baseline's: CPython 2.7 to 3.13 answer in 0.013 to 0.040 s here
 
 

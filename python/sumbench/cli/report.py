@@ -11,15 +11,17 @@ Exit status: 0 report written; 1 an unexpected failure while drawing (nothing wr
 2 usage error or unusable input (one line on stderr, nothing written); 3 a runtime error
 (disk full, I/O; nothing half-written left); 130/143 interrupted (docs/DESIGN.md).
 
-Needs matplotlib and numpy: started with a python3 that lacks them, it re-executes
-itself with one that has them ($SUMBENCH_PYTHON, /usr/bin/python3, python3.X).
+Needs matplotlib, numpy, scipy and jinja2 (Debian: python3-matplotlib python3-scipy
+python3-jinja2): started with a python3 that lacks them, it re-executes itself with one
+that has them ($SUMBENCH_PYTHON, /usr/bin/python3, python3.X). It ends with the report's
+answer, one sentence per kernel.
 """
 
 import os
 import sys
 import traceback
 
-from ..errors import ArgParser, Interrupted, UsageError, run_main, say_error
+from ..errors import ArgParser, Interrupted, UsageError, prog_name, run_main, say_error
 from ..report import interp
 from ..report.build import build, check_out
 from ..report.data import load_sweeps
@@ -30,28 +32,32 @@ PROG = "report.py"
 def body(argv):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = ArgParser(prog=PROG, description="Figures, fits and an HTML page from one or "
-                       "more sumbench sweep folders.")
+                       "more sumbench sweep folders.",
+                       exits=((0, "report written"), (1, "an unexpected failure while drawing "
+                                                         "(nothing written)")))
     parser.add_argument("sweeps", nargs="+", metavar="SWEEP_DIR",
                         help="sweep folder(s) with results.csv; several compare runs")
     parser.add_argument("--out", required=True, metavar="REPORT_DIR",
                         help="report folder: new, empty, or one report.py made (its own "
                              "files are replaced, any other file is kept)")
     args = parser.parse_args(argv)
-    interp.ensure_plotting(sys.argv[0], argv, PROG)
+    interp.ensure(sys.argv[0], argv, prog_name(PROG), interp.REPORT)
     sweeps = load_sweeps(args.sweeps)
     out = check_out(args.out, sweeps)
     try:
-        figs = build(sweeps, out)
+        figs, computed = build(sweeps, out)
     except (UsageError, OSError, Interrupted, KeyboardInterrupt):
         raise   # one line and its exit code (run_main); the temporary folder is gone
     except Exception as exc:  # a bug while drawing: say so in one line, leave nothing behind
         if os.environ.get("SUMBENCH_DEBUG"):
             traceback.print_exc()
-        say_error(PROG, f"drawing the report failed ({type(exc).__name__}: {exc}); no report "
+        say_error(prog_name(PROG), f"drawing the report failed ({type(exc).__name__}: {exc}); no report "
                   "written (SUMBENCH_DEBUG=1 shows the traceback)")
         return 1
-    print(f"{PROG}: wrote {os.path.join(out, 'index.html')} ({len(figs)} figures, "
+    print(f"{prog_name(PROG)}: wrote {os.path.join(out, 'index.html')} ({len(figs)} figures, "
           f"{len(sweeps)} run(s): {', '.join(s.label for s in sweeps)})")
+    for a in computed.answers:
+        print(("[" + a["run"] + "] " if len(sweeps) > 1 else "") + a["text"])
     return 0
 
 

@@ -33,7 +33,8 @@ PROG = "slurm_job.py"
 
 
 def parser() -> argparse.ArgumentParser:
-    p = ArgParser(prog=PROG, description="A Slurm job's records (slurm.json, a direct run's point).")
+    p = ArgParser(prog=PROG, description="A Slurm job's records (slurm.json, a direct run's point).",
+                  exits=((0, "written"), (2, "usage error, or a job folder that is not sumbench's")))
     sub = p.add_subparsers(dest="what", required=True, parser_class=ArgParser)
     s = sub.add_parser("claim")
     s.add_argument("out", type=Path)

@@ -45,7 +45,9 @@ def build_parser() -> ArgParser:
         prog=PROG,
         description="Submit one sumbench job per node count x layout and a dependent job "
                     "that combines results.csv and builds the report (see slurm/README.md).",
-        epilog="Arguments whose value starts with '-' need '=': --sweep-args='--quick'.")
+        epilog="Arguments whose value starts with '-' need '=': --sweep-args='--quick'.",
+        exits=((0, "submitted (or, with --combine, combined and reported)"),
+               (1, "a submission, or the combine or its report, failed")))
     a = p.add_argument
     a("--nodes", default="1,2,4,8", help="comma list of node counts (default 1,2,4,8)")
     a("--layouts", default="2x1",

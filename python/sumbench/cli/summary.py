@@ -7,8 +7,9 @@ computed by the same code (sumbench.report.analysis), standard library only.
 
 --format csv (the default) writes the CSV; --format lines writes one "column=value" line
 per column and a blank line after each point, for tools that read values by pattern
-(JUBE's analyser, jube/sumbench.yaml). Without --out, to stdout; --out is written
-atomically and never inside a results folder.
+(JUBE's analyser, jube/sumbench.yaml); --format answer writes the report's answer, one
+plain sentence per kernel (sumbench.report.answer; the filters do not apply). Without
+--out, to stdout; --out is written atomically and never inside a results folder.
 
 Exit status: 0 written; 1 no point matches the filters (nothing written); 2 usage error
 or an unusable folder; 3 an I/O error.
@@ -21,19 +22,21 @@ import io
 import sys
 
 from .. import folders
-from ..errors import ArgParser, RuntimeFailure, os_error_text, run_main
+from ..errors import ArgParser, RuntimeFailure, os_error_text, prog_name, run_main
 from ..io import atomic_write_text
 from ..report.analysis import RunAnalysis
+from ..report.answer import answers
 from ..report.data import load_sweeps
 from ..report.tables import MEDIANS_CSV, medians_rows
 
 PROG = "summary.py"
-FORMATS = ("csv", "lines")
+FORMATS = ("csv", "lines", "answer")
 
 
 def parser() -> ArgParser:
     p = ArgParser(prog=PROG, description="Median time, speedup and efficiency of every point "
-                  "of sumbench sweep folders, as CSV (the report's tables/medians.csv).")
+                  "of sumbench sweep folders, as CSV (the report's tables/medians.csv).",
+                  exits=((0, "written"), (1, "no point matches the filters, nothing written")))
     p.add_argument("sweeps", nargs="+", metavar="SWEEP_DIR", help="sweep folder(s) with results.csv")
     p.add_argument("--out", metavar="FILE", help="file to write (default: stdout)")
     p.add_argument("--kernel", help="only this kernel")
@@ -41,7 +44,8 @@ def parser() -> ArgParser:
     p.add_argument("--workers", type=int, metavar="W", help="only points of W workers (ranks x threads)")
     p.add_argument("--scaling", choices=("strong", "weak"), help="only this scaling")
     p.add_argument("--format", choices=FORMATS, default="csv",
-                   help="csv (default), or lines: column=value, a blank line after each point")
+                   help="csv (default); lines: column=value, a blank line after each point; answer: one "
+           "sentence per kernel, as at the top of the report")
     return p
 
 
@@ -70,11 +74,22 @@ def body(argv) -> int:
     if args.out:
         folders.check_output_file(args.out, "--out", inputs=args.sweeps)
     runs = [RunAnalysis(s) for s in load_sweeps(args.sweeps)]
+    if args.format == "answer":
+        text = "".join(("[" + a["run"] + "] " if len(runs) > 1 else "") + a["text"] + "\n"
+                       for run in runs for a in answers(run))
+        if not text:
+            print(f"{prog_name(PROG)}: no kernel of {', '.join(args.sweeps)} has a serial reference "
+                  "and a second worker count: no answer", file=sys.stderr)
+            return 1
+        return _emit(args, text)
     rows = select(medians_rows(runs), args)
     if not rows:
-        print(f"{PROG}: no point of {', '.join(args.sweeps)} matches the filters", file=sys.stderr)
+        print(f"{prog_name(PROG)}: no point of {', '.join(args.sweeps)} matches the filters", file=sys.stderr)
         return 1
-    text = render(rows, args.format)
+    return _emit(args, render(rows, args.format))
+
+
+def _emit(args, text: str) -> int:
     if not args.out:
         sys.stdout.write(text)
         return 0

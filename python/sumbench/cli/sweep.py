@@ -91,7 +91,26 @@ def body(argv) -> int:
     say(f"sweep: {len(order)} points, {machine.cpus}={machine.slots}, seed={cfg['seed']}, out={out}")
     for note in notes:
         say(f"note: {note}")
-    return sweep.run_sweep(order, cfg, machine, out, manifest)
+    code = sweep.run_sweep(order, cfg, machine, out, manifest)
+    if code in (0, 1):
+        say_answer(out)
+    return code
+
+
+def say_answer(out: Path) -> None:
+    """The report's answer, one sentence per kernel, as the sweep's last lines."""
+    from ..report.analysis import RunAnalysis
+    from ..report.answer import answers
+    from ..report.data import load_sweep
+    try:
+        found = answers(RunAnalysis(load_sweep(str(out))))
+    except Exception as e:  # noqa: BLE001 - the sweep is done: its exit status stays its own
+        say(f"no answer ({type(e).__name__}: {e}); reports/summary.py {out} --format answer says why")
+        return
+    if found:
+        say("answer (as at the top of the report):")
+    for a in found:
+        say(f"  {a['text']}")
 
 
 def main(argv=None) -> int:

@@ -13,14 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import folders
-from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, run_main
+from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, prog_name, run_main
 from ..tidy import rebuild_results
 
 PROG = "tidy.py"
 
 
 def body(argv) -> int:
-    p = ArgParser(prog=PROG, description="Rebuild results.csv of sweep folders from their point folders.")
+    p = ArgParser(prog=PROG, description="Rebuild results.csv of sweep folders from their point folders.",
+                  exits=((0, "rebuilt"), (2, "usage error: not a sumbench sweep folder (nothing written)")))
     p.add_argument("sweeps", nargs="+", metavar="SWEEP_DIR")
     args = p.parse_args(argv)
     for folder in args.sweeps:
@@ -31,7 +32,7 @@ def body(argv) -> int:
                              f"results.csv is not rebuilt")
     for folder in args.sweeps:
         try:
-            print(f"{PROG}: wrote {rebuild_results(folder)}")
+            print(f"{prog_name(PROG)}: wrote {rebuild_results(folder)}")
         except OSError as e:
             raise RuntimeFailure(f"{folder}: cannot write results.csv: {os_error_text(e)}") from None
     return 0

@@ -23,7 +23,9 @@ SHORT_MODELS = {m["model"]: m["name"] for m in modes.MODES}
 
 
 def build_parser() -> ArgParser:
-    p = ArgParser(prog="sumbench-py",
+    p = ArgParser(prog="pyfunc.py",
+                  exits=((0, "every point ok"), (1, "a point failed, was invalid or timed out, or the report "
+                                                     "could not be written")),
                   description="Your own Python function under every concurrency model of every "
                               "CPython found: serial, threads, fork and spawn processes, "
                               "concurrent.futures pools and subinterpreters with their own GIL. "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from .. import folders, machine, procs, tidy
-from ..errors import UsageError
+from ..errors import UsageError, prog_name
 from ..interpreters import Interpreter
 from ..io import atomic_write_json, read_json_object
 from . import modes, record
@@ -213,4 +213,4 @@ def phase_text(reps: list[dict]) -> str:
 
 
 def say(line: str) -> None:
-    print(f"sumbench-py: {line}", flush=True)
+    print(f"{prog_name('pyfunc.py')}: {line}", flush=True)

@@ -141,6 +141,13 @@ class Point:
         return self._scale(self.tmax), self._scale(self.tmin)
 
     @property
+    def speedup_iqr(self):
+        """(low, high) of the speedup over the times' interquartile range."""
+        if self.speedup is None:
+            return None, None
+        return self._scale(self.q3), self._scale(self.q1)
+
+    @property
     def speedup_reps(self):
         return [self._scale(t) for t in self.times if t > 0] if self.baseline else []
 

@@ -151,12 +151,13 @@ def _figures_json(figs, folder):
     return [{"name": os.path.basename(f.png)[:-4], "title": f.title,
              "png": os.path.relpath(f.png, folder), "svg": os.path.relpath(f.svg, folder),
              "width_in": f.width_in, "height_in": f.height_in, "dpi": f.dpi,
-             "width_px": f.pixel_size[0], "height_px": f.pixel_size[1]} for f in figs]
+             "width_px": f.pixel_size[0], "height_px": f.pixel_size[1], "alt": f.alt,
+             "x_values": list(f.xs)} for f in figs]
 
 
 def build(sweeps, out):
     """Analyse, draw, tabulate and render into a new folder, then move it in. Returns the
-    figures. Needs matplotlib and numpy."""
+    figures and the computed tables. Needs matplotlib, numpy, scipy and jinja2."""
     from . import analysis, figures, page, tables  # matplotlib/numpy from here on
 
     parent, base = os.path.dirname(out), os.path.basename(out)
@@ -171,10 +172,11 @@ def build(sweeps, out):
             fig_dir = os.path.join(tmp, "figures")
             tables_dir = os.path.join(tmp, "tables")
             os.makedirs(tables_dir)
-            figs = figures.all_figures(runs, fig_dir)
+            missing = []
+            figs = figures.all_figures(runs, fig_dir, missing)
             computed = tables.compute(runs)
             tables.write_csvs(computed, tables_dir)
-            text = page.build_page(runs, figs, computed)
+            text = page.build_page(runs, figs, computed, missing)
             with open(os.path.join(tmp, "index.html"), "w", encoding="utf-8") as fh:
                 fh.write(text)
             with open(os.path.join(fig_dir, "figures.json"), "w", encoding="utf-8") as fh:
@@ -182,6 +184,6 @@ def build(sweeps, out):
             _install(tmp, out, {"kind": "report", "by": "report.py",
                                 "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                 "sweeps": [s.path for s in sweeps]})
-            return figs
+            return figs, computed
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

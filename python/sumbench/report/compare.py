@@ -1,19 +1,20 @@
 """Two runs compared point by point (like Google Benchmark's tools/compare.py): the
-ratio of median times and a two-sided Mann-Whitney U test over the repetitions. Standard
-library only; reports/compare.py is the command (sumbench/cli/compare.py)."""
+ratio of median times and a two-sided Mann-Whitney U test over the repetitions
+(scipy, through stats.py). A point whose repetitions cannot reach p < alpha at all is
+inconclusive. reports/compare.py is the command (sumbench/cli/compare.py); its HTML is
+rendered by jinja2 with autoescape (templates/compare.html.j2)."""
 
 import csv
-import html
 import io
-import math
 
 from .analysis import build_points, fmt_interval
-from .stats import mann_whitney_u
+from .stats import mann_whitney_u, min_p
+from .units import fmt_n, fmt_seconds
 
 COLUMNS = ["kernel", "mode", "ranks", "threads", "n", "scaling", "gil_policy",
            "switch_interval_s", "interpreter_version", "baseline_reps", "contender_reps",
            "baseline_median_s", "contender_median_s", "ratio", "change_pct", "p_value", "test", "significant",
-           "exceeds_threshold", "direction"]
+           "exceeds_threshold", "direction", "inconclusive"]
 
 
 def _points(sweep):
@@ -39,30 +40,32 @@ def compare(base_sweep, cont_sweep, threshold, alpha):
             "baseline_median_s": b.median, "contender_median_s": c.median, "ratio": ratio,
             "change_pct": (ratio - 1.0) * 100.0, "p_value": p, "test": method,
             "significant": int(significant), "exceeds_threshold": int(exceeds),
-            "direction": "slower" if ratio > 1 else ("faster" if ratio < 1 else "same")})
+            "direction": "slower" if ratio > 1 else ("faster" if ratio < 1 else "same"),
+            "inconclusive": int(min_p(b.reps, c.reps) >= alpha)})
     only_base = len([k for k in base if k not in cont])
     only_cont = len([k for k in cont if k not in base])
     return rows, only_base, only_cont
 
 
-def min_p(n1, n2):
-    """Smallest two-sided p the exact U test can give with n1, n2 repetitions."""
-    return min(1.0, 2.0 / math.comb(n1 + n2, n1)) if n1 and n2 else 1.0
+def verdict(r):
+    if r["exceeds_threshold"]:
+        return "SIGNIFICANT " + r["direction"]
+    if r["significant"]:
+        return "significant, within threshold"
+    return "INCONCLUSIVE (too few repetitions)" if r["inconclusive"] else ""
 
 
 def _fmt_row(r):
     interval = fmt_interval(r["switch_interval_s"]) if r["switch_interval_s"] is not None else ""
-    return [r["kernel"], r["mode"], str(r["ranks"]), str(r["threads"]), str(r["n"]),
+    return [r["kernel"], r["mode"], str(r["ranks"]), str(r["threads"]), fmt_n(r["n"]),
             r["scaling"], r["gil_policy"] or "", interval, r["interpreter_version"] or "",
-            f"{r['baseline_median_s']:.4g}", f"{r['contender_median_s']:.4g}",
+            fmt_seconds(r["baseline_median_s"], 4), fmt_seconds(r["contender_median_s"], 4),
             f"{r['ratio']:.3f}", f"{r['change_pct']:+.1f}%", f"{r['p_value']:.2g}",
-            f"{r['baseline_reps']}/{r['contender_reps']}",
-            ("SIGNIFICANT " + r["direction"]) if r["exceeds_threshold"] else
-            ("significant, within threshold" if r["significant"] else "")]
+            f"{r['baseline_reps']}/{r['contender_reps']}", verdict(r)]
 
 
-HEAD = ["kernel", "mode", "R", "T", "n", "scaling", "policy", "interval", "python", "base [s]",
-        "contender [s]", "ratio", "change", "p", "reps", "verdict"]
+HEAD = ["kernel", "mode", "R", "T", "n", "scaling", "policy", "interval", "python", "baseline",
+        "contender", "ratio", "change", "p", "reps", "verdict"]
 
 
 def print_table(rows, out):
@@ -84,20 +87,8 @@ def csv_text(rows):
 
 
 def html_text(rows, title, notes):
-    esc = html.escape
-    body = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-            f"<title>{esc(title)}</title><style>body{{font-family:sans-serif;margin:1.5em}}"
-            "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2em .5em}"
-            "tr.exceeds td{background:#fde2d8}tr.sig td{background:#fff6d6}</style></head>"
-            f"<body><h1>{esc(title)}</h1>"]
-    body += [f"<p>{esc(n)}</p>" for n in notes]
-    body.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in HEAD)
-                + "</tr></thead><tbody>")
-    for r in rows:
-        klass = "exceeds" if r["exceeds_threshold"] else ("sig" if r["significant"] else "")
-        body.append(f"<tr class='{klass}'>" + "".join(f"<td>{esc(c)}</td>"
-                                                      for c in _fmt_row(r)) + "</tr>")
-    body.append("</tbody></table></body></html>\n")
-    return "".join(body)
-
-
+    from .templating import env
+    klass = ["exceeds" if r["exceeds_threshold"] else "sig" if r["significant"] else
+             "inconclusive" if r["inconclusive"] else "" for r in rows]
+    return env().get_template("compare.html.j2").render(
+        title=title, notes=notes, head=HEAD, rows=[_fmt_row(r) for r in rows], classes=klass)

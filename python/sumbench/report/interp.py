@@ -1,9 +1,11 @@
-"""Find a Python interpreter that has matplotlib and numpy. Standard library only.
+"""Find a Python interpreter that has the libraries a command needs. Standard library only.
 
-report.py may be started with a python3 that lacks matplotlib (a pyenv or venv
-python). Then it re-executes itself, once, with the first interpreter that has it:
-$SUMBENCH_PYTHON, /usr/bin/python3, then python3.X on PATH. The guard variable
-stops loops; when nothing fits, the caller prints how to get one and exits 2.
+report.py needs matplotlib, numpy, scipy and jinja2 (REPORT); compare.py scipy and jinja2
+(COMPARE). Debian installs them as python3-* packages into /usr/bin/python3, while a
+pyenv or venv python3 may come first on PATH. A command started with a python that lacks
+them re-executes itself, once, with the first interpreter that has them:
+$SUMBENCH_PYTHON, /usr/bin/python3, then python3.X on PATH. The guard variable stops
+loops; when nothing fits, it prints how to get them and exits 2.
 """
 
 import os
@@ -12,14 +14,23 @@ import subprocess
 import sys
 
 GUARD = "SUMBENCH_REPORT_REEXEC"
-HOW_TO = ("install it with 'apt-get install python3-matplotlib' (Debian/Ubuntu) and run "
-          "with /usr/bin/python3, or 'pip install matplotlib numpy' into this python")
+# module -> Debian package
+PACKAGES = {"matplotlib": "python3-matplotlib", "numpy": "python3-numpy",
+            "scipy": "python3-scipy", "jinja2": "python3-jinja2"}
+REPORT = ("matplotlib", "numpy", "scipy", "jinja2")
+COMPARE = ("scipy", "jinja2")
 
 
-def have_plotting():
+def how_to(modules):
+    debs = " ".join(PACKAGES[m] for m in modules)
+    return (f"install them with 'apt-get install {debs}' (Debian/Ubuntu) and run with "
+            f"/usr/bin/python3, or 'pip install {' '.join(modules)}' into this python")
+
+
+def have(modules=REPORT):
     try:
-        import matplotlib  # noqa: F401
-        import numpy  # noqa: F401
+        for m in modules:
+            __import__(m)
     except ImportError:
         return False
     return True
@@ -42,10 +53,10 @@ def candidates():
         yield path
 
 
-def works(python):
+def works(python, modules=REPORT):
     try:
         proc = subprocess.run(
-            [python, "-c", "import matplotlib, numpy"],
+            [python, "-c", "import " + ", ".join(modules)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, timeout=60,
             env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
@@ -54,21 +65,21 @@ def works(python):
     return proc.returncode == 0
 
 
-def ensure_plotting(script, argv, prog):
-    """Return if this interpreter can plot; else re-exec or exit 2 with advice."""
-    if have_plotting():
+def ensure(script, argv, prog, modules=REPORT):
+    """Return if this interpreter has `modules`; else re-exec or exit 2 with advice."""
+    if have(modules):
         return
-    missing = f"{prog}: error: this python ({sys.executable}) has no matplotlib/numpy"
+    missing = f"{prog}: error: this python ({sys.executable}) lacks {'/'.join(modules)}"
     if os.environ.get(GUARD):
-        print(f"{missing} (re-executed once already, not trying again); {HOW_TO}",
+        print(f"{missing} (re-executed once already, not trying again); {how_to(modules)}",
               file=sys.stderr)
         sys.exit(2)
     for python in candidates():
-        if works(python):
+        if works(python, modules):
             os.environ[GUARD] = "1"
             sys.stderr.flush()
             sys.stdout.flush()
             os.execv(python, [python, os.path.abspath(script)] + list(argv))
-    print(f"{missing} and no other python3 that has it was found; {HOW_TO}",
+    print(f"{missing} and no other python3 that has them was found; {how_to(modules)}",
           file=sys.stderr)
     sys.exit(2)

@@ -1,13 +1,16 @@
 """The figures of the GIL section: a latency kernel's added latency and a CPU-bound
-kernel's throughput under the lock, against the switch interval, one line per policy."""
+kernel's throughput under the lock, against the switch interval, one line per policy
+(median and interquartile range). A figure with fewer than 2 switch intervals is left
+out, with a line in `missing` saying what to run."""
 
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from . import analysis
-from .plotting import (DPI, Figure, _legend, _log_y, _new_figure, _save, _slug, mode_style,
-                      policy_style)
-from .stats import median
+from .plotting import (DPI, Figure, label_line, _legend, _log_y, mode_style, _new_figure,
+                       offsets, policy_style, _save, _slug, suptitle)
+from .stats import median, quantile
+from .units import fmt_seconds
 
 
 def _interval_axis(ax, intervals):
@@ -25,7 +28,8 @@ def _policy_lines(ax, cat, pts, value, handles, scale=1.0):
     for p in pts:
         by_policy.setdefault(p.policy, []).append(p)
     order = cat.policy_names()
-    for policy in sorted(by_policy, key=lambda k: (order.index(k) if k in order else len(order), k)):
+    policies = sorted(by_policy, key=lambda k: (order.index(k) if k in order else len(order), k))
+    for policy, off in zip(policies, offsets(len(policies))):
         ps = sorted(by_policy[policy], key=lambda p: p.interval or 0)
         xs, ys, lo, hi = [], [], [], []
         for p in ps:
@@ -33,10 +37,10 @@ def _policy_lines(ax, cat, pts, value, handles, scale=1.0):
             if not vals or p.interval is None:
                 continue
             m = median(vals)
-            xs.append(p.interval * 1e3)
+            xs.append(p.interval * 1e3 * off)
             ys.append(m * scale)
-            lo.append((m - min(vals)) * scale)
-            hi.append((max(vals) - m) * scale)
+            lo.append((m - quantile(vals, 0.25)) * scale)
+            hi.append((quantile(vals, 0.75) - m) * scale)
         if not xs:
             continue
         st = policy_style(cat, policy)
@@ -47,7 +51,11 @@ def _policy_lines(ax, cat, pts, value, handles, scale=1.0):
                                           label=f"policy {policy}"))
 
 
-def _latency_figure(runs, outdir):
+def _intervals(pts):
+    return sorted({p.interval for p in pts if p.interval})
+
+
+def _latency_figure(runs, outdir, missing):
     """The convoy figure: a latency kernel's added latency against the switch interval,
     one line per policy, the modes without variants as references."""
     conv = []
@@ -60,6 +68,11 @@ def _latency_figure(runs, outdir):
     if not conv:
         return None
     kernel = conv[0][1][0].kernel
+    if max(len(_intervals(pts)) for _r, pts in conv) < 2:
+        missing.append(("gil", f"{kernel} under the lock at one switch interval only: run "
+                        f"runners/sweep.py --kernels {kernel} --modes serial,omp,gil --workers 2 "
+                        "--switch-interval 1ms,5ms,20ms to draw its latency against the interval"))
+        return None
     fig, axes = _new_figure(len(conv))
     handles = {}
     for ax, (run, pts) in zip(axes, conv):
@@ -70,29 +83,33 @@ def _latency_figure(runs, outdir):
         variants = analysis.variant_modes(run.cat)
         ref = [p for p in run.points if p.kernel == kernel and p.mode not in variants
                and p.latency and p.threads == threads]
+        _interval_axis(ax, [p.interval for p in pts if p.interval])
         for p in ref:
             st = mode_style(run.cat, p.mode)
             ax.axhline(median(p.latency) * 1e3, color=st["color"], lw=1.3,
                        linestyle=(0, (2, 2)), zorder=2)
+            label_line(ax, ax.get_xlim()[1], median(p.latency) * 1e3,
+                       f"{p.mode}, no lock: {fmt_seconds(median(p.latency))}", color=st["color"])
             handles.setdefault(f"_ref_{p.mode}", Line2D(
                 [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)),
-                label=f"{p.mode} (no lock)"))
-        _interval_axis(ax, [p.interval for p in pts if p.interval])
+                label=f"dotted: {p.mode} (no lock)"))
         _log_y(ax)
         ax.set_ylabel("added I/O latency per wait [ms] (log)")
         ax.set_title(f"{run.label + ': ' if len(conv) > 1 else ''}{threads} threads",
                      fontsize=10)
     title = f"Convoy effect ({kernel}): I/O latency behind a CPU-bound thread"
-    fig.suptitle(title, fontweight="bold")
+    suptitle(fig, title)
     _legend(fig, axes, handles)
     return _save(fig, Figure(
         f"gil_{_slug(kernel)}_latency", title,
         f"Kernel {kernel}: mean latency an I/O-bound thread adds per wait while a "
         "CPU-bound thread holds the lock, against the switch interval, per lock policy "
-        "(median over repetitions, bars min–max).", "gil", 0, 0, DPI), outdir)
+        "(median over repetitions, whiskers the interquartile range).", "gil", 0, 0, DPI,
+        alt=f"{title}: one line per lock policy against the switch interval",
+        xs=tuple(_intervals([p for _r, pts in conv for p in pts]))), outdir)
 
 
-def _throughput_figure(runs, outdir):
+def _throughput_figure(runs, outdir, missing):
     """The first CPU-bound kernel at 2 threads under the lock: throughput against the
     switch interval per policy, with the reference mode and the lock-free thread modes."""
     thr = []
@@ -106,6 +123,11 @@ def _throughput_figure(runs, outdir):
     if not thr:
         return None
     kernel = thr[0][1][0].kernel
+    if max(len(_intervals(pts)) for _r, pts in thr) < 2:
+        missing.append(("gil", f"{kernel} at 2 threads under the lock at one switch interval only: "
+                        f"run runners/sweep.py --kernels {kernel} --modes serial,omp,gil --workers 2 "
+                        "--switch-interval 1ms,5ms,20ms to draw its throughput against the interval"))
+        return None
     fig, axes = _new_figure(len(thr))
     handles = {}
     for ax, (run, pts) in zip(axes, thr):
@@ -125,6 +147,7 @@ def _throughput_figure(runs, outdir):
         refs += [(m["name"], 2, ", 2 threads (no lock)") for m in run.cat.modes
                  if m["source"] == "sumbench" and not m.get("reference") and
                  not m.get("multi_process") and m["name"] not in variants]
+        refs_drawn = []
         for mode, threads, what in refs:
             ref = [p for p in run.points if p.kernel == kernel and p.mode == mode
                    and p.threads == threads and p.ranks == 1 and p.n == n
@@ -133,24 +156,30 @@ def _throughput_figure(runs, outdir):
                 st = mode_style(run.cat, mode)
                 ax.axhline(ref[0].throughput * scale, color=st["color"], lw=1.3,
                            linestyle=(0, (2, 2)), zorder=2)
+                refs_drawn.append((ref[0].throughput * scale, mode + what, st["color"]))
                 handles.setdefault(f"_ref_{mode}", Line2D(
-                    [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)), label=mode + what))
+                    [], [], color=st["color"], lw=1.3, linestyle=(0, (2, 2)), label="dotted: " + mode + what))
         _interval_axis(ax, [p.interval for p in pts])
+        for y, text, color in refs_drawn:
+            label_line(ax, ax.get_xlim()[1], y, text, color=color)
         ax.set_ylim(bottom=0)
         item = run.cat.kernel(kernel).get("item", "element")
         ax.set_ylabel(f"throughput [{unit + ' ' if unit else ''}{item}s/s]")
         if len(thr) > 1:
             ax.set_title(run.label, fontsize=10)
     title = f"{kernel} at 2 threads under the GIL: throughput vs switch interval"
-    fig.suptitle(title, fontweight="bold")
+    suptitle(fig, title)
     _legend(fig, axes, handles)
     return _save(fig, Figure(
         f"gil_{_slug(kernel)}_throughput", title,
         f"Kernel {kernel}, 2 threads under the lock: items per second against the switch "
         "interval per lock policy (policy none = no lock), with the reference mode and the "
-        "lock-free thread modes as references (median over repetitions, bars min–max).",
-        "gil", 0, 0, DPI), outdir)
+        "lock-free thread modes as references (median over repetitions, whiskers the "
+        "interquartile range).", "gil", 0, 0, DPI,
+        alt=f"{title}: one line per lock policy, the lock-free modes as labelled lines",
+        xs=tuple(_intervals([p for _r, pts in thr for p in pts]))), outdir)
 
 
-def gil_figures(runs, outdir):
-    return [f for f in (_latency_figure(runs, outdir), _throughput_figure(runs, outdir)) if f]
+def gil_figures(runs, outdir, missing):
+    return [f for f in (_latency_figure(runs, outdir, missing), _throughput_figure(runs, outdir, missing))
+            if f]

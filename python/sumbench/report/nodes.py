@@ -49,6 +49,13 @@ class NodeStep:
         return self._scale(self.point.tmax), self._scale(self.point.tmin)
 
     @property
+    def speedup_iqr(self):
+        """(low, high) of the speedup over the point's interquartile range of times."""
+        if self.speedup is None:
+            return None, None
+        return self._scale(self.point.q3), self._scale(self.point.q1)
+
+    @property
     def speedup_reps(self):
         return [self._scale(t) for t in self.point.times if t > 0]
 

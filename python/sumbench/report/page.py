@@ -1,15 +1,19 @@
-"""The self-contained HTML page (images as base64 data URIs), rendered from the tables
-that tables.py computed. Nothing here computes a statistic."""
+"""The self-contained HTML page, rendered with jinja2 (autoescaped) from the tables that
+tables.py computed and the figures' SVG files, embedded inline (their text stays text, so
+a figure scaled to a 700 px wide window stays readable). Nothing here computes a
+statistic: it chooses words, units (units.py) and which sections have data; a section
+without any is one line saying what to run to fill it."""
 
-import base64
 import datetime
-import html
-import math
 import os
+import re
 
-from ..fidelity.figures import fmt as fmt_figure
+from markupsafe import Markup, escape
+
 from .analysis import fmt_interval
-from .pyfunc_html import pyfunc_html
+from .templating import env
+from .pyfunc_html import pyfunc_section
+from .units import fmt_fraction, fmt_n, fmt_pct, fmt_ratio, fmt_seconds, fmt_value
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
@@ -17,368 +21,286 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-se
 h1{margin-bottom:.1em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
 h3{margin-top:1.6em}
 .meta{color:#555;margin-top:0}
-ul.verdicts{font-size:1.12em;list-style:none;padding-left:0}
-ul.verdicts li{padding:.35em .7em;margin:.3em 0;background:#f3f6fa;border-left:4px solid #0072B2}
+ul.answers{font-size:1.1em;list-style:none;padding-left:0}
+ul.answers li{padding:.45em .8em;margin:.4em 0;background:#f3f6fa;border-left:5px solid #0072B2}
+ul.answers li.marked{border-left-color:#D55E00}
+ul.verdicts li{margin:.2em 0}
+p.counts{color:#333}
+p.missing{color:#555;border-left:3px solid #ccc;padding-left:.6em}
+p.missing-figure{color:#555;font-style:italic}
 figure{margin:1.2em 0;padding:.6em;border:1px solid #e3e3e3;border-radius:4px;background:#fff}
-figure img{max-width:100%;height:auto;display:block;margin:0 auto}
+figure svg{display:block;margin:0 auto;width:100%;height:auto}
 figcaption{font-size:.9em;color:#444;margin-top:.4em}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.88em}
 th,td{border:1px solid #d6d6d6;padding:.25em .55em;text-align:left;vertical-align:top}
-th{background:#f0f0f0;position:sticky;top:0}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f0f0f0}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.over td{background:#f6f6f6;color:#555}
 .flag{color:#a33;font-weight:600}
 .ok{color:#2a7a2a}
 details{margin:.5em 0} summary{cursor:pointer;font-weight:600}
 code,pre{font-family:"DejaVu Sans Mono",monospace;font-size:.85em}
 pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f7;padding:.5em}
-nav a{margin-right:1em}
-.tablewrap{max-height:34em;overflow:auto}
-table.medians{font-size:.8em} table.medians td{white-space:nowrap}
-td.num{white-space:nowrap}
+nav{display:flex;flex-wrap:wrap;gap:.2em 1em}
+nav a{white-space:nowrap}
+.tablewrap{margin:0}
+td{overflow-wrap:anywhere}
+table.medians{font-size:.8em}
 """
 
 ONLOAD = """
 window.addEventListener('load', function () {
-  var imgs = document.images, broken = 0;
-  for (var i = 0; i < imgs.length; i++) {
-    if (!imgs[i].complete || imgs[i].naturalWidth === 0) { broken++; }
+  var figs = document.querySelectorAll('figure[data-figure]'), blank = 0;
+  for (var i = 0; i < figs.length; i++) {
+    var svg = figs[i].querySelector('svg'), box = svg ? svg.getBoundingClientRect() : null;
+    if (!box || box.width < 50 || box.height < 50) { blank++; }
   }
-  document.body.setAttribute('data-images', String(imgs.length));
-  document.body.setAttribute('data-broken-images', String(broken));
+  document.body.setAttribute('data-figures', String(figs.length));
+  document.body.setAttribute('data-blank-figures', String(blank));
   document.body.setAttribute('data-report-ready', '1');
 });
 """
 
+METHOD = [
+    "Start at the answer: one sentence per kernel, from the data, at the worker count the verdicts "
+    "use (the largest count within the cores that every mode has). It names each mode in plain words "
+    "(a hybrid layout with one thread per rank is MPI), says how many repetitions each median has, and "
+    "marks any point that is no plain result: unstable (its cv stayed above the runner's threshold "
+    "after reruns), above the ideal speedup (superlinear: noise, or another reference), or oversubscribed.",
+    "Strong scaling: speedup S = T₁/Tₚ with T₁ the median serial time at the same n; efficiency S/p. "
+    "Weak scaling: efficiency T₁/Tₚ and scaled speedup p·T₁/Tₚ. Each mode is relative to its "
+    "catalogue's reference mode (CPython modes: cpython-serial).",
+    "Figures: markers are medians over valid repetitions, whiskers the interquartile range; series at "
+    "one x are offset a little so that none hides another; hollow markers and the grey region: "
+    "oversubscribed (more workers than cores); a ring: unstable; a square: above the ideal.",
+    "Curves of modes with lock variants (gil) use sumbench's default policy and switch interval when "
+    "present; the others are in the GIL section and the medians table.",
+    "Fits need a series measured at 3 or more worker counts within the cores; a serial fraction at a "
+    "bound of the fit or below 0, and a negative Karp–Flatt e, are flagged, not explained away.",
+    "Rows with status ≠ ok or valid = 0 are left out of every statistic and listed under Problems, "
+    "with the unstable points; the counts at the top come from the same list.",
+    "Units: times in s, ms and µs; speedups and ratios with ×; cv in %; n as 2^k or with k, M, G.",
+]
 
-def esc(value):
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def num(value, digits=4):
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    if isinstance(value, int):
-        return str(value)
-    if value == 0:
-        return "0"
-    mag = abs(value)
-    if mag >= 1e5 or mag < 1e-3:
-        return f"{value:.{digits - 1}e}"
-    return f"{value:.{digits}g}"
-
-
-def table(headers, rows, num_cols=(), row_class=None, cls=""):
-    out = [f'<div class="tablewrap"><table class="{esc(cls)}"><thead><tr>']
-    out += [f"<th>{esc(h)}</th>" for h in headers]
-    out.append("</tr></thead><tbody>")
-    for i, row in enumerate(rows):
-        rc = row_class(i) if row_class else ""
-        out.append(f'<tr class="{rc}">' if rc else "<tr>")
-        for j, cell in enumerate(row):
-            klass = ' class="num"' if j in num_cols else ""
-            out.append(f"<td{klass}>{cell}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
-    return "".join(out)
+LIBRARY_BUILD = ("Google Benchmark's own build. Debian's libbenchmark is built without NDEBUG (\"debug\"): "
+                 "its internal checks are on. sumbench times every kernel itself (a steady clock "
+                 "around the timed region, reported as manual time), so the times are unaffected; "
+                 "sumbench's own build is the row \"build type\".")
 
 
-def _figure_html(fig):
-    with open(fig.png, "rb") as fh:
-        data = base64.b64encode(fh.read()).decode("ascii")
-    w, h = fig.pixel_size
-    name = os.path.basename(fig.png)[:-4]
-    return (f'<figure id="fig-{esc(name)}"><img src="data:image/png;base64,{data}" '
-            f'alt="{esc(fig.title)}" width="{w}" height="{h}" data-figure="{esc(name)}">'
-            f"<figcaption><b>{esc(fig.title)}.</b> {esc(fig.caption)} "
-            f'Files: <a href="figures/{esc(name)}.svg">SVG</a>, '
-            f'<a href="figures/{esc(name)}.png">PNG</a>.</figcaption></figure>')
+def _svg(fig):
+    """The figure's SVG, inline: XML prologue gone, sized by the page, with its alt text."""
+    with open(fig.svg, encoding="utf-8") as fh:
+        text = fh.read()
+    text = text[text.index("<svg"):]
+    w, _h = fig.pixel_size
+    most = round(w / fig.dpi * 96 * 1.45)   # up to 1.45x its size in inches: readable, not huge
+    head = text[:text.index(">") + 1]
+    new = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    new = new.replace("<svg", f'<svg role="img" aria-label="{escape(fig.alt)}" '
+                              f'style="max-width:{most}px"', 1)
+    return Markup(new + f"<title>{escape(fig.alt)}</title>" + text[len(head):])
 
 
-ATTEMPT_COLUMNS = ("attempt", "started", "finished", "state", "cause", "reason", "node_list",
-                   "batch_host", "log")
+def _figure(fig):
+    return {"name": os.path.basename(fig.png)[:-4], "title": fig.title, "caption": fig.caption,
+            "xs": fig.xs, "svg": _svg(fig)}
 
 
-def slurm_jobs_html(jobs):
-    """The Slurm jobs of a run: one row each, then each job's sbatch line, its attempts
-    (a requeued job ran again: why each attempt ended, in Slurm's words) and its Slurm
-    facts in full (slurm.json)."""
-    heads = [k for k, _ in jobs[0]["row"]]
-    out = [f"<p>Slurm jobs ({len(jobs)}): each job's sbatch line, attempts and facts "
-           "below.</p>",
-           table(heads, [[esc(v if v is not None else "") for _, v in j["row"]] for j in jobs],
-                 cls="slurm-jobs")]
-    for j in jobs:
-        job = dict(j["row"]).get("job_id") or dict(j["row"]).get("name")
-        out.append(f'<details class="slurm-job" data-job="{esc(job)}"><summary>job {esc(job)}: '
-                   f"sbatch line, {len(j['attempts'])} attempt(s), Slurm facts</summary>")
-        if j["command"]:
-            out.append(f"<p>sbatch: <code>{esc(j['command'])}</code></p>")
-        for what in ("reason", "note"):
-            if j[what]:
-                out.append(f"<p>{what}: {esc(j[what])}</p>")
-        if j["attempts"]:
-            out.append(table(list(ATTEMPT_COLUMNS),
-                             [[esc(a.get(k) if a.get(k) is not None else "") for k in ATTEMPT_COLUMNS]
-                              for a in j["attempts"]], cls="attempts"))
-        if j["facts"]:
-            out.append(table(["slurm.json", "value"],
-                             [[f"<code>{esc(k)}</code>", esc(v)] for k, v in j["facts"]]))
-        out.append("</details>")
-    return "".join(out)
+def _t(headers, rows, num_cols=(), cls="", row_classes=None):
+    return {"headers": headers, "rows": rows, "num_cols": set(num_cols), "cls": cls,
+            "row_classes": row_classes}
 
 
-def context_html(ctx):
-    out = [f"<h3>{esc(ctx['label'])}</h3>",
-           f"<p>Folder: <code>{esc(ctx['path'])}</code>; run_id "
-           f"<code>{esc(ctx['run_id'] or '—')}</code>; {ctx['rows']} result rows, "
-           f"{ctx['points']} points; catalogue: {esc(ctx['catalogue'])}.</p>"]
-    out.append(table(["machine and build", "value"], [[esc(k), esc(v)] for k, v in ctx["machine"]],
-                     cls="machine"))
-    if ctx["slurm_jobs"]:
-        out.append(slurm_jobs_html(ctx["slurm_jobs"]))
-    if ctx["command"]:
-        out.append(f"<p>Sweep command: <code>{esc(ctx['command'])}</code></p>")
-    point, line = ctx["point_command"]
-    if line:
-        out.append(f"<p>Command line of point <code>{esc(point)}</code>: <code>{esc(line)}</code></p>")
-    for title, items in ctx["files"]:
-        if items is None:
-            out.append(f"<p>{esc(title.split(' (')[0])}: not present.</p>")
-            continue
-        out.append(f"<details><summary>{esc(title)}</summary>")
-        out.append(table(["key", "value"], [[f"<code>{esc(k)}</code>", esc(v)] for k, v in items]))
-        out.append("</details>")
-    if ctx["commands"]:
-        shown = ctx["commands"][:300]
-        out.append(f"<details><summary>Command lines of the {len(ctx['commands'])} points"
-                   "</summary><pre>")
-        out.append("\n".join(f"{esc(pid)}: {esc(c)}" for pid, c in shown))
-        if len(ctx["commands"]) > len(shown):
-            out.append(f"\n… {len(ctx['commands']) - len(shown)} more")
-        out.append("</pre></details>")
-    if ctx["warnings"]:
-        out.append("<p class='flag'>Unreadable point files:</p><ul>")
-        out += [f"<li>{esc(w)}</li>" for w in ctx["warnings"]]
-        out.append("</ul>")
-    return "".join(out)
+def _flag(text):
+    return {"text": text, "kind": "flag"} if text else ""
 
 
-def nodes_html(rows):
-    """The "Scaling over nodes" section (tables/nodes.csv)."""
-    out = ['<section id="nodes"><h2>Scaling over nodes</h2><p>Each series keeps its '
-           "layout per node (R×T/node: R ranks of T threads on every node) and adds nodes; "
-           "speedup and efficiency are against the series' fewest nodes N₀ (strong: "
-           "T(N₀)/T(N); weak: scaled speedup N·T(N₀)/(N₀·T(N))). The core count of a "
-           "point is its allocation's: nodes × cores per node. Also in tables/nodes.csv."
-           "</p>"]
+def _missing(id_, title, line, attrs=None):
+    return {"id": id_, "title": title, "missing": line, "attrs": attrs}
+
+
+def _fits(t, multi):
+    by_counts = {}
+    for u in t.unfitted:
+        by_counts.setdefault(", ".join(f"{c:g}" for c in u["counts"]) or "none",
+                             []).append(f"{u['kernel']} {u['series']}")
+    unfitted = [f"{len(names)} series at {counts} ({', '.join(names[:4])}{', …' if len(names) > 4 else ''})"
+                for counts, names in by_counts.items()]
+    need = ("A fit needs a series at 3 or more worker counts within the cores; run runners/sweep.py "
+            "--workers 1,2,4,8 on a machine with that many cores (or --nodes 1,2,4 with "
+            "slurm/submit_sweep.py) to fill this.")
+    if not t.fits:
+        return _missing("fits", "Serial fraction fits", need + (" Too few here: " + "; ".join(unfitted)
+                                                                 + "." if unfitted else ""))
+    rows = []
+    for r in t.fits:
+        fit = r["fit"]
+        law = "Amdahl S = 1/(f + (1−f)/p)" if fit.law == "amdahl" else "Gustafson S = p − f(p−1)"
+        rows.append(([r["run"]] if multi else []) + [
+            r["kernel"], r["scaling"], r["series"], r["over"], law,
+            f"{fit.f:.3f}" + (f" ± {fit.se:.3f}" if fit.se == fit.se else ""),
+            str(fit.m), ", ".join(f"{v:g}" for v in fit.workers),
+            _flag("; ".join(r["flags"] + (["self-relative"] if r["self_relative"] else [])))])
+    intro = ["Nonlinear least squares (scipy.optimize.curve_fit) on the log of the per-repetition "
+             "speedups (relative residuals) of the points with 1 < p ≤ cores, for series measured at "
+             "3 or more worker counts within the cores. Strong scaling: Amdahl; weak scaling: "
+             "Gustafson on the scaled speedup; over nodes: p = N/N₀ at a fixed layout per node. "
+             "± is the standard error from curve_fit's covariance (s² = RSS/(m−1))."]
+    if unfitted:
+        intro.append("Not fitted, too few worker counts within the cores: " + "; ".join(unfitted) + ".")
+    head = (["run"] if multi else []) + ["kernel", "scaling", "series", "over", "law",
+                                         "serial fraction f ± SE", "obs.", "p", "flags"]
+    return {"id": "fits", "title": "Serial fraction fits", "intro": intro,
+            "parts": [{"table": _t(head, rows, num_cols=(5 + multi, 6 + multi), cls="fits")}]}
+
+
+def _karp_flatt(t, multi):
+    kf = t.karp_flatt
+    if not kf:
+        return _missing("karp-flatt", "Karp–Flatt serial fraction",
+                        "No point above 1 worker has a speedup: run runners/sweep.py --workers 1,2 to fill this.")
+    rows = [([r["run"]] if multi else []) + [
+        r["kernel"], r["scaling"], r["series"], r["over"], str(r["nodes"]), str(r["workers"]),
+        f"{r['p']:g}", fmt_ratio(r["speedup"]), fmt_fraction(r["e"], 3),
+        _flag("; ".join((["oversubscribed"] if r["oversubscribed"] else []) +
+                        (["unstable"] if r.get("unstable") else []) + r["flags"]))] for r in kf]
+    head = (["run"] if multi else []) + ["kernel", "scaling", "series", "over", "nodes", "workers",
+                                         "p", "speedup S", "Karp–Flatt e", "flags"]
+    return {"id": "karp-flatt", "title": "Karp–Flatt serial fraction", "intro": [
+        "e = (1/S − 1/p) / (1 − 1/p) from the median speedup S at p workers (weak scaling: the "
+        "scaled speedup). A rising e with p points to overhead growing with p rather than a fixed "
+        "serial part; a negative e is a speedup above p (superlinear, or noise)."],
+        "parts": [{"table": _t(head, rows, num_cols=range(4 + multi, 9 + multi), cls="karp-flatt",
+                               row_classes=["over" if r["oversubscribed"] else "" for r in kf])}]}
+
+
+def _nodes(t, multi):
+    rows = t.nodes
     if not rows:
-        out.append("<p>No series at two or more node counts.</p></section>")
-        return "".join(out)
-    out.append(table(
-        ["run", "kernel", "scaling", "series", "N", "ranks", "p", "n", "reps", "median [s]",
-         "min [s]", "max [s]", "N₀", "speedup", "efficiency", "Karp–Flatt e", "flags"],
-        [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]), esc(r["series"]),
-          str(r["nodes"]), str(r["ranks"]), str(r["workers"]), esc(r["n"]), str(r["reps"]),
-          num(r["median_s"]), num(r["min_s"]), num(r["max_s"]), str(r["base_nodes"]),
-          num(r["speedup"], 3), num(r["efficiency"], 3), num(r["e"], 3),
-          f'<span class="flag">{esc(r["flags"])}</span>' if r["flags"] else ""]
-         for r in rows],
-        num_cols=tuple(range(4, 16)), cls="nodes",
-        row_class=lambda i: "over" if rows[i]["oversubscribed"] else ""))
-    out.append("</section>")
-    return "".join(out)
+        return _missing("nodes", "Scaling over nodes", "No series at two or more node counts: run "
+                        "slurm/submit_sweep.py --nodes 1,2,4 (or runners/sweep.py inside a multi-node "
+                        "allocation) to fill this.")
+    body = [([r["run"]] if multi else []) + [
+        r["kernel"], r["scaling"], r["series"], str(r["nodes"]), str(r["ranks"]), str(r["workers"]),
+        fmt_n(r["n"]), str(r["reps"]), fmt_seconds(r["median_s"]), fmt_seconds(r["min_s"]),
+        fmt_seconds(r["max_s"]), str(r["base_nodes"]), fmt_ratio(r["speedup"]),
+        fmt_fraction(r["efficiency"]), fmt_fraction(r["e"], 3), _flag(r["flags"])] for r in rows]
+    head = (["run"] if multi else []) + ["kernel", "scaling", "series", "N", "ranks", "p", "n", "reps",
+                                         "median", "min", "max", "N₀", "speedup", "efficiency",
+                                         "Karp–Flatt e", "flags"]
+    return {"id": "nodes", "title": "Scaling over nodes", "intro": [
+        "Each series keeps its layout per node (R×T/node: R ranks of T threads on every node) and adds "
+        "nodes; speedup and efficiency are against the series' fewest nodes N₀ (strong: T(N₀)/T(N); "
+        "weak: N·T(N₀)/(N₀·T(N))). The core count of a point is its allocation's: nodes × cores per "
+        "node. Also in tables/nodes.csv."],
+        "parts": [{"table": _t(head, body, num_cols=range(3 + multi, 15 + multi), cls="nodes",
+                               row_classes=["over" if r["oversubscribed"] else "" for r in rows])}]}
 
 
-def fidelity_html(figs, summaries, multi):
-    """The "model vs real interpreter" section: its figure and one table per run."""
-    out = ['<section id="fidelity"><h2>Model vs real interpreter</h2>']
-    if not any(summaries.values()):
-        out.append('<p class="note" data-fidelity="0">No fidelity rows in this folder: the gil '
-                   "policies have not been measured against real interpreters here. "
-                   "<code>runners/fidelity.py --out FOLDER</code> adds them (it joins a sweep "
-                   "folder).</p></section>")
-        return "".join(out)
-    out.append('<p data-fidelity="1">Each figure in the real interpreter and in the sumbench policy '
-               "that models it (legacy: Python 2.7's old GIL; cpython: Python 3's new GIL, 3.11 the "
-               "reference), interleaved in one run. Targets: within 25% of the interpreter's median; "
-               "below 0.5 ms, within 0.25 ms; inside the interpreter's IQR where that is wider. A "
-               "policy is never the interpreter's behaviour where the verdict says FAIL.</p>")
-    out += [_figure_html(f) for f in figs]
-    for run, rows in summaries.items():
-        if not rows:
-            continue
-        if multi:
-            out.append(f"<h3>{esc(run)}</h3>")
-        body = []
-        for s in rows:
-            u = s["unit"]
-            spread = lambda w: (f"{fmt_figure(s[w + '_median'], u)} [{fmt_figure(s[w + '_q1'], u)}, "  # noqa: E731
-                                f"{fmt_figure(s[w + '_q3'], u)}]")
-            others = ", ".join(f"{v} {fmt_figure(m, u)}" for v, m in s["versions"].items()
-                               if m is not None and v != s["reference"])
-            verdict = esc(s["verdict"]) if s["passed"] else \
-                f'<span class="flag">{esc(s["verdict"])}</span>: not reproduced: {esc(s["mechanism"])}'
-            body.append([f"<code>{esc(s['figure'])}</code> {esc(s['label'])}", esc(s["policy"]),
-                         esc(s["reference"] or "—"), esc(spread("real")), esc(spread("model")),
-                         num(s["ratio"], 3), verdict, esc(others)])
-        out.append(table(["figure", "policy", "interpreter", "interpreter median [IQR]",
-                          "model median [IQR]", "model / interpreter", "verdict", "other versions"],
-                         body, num_cols=(5,), cls="fidelity"))
-    out.append("<p>Also in tables/fidelity.csv.</p></section>")
-    return "".join(out)
+def _medians(t, multi):
+    med = t.medians
+    rows = [([r["run"]] if multi else []) + [
+        r["kernel"], r["scaling"], r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else ""),
+        str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), fmt_n(r["n"]),
+        r["gil_policy"], fmt_interval(r["switch_interval_s"]) if r["switch_interval_s"] is not None else "",
+        str(r["reps"]), fmt_seconds(r["median_s"]),
+        f"{fmt_seconds(r['q1_s'])} – {fmt_seconds(r['q3_s'])}" if r.get("q1_s") is not None else "—",
+        f"{fmt_seconds(r['min_s'])} – {fmt_seconds(r['max_s'])}" if r["min_s"] is not None else "—",
+        fmt_pct(r.get("cv")), fmt_ratio(r["speedup"]), fmt_fraction(r["efficiency"]),
+        fmt_seconds(r["io_latency_s"]), _flag(r["flags"])] for r in med]
+    head = (["run"] if multi else []) + [
+        "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval", "reps", "median",
+        "IQR", "min – max", "cv", "speedup", "efficiency", "I/O latency", "flags"]
+    return {"id": "medians", "title": "Medians", "intro": [
+        "Every point: time of the slowest rank, median, interquartile range and min–max over valid "
+        "repetitions, and the repetitions' cv; speedup and efficiency as in the figures. Also in "
+        "tables/medians.csv (seconds)."],
+        "parts": [{"table": _t(head, rows, num_cols=range(3 + multi, 18 + multi), cls="medians",
+                               row_classes=["over" if r["_over"] else "" for r in med])}]}
 
 
-def build_page(runs, figs, tables):
-    """The page of `runs`, from their figures and their computed tables."""
-    multi = len(runs) > 1
-    labels = ", ".join(r.label for r in runs)
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>sumbench report: {esc(labels)}</title><style>{CSS}</style></head>",
-             "<body>",
-             "<h1>sumbench report</h1>",
-             f'<p class="meta">Runs: {esc(labels)} · generated {esc(now)} by '
-             "reports/report.py</p>",
-             '<nav><a href="#verdicts">Verdicts</a><a href="#pyfunc">Your function</a>'
-             '<a href="#summary">Summary</a>'
-             '<a href="#scaling">Scaling</a><a href="#gil">GIL</a><a href="#fidelity">Model vs real</a>'
-             '<a href="#fits">Fits</a>'
-             '<a href="#karp-flatt">Karp–Flatt</a><a href="#nodes">Nodes</a>'
-             '<a href="#medians">Medians</a>'
-             '<a href="#problems">Problems</a><a href="#context">Context</a></nav>']
-    # verdicts
-    parts.append('<section id="verdicts"><h2>Verdicts</h2><ul class="verdicts">')
+def _problems(runs, t):
+    parts = []
     for run in runs:
-        cores = tables.cores[run.label]
-        for v in (v for v in tables.verdicts if v["run"] == run.label):
-            prefix = f"[{run.label}] " if multi else ""
-            klass = "verdict nodes" if v.get("over") == "nodes" else "verdict"
-            parts.append(f'<li class="{klass}" data-kernel="{esc(v["kernel"])}" '
-                         f'data-run="{esc(run.label)}">{esc(prefix + v["line"])}</li>')
-        parts.append(f'<!-- {esc(run.label)}: {esc(f"{cores} cores" if cores else "cores unknown")} -->')
-    parts.append("</ul><p>Median speedup vs serial at the largest worker count ≤ the "
-                 "core count that all modes of the kernel have, with each series' layout "
-                 "(ranks × threads per rank, and its nodes when the run used several); "
-                 "over nodes: from a series' fewest to its most nodes at a fixed layout "
-                 "per node.</p></section>")
-    parts.append(pyfunc_html(tables.pyfunc, multi, [_figure_html(f) for f in figs if f.section == "pyfunc"]))
-    # figures
-    by_section = {}
+        probs = t.problems[run.label]
+        if not probs:
+            parts.append({"paragraphs": [{"text": {"text": f"{run.label}: none (every point ok, valid and "
+                                                           "stable).", "kind": "ok"}}]})
+            continue
+        parts.append({"paragraphs": [{"text": f"{run.label}: {len(probs)} point(s)."}],
+                      "table": _t(["point_id", "source", "kernel", "mode", "workers", "problem", "detail"],
+                                  [[{"text": p["point_id"], "kind": "code"}, p["source"], p["kernel"],
+                                    p["mode"], "" if p["workers"] is None else str(p["workers"]),
+                                    _flag("; ".join(p["reasons"])), p["detail"]] for p in probs],
+                                  cls="problems")})
+    return {"id": "problems", "title": "Failed, invalid and unstable points", "intro": [],
+            "parts": parts, "attrs": {"data-problems": int(any(t.problems.values()))}}
+
+
+def _count_text(c):
+    def part(d):
+        bits = [f"{d['ok']} ok"] + [f"{d[k]} {k}" for k in ("failed", "invalid") if d[k]]
+        return ", ".join(bits) + (f"; {d['unstable']} unstable" if d["unstable"] else "; none unstable")
+    by = "; ".join(f"{src}: {d['points']} ({part(d)})" for src, d in c["by_source"].items())
+    return f"{c['points']} points: {part(c)}. By source: {by}."
+
+
+def _fidelity(figs, summaries, multi):
+    from .fidelity_html import fidelity_section
+    return fidelity_section(figs, summaries, multi, _figure, _t, _flag, fmt_value, fmt_ratio)
+
+
+def _context(ctx):
+    from .context_html import context_view
+    return context_view(ctx, _t, LIBRARY_BUILD)
+
+
+def build_page(runs, figs, tables, missing=()):
+    """The page of `runs`, from their figures and their computed tables; `missing`: the
+    (section, line) of each figure left out for want of data."""
+    multi = len(runs) > 1
+    by_section, lost = {}, {}
     for f in figs:
         by_section.setdefault(f.section, []).append(f)
-    parts.append('<section id="summary"><h2>Summary: the blog post\'s comparison</h2>')
-    parts += [_figure_html(f) for f in by_section.pop("summary", [])] or \
-        ["<p>No rows of a CPU-bound or I/O-bound kernel with a serial reference.</p>"]
-    parts.append("</section>")
-    by_section.pop("pyfunc", None)   # in the "Your function" section
-    gil = by_section.pop("gil", [])
-    fidelity = by_section.pop("fidelity", [])
-    parts.append('<section id="scaling"><h2>Scaling per kernel</h2>')
-    for section, fl in by_section.items():
-        parts.append(f"<h3>{esc(section)}</h3>")
-        parts += [_figure_html(f) for f in fl]
-    parts.append("</section>")
-    parts.append('<section id="gil"><h2>GIL-like lock</h2>')
-    parts += [_figure_html(f) for f in gil] or \
-        ["<p>No rows of a latency kernel and no gil rows of a CPU-bound kernel at 2 threads "
-         "with switch intervals.</p>"]
-    parts.append("</section>")
-    parts.append(fidelity_html(fidelity, tables.fidelity, multi))
-    # fits
-    rows = []
-    for r in tables.fits:
-        fit = r["fit"]
-        law = "Amdahl S=1/(f+(1−f)/p)" if fit.law == "amdahl" else "Gustafson S=p−f(p−1)"
-        rows.append([esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]), esc(r["series"]),
-                     esc(r["over"]), esc(r["nodes"]), esc(law), num(fit.f), num(fit.se),
-                     str(fit.m), esc(", ".join(f"{v:g}" for v in fit.workers)),
-                     "self-relative" if r["self_relative"] else ""])
-    parts.append('<section id="fits"><h2>Serial fraction fits</h2>'
-                 "<p>Nonlinear least squares on the log of the per-repetition speedups "
-                 "(relative residuals) of the points with 1 &lt; p ≤ cores (oversubscribed "
-                 "points left out). Strong scaling: Amdahl; weak scaling: Gustafson on the "
-                 "scaled speedup. Over nodes: the same laws with p = N/N₀ at a fixed "
-                 "layout per node (N₀: the series' fewest nodes). SE: linearised (Jacobian) "
-                 "standard error, s² = RSS/(m−1); — when m = 1.</p>")
-    parts.append(table(["run", "kernel", "scaling", "series", "over", "nodes", "law",
-                        "serial fraction f", "SE(f)", "obs.", "p", "note"], rows,
-                       num_cols=(7, 8, 9), cls="fits")
-                 if rows else "<p>No series with points above 1 worker.</p>")
-    parts.append("</section>")
-    # Karp-Flatt
-    kf = tables.karp_flatt
-    parts.append('<section id="karp-flatt"><h2>Karp–Flatt serial fraction</h2>'
-                 "<p>e = (1/S − 1/p) / (1 − 1/p) from the median speedup S at p workers "
-                 "(weak scaling: from the scaled speedup). A rising e with p points to "
-                 "overhead growing with p rather than a fixed serial part.</p>")
-    parts.append(table(["run", "kernel", "scaling", "series", "over", "nodes", "workers",
-                        "p", "speedup S", "Karp–Flatt e", ""],
-                       [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]),
-                         esc(r["series"]), esc(r["over"]), str(r["nodes"]),
-                         str(r["workers"]), f"{r['p']:g}", num(r["speedup"], 3),
-                         num(r["e"], 3),
-                         "oversubscribed" if r["oversubscribed"] else ""] for r in kf],
-                       num_cols=(5, 6, 7, 8, 9), cls="karp-flatt",
-                       row_class=lambda i: "over" if kf[i]["oversubscribed"] else "")
-                 if kf else "<p>No points above 1 worker with a speedup.</p>")
-    parts.append("</section>")
-    parts.append(nodes_html(tables.nodes))
-    # medians
-    med = tables.medians
-    parts.append('<section id="medians"><h2>Medians</h2><p>Every point: time of the '
-                 "slowest rank, median and spread over valid repetitions; speedup and "
-                 "efficiency as in the figures. Also in tables/medians.csv.</p>")
-    parts.append(table(
-        ["run", "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval",
-         "reps", "median [s]", "min [s]", "max [s]", "IQR [s]", "speedup", "efficiency",
-         "I/O latency [s]", "flags"],
-        [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]),
-          esc(r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else "")),
-          str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), esc(r["n"]),
-          esc(r["gil_policy"]), esc(fmt_interval(r["switch_interval_s"])
-                                    if r["switch_interval_s"] is not None else ""),
-          str(r["reps"]), num(r["median_s"]), num(r["min_s"]), num(r["max_s"]),
-          num(r["iqr_s"], 3), num(r["speedup"], 3), num(r["efficiency"], 3),
-          num(r["io_latency_s"], 3),
-          f'<span class="flag">{esc(r["flags"])}</span>' if r["flags"] else ""]
-         for r in med],
-        num_cols=(4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18), cls="medians",
-        row_class=lambda i: "over" if med[i]["_over"] else ""))
-    parts.append("</section>")
-    # problems
-    parts.append('<section id="problems"><h2>Failed, invalid and unstable points</h2>')
-    any_prob = False
-    for run in runs:
-        probs = tables.problems[run.label]
-        if not probs:
-            parts.append(f'<p class="ok">{esc(run.label)}: none (every point ok, valid '
-                         "and stable).</p>")
-            continue
-        any_prob = True
-        parts.append(f"<p>{esc(run.label)}: {len(probs)} point(s).</p>")
-        parts.append(table(["point_id", "kernel", "mode", "workers", "problem", "detail"],
-                           [[f"<code>{esc(p['point_id'])}</code>", esc(p["kernel"]),
-                             esc(p["mode"]), esc(p["workers"]),
-                             f'<span class="flag">{esc("; ".join(p["reasons"]))}</span>',
-                             esc(p["detail"])] for p in probs], cls="problems"))
-    parts.append(f'<p data-problems="{1 if any_prob else 0}"></p></section>')
-    # context
-    parts.append('<section id="context"><h2>Machine and run context</h2>')
-    parts += [context_html(ctx) for ctx in tables.contexts]
-    parts.append("</section>")
-    parts.append('<section id="method"><h2>Method</h2><ul>'
-                 "<li>Strong scaling: speedup S = median serial time at the same n / median "
-                 "time; efficiency S/p. Weak scaling: efficiency T₁/Tₚ and scaled speedup "
-                 "p·T₁/Tₚ.</li><li>Each mode is relative to its catalogue's reference mode "
-                 "(CPython modes: cpython-serial).</li>"
-                 "<li>Curves of modes with lock variants (gil) in the scaling figures use "
-                 "sumbench's default policy and switch interval when present; the others "
-                 "are in the GIL section and the medians table.</li>"
-                 "<li>Markers: median over valid repetitions; bars: min–max. Hollow markers "
-                 "and the grey region: oversubscribed (more workers than cores).</li>"
-                 "<li>Rows with status ≠ ok or valid = 0 are left out of every statistic.</li>"
-                 "</ul></section>")
-    parts.append(f"<script>{ONLOAD}</script></body></html>\n")
-    return "".join(parts)
+    for section, line in missing:
+        lost.setdefault(section, []).append(line)
+    sections = []
+    pyfunc = pyfunc_section(tables.pyfunc, multi, [_figure(f) for f in by_section.pop("pyfunc", [])], _t, _flag)
+    sections.append(pyfunc or _missing("pyfunc", "Your function", "No sumbench-py rows: run sumbench-py "
+                                       "MODULE:FUNCTION --n N --out FOLDER to measure your own function under "
+                                       "every concurrency model of every CPython found (it joins a sweep folder).",
+                                       {"data-pyfunc": 0}))
+    summary = by_section.pop("summary", [])
+    sections.append({"id": "summary", "title": "Summary: the blog post's comparison", "intro": [],
+                     "parts": [{"figures": [_figure(f) for f in summary]}]} if summary else
+                    _missing("summary", "Summary", "No rows of a CPU-bound or I/O-bound kernel with a serial "
+                             "reference: run runners/sweep.py with one of each (sumbench's own: --kernels "
+                             "sum,sleep) to fill this."))
+    gil, fidelity = by_section.pop("gil", []), by_section.pop("fidelity", [])
+    lost_gil = lost.pop("gil", [])
+    scaling = [{"heading": name, "figures": [_figure(f) for f in fl], "missing": lost.pop(name, [])}
+               for name, fl in by_section.items()]
+    scaling += [{"heading": name, "missing": lines} for name, lines in lost.items()]
+    sections.append({"id": "scaling", "title": "Scaling per kernel", "intro": [], "parts": scaling}
+                    if scaling else _missing("scaling", "Scaling per kernel", "No kernel at two worker "
+                                             "counts: run runners/sweep.py --workers 1,2,4 to fill this."))
+    sections.append({"id": "gil", "title": "GIL-like lock", "intro": [],
+                     "parts": [{"figures": [_figure(f) for f in gil], "missing": lost_gil}]}
+                    if gil else _missing("gil", "GIL-like lock", " ".join(lost_gil) or
+                                         "No convoy rows and no gil rows of sum at 2 threads with several "
+                                         "switch intervals: run runners/sweep.py --kernels sum,convoy --modes "
+                                         "serial,omp,gil --workers 2 --switch-interval 1ms,5ms,20ms to fill this."))
+    sections.append(_fidelity(fidelity, tables.fidelity, multi))
+    sections += [_fits(tables, multi), _karp_flatt(tables, multi), _nodes(tables, multi),
+                 _medians(tables, multi), _problems(runs, tables)]
+    nav = [("answer", "Answer")] + [(s["id"], s["title"].split(":")[0].split(" (")[0])
+                                    for s in sections if not s.get("missing")]
+    nav += [("context", "Context"), ("method", "How to read")]
+    labels = ", ".join(r.label for r in runs)
+    counts = [dict(c, run=label, text=_count_text(c)) for label, c in tables.counts.items()]
+    return env().get_template("report.html.j2").render(
+        labels=labels, multi=multi, css=CSS, onload=ONLOAD, method=METHOD, nav=nav,
+        now=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        answers=tables.answers, counts=counts, verdicts=tables.verdicts, sections=sections,
+        contexts=[_context(c) for c in tables.contexts])

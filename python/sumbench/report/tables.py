@@ -5,21 +5,21 @@ import csv
 import json
 import os
 import shlex
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .. import machine
 from ..pyfunc import answer as pyfunc_answer
-from . import nodes
+from . import answer, nodes
+from .problems import point_counts, problem_rows
 from .summary import pick_common_workers
 from .stats import median
 
 # "over": the scaling dimension of the row, workers (p = workers) or nodes (p = N/N0 at
 # a fixed layout per node, report/nodes.py); "nodes": the node counts involved.
 FITS_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "law", "f", "se",
-            "observations", "rss", "p"]
+            "observations", "rss", "p", "flags"]
 KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "workers", "p",
-                  "speedup", "e", "oversubscribed"]
+                  "speedup", "e", "oversubscribed", "flags"]
 MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "nodes", "workers", "n",
                "gil_policy", "switch_interval_s", "interpreter", "reps", "median_s", "min_s",
                "max_s", "iqr_s",
@@ -41,6 +41,9 @@ class Tables:
     medians: list = field(default_factory=list)
     nodes: list = field(default_factory=list)      # nodes.node_rows
     problems: dict = field(default_factory=dict)   # run label -> problem_rows
+    counts: dict = field(default_factory=dict)     # run label -> problems.point_counts
+    answers: list = field(default_factory=list)    # answer.answers of every run
+    unfitted: list = field(default_factory=list)   # unfitted_rows
     contexts: list = field(default_factory=list)   # one dict per run
     fidelity: dict = field(default_factory=dict)   # run label -> model-vs-real summaries
     pyfunc: dict = field(default_factory=dict)     # run label -> sumbench-py's answers and costs
@@ -63,7 +66,9 @@ def verdicts(run):
                     continue
                 mark = ", oversubscribed" if pt.beyond_cores and not over else ""
                 rel = {"self": " self-relative", "rate": " (rate)"}.get(pt.baseline_kind, "")
-                parts.append(f"{s.name} {pt.speedup:.2f}×{rel} ({pt.where(run.multi_node)}{mark})")
+                plain = answer.plain_name(run.cat, pt)   # hybrid 2x1 is MPI: say so
+                name = s.name + (f" = {plain.split(' (hybrid')[0]}" if " (hybrid " in plain else "")
+                parts.append(f"{name} {pt.speedup:.2f}×{rel} ({pt.where(run.multi_node)}{mark})")
             else:
                 good = [p for p in s.points if p.speedup is not None and p.workers > 1]
                 good_ok = [p for p in good if run.within_cores(p)] or good
@@ -107,31 +112,54 @@ def _nodes_text(nodes):
 
 def fit_rows(run):
     """Amdahl (strong) / Gustafson (weak) fits of every non-serial series: over the
-    workers, and over the nodes at a fixed layout per node (p = N / N0)."""
+    workers, and over the nodes at a fixed layout per node (p = N / N0). A series is fitted
+    only when measured at fits.MIN_WORKER_COUNTS or more counts within the cores (p = 1,
+    or N0, included); the others are listed in unfitted_rows."""
     from . import fits
     law = {"strong": fits.fit_amdahl, "weak": fits.fit_gustafson}
-    obs = {}
-    for kernel, scaling, s in _series(run):
-        ps, ss = obs.setdefault((kernel, scaling, s.name, "workers"), ([], [], s))[:2]
-        for p in s.points:
-            if p.workers > 1 and run.within_cores(p) and p.baseline:
-                for v in p.speedup_reps:
-                    ps.append(p.workers)
-                    ss.append(v)
-    for kernel, scaling, s, st in _node_steps(run):
-        ps, ss = obs.setdefault((kernel, scaling, s.name, "nodes"), ([], [], s))[:2]
-        if run.within_cores(st.point):
-            ps += [st.ratio] * len(st.speedup_reps)
-            ss += st.speedup_reps
     rows = []
-    for (kernel, scaling, name, over), (ps, ss, s) in obs.items():
+    for (kernel, scaling, name, over), (ps, ss, s, counts) in _fit_data(run).items():
+        if len(counts) < fits.MIN_WORKER_COUNTS:
+            continue
         fit = law[scaling](ps, ss)
         if fit is not None:
             rows.append({"run": run.label, "kernel": kernel, "scaling": scaling, "series": name,
                          "over": over, "nodes": _nodes_text(p.nodes for p in s.points),
-                         "fit": fit, "self_relative": over == "workers" and
+                         "fit": fit, "flags": fit.flags, "self_relative": over == "workers" and
                          any(p.baseline_kind == "self" for p in s.points)})
     return rows
+
+
+def unfitted_rows(run):
+    """The series with too few worker counts within the cores for a fit, and the counts
+    they have."""
+    from . import fits
+    return [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": name, "over": over,
+             "counts": sorted(counts)}
+            for (kernel, scaling, name, over), (_ps, _ss, _s, counts) in _fit_data(run).items()
+            if len(counts) < fits.MIN_WORKER_COUNTS]
+
+
+def _fit_data(run):
+    """(kernel, scaling, series, over) -> (p, speedup per repetition, series, the distinct
+    p within the cores, 1 included)."""
+    obs = {}
+    for kernel, scaling, s in _series(run):
+        ps, ss, _s, counts = obs.setdefault((kernel, scaling, s.name, "workers"), ([], [], s, set()))
+        for p in s.points:
+            if run.within_cores(p) and p.baseline:
+                counts.add(p.workers)
+                if p.workers > 1:
+                    for v in p.speedup_reps:
+                        ps.append(p.workers)
+                        ss.append(v)
+    for kernel, scaling, s, st in _node_steps(run):
+        ps, ss, _s, counts = obs.setdefault((kernel, scaling, s.name, "nodes"), ([], [], s, {1}))
+        if run.within_cores(st.point):
+            counts.add(st.ratio)
+            ps += [st.ratio] * len(st.speedup_reps)
+            ss += st.speedup_reps
+    return obs
 
 
 def karp_flatt_rows(run):
@@ -139,57 +167,16 @@ def karp_flatt_rows(run):
     rows = [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
              "over": "workers", "nodes": p.nodes, "workers": p.workers, "p": p.workers,
              "speedup": p.speedup, "e": fits.karp_flatt(p.speedup, p.workers),
-             "oversubscribed": p.beyond_cores}
+             "oversubscribed": p.beyond_cores, "unstable": p.unstable}
             for kernel, scaling, s in _series(run) for p in s.points if p.workers > 1 and p.speedup]
     rows += [{"run": run.label, "kernel": kernel, "scaling": scaling, "series": s.name,
               "over": "nodes", "nodes": st.nodes, "workers": st.point.workers, "p": st.ratio,
               "speedup": st.speedup, "e": fits.karp_flatt(st.speedup, st.ratio),
-              "oversubscribed": st.point.beyond_cores}
+              "oversubscribed": st.point.beyond_cores, "unstable": st.point.unstable}
              for kernel, scaling, s, st in _node_steps(run) if st.speedup]
+    for r in rows:
+        r["flags"] = fits.karp_flatt_flags(r["e"])
     return rows
-
-
-def problem_rows(sweep):
-    """Failed, invalid and unstable points of one sweep, one entry per point."""
-    out = OrderedDict()
-    for row in sweep.rows:
-        pid = row["point_id"]
-        reasons = []
-        if row["status"] != "ok":
-            reasons.append(f"status {row['status']}")
-        if row.get("valid") == 0:
-            reasons.append("invalid result (valid = 0)")
-        reasons += [f"invalid row: {why}" for why in row.get("_invalid") or []]
-        if row.get("unstable") == 1:
-            cv = row.get("cv")
-            reasons.append("unstable" + (f" (cv {cv:.3f})" if cv is not None else ""))
-        if not reasons:
-            continue
-        entry = out.setdefault(pid, {"point_id": pid, "kernel": row["kernel"],
-                                     "mode": row["mode"], "workers": row.get("workers"),
-                                     "reasons": [], "detail": ""})
-        for r in reasons:
-            if r not in entry["reasons"]:
-                entry["reasons"].append(r)
-    csv_ids = {r["point_id"] for r in sweep.rows}
-    for pid, status in sweep.statuses.items():
-        st = status.get("status")
-        detail = []
-        if status.get("exit_code") not in (None, 0):
-            detail.append(f"exit code {status.get('exit_code')}")
-        if status.get("reason"):
-            detail.append(str(status["reason"]))
-        warnings = status.get("warnings")
-        if isinstance(warnings, list) and warnings and (st != "ok" or pid in out):
-            detail += [str(w) for w in warnings[:3]]
-        if st not in (None, "ok") and pid not in out:
-            out[pid] = {"point_id": pid, "kernel": "", "mode": "", "workers": None,
-                        "reasons": [f"status {st}" + ("" if pid in csv_ids
-                                                      else " (not in results.csv)")],
-                        "detail": ""}
-        if pid in out and detail:
-            out[pid]["detail"] = "; ".join(detail)
-    return list(out.values())
 
 
 def medians_rows(runs):
@@ -207,6 +194,8 @@ def medians_rows(runs):
                          "interpreter": p.interpreter,
                          "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
                          "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
+                         "q1_s": p.q1 if p.times else None, "q3_s": p.q3 if p.times else None,
+                         "cv": p.cv,
                          "speedup": p.speedup, "efficiency": p.efficiency,
                          "io_latency_s": median(p.latency) if p.latency else None,
                          "flags": ", ".join(p.flags()), "_over": p.beyond_cores})
@@ -305,6 +294,9 @@ def compute(runs):
         t.fits += fit_rows(run)
         t.karp_flatt += karp_flatt_rows(run)
         t.problems[run.label] = problem_rows(run.sweep)
+        t.counts[run.label] = point_counts(run.sweep, t.problems[run.label])
+        t.answers += answer.answers(run)
+        t.unfitted += unfitted_rows(run)
         t.contexts.append(context(run))
         t.fidelity[run.label] = run.fidelity
         t.pyfunc[run.label] = pyfunc_answer.summarize(run, [v for v in t.verdicts if v["run"] == run.label])
@@ -325,9 +317,11 @@ def write_csvs(t, folder):
     fits = [{"run": r["run"], "kernel": r["kernel"], "scaling": r["scaling"], "series": r["series"],
              "over": r["over"], "nodes": r["nodes"], "law": r["fit"].law, "f": r["fit"].f,
              "se": r["fit"].se, "observations": r["fit"].m, "rss": r["fit"].rss,
-             "p": " ".join(map(str, r["fit"].workers))} for r in t.fits]
+             "p": " ".join(map(str, r["fit"].workers)), "flags": "; ".join(r["flags"])}
+            for r in t.fits]
     _write(os.path.join(folder, "fits.csv"), fits, FITS_CSV)
-    _write(os.path.join(folder, "karp_flatt.csv"), t.karp_flatt, KARP_FLATT_CSV)
+    _write(os.path.join(folder, "karp_flatt.csv"), [dict(r, flags="; ".join(r["flags"])) for r in t.karp_flatt],
+           KARP_FLATT_CSV)
     _write(os.path.join(folder, "medians.csv"), t.medians, MEDIANS_CSV)
     _write(os.path.join(folder, "nodes.csv"), t.nodes, NODES_CSV)
     problems = [dict(p, run=run, reasons="; ".join(p["reasons"]))

@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a sumbench sweep: one sumbench process per point, one folder per "
                     "point, results.csv rebuilt from the folders (see docs/DESIGN.md).",
         epilog="Flags whose value starts with '-' need '=': --extra-args=--sleep-ms=10. "
-               "Kernels, modes, policies and value rules are sumbench's (sumbench --list). "
-               "Exit status: 0 all points ok, 1 some point failed, 2 usage error, 130 interrupted.")
+               "Kernels, modes, policies and value rules are sumbench's (sumbench --list).",
+        exits=((0, "all points ok"), (1, "some point failed, was invalid or timed out")))
     # Every default is None so that resolve() can tell "given" from "not given".
     a = p.add_argument
     a("--kernels", help="comma list of sumbench's kernels (default: sumbench's default set)")

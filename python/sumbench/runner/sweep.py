@@ -192,10 +192,13 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
         write_manifest(out, manifest, states)
         tidy.rebuild_results(out)
     failed = [pid for pid, st in states.items() if st is None or st["status"] in points.NOT_OK]
+    unstable = [pid for pid, st in states.items() if st is not None and st.get("unstable")]
+    shaky = (f"; {len(unstable)} unstable (cv above {cfg['cv_threshold']:g} after reruns), no plain "
+             f"result: {', '.join(unstable)}") if unstable else ""
     if failed:
-        say(f"{len(failed)} of {len(ids)} points failed: {', '.join(failed)}")
+        say(f"{len(failed)} of {len(ids)} points failed: {', '.join(failed)}{shaky}")
         return 1
-    say(f"all {len(ids)} points ok; results: {out / 'results.csv'}")
+    say(f"all {len(ids)} points ran and validated{shaky or ', all stable'}; results: {out / 'results.csv'}")
     return 0
 
 
