@@ -17,6 +17,7 @@ import math
 from collections import Counter, OrderedDict, defaultdict
 
 from ..fidelity import summary as fidelity_summary
+from ..schema import PARAMETER_COLUMNS
 from .nodes import node_groups
 from .stats import median, quantile
 
@@ -48,14 +49,26 @@ def fmt_interval(seconds):
     return f"{seconds * 1e6:g} µs"
 
 
+def interval_text(interval, check):
+    """The switch interval ("5 ms"), or Python 2's check interval ("check 100"), or ""."""
+    if check is not None:
+        return f"check {check}"
+    return fmt_interval(interval) if interval is not None else ""
+
+
 class Point:
     """All repetitions of one measurement point of one run."""
 
     def __init__(self, run, key):
-        (self.kernel, self.scaling, self.mode, self.ranks, self.threads, self.n,
-         self.policy, self.interval, self.nodes, self.interpreter) = key
+        values = dict(zip(PARAMETER_COLUMNS, key))
+        self.kernel, self.scaling, self.mode = values["kernel"], values["scaling"], values["mode"]
+        self.ranks, self.threads, self.nodes, self.n = (values[c] for c in ("ranks", "threads",
+                                                                           "nodes", "n"))
+        self.policy, self.interval = values["gil_policy"], values["switch_interval_s"]
+        self.check = values["check_interval"]             # Python 2's (legacy's) check interval
+        self.interpreter = values["interpreter_version"]  # the CPython baseline's, one per version
         self.run = run
-        self.key = key
+        self.key = key   # the value of every parameter column (schema.PARAMETER_COLUMNS)
         self.workers = (self.ranks or 1) * (self.threads or 1)
         self.source = ""
         self.times = []
@@ -176,14 +189,18 @@ class Point:
 
 
 def _key(row, variants, default_policy):
-    mode = row["mode"]
-    variant = mode in variants
-    return (row["kernel"], row.get("scaling") or "strong", mode,
-            row.get("ranks") or 1, row.get("threads") or 1, row.get("n"),
-            (row.get("gil_policy") or default_policy) if variant else "",
-            row.get("switch_interval_s") if variant else None,
-            row.get("nodes") or 1,  # 2 ranks on one node and on two nodes are different points
-            row.get("interpreter_version") or "")  # the CPython baseline's, one per interpreter
+    """The point of a row: the value of every parameter column (schema.PARAMETER_COLUMNS),
+    so that rows of two settings never merge; older rows' blanks read as what they ran
+    (strong scaling, 1 rank, 1 thread, 1 node, and for the gil mode sumbench's default
+    policy). 2 ranks on one node and on two nodes are different points."""
+    values = {c: row.get(c) for c in PARAMETER_COLUMNS}
+    values.update(scaling=row.get("scaling") or "strong", ranks=row.get("ranks") or 1,
+                  threads=row.get("threads") or 1, nodes=row.get("nodes") or 1)
+    if row["mode"] in variants:
+        values["gil_policy"] = row.get("gil_policy") or default_policy
+    for column in ("gil_policy", "interpreter", "interpreter_version", "gil_kind", "fidelity_figure"):
+        values[column] = values[column] or ""
+    return tuple(values[c] for c in PARAMETER_COLUMNS)
 
 
 def build_points(sweep):
@@ -267,8 +284,9 @@ def attach_baselines(points, cat):
 
 
 def main_variant(points, cat):
-    """(policy, interval) of the variant points drawn as the mode's main curve: sumbench's
-    defaults when present, else the most common."""
+    """(policy, interval, check) of the variant points drawn as the mode's main curve:
+    sumbench's defaults when present, else the most common (legacy has a check interval
+    instead of a switch interval)."""
     variants = variant_modes(cat)
     found = [p for p in points if p.mode in variants]
     if not found:
@@ -276,12 +294,18 @@ def main_variant(points, cat):
     default_policy, default_interval = default_variant(cat)
     policies = Counter(p.policy for p in found)
     policy = default_policy if default_policy in policies else policies.most_common(1)[0][0]
-    intervals = Counter(p.interval for p in found if p.policy == policy)
-    if default_interval in intervals:
-        interval = default_interval
-    else:
-        interval = max(intervals.items(), key=lambda kv: (kv[1], -(kv[0] or 0)))[0]
-    return policy, interval
+    settings = Counter((p.interval, p.check) for p in found if p.policy == policy)
+    if (default_interval, None) in settings:
+        return policy, default_interval, None
+    interval, check = max(settings.items(), key=lambda kv: (kv[1], -(kv[0][0] or 0),
+                                                            -(kv[0][1] or 0)))[0]
+    return policy, interval, check
+
+
+def variant_text(variant):
+    """"cpython, 5 ms" or "legacy, check 100": a variant for labels."""
+    policy, interval, check = variant
+    return f"{policy}, {interval_text(interval, check) or fmt_interval(None)}"
 
 
 class Series:
@@ -316,7 +340,7 @@ def build_series(points, cat):
     variants = variant_modes(cat)
     variant = main_variant(points, cat)
     chosen = [p for p in points
-              if p.mode not in variants or (p.policy, p.interval) == variant]
+              if p.mode not in variants or (p.policy, p.interval, p.check) == variant]
     by_mode = defaultdict(list)
     for p in chosen:
         by_mode[p.mode].append(p)
@@ -348,7 +372,7 @@ def build_series(points, cat):
         for i, (name, gpts) in enumerate(final.items()):
             label = name
             if mode in variants:
-                label = f"{name} ({variant[0]}, {fmt_interval(variant[1])})"
+                label = f"{name} ({variant_text(variant)})"
             s = Series(name, mode, gpts, label)
             s.variant = i
             series.append(s)

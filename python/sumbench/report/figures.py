@@ -12,7 +12,6 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from . import analysis, summary  # noqa: E402
-from .analysis import fmt_interval  # noqa: E402
 
 
 def _draw_series(ax, cat, series, kind, handles, label=None):
@@ -148,7 +147,7 @@ def summary_figure(runs, outdir):
                 ymax = max(ymax, hi)
                 label = labels[mode]
                 if mode in analysis.variant_modes(run.cat) and d.get("variant"):
-                    label += f" [{d['variant'][0]}, {fmt_interval(d['variant'][1])}]"
+                    label += f" [{analysis.variant_text(d['variant'])}]"
                 handles.setdefault(mode, Patch(facecolor=st["color"], edgecolor="black",
                                                hatch=hatch, label=label))
         w = d["workers"]

@@ -8,7 +8,7 @@ import math
 import os
 
 from ..fidelity.figures import fmt as fmt_figure
-from .analysis import fmt_interval
+from .analysis import interval_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
@@ -332,8 +332,7 @@ def build_page(runs, figs, tables):
         [[esc(r["run"]), esc(r["kernel"]), esc(r["scaling"]),
           esc(r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else "")),
           str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), esc(r["n"]),
-          esc(r["gil_policy"]), esc(fmt_interval(r["switch_interval_s"])
-                                    if r["switch_interval_s"] is not None else ""),
+          esc(r["gil_policy"]), esc(interval_text(r["switch_interval_s"], r["check_interval"])),
           str(r["reps"]), num(r["median_s"]), num(r["min_s"]), num(r["max_s"]),
           num(r["iqr_s"], 3), num(r["speedup"], 3), num(r["efficiency"], 3),
           num(r["io_latency_s"], 3),

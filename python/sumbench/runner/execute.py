@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from .. import points, procs, tidy
 from ..io import atomic_write_json, read_json, read_json_object
+from ..schema import PARAMETER_COLUMNS
 from . import launchers
 from .launch import Command, Machine, launch_only_command, point_command
 from .plan import Point
@@ -121,13 +122,12 @@ def classify(result: ProcResult, raw_path: Path) -> tuple[str, Optional[dict], s
 
 
 def coefficient_of_variation(doc: dict) -> Optional[float]:
-    """Largest stdev/mean of time_s over the repetitions of each benchmark; None below 2."""
-    times: dict[str, list[float]] = {}
+    """Largest stdev/mean of time_s over the repetitions of each benchmark (rows of one
+    value of every parameter column: legacy's check intervals apart); None below 2."""
+    times: dict[tuple, list[float]] = {}
     for row in tidy.rows_from_gbench_json(doc):
         if row["status"] == "ok" and row["time_s"] != "":
-            times.setdefault(f"{row['kernel']}/{row['mode']}/{row['ranks']}/{row['threads']}"
-                             f"/{row['n']}/{row['gil_policy']}/{row['switch_interval_s']}",
-                             []).append(float(row["time_s"]))
+            times.setdefault(tuple(row[c] for c in PARAMETER_COLUMNS), []).append(float(row["time_s"]))
     cvs = []
     for values in times.values():
         if len(values) >= 2 and statistics.fmean(values) > 0:
