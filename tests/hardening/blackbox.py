@@ -6,8 +6,8 @@ files. Nothing here imports the project's modules or edits sys.path, so the test
 working while runners/, reports/ and slurm/ are reorganised into one package, as long as
 these entry points keep their paths and flags:
 
-    runners/sweep.py  runners/cpython_baseline.py  reports/report.py  reports/compare.py
-    slurm/submit_sweep.py
+    runners/sweep.py  runners/cpython_baseline.py  runners/fidelity.py  reports/report.py
+    reports/compare.py  reports/summary.py  slurm/submit_sweep.py
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ ENTRY = {
     "baseline": SOURCE_DIR / "runners" / "cpython_baseline.py",
     "report": SOURCE_DIR / "reports" / "report.py",
     "compare": SOURCE_DIR / "reports" / "compare.py",
+    "summary": SOURCE_DIR / "reports" / "summary.py",
+    "fidelity": SOURCE_DIR / "runners" / "fidelity.py",
     "submit": SOURCE_DIR / "slurm" / "submit_sweep.py",
 }
 FAKE_SUMBENCH = HERE.parent / "runners" / "fake_sumbench.py"  # shared with the runner tests
