@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
+from .errors import INTERRUPTS
+
 
 def current_umask() -> int:
     """The process umask, read without changing it where /proc allows."""
@@ -36,7 +38,7 @@ def current_umask() -> int:
 
 # Signals that raise errors.Interrupted: held back while a temporary file is created
 # and not yet registered, so that an interrupt never leaves one behind.
-_HELD = {signal.SIGINT, signal.SIGTERM}
+_HELD = set(INTERRUPTS)
 
 
 def _write_temp(path: Path, data: bytes, temps: list) -> None:

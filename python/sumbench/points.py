@@ -31,7 +31,7 @@ STATUS_VERSION = 3   # 3: outcome, slurm_attempt, history (2 and older are migra
 #   launch       no verdict of sumbench's: the launcher or a node failed (srun's "Node
 #                failure", a signal, an exit status that is not sumbench's, cannot start)
 #   interrupted  the runner was stopped while the point ran (no status.json is written:
-#                the folder holds no status; running.json may remain)
+#                the folder holds no status; running.json remains only after kill -9)
 OUTCOMES = ("ok", "invalid", "error", "usage", "timeout", "launch", "interrupted")
 # A requeued Slurm job (SLURM_RESTART_COUNT above the attempt that ran the point)
 # reruns these, and never the others: they would fail the same way again.

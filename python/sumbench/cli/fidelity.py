@@ -22,7 +22,7 @@ wake-up latencies by whole scheduler ticks); the run says how many were quiet.
 
 Exit status: 0 the run completed (whatever the verdicts), 1 an experiment failed (the
 repetitions done so far are kept), 2 usage error (one line), 3 runtime error,
-130/143 interrupted.
+129/130/143 interrupted.
 """
 
 from __future__ import annotations

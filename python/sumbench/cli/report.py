@@ -9,7 +9,7 @@ REPORT_DIR/tables/*.csv, built beside REPORT_DIR and renamed at the end.
 
 Exit status: 0 report written; 1 an unexpected failure while drawing (nothing written);
 2 usage error or unusable input (one line on stderr, nothing written); 3 a runtime error
-(disk full, I/O; nothing half-written left); 130/143 interrupted (docs/DESIGN.md).
+(disk full, I/O; nothing half-written left); 129/130/143 interrupted (docs/DESIGN.md).
 
 Needs matplotlib and numpy: started with a python3 that lacks them, it re-executes
 itself with one that has them ($SUMBENCH_PYTHON, /usr/bin/python3, python3.X).

@@ -5,7 +5,7 @@
 
 See ``--help`` and docs/DESIGN.md ("Runners -> point folders -> results.csv").
 Exit status: 0 all points ok, 1 some point not ok, 2 usage error, 3 runtime error
-(disk full, I/O), 130/143 interrupted (docs/DESIGN.md, "Exit codes").
+(disk full, I/O), 129/130/143 interrupted (docs/DESIGN.md, "Exit codes").
 """
 
 from __future__ import annotations

@@ -91,7 +91,9 @@ def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
                 if tick is not None:
                     tick()
     except BaseException:
-        procs.kill_tree(proc)  # Ctrl-C / SIGTERM: take the child group down with us
+        procs.kill_tree(proc)  # Ctrl-C, SIGTERM, SIGHUP: take the child group down with us
+        if running_file is not None:  # it is gone: nothing is left for a later run to stop
+            running_file.unlink(missing_ok=True)
         raise
     return ProcResult(code, time.monotonic() - start, timed_out)
 
