@@ -19,6 +19,7 @@ system stops a command, or its terminal closes (SIGHUP: a closed window, a dropp
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -38,6 +39,10 @@ class InputError(UsageError):
 class RuntimeFailure(Exception):
     """Something failed while the command worked (disk full, I/O error): exit 3."""
 
+
+# A full disk or a used-up quota: a runtime error (exit 3) wherever it arises, never a
+# usage error, and the point of a sweep that failed on it is not done (it is redone).
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 # The signals that stop a command cleanly (Interrupted); nohup's SIG_IGN stays ignored.
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .errors import UsageError
+from .errors import DISK_FULL, RuntimeFailure, UsageError
 from .io import atomic_write_json, read_json
 
 MARKER = ".sumbench.json"
@@ -108,7 +108,8 @@ def claim(folder: os.PathLike | str, kind: str, by: str, accept: Iterable[str],
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UsageError(f"cannot create {flag} {folder}: {e.strerror}") from None
+        error = RuntimeFailure if e.errno in DISK_FULL else UsageError
+        raise error(f"cannot create {flag} {folder}: {e.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         _undo(folder, created)
         raise UsageError(f"{flag} {folder} is not writable"

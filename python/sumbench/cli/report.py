@@ -19,7 +19,7 @@ import os
 import sys
 import traceback
 
-from ..errors import ArgParser, Interrupted, UsageError, run_main, say_error
+from ..errors import ArgParser, Interrupted, RuntimeFailure, UsageError, run_main, say_error
 from ..report import interp
 from ..report.build import build, check_out
 from ..report.data import load_sweeps
@@ -42,7 +42,7 @@ def body(argv):
     out = check_out(args.out, sweeps)
     try:
         figs = build(sweeps, out)
-    except (UsageError, OSError, Interrupted, KeyboardInterrupt):
+    except (UsageError, RuntimeFailure, OSError, Interrupted, KeyboardInterrupt):
         raise   # one line and its exit code (run_main); the temporary folder is gone
     except Exception as exc:  # a bug while drawing: say so in one line, leave nothing behind
         if os.environ.get("SUMBENCH_DEBUG"):

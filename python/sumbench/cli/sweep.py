@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import folders, topology
 from ..catalogue import Catalogue
-from ..errors import UsageError, run_main
+from ..errors import RuntimeFailure, UsageError, os_error_text, run_main
 from ..io import atomic_write_json
 from ..machine import default_workers
 from ..runner import config, launchers, sweep
@@ -41,10 +41,11 @@ def prepare(argv):
     cfg, cat = config.with_catalogue(cfg, workers, plain)
     if ns.save_config:
         folders.check_output_file(ns.save_config, "--save-config")
-        try:
+        try:   # checked above: a failure now is the disk's (full, I/O): exit 3
             atomic_write_json(ns.save_config, given)
         except OSError as e:
-            raise UsageError(f"cannot write --save-config {ns.save_config!r}: {e.strerror}")
+            raise RuntimeFailure(f"cannot write --save-config {os_error_text(e)}; nothing "
+                                 f"written") from None
         print(f"saved config to {ns.save_config}")
         return None
     points, notes = enumerate_points(cfg, cat, workers)
