@@ -53,7 +53,8 @@ def parse_args(argv):
     a("--cpu-seconds", default="0.25", help="cpu: the loop's serial seconds per run (default 0.25)")
     a("--quiet-wait", default="0", metavar="S", help="wait up to S s for a quiet window before each "
                                                      "figure (default 0: do not wait)")
-    a("--quick", action="store_true", help="a smoke run: a few figures, 1 repetition, 10 waits")
+    a("--quick", action="store_true", help="a smoke run: 1 repetition, 10 waits, small sizes, and "
+                                          "a few figures unless --figures names them")
     ns = p.parse_args(argv)
 
     def number(name, kind, low, high):
