@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .io import atomic_write_json, atomic_write_text, read_json
-from .schema import POINT_STATUSES, time_problem
+from .schema import POINT_STATUSES, time_problem, value_problem
 
 NOT_OK = tuple(s for s in POINT_STATUSES if s != "ok")
 STATUS_VERSION = 3   # 3: outcome, slurm_attempt, history (2 and older are migrated)
@@ -139,6 +139,41 @@ def write_status(point_dir: os.PathLike | str, **fields: Any) -> dict:
     return status
 
 
+# Fields that results.csv takes over (tidy), checked as their column (schema.value_problem);
+# the point's own fields as their columns too (a failed point's row is made of them).
+_COLUMN_FIELDS = ("cv", "launch_s", "unstable", "oversubscribed")
+_POINT_COLUMNS = ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n",
+                  "gil_policy", "check_interval", "interpreter_version")
+# The other fields the runner and the reports read, with their JSON types (null allowed).
+_NUMBER = (int, float)
+_FIELD_TYPES = {"point_id": str, "source": str, "point": dict, "exit_code": int, "reason": str,
+                "wall_s": _NUMBER, "attempts": int, "timeout_s": _NUMBER, "slurm_attempt": int,
+                "launcher": str, "env": dict, "started": str, "finished": str, "outcome": str,
+                "stderr_tail": str, "launch_output": str, "cv_history": list, "detail": dict}
+
+
+def field_problem(doc: dict) -> Optional[str]:
+    """Why a status.json's fields make it no status (None when they are fine): a field
+    of the wrong JSON type, or one that results.csv takes over and its column refuses
+    ({"status": "ok", "cv": "x"} would put cv=x into results.csv, which every report
+    then refuses). Such a point is not done: the runner redoes it."""
+    for key, kind in _FIELD_TYPES.items():
+        value = doc.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+            what = f"a {kind.__name__}" if isinstance(kind, type) else "a number"
+            return f"field {key} {value!r} is not {what}"
+    for key in _COLUMN_FIELDS:
+        problem = value_problem(key, doc.get(key))
+        if problem:
+            return f"field {problem}"
+    point = doc.get("point") or {}
+    for key in _POINT_COLUMNS:
+        problem = value_problem(key, point.get(key))
+        if problem:
+            return f"field point.{problem}"
+    return None
+
+
 def _loads(value) -> Optional[list]:
     if value is None:
         return None
@@ -188,6 +223,9 @@ def load_status(point_dir: os.PathLike | str) -> tuple[Optional[dict], Optional[
     status = migrate_status(doc)
     if status is None:
         return None, f"{path}: status {doc.get('status')!r} is not one of {', '.join(POINT_STATUSES)}"
+    problem = field_problem(doc)
+    if problem:
+        return None, f"{path}: corrupted: {problem}"
     return status, None
 
 

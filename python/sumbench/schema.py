@@ -228,6 +228,24 @@ def _range_problem(spec: Column, value) -> Optional[str]:
     return None
 
 
+def value_problem(column: str, value: Any) -> Optional[str]:
+    """Why a JSON value cannot become a cell of `column` (None when it can, or is None):
+    its type (str, a whole number, a finite number, a boolean or 0/1) and its range.
+    For values that other files hand to results.csv (status.json's cv, say)."""
+    spec = SPECS[column]
+    if value is None:
+        return None
+    if spec.type == "str":
+        return None if isinstance(value, str) else f"{column} {value!r} is not a text"
+    if spec.type == "bool":
+        return None if value in (0, 1) and isinstance(value, (bool, int)) else \
+            f"{column} {value!r} is not true, false, 0 or 1"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (spec.type == "int" and not isinstance(value, int)):
+        return f"{column} {value!r} is not {'a whole number' if spec.type == 'int' else 'a number'}"
+    return _range_problem(spec, value)
+
+
 def _parse_number(text: str, column: str, where: str) -> tuple[Any, Optional[str]]:
     """(value, problem): a cell that is not a number makes the file unusable
     (InputError); a number out of the column's range makes the row invalid (problem)."""
