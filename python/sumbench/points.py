@@ -15,6 +15,7 @@ import signal
 from pathlib import Path
 from typing import Any, Optional
 
+from .errors import DISK_FULL
 from .io import atomic_write_json, atomic_write_text, read_json
 from .schema import POINT_STATUSES, time_problem, value_problem
 
@@ -106,6 +107,16 @@ def outcome_of(status: str, exit_code: Optional[int], stderr: str = "") -> str:
     if SUMBENCH_ERROR in (stderr or "") and exit_code in (1, 2):
         return "usage" if exit_code == 2 else "error"
     return "launch"
+
+
+def disk_full_line(stderr: str) -> Optional[str]:
+    """The line of a run's stderr that says the disk filled up or the quota ran out
+    (strerror of ENOSPC or EDQUOT, as in sumbench's "could not write --benchmark_out=PATH:
+    No space left on device"), else None. Such a run is no result of its point: the
+    runner writes no status.json, stops (exit 3), and the next run redoes the point."""
+    marks = [os.strerror(e) for e in DISK_FULL]
+    return next((line.strip() for line in (stderr or "").splitlines()
+                 if any(m in line for m in marks)), None)
 
 
 def redo_reason(status: Optional[dict], retry_failed: bool = False,

@@ -15,7 +15,10 @@ FAKE_SLEEP_S: seconds each run sleeps (default 0). FAKE_LOG: append one line per
 (--list calls are not logged: they run nothing). FAKE_TIME_NS: the real_time of every
 repetition, parsed with float() ("-5", "0", "nan", "inf", "1e-291" ...). FAKE_VERSION: the
 sumbench_version in the JSON context (default "fake").
-FAKE_LAUNCH_FAIL: make --launch-only exit 3. --list and --list=json are answered by the
+FAKE_LAUNCH_FAIL: make --launch-only exit 3. FAKE_FILL=PATH:BYTES: before writing raw.json,
+fill the disk of PATH (a file it creates) until BYTES are left; FAKE_RAW_PAD=BYTES pads
+raw.json's context; raw.json that cannot be written gives sumbench's own line ("could not
+write --benchmark_out=PATH: No space left on device") and exit 1, as sumbench does. --list and --list=json are answered by the
 real sumbench (FAKE_REAL_SUMBENCH, else build/sumbench), so the catalogue is the real one.
 """
 
@@ -39,6 +42,18 @@ def flag(args, name, default=None):
 def applies(var, kernel):
     value = os.environ.get(var, "")
     return value == "*" or kernel in value.split(",")
+
+
+def fill_disk(path, leave):
+    """Fill the file system of `path` with that file, then give `leave` bytes back."""
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    os.truncate(path, max(0, os.path.getsize(path) - int(leave)))
 
 
 def main(args):
@@ -115,10 +130,20 @@ def main(args):
     doc = {"context": {"sumbench_version": os.environ.get("FAKE_VERSION", "fake"), "schema_version": 1, "hosts": ["fakehost"],
                        "nodes": 1, "scaling": flag(args, "--scaling", "strong")},
            "benchmarks": benchmarks}
+    if os.environ.get("FAKE_RAW_PAD"):
+        doc["context"]["padding"] = "x" * int(os.environ["FAKE_RAW_PAD"])
+    if os.environ.get("FAKE_FILL"):
+        fill_disk(*os.environ["FAKE_FILL"].rsplit(":", 1))
     if out:
-        with open(out + ".tmp", "w") as f:
-            json.dump(doc, f)
-        os.replace(out + ".tmp", out)
+        try:
+            with open(out + ".tmp", "w") as f:
+                json.dump(doc, f)
+            os.replace(out + ".tmp", out)
+        except OSError as e:
+            Path(out + ".tmp").unlink(missing_ok=True)
+            print(f"sumbench: error: could not write --benchmark_out={out}: {e.strerror}",
+                  file=sys.stderr)
+            return 1
     print(f"{names[0][0]} {benchmarks[0]['real_time']} ns")
     return 1 if invalid else 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .. import points, procs, tidy
+from ..errors import RuntimeFailure
 from ..io import atomic_write_json, read_json, read_json_object
 from ..schema import PARAMETER_COLUMNS
 from . import launchers
@@ -224,7 +225,7 @@ def _interrupted(point_dir: Path) -> list[dict]:
     return [points.history_entry(dict(
         status="failed", outcome="interrupted", exit_code=None,
         reason="interrupted: the run that started it ended first (a node failure, a "
-               "requeue or cancel of the job, or the runner was killed)",
+               "requeue or cancel of the job, the runner stopped or killed, a full disk)",
         slurm_attempt=doc.get("slurm_attempt"), started=doc.get("started"), finished=None))]
 
 
@@ -264,6 +265,11 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
                           cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
+        full = points.disk_full_line(_tail(point_dir / points.STDERR)) if status != "ok" else None
+        if full:   # not the point's result: no status.json, so the next run redoes it
+            (point_dir / points.RUNNING).unlink(missing_ok=True)
+            raise RuntimeFailure(f"{point_dir}: the disk is full ({full}); the sweep stops, and "
+                                 f"the next run redoes {point.point_id}")
         if status != "ok" and res.exit_code == 2:  # another MPI's launcher: N worlds of one
             reason = launchers.mismatch_reason(_tail(point_dir / points.STDERR), machine.launcher) or reason
         if relaunched < relaunch_cap and points.outcome_of(status, res.exit_code,

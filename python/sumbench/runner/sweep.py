@@ -14,7 +14,7 @@ from typing import Optional
 
 from .. import folders, machine as machine_info, points, tidy
 from ..catalogue import Catalogue
-from ..errors import Interrupted, UsageError, say_error
+from ..errors import Interrupted, RuntimeFailure, UsageError, say_error
 from ..io import atomic_write_json, read_json
 from ..schema import SCHEMA_VERSION
 from ..slurm import attempts
@@ -180,6 +180,9 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
             if str(info.get("reason", "")).startswith(MISMATCH):  # every MPI point would fail alike
                 raise UsageError(f"{info['reason']} (point {point.point_id}; the sweep stops, "
                                  f"the points done are kept)")
+    except RuntimeFailure as e:   # a full disk: the point in flight is redone next time
+        manifest["runs"][-1]["error"] = str(e)
+        raise
     except Interrupted as e:
         if sys.stdout.isatty():
             say("")  # end the live progress bar's line
