@@ -31,7 +31,7 @@ import os
 import platform
 import sys
 
-from .. import interpreters, machine, paths
+from .. import builds, interpreters, machine, paths
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main, say_error
 from ..fidelity import experiment, figures, runs, text
@@ -97,8 +97,9 @@ def body(argv) -> int:
                          f"(--python {ns.python}: {', '.join(i['version'] for i in interps)})")
     cfg.update(figures=[f"{f.id} {f.policy}" for f in figs], sumbench=binary,
                interpreters=[f"{i['version']} {i['executable']}" for i in interps])
-    prev = experiment.check_out(ns.out, cfg)       # before anything runs
     cat = Catalogue.from_sumbench(binary)
+    build = builds.identity(binary, cat)
+    prev = experiment.check_out(ns.out, cfg, build)       # before anything runs
     missing = {f.policy for f in figs} - set(cat.policy_names())
     if missing:
         raise UsageError(f"--sumbench {binary} has no gil policy {', '.join(sorted(missing))}; rebuild it")
@@ -110,7 +111,7 @@ def body(argv) -> int:
         print(f"interpreter: {i['implementation']} {i['version']} ({i['gil']} GIL) {i['executable']}", flush=True)
     say = lambda line: print(line, flush=True)  # noqa: E731
     run = experiment.Run(cfg, figs, interps, notes, runs.Model(binary), cat, ns.out,
-                         [sys.executable, sys.argv[0]] + argv, say)
+                         [sys.executable, sys.argv[0]] + argv, say, build)
     doc = run.start(prev)
     try:
         doc = run.run(doc)

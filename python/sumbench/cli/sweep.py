@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import folders, topology
+from .. import builds, folders, topology
 from ..catalogue import Catalogue
 from ..errors import RuntimeFailure, UsageError, os_error_text, run_main
 from ..io import atomic_write_json
@@ -66,7 +66,7 @@ def prepare(argv):
 def resume(cfg: dict, cat: Catalogue, out: Path, pts: list) -> tuple[dict, dict, list]:
     """(sumbench build, manifest, point order): an earlier run into the same folder must
     have had the same settings and build; it keeps its seed, and so its order."""
-    build = sweep.build_identity(cfg["sumbench"], cat)
+    build = builds.identity(cfg["sumbench"], cat)
     previous, manifest = sweep.read_previous(out)
     sweep.check_resume(cfg, previous, out, build)
     if cfg["seed"] is None:  # a new sweep seeds from the clock
