@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from . import procs
+from . import folders, procs
 from .errors import UsageError
 
 GIL_KINDS = ("old", "new", "free-threaded")
@@ -135,6 +135,9 @@ def discover(env: Optional[Mapping[str, str]] = None) -> dict:
         if real in seen:
             continue
         seen.add(real)
+        if not folders.is_utf8(path):   # its path would go into UTF-8 files and lines
+            problems.append(f"{folders.path_text(path)}: skipped: the name is not valid UTF-8")
+            continue
         interp, why = probe(path, where)
         if interp is None:
             problems.append(f"{path}: {why}")
@@ -205,6 +208,7 @@ def select(text: str, env: Optional[Mapping[str, str]] = None,
         if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
             raise UsageError(f"--python {item}: not an executable file"
                              + ("" if os.sep in item else " (looked for it on PATH)"))
+        folders.require_utf8(path, "--python")
         interp, why = probe(path, "given", timeout=timeout)
         if interp is None:
             raise UsageError(f"--python {item}: {path if path != item else 'it'} {why}")

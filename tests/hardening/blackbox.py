@@ -144,7 +144,8 @@ def start(tool: str, *args, env=None, cwd=None, umask=None, stdout=subprocess.PI
             os.umask(umask)
     return subprocess.Popen(argv, env=env if env is not None else clean_env(), cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                            start_new_session=True, preexec_fn=setup, text=True)
+                            start_new_session=True, preexec_fn=setup, text=True,
+                            errors="backslashreplace")   # bytes that are not UTF-8 as \xNN
 
 
 def run(tool: str, *args, env=None, cwd=None, timeout: float = 120, umask=None) -> Result:

@@ -27,6 +27,9 @@ OWN = ("index.html", "figures", "tables")   # what a report writes (and a legacy
 def check_out(out, sweeps):
     """The absolute REPORT_DIR, once it is known to be the report's to write; else
     UsageError, before anything is written."""
+    folders.require_utf8(out, "--out")
+    for s in sweeps:   # the page names every sweep folder
+        folders.require_utf8(s.path, "SWEEP_DIR")
     out = os.path.abspath(out)
     for s in sweeps:
         if out == s.path or s.path.startswith(out + os.sep):
