@@ -17,10 +17,12 @@ Item 8, a PYENV_ROOT the user may not read (a non-root user given root's pyenv):
 
 import os
 import shutil
+import subprocess
+import sys
 import unittest
 from pathlib import Path
 
-from blackbox import (FAKE_SUMBENCH, PYTHON, HardeningCase, real_sumbench, run,
+from blackbox import (ENTRY, FAKE_SUMBENCH, PYTHON, HardeningCase, clean_env, real_sumbench, run,
                       snapshot, template_sweep, remove_template_sweep)
 
 SMALL = ["--kernels=sum", "--modes=serial", "--workers=1", "--repetitions=1", "--seed=1"]
@@ -101,6 +103,63 @@ class Item07NonUtf8Paths(HardeningCase):
 
 def _diff(before, after):
     return sorted(set(before.items()) ^ set(after.items()))
+
+
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"),
+                     "needs root (and setpriv) to run a command as another user")
+class Item08UnreadablePyenvRoot(HardeningCase):
+    """Issue 22 item 8: an unreadable PYENV_ROOT is exit 3, not a note."""
+
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.tmp, 0o755)
+        self.root = self.tmp / "root-pyenv"       # root's, 0700: nobody may not read it
+        (self.root / "versions" / "3.11.7" / "bin").mkdir(parents=True)
+        os.symlink(sys.executable, self.root / "versions" / "3.11.7" / "bin" / "python")
+        os.chmod(self.root, 0o700)
+        self.out = self.tmp / "results"            # nobody's
+        self.out.mkdir(mode=0o777)
+        os.chmod(self.out, 0o777)
+
+    def as_nobody(self, *args, tool="baseline"):
+        env = clean_env(PYENV_ROOT=self.root, HOME=self.out, PATH="/usr/local/bin:/usr/bin:/bin")
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+                str(ENTRY[tool]), *args]
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL, cwd=self.out)
+        self.assertNotIn("Traceback", proc.stderr)
+        return proc
+
+    def test_list_interpreters_skips_it_with_a_note(self):
+        proc = self.as_nobody("--list-interpreters")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn(f"skipped {self.root}", proc.stdout)
+        self.assertIn("Permission denied", proc.stdout)
+
+    def test_python_all_runs_what_it_can_read(self):
+        proc = self.as_nobody("--python", "all", *BASELINE, f"--out={self.out / 'all'}")
+        self.assertEqual(proc.returncode, 0, proc.stderr + proc.stdout)
+        self.assertIn(f"skipped {self.root}", proc.stdout)
+        self.assertTrue((self.out / "all" / "results.csv").is_file())
+
+    @unittest.skipUnless(real_sumbench(), "sumbench is not built")
+    def test_fidelity_finds_the_version_on_path(self):
+        foreign = self.out / "foreign"      # refused after the interpreters are chosen
+        foreign.mkdir()
+        (foreign / "mine.txt").write_text("the user's\n")
+        proc = self.as_nobody(f"--sumbench={real_sumbench()}", "--python=3.11", "--quick",
+                              "--figures=cpu:2", f"--out={foreign}", tool="fidelity")
+        self.assertNotIn("Permission denied", proc.stderr)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("refusing to write", proc.stderr)
+
+    def test_a_version_it_cannot_find_says_where_it_looked(self):
+        proc = self.as_nobody("--python=2.7", *BASELINE, f"--out={self.out / 'py27'}")
+        if proc.returncode == 0:
+            self.skipTest("a CPython 2.7 on PATH")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn(str(self.root), proc.stderr)
+        self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ def list_interpreters() -> int:
         print(f"{i['path']:<44} CPython {i['version']:<9} GIL {i['gil']:<14} ({i['where']})")
     for where in found["looked_in"]:
         print(f"# looked in {where}")
+    for line in found["skipped"]:
+        print(f"# skipped {line}")
     for line in found["not_found"] + found["problems"]:
         print(f"# {line}")
     return 0
