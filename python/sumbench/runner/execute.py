@@ -93,9 +93,10 @@ def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
                     tick()
     except BaseException:
         procs.kill_tree(proc)  # Ctrl-C, SIGTERM, SIGHUP: take the child group down with us
-        if running_file is not None:  # it is gone: nothing is left for a later run to stop
-            running_file.unlink(missing_ok=True)
         raise
+    finally:  # the process is gone: nothing is left for a later run to stop
+        if running_file is not None:
+            running_file.unlink(missing_ok=True)
     return ProcResult(code, time.monotonic() - start, timed_out)
 
 
@@ -267,7 +268,6 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
         status, doc, reason = classify(res, raw)
         full = points.disk_full_line(_tail(point_dir / points.STDERR)) if status != "ok" else None
         if full:   # not the point's result: no status.json, so the next run redoes it
-            (point_dir / points.RUNNING).unlink(missing_ok=True)
             raise RuntimeFailure(f"{point_dir}: the disk is full ({full}); the sweep stops, and "
                                  f"the next run redoes {point.point_id}")
         if status != "ok" and res.exit_code == 2:  # another MPI's launcher: N worlds of one
@@ -294,7 +294,6 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     if unstable:
         warnings.append(f"cv {cv:.3f} above {cfg['cv_threshold']} after {attempts} attempts")
 
-    (point_dir / points.RUNNING).unlink(missing_ok=True)
     # Last: status.json marks the point complete.
     return points.write_status(
         point_dir, point_id=point.point_id, source="sumbench", point=point.as_dict(),
