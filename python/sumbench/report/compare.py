@@ -7,7 +7,8 @@ import html
 import io
 import math
 
-from .analysis import build_points, interval_text
+from .analysis import build_points
+from .variants import interval_text
 from .stats import mann_whitney_u
 
 COLUMNS = ["kernel", "mode", "ranks", "threads", "n", "scaling", "gil_policy",

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from . import analysis, summary  # noqa: E402
+from . import summary, variants  # noqa: E402
 
 
 def _draw_series(ax, cat, series, kind, handles, label=None):
@@ -146,8 +146,8 @@ def summary_figure(runs, outdir):
                             fontsize=8.5, zorder=5)
                 ymax = max(ymax, hi)
                 label = labels[mode]
-                if mode in analysis.variant_modes(run.cat) and d.get("variant"):
-                    label += f" [{analysis.variant_text(d['variant'])}]"
+                if mode in variants.variant_modes(run.cat) and d.get("variant"):
+                    label += f" [{variants.variant_text(d['variant'])}]"
                 handles.setdefault(mode, Patch(facecolor=st["color"], edgecolor="black",
                                                hatch=hatch, label=label))
         w = d["workers"]

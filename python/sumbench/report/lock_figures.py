@@ -8,6 +8,7 @@ from . import analysis
 from .plotting import (DPI, Figure, _legend, _log_y, _new_figure, _save, _slug, mode_style,
                       policy_style)
 from .stats import median
+from .variants import variant_modes
 
 
 def _interval_axis(ax, intervals):
@@ -53,7 +54,7 @@ def _latency_figure(runs, outdir):
     conv = []
     for r in runs:
         latency = set(r.cat.kernels_of_kind(analysis.LATENCY_KIND))
-        variants = analysis.variant_modes(r.cat)
+        variants = variant_modes(r.cat)
         pts = [p for p in r.points if p.kernel in latency and p.mode in variants and p.latency]
         if pts:
             conv.append((r, pts))
@@ -67,7 +68,7 @@ def _latency_figure(runs, outdir):
                       key=lambda t: (sum(1 for p in pts if p.threads == t), -t))
         pts = [p for p in pts if p.threads == threads]
         _policy_lines(ax, run.cat, pts, lambda p: p.latency, handles, scale=1e3)
-        variants = analysis.variant_modes(run.cat)
+        variants = variant_modes(run.cat)
         ref = [p for p in run.points if p.kernel == kernel and p.mode not in variants
                and p.latency and p.threads == threads]
         for p in ref:
@@ -98,7 +99,7 @@ def _throughput_figure(runs, outdir):
     thr = []
     for r in runs:
         cpu = r.cat.kernels_of_kind(analysis.SUMMARY_KINDS[0])[:1]
-        variants = analysis.variant_modes(r.cat)
+        variants = variant_modes(r.cat)
         pts = [p for p in r.points if p.kernel in cpu and p.mode in variants
                and p.threads == 2 and p.ranks == 1 and p.times and p.interval]
         if pts:
@@ -120,7 +121,7 @@ def _throughput_figure(runs, outdir):
                            if top * s >= 1.0 or s == 1.0)
         _policy_lines(ax, run.cat, pts, lambda p: [p.n / t for t in p.times] if p.n else p.items,
                       handles, scale=scale)
-        variants = analysis.variant_modes(run.cat)
+        variants = variant_modes(run.cat)
         refs = [(run.cat.doc["reference_mode"], 1, " (1 thread)")]
         refs += [(m["name"], 2, ", 2 threads (no lock)") for m in run.cat.modes
                  if m["source"] == "sumbench" and not m.get("reference") and

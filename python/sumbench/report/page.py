@@ -8,7 +8,7 @@ import math
 import os
 
 from ..fidelity.figures import fmt as fmt_figure
-from .analysis import interval_text
+from .variants import interval_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;

@@ -4,7 +4,6 @@ points (runners/sweep.py is the command)."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import sys
 import time
