@@ -7,17 +7,19 @@ Exit codes (docs/DESIGN.md, "Exit codes"), the same for every command:
      anything is written (UsageError, InputError)
   3  a runtime error: the disk filled up, a folder became unwritable, an I/O error
      (RuntimeFailure, and any OSError that reaches ``run_main``)
-  130 / 143  interrupted by SIGINT / SIGTERM (128 + the signal)
+  129 / 130 / 143  interrupted by SIGHUP / SIGINT / SIGTERM (128 + the signal)
 
 Every one of them but 0 and 1 is exactly one line on stderr, ``prog: error: ...``,
-never a traceback. ``run_main`` also turns SIGTERM into an exception, as Ctrl-C is, so
-that the clean-up of every ``finally`` runs (temporary files removed, child process
-groups killed) when a user or a batch system stops a command.
+never a traceback. ``run_main`` also turns SIGTERM and SIGHUP into an exception, as
+Ctrl-C is, so that the clean-up of every ``finally`` runs (temporary files removed, child
+process groups killed, a sweep's manifest marked interrupted) when a user or a batch
+system stops a command, or its terminal closes (SIGHUP: a closed window, a dropped ssh).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -38,8 +40,16 @@ class RuntimeFailure(Exception):
     """Something failed while the command worked (disk full, I/O error): exit 3."""
 
 
+# A full disk or a used-up quota: a runtime error (exit 3) wherever it arises, never a
+# usage error, and the point of a sweep that failed on it is not done (it is redone).
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+# The signals that stop a command cleanly (Interrupted); nohup's SIG_IGN stays ignored.
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived. A BaseException, like KeyboardInterrupt, so that only
+    """SIGINT, SIGTERM or SIGHUP arrived. A BaseException, like KeyboardInterrupt, so that only
     clean-up code (``finally``, ``except BaseException``) sees it on its way out."""
 
     def __init__(self, signum: int):
@@ -101,14 +111,14 @@ def os_error_text(e: OSError) -> str:
 
 def _raise_interrupted(signum, _frame):
     # Once is enough: further signals must not cut the clean-up short.
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in INTERRUPTS:
         signal.signal(sig, signal.SIG_IGN)
     raise Interrupted(signum)
 
 
 def install_signal_handlers() -> None:
-    """SIGINT and SIGTERM raise Interrupted (unless the caller ignores them: nohup)."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    """SIGINT, SIGTERM and SIGHUP raise Interrupted (unless the caller ignores them: nohup)."""
+    for sig in INTERRUPTS:
         if signal.getsignal(sig) is not signal.SIG_IGN:
             signal.signal(sig, _raise_interrupted)
 

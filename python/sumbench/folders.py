@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .errors import UsageError
+from .errors import DISK_FULL, RuntimeFailure, UsageError
 from .io import atomic_write_json, read_json
 
 MARKER = ".sumbench.json"
@@ -34,6 +34,29 @@ _LEGACY_FILES = ("sweep.json", "manifest.json", "slurm.json", "submit.json")
 _LEGACY_KILLED = {".lock", "points", "catalogue.json"}
 _LEGACY_REPORT = {"index.html", "figures", "tables"}
 SWEEP_FOLDERS = ("sweep", "slurm-job")   # where a runner (sweep.py, the baseline) writes
+
+
+def path_text(path: os.PathLike | str) -> str:
+    """A path as the user typed it, its bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def is_utf8(path: os.PathLike | str) -> bool:
+    try:
+        os.fsdecode(os.path.abspath(path)).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def require_utf8(path: os.PathLike | str, flag: str) -> None:
+    """UsageError when `path` (absolute: the working folder counts) is not valid UTF-8:
+    its name goes into UTF-8 files (JSON, command.txt, results.csv, the report) and into
+    every line printed, so such a name is refused before anything is written."""
+    if not is_utf8(path):
+        raise UsageError(f"{flag} {path_text(os.path.abspath(path))}: the name is not valid "
+                         f"UTF-8; sumbench writes its paths into UTF-8 files (JSON, command.txt, "
+                         f"the report): rename it, or use another folder") from None
 
 
 def marker(folder: os.PathLike | str) -> Optional[dict]:
@@ -83,6 +106,7 @@ def check(folder: os.PathLike | str, accept: Iterable[str], flag: str = "--out")
     """The folder's kind when a command may write into it: missing, empty, or of a kind
     in `accept`; else UsageError naming it (a dry run checks this and writes nothing)."""
     folder = Path(folder)
+    require_utf8(folder, flag)
     for parent in Path(os.path.realpath(folder)).parents:
         if parent.name == "points" and is_results_folder(parent.parent):
             raise UsageError(f"{flag} {folder} is inside the point folders of {parent.parent}; "
@@ -108,7 +132,8 @@ def claim(folder: os.PathLike | str, kind: str, by: str, accept: Iterable[str],
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UsageError(f"cannot create {flag} {folder}: {e.strerror}") from None
+        error = RuntimeFailure if e.errno in DISK_FULL else UsageError
+        raise error(f"cannot create {flag} {folder}: {e.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         _undo(folder, created)
         raise UsageError(f"{flag} {folder} is not writable"
@@ -180,6 +205,7 @@ def check_output_file(path: os.PathLike | str, flag: str, inputs: Iterable[os.Pa
     writable, and neither an input, inside an input folder, a file of any results folder
     (links followed), nor the same file as another output (`others`). UsageError
     naming it otherwise; nothing is written here."""
+    require_utf8(path, flag)
     shown = str(path)
     real = Path(os.path.realpath(path))
     if real.is_dir():

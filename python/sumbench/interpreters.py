@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from . import procs
+from . import folders, procs
 from .errors import UsageError
 
 GIL_KINDS = ("old", "new", "free-threaded")
@@ -96,18 +96,24 @@ def pyenv_root(env: Mapping[str, str]) -> Optional[Path]:
     return Path(home) / ".pyenv" if home else None
 
 
-def candidates(env: Optional[Mapping[str, str]] = None) -> tuple[list[tuple[str, str]], list[str]]:
-    """([(path, where)], [places looked in]): python, python2, python3, python3.N, ... on
-    PATH, and every version's bin/python under pyenv's root (its shims left out)."""
+def candidates(env: Optional[Mapping[str, str]] = None
+               ) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """([(path, where)], [places looked in], [folders skipped, why]): python, python2,
+    python3, python3.N, ... on PATH, and every version's bin/python under pyenv's root
+    (its shims left out). A folder this user may not read (a PYENV_ROOT of root's, say)
+    is skipped with a note, never an error."""
     env = os.environ if env is None else env
-    found, looked = [], []
+    found, looked, skipped = [], [], []
     for folder in (env.get("PATH") or "").split(os.pathsep):
         if not folder or "/shims" in folder:
             continue
         looked.append(f"PATH: {folder}")
         try:
             names = sorted(os.listdir(folder))
-        except OSError:
+        except PermissionError as e:
+            skipped.append(f"{folder}: {e.strerror}")
+            continue
+        except OSError:   # missing: common on PATH, not worth a note
             continue
         for name in names:
             path = os.path.join(folder, name)
@@ -116,25 +122,39 @@ def candidates(env: Optional[Mapping[str, str]] = None) -> tuple[list[tuple[str,
     root = pyenv_root(env)
     if root is not None:
         looked.append(f"pyenv: {root}/versions/*/bin")
-        for version in sorted((root / "versions").glob("*")) if (root / "versions").is_dir() else []:
+        try:
+            versions = sorted(v for v in (root / "versions").iterdir() if not v.name.startswith(".")) \
+                if (root / "versions").is_dir() else []
+        except OSError as e:
+            skipped.append(f"{e.filename or root / 'versions'}: {e.strerror}")
+            versions = []
+        for version in versions:
             for name in ("python", "python3", "python2"):
                 path = version / "bin" / name
-                if os.access(path, os.X_OK) and path.is_file():
-                    found.append((str(path), "pyenv"))
+                try:
+                    if os.access(path, os.X_OK) and path.is_file():
+                        found.append((str(path), "pyenv"))
+                        break
+                except OSError as e:
+                    skipped.append(f"{path}: {e.strerror}")
                     break
-    return found, looked
+    return found, looked, skipped
 
 
 def discover(env: Optional[Mapping[str, str]] = None) -> dict:
     """Every distinct CPython found: {"interpreters": [...], "looked_in": [...],
-    "not_found": [lines], "problems": [lines]}; distinct means another real executable."""
-    paths, looked = candidates(env)
+    "not_found": [lines], "problems": [lines], "skipped": [folders not readable]};
+    distinct means another real executable."""
+    paths, looked, skipped = candidates(env)
     seen, found, problems = set(), [], []
     for path, where in paths:
         real = os.path.realpath(path)
         if real in seen:
             continue
         seen.add(real)
+        if not folders.is_utf8(path):   # its path would go into UTF-8 files and lines
+            problems.append(f"{folders.path_text(path)}: skipped: the name is not valid UTF-8")
+            continue
         interp, why = probe(path, where)
         if interp is None:
             problems.append(f"{path}: {why}")
@@ -144,7 +164,7 @@ def discover(env: Optional[Mapping[str, str]] = None) -> dict:
     missing = [f"no CPython with the {kind} GIL" for kind in GIL_KINDS
                if not any(i.gil == kind for i in found)]
     return {"interpreters": [i.as_dict() for i in found], "looked_in": looked,
-            "not_found": missing, "problems": problems}
+            "not_found": missing, "problems": problems, "skipped": skipped}
 
 
 def looked_in_words(looked: list[str]) -> str:
@@ -187,10 +207,12 @@ def select(text: str, env: Optional[Mapping[str, str]] = None,
         if item == "all" or _VERSION.fullmatch(item):
             found = found or discover(env)
             where = looked_in_words(found["looked_in"])
+            unread = "".join(f"; skipped {line}" for line in found["skipped"])
             have = [Interpreter(**dict(i, version_info=tuple(i["version_info"]))) for i in found["interpreters"]]
             if item == "all":
                 picked = [i for i in have if supported(i.version_info)]
                 notes += [f"not found: {line} (looked in {where})" for line in found["not_found"]]
+                notes += [f"skipped {line}" for line in found["skipped"]]
                 notes += [f"skipped: {i.path} is CPython {i.version} ({SUPPORTED} only)"
                           for i in have if not supported(i.version_info)]
             else:
@@ -198,13 +220,14 @@ def select(text: str, env: Optional[Mapping[str, str]] = None,
                                 key=lambda i: i.version_info)[-1:]  # 3.11: the newest 3.11
             if not picked:
                 raise UsageError(f"--python {item}: no CPython {'' if item == 'all' else item + ' '}"
-                                 f"found (looked in {where})")
+                                 f"found (looked in {where}{unread})")
             chosen += [_check(i, item) for i in picked]
             continue
         path = item if os.sep in item else (shutil.which(item, path=(os.environ if env is None else env).get("PATH")) or "")
         if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
             raise UsageError(f"--python {item}: not an executable file"
                              + ("" if os.sep in item else " (looked for it on PATH)"))
+        folders.require_utf8(path, "--python")
         interp, why = probe(path, "given", timeout=timeout)
         if interp is None:
             raise UsageError(f"--python {item}: {path if path != item else 'it'} {why}")

@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
+from .errors import INTERRUPTS
+
 
 def current_umask() -> int:
     """The process umask, read without changing it where /proc allows."""
@@ -36,7 +38,7 @@ def current_umask() -> int:
 
 # Signals that raise errors.Interrupted: held back while a temporary file is created
 # and not yet registered, so that an interrupt never leaves one behind.
-_HELD = {signal.SIGINT, signal.SIGTERM}
+_HELD = set(INTERRUPTS)
 
 
 def _write_temp(path: Path, data: bytes, temps: list) -> None:
@@ -90,15 +92,25 @@ def atomic_write_bytes(path: os.PathLike | str, data: bytes) -> None:
     atomic_write_many([(path, data)])
 
 
+def _naming(e: OSError, path: os.PathLike | str) -> OSError:
+    """`e` naming the file it was writing: a write or fsync that fails (ENOSPC, EIO) has
+    no file name of its own, and a temporary name says nothing to the user."""
+    return OSError(e.errno, e.strerror or str(e), str(path))
+
+
 def atomic_write_many(files: list[tuple[os.PathLike | str, bytes]]) -> None:
     """Write several files so that either all of them are replaced or none: every
-    temporary copy is complete before the first rename (a full disk stops it before)."""
+    temporary copy is complete before the first rename (a full disk stops it before).
+    A failure names the target file (OSError.filename)."""
     for path, _ in files:
         _check_replaceable(Path(path))
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            _write_temp(Path(path), data, temps)
+            try:
+                _write_temp(Path(path), data, temps)
+            except OSError as e:
+                raise _naming(e, path) from None
         while temps:
             tmp, path = temps[0]
             os.replace(tmp, path)

@@ -17,6 +17,8 @@ import shutil
 from pathlib import Path
 from typing import Mapping, Optional
 
+from . import folders
+
 try:  # written by cmake --install (cmake/install_finish.cmake); absent in a source tree
     from . import _installed
 except ImportError:
@@ -49,13 +51,14 @@ def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] 
     current folder (each point later runs in its own folder); a bare name that is not
     there is looked up on PATH, as a shell would (`--sumbench sumbench` after a module load)."""
     env = os.environ if env is None else env
-    for choice in (given, env.get("SUMBENCH")):
+    for choice, flag in ((given, "--sumbench"), (env.get("SUMBENCH"), "$SUMBENCH")):
         if choice:
             choice = os.path.expanduser(choice)
             if os.sep not in choice and not os.path.exists(choice):
                 found = shutil.which(choice, path=env.get("PATH"))
                 if found:
-                    return os.path.abspath(found)
+                    choice = found
+            folders.require_utf8(choice, flag)   # its path goes into command.txt
             return os.path.abspath(choice)
     return str(BINARY)
 

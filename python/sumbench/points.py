@@ -15,8 +15,9 @@ import signal
 from pathlib import Path
 from typing import Any, Optional
 
+from .errors import DISK_FULL
 from .io import atomic_write_json, atomic_write_text, read_json
-from .schema import POINT_STATUSES, time_problem
+from .schema import POINT_STATUSES, time_problem, value_problem
 
 NOT_OK = tuple(s for s in POINT_STATUSES if s != "ok")
 STATUS_VERSION = 3   # 3: outcome, slurm_attempt, history (2 and older are migrated)
@@ -31,7 +32,7 @@ STATUS_VERSION = 3   # 3: outcome, slurm_attempt, history (2 and older are migra
 #   launch       no verdict of sumbench's: the launcher or a node failed (srun's "Node
 #                failure", a signal, an exit status that is not sumbench's, cannot start)
 #   interrupted  the runner was stopped while the point ran (no status.json is written:
-#                the folder holds no status; running.json may remain)
+#                the folder holds no status; running.json remains only after kill -9)
 OUTCOMES = ("ok", "invalid", "error", "usage", "timeout", "launch", "interrupted")
 # A requeued Slurm job (SLURM_RESTART_COUNT above the attempt that ran the point)
 # reruns these, and never the others: they would fail the same way again.
@@ -108,6 +109,16 @@ def outcome_of(status: str, exit_code: Optional[int], stderr: str = "") -> str:
     return "launch"
 
 
+def disk_full_line(stderr: str) -> Optional[str]:
+    """The line of a run's stderr that says the disk filled up or the quota ran out
+    (strerror of ENOSPC or EDQUOT, as in sumbench's "could not write --benchmark_out=PATH:
+    No space left on device"), else None. Such a run is no result of its point: the
+    runner writes no status.json, stops (exit 3), and the next run redoes the point."""
+    marks = [os.strerror(e) for e in DISK_FULL]
+    return next((line.strip() for line in (stderr or "").splitlines()
+                 if any(m in line for m in marks)), None)
+
+
 def redo_reason(status: Optional[dict], retry_failed: bool = False,
                 slurm_attempt: Optional[int] = None) -> Optional[str]:
     """Why a sweep that resumes runs a point again ("" for a point never completed),
@@ -137,6 +148,41 @@ def write_status(point_dir: os.PathLike | str, **fields: Any) -> dict:
     status = make_status(**fields)
     atomic_write_json(Path(point_dir) / STATUS, status)
     return status
+
+
+# Fields that results.csv takes over (tidy), checked as their column (schema.value_problem);
+# the point's own fields as their columns too (a failed point's row is made of them).
+_COLUMN_FIELDS = ("cv", "launch_s", "unstable", "oversubscribed")
+_POINT_COLUMNS = ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n",
+                  "gil_policy", "check_interval", "interpreter_version")
+# The other fields the runner and the reports read, with their JSON types (null allowed).
+_NUMBER = (int, float)
+_FIELD_TYPES = {"point_id": str, "source": str, "point": dict, "exit_code": int, "reason": str,
+                "wall_s": _NUMBER, "attempts": int, "timeout_s": _NUMBER, "slurm_attempt": int,
+                "launcher": str, "env": dict, "started": str, "finished": str, "outcome": str,
+                "stderr_tail": str, "launch_output": str, "cv_history": list, "detail": dict}
+
+
+def field_problem(doc: dict) -> Optional[str]:
+    """Why a status.json's fields make it no status (None when they are fine): a field
+    of the wrong JSON type, or one that results.csv takes over and its column refuses
+    ({"status": "ok", "cv": "x"} would put cv=x into results.csv, which every report
+    then refuses). Such a point is not done: the runner redoes it."""
+    for key, kind in _FIELD_TYPES.items():
+        value = doc.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+            what = f"a {kind.__name__}" if isinstance(kind, type) else "a number"
+            return f"field {key} {value!r} is not {what}"
+    for key in _COLUMN_FIELDS:
+        problem = value_problem(key, doc.get(key))
+        if problem:
+            return f"field {problem}"
+    point = doc.get("point") or {}
+    for key in _POINT_COLUMNS:
+        problem = value_problem(key, point.get(key))
+        if problem:
+            return f"field point.{problem}"
+    return None
 
 
 def _loads(value) -> Optional[list]:
@@ -188,6 +234,9 @@ def load_status(point_dir: os.PathLike | str) -> tuple[Optional[dict], Optional[
     status = migrate_status(doc)
     if status is None:
         return None, f"{path}: status {doc.get('status')!r} is not one of {', '.join(POINT_STATUSES)}"
+    problem = field_problem(doc)
+    if problem:
+        return None, f"{path}: corrupted: {problem}"
     return status, None
 
 

@@ -51,20 +51,22 @@ class Column:
     low: Optional[float] = None    # the allowed range of a number (None: unbounded)
     high: Optional[float] = None
     since: int = 1    # the schema version that added the column
+    parameter: bool = False  # says what was measured (PARAMETER_COLUMNS)
 
 
 COLUMN_SPECS = (
     Column("run_id", "str", False, "the sweep's run id (manifest.json)"),
     Column("point_id", "str", True, "the point folder's name"),
     Column("source", "str", False, "sumbench, cpython (the baseline) or pyfunc (sumbench-py)"),
-    Column("kernel", "str", True, "a kernel of the catalogue"),
-    Column("mode", "str", True, "a mode of the catalogue (or cpython-*)"),
-    Column("ranks", "int", False, "MPI ranks (processes)", 1, _INT32),
-    Column("threads", "int", False, "threads per rank", 1, _INT32),
+    Column("kernel", "str", True, "a kernel of the catalogue", parameter=True),
+    Column("mode", "str", True, "a mode of the catalogue (or cpython-*)", parameter=True),
+    Column("ranks", "int", False, "MPI ranks (processes)", 1, _INT32, parameter=True),
+    Column("threads", "int", False, "threads per rank", 1, _INT32, parameter=True),
     Column("workers", "int", False, "ranks x threads", 1, _INT32),
-    Column("nodes", "int", False, "nodes the ranks ran on", 1, _INT32),
-    Column("scaling", "str", False, "strong or weak"),
-    Column("n", "int", False, "total size of the run (weak: per-worker size x workers)", 1, _INT62),
+    Column("nodes", "int", False, "nodes the ranks ran on", 1, _INT32, parameter=True),
+    Column("scaling", "str", False, "strong or weak", parameter=True),
+    Column("n", "int", False, "total size of the run (weak: per-worker size x workers)", 1, _INT62,
+           parameter=True),
     Column("repetition", "int", False, "repetition index", 0, _INT32),
     Column("time_s", "float", False, "wall time of the slowest rank, one repetition",
            MIN_TIME_S, MAX_TIME_S),
@@ -73,16 +75,20 @@ COLUMN_SPECS = (
     Column("valid", "bool", False, "the result passed validation"),
     Column("oversubscribed", "bool", False, "more workers than cores"),
     Column("hosts", "str", False, "hosts, ';'-separated"),
-    Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S),
-    Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)"),
+    Column("switch_interval_s", "float", False, "GIL switch interval", 0, MAX_TIME_S,
+           parameter=True),
+    Column("gil_policy", "str", False, "GIL policy (cpython-X.Y.Z for the real CPython)",
+           parameter=True),
     Column("check_interval", "int", False, "Python 2's check interval in bytecodes (the real "
-           "2.x, and sumbench's legacy policy)", 1, 10**6, since=2),
+           "2.x, and sumbench's legacy policy)", 1, 10**6, since=2, parameter=True),
     Column("interpreter", "str", False, "the real interpreter's implementation (CPython); "
-           "empty for sumbench's own modes", since=2),
-    Column("interpreter_version", "str", False, "its version, e.g. 3.11.7", since=2),
-    Column("gil_kind", "str", False, "its GIL: old (2.x), new (3.2+) or free-threaded", since=2),
+           "empty for sumbench's own modes", since=2, parameter=True),
+    Column("interpreter_version", "str", False, "its version, e.g. 3.11.7", since=2,
+           parameter=True),
+    Column("gil_kind", "str", False, "its GIL: old (2.x), new (3.2+) or free-threaded", since=2,
+           parameter=True),
     Column("fidelity_figure", "str", False, "the fidelity experiment's figure (cpu:2, "
-           "convoy:2:1ms, handoff:5ms, ...); empty for other rows", since=2),
+           "convoy:2:1ms, handoff:5ms, ...); empty for other rows", since=2, parameter=True),
     Column("fidelity_value", "float", False, "that figure's value in this measurement: a time "
            "ratio, or seconds per wait or per hand-off", -MAX_TIME_S, MAX_TIME_S, since=2),
     Column("status", "str", True, "the point's status: " + "|".join(POINT_STATUSES)),
@@ -105,6 +111,13 @@ COLUMN_SPECS = (
     Column("schema_version", "int", True, "this schema's version"),
 )
 COLUMNS = [c.name for c in COLUMN_SPECS]
+# What a row measured (a point's parameters), apart from its measurements and where it
+# came from: every analysis (the report's points, summary.py, compare.py, the runner's cv)
+# groups rows by all of them, so that two settings never merge into one point (issue 22:
+# check_interval was left out, and two check intervals became one point with twice the
+# repetitions). workers follows from ranks x threads; cpus cannot differ within a sweep
+# (a resume must keep it) and is empty in older folders, so it is not one of them.
+PARAMETER_COLUMNS = tuple(c.name for c in COLUMN_SPECS if c.parameter)
 INT_COLUMNS = {c.name for c in COLUMN_SPECS if c.type in ("int", "bool")}
 FLOAT_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "float"}
 BOOL_COLUMNS = {c.name for c in COLUMN_SPECS if c.type == "bool"}
@@ -213,6 +226,24 @@ def _range_problem(spec: Column, value) -> Optional[str]:
         high = f"{spec.high:g}" if spec.high is not None else "any"
         return f"{spec.name} {value:g} is out of range ({spec.low:g} to {high})"
     return None
+
+
+def value_problem(column: str, value: Any) -> Optional[str]:
+    """Why a JSON value cannot become a cell of `column` (None when it can, or is None):
+    its type (str, a whole number, a finite number, a boolean or 0/1) and its range.
+    For values that other files hand to results.csv (status.json's cv, say)."""
+    spec = SPECS[column]
+    if value is None:
+        return None
+    if spec.type == "str":
+        return None if isinstance(value, str) else f"{column} {value!r} is not a text"
+    if spec.type == "bool":
+        return None if value in (0, 1) and isinstance(value, (bool, int)) else \
+            f"{column} {value!r} is not true, false, 0 or 1"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (spec.type == "int" and not isinstance(value, int)):
+        return f"{column} {value!r} is not {'a whole number' if spec.type == 'int' else 'a number'}"
+    return _range_problem(spec, value)
 
 
 def _parse_number(text: str, column: str, where: str) -> tuple[Any, Optional[str]]:

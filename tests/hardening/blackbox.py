@@ -6,8 +6,8 @@ files. Nothing here imports the project's modules or edits sys.path, so the test
 working while runners/, reports/ and slurm/ are reorganised into one package, as long as
 these entry points keep their paths and flags:
 
-    runners/sweep.py  runners/cpython_baseline.py  reports/report.py  reports/compare.py
-    slurm/submit_sweep.py
+    runners/sweep.py  runners/cpython_baseline.py  runners/fidelity.py  reports/report.py
+    reports/compare.py  reports/summary.py  slurm/submit_sweep.py
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ ENTRY = {
     "baseline": SOURCE_DIR / "runners" / "cpython_baseline.py",
     "report": SOURCE_DIR / "reports" / "report.py",
     "compare": SOURCE_DIR / "reports" / "compare.py",
+    "summary": SOURCE_DIR / "reports" / "summary.py",
+    "fidelity": SOURCE_DIR / "runners" / "fidelity.py",
     "submit": SOURCE_DIR / "slurm" / "submit_sweep.py",
 }
 FAKE_SUMBENCH = HERE.parent / "runners" / "fake_sumbench.py"  # shared with the runner tests
@@ -142,7 +144,8 @@ def start(tool: str, *args, env=None, cwd=None, umask=None, stdout=subprocess.PI
             os.umask(umask)
     return subprocess.Popen(argv, env=env if env is not None else clean_env(), cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                            start_new_session=True, preexec_fn=setup, text=True)
+                            start_new_session=True, preexec_fn=setup, text=True,
+                            errors="backslashreplace")   # bytes that are not UTF-8 as \xNN
 
 
 def run(tool: str, *args, env=None, cwd=None, timeout: float = 120, umask=None) -> Result:

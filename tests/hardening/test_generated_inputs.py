@@ -13,6 +13,11 @@ slurm/submit_sweep.py. Each generated case must end with:
     is compared before and after, and $TMPDIR, a private folder, must end empty);
   - no input file changed (inputs that are not under --out are compared byte for byte).
 
+Issue 22 added three kinds (generated_more.py, with their own checks): status.json fields
+of every JSON type (the resumed sweep's results.csv stays readable), paths whose names
+are not UTF-8 (exit 2, one line), and SIGHUP in the middle of a sweep (exit 129, no
+orphan, nothing written after, the manifest says interrupted, a resume completes).
+
 Reproducible: the seed is fixed (DEFAULT_SEED, so CI runs the same cases in the same
 order; how many depends on the machine's speed) and printed at the start (stderr) and in
 every failure. HARDENING_SEED=N runs another seed (HARDENING_SEED=random: a fresh one,
@@ -34,6 +39,7 @@ import time
 import unittest
 from pathlib import Path
 
+import generated_more
 from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env,
                       read_csv, remove_template_sweep, run, snapshot, template_sweep,
                       tree_diff)
@@ -41,6 +47,8 @@ from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env
 BUDGET_S = float(os.environ.get("HARDENING_BUDGET_S", "25"))
 DEFAULT_SEED = 20261129
 CASE_TIMEOUT_S = 30
+# The first cases of every seed: one of each of issue 22's kinds, whatever the budget.
+FIRST_KINDS = ("sighup", "status_types", "odd_path")
 NASTY = ["", " ", "nan", "NaN", "inf", "-inf", "-1", "0", "-0", "1e-300", "1e308", "1e309",
          "9" * 30, "1.5", "0x10", "abc", "é", "ok", "failed", "bogus", "True", "1,2", '"',
          "\n", "\t", "2^62", "4611686018427387905", "1e6", "x" * 300]
@@ -133,8 +141,15 @@ def gen_case(seed, index):
     rng = random.Random(f"{seed}:{index}")
     header, rows = read_csv(template_sweep() / "results.csv")
     points = sorted({r["point_id"] for r in rows})
-    kind = rng.choices(["csv", "json", "sweep_flags", "compare_flags", "submit_flags",
-                        "config"], [4, 3, 3, 1, 2, 1])[0]
+    kind = FIRST_KINDS[index] if index < len(FIRST_KINDS) else \
+        rng.choices(["csv", "json", "sweep_flags", "compare_flags", "submit_flags", "config",
+                     "status_types", "odd_path", "sighup"], [4, 3, 3, 1, 2, 1, 2, 2, 1])[0]
+    if kind == "status_types":
+        return generated_more.gen_status_types(rng, points)
+    if kind == "odd_path":
+        return generated_more.gen_odd_path(rng)
+    if kind == "sighup":
+        return generated_more.gen_sighup(rng)
     if kind == "csv":
         tool = rng.choices(["compare", "report"], [3, 1])[0]
         return {"tool": tool, "ops": gen_csv_ops(rng, header, len(rows)), "flags": []}
@@ -209,6 +224,11 @@ def run_case(case, box: Path):
         d.mkdir(parents=True)
     env = clean_env(TMPDIR=tmpdir, SUMBENCH_RESULTS=out)
     tool = case["tool"]
+    if tool in ("odd_path", "sighup"):
+        res, problems = getattr(generated_more, f"run_{tool}")(case, box)
+        if any(tmpdir.iterdir()):
+            problems.append(f"left in $TMPDIR: {sorted(os.listdir(tmpdir))[:5]}")
+        return res, problems
     sweep = inp / "sweep"
     shutil.copytree(template_sweep(), sweep, symlinks=True)
     apply_ops(sweep, case["ops"])
@@ -276,6 +296,11 @@ def run_case(case, box: Path):
         problems.append(f"written outside --out: {outside[:5]}")
     if any(tmpdir.iterdir()):
         problems.append(f"left in $TMPDIR: {sorted(os.listdir(tmpdir))[:5]}")
+    if tool == "sweep" and res.rc in (0, 1):   # issue 22 item 10: results.csv stays usable
+        summary = run("summary", sweep, env=env, timeout=CASE_TIMEOUT_S)
+        if summary.rc != 0:
+            problems.append(f"results.csv refused after the sweep (summary.py exit {summary.rc}: "
+                            f"{(summary.err_lines or ['?'])[0][:160]})")
     return res, problems
 
 
@@ -286,6 +311,8 @@ def describe(seed, index, case, res, problems):
             f"-v test_generated_inputs"
             f"\n  tool: {case['tool']}  flags: {case['flags']!r}"
             + (f"\n  config.json: {json.dumps(case['config'])}" if "config" in case else "")
+            + "".join(f"\n  {k}: {case[k]!r}" for k in ("name", "depth", "sleep_s", "delay_s")
+                      if k in case)
             + "".join(f"\n  mutation: {json.dumps(op, ensure_ascii=False)}" for op in case["ops"])
             + f"\n  command: {cmd}\n  exit: {res.rc if res else '?'}"
             + f"\n  stderr (tail): {res.stderr[-600:] if res else ''}")

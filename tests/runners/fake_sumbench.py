@@ -15,7 +15,10 @@ FAKE_SLEEP_S: seconds each run sleeps (default 0). FAKE_LOG: append one line per
 (--list calls are not logged: they run nothing). FAKE_TIME_NS: the real_time of every
 repetition, parsed with float() ("-5", "0", "nan", "inf", "1e-291" ...). FAKE_VERSION: the
 sumbench_version in the JSON context (default "fake").
-FAKE_LAUNCH_FAIL: make --launch-only exit 3. --list and --list=json are answered by the
+FAKE_LAUNCH_FAIL: make --launch-only exit 3. FAKE_FILL=PATH:BYTES: before writing raw.json,
+fill the disk of PATH (a file it creates) until BYTES are left; FAKE_RAW_PAD=BYTES pads
+raw.json's context; raw.json that cannot be written gives sumbench's own line ("could not
+write --benchmark_out=PATH: No space left on device") and exit 1, as sumbench does. --list and --list=json are answered by the
 real sumbench (FAKE_REAL_SUMBENCH, else build/sumbench), so the catalogue is the real one.
 """
 
@@ -39,6 +42,18 @@ def flag(args, name, default=None):
 def applies(var, kernel):
     value = os.environ.get(var, "")
     return value == "*" or kernel in value.split(",")
+
+
+def fill_disk(path, leave):
+    """Fill the file system of `path` with that file, then give `leave` bytes back."""
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    os.truncate(path, max(0, os.path.getsize(path) - int(leave)))
 
 
 def main(args):
@@ -82,17 +97,23 @@ def main(args):
     ranks, threads = (size, 1) if mode == "mpi" else (1, workers)
     if mode == "hybrid":
         ranks, threads = (int(x) for x in flag(args, "--hybrid").split("x"))
-    name = f"{kernel}/{mode}/ranks:{ranks}/threads:{threads}/n:{n}"
-    if mode == "gil":
+    base = f"{kernel}/{mode}/ranks:{ranks}/threads:{threads}/n:{n}"
+    names = [(base, 1.0)]   # (name, time factor)
+    if mode == "gil" and flag(args, "--gil-policy", "cpython") == "legacy":
+        # As sumbench: one benchmark per --check-interval value (no switch interval);
+        # each check interval its own time, so that merging them changes the medians.
+        checks = str(flag(args, "--check-interval", "100")).split(",")
+        names = [(f"{base}/policy:legacy/check:{c}", 1.0 + 0.5 * k) for k, c in enumerate(checks)]
+    elif mode == "gil":
         interval = flag(args, "--switch-interval", "5ms")
         us = float(interval.rstrip("usm")) * {"us": 1, "ms": 1000, "s": 1e6}[
             "us" if interval.endswith("us") else "ms" if interval.endswith("ms") else "s"]
-        name += f"/policy:{flag(args, '--gil-policy', 'cpython')}/interval:{int(us)}us"
+        names = [(f"{base}/policy:{flag(args, '--gil-policy', 'cpython')}/interval:{int(us)}us", 1.0)]
     invalid = applies("FAKE_INVALID", kernel)
     forced = os.environ.get("FAKE_TIME_NS")
     benchmarks = []
-    for i in range(reps):
-        t = 1.0e6 * (1 + (0.5 * (i % 2) if applies("FAKE_NOISY", kernel) else 0.001 * i))
+    for (name, factor), i in ((nf, i) for nf in names for i in range(reps)):
+        t = factor * 1.0e6 * (1 + (0.5 * (i % 2) if applies("FAKE_NOISY", kernel) else 0.001 * i))
         if forced is not None:
             t = float(forced)
         entry = {"name": name + "/manual_time", "run_name": name + "/manual_time",
@@ -109,11 +130,21 @@ def main(args):
     doc = {"context": {"sumbench_version": os.environ.get("FAKE_VERSION", "fake"), "schema_version": 1, "hosts": ["fakehost"],
                        "nodes": 1, "scaling": flag(args, "--scaling", "strong")},
            "benchmarks": benchmarks}
+    if os.environ.get("FAKE_RAW_PAD"):
+        doc["context"]["padding"] = "x" * int(os.environ["FAKE_RAW_PAD"])
+    if os.environ.get("FAKE_FILL"):
+        fill_disk(*os.environ["FAKE_FILL"].rsplit(":", 1))
     if out:
-        with open(out + ".tmp", "w") as f:
-            json.dump(doc, f)
-        os.replace(out + ".tmp", out)
-    print(f"{name} {benchmarks[0]['real_time']} ns")
+        try:
+            with open(out + ".tmp", "w") as f:
+                json.dump(doc, f)
+            os.replace(out + ".tmp", out)
+        except OSError as e:
+            Path(out + ".tmp").unlink(missing_ok=True)
+            print(f"sumbench: error: could not write --benchmark_out={out}: {e.strerror}",
+                  file=sys.stderr)
+            return 1
+    print(f"{names[0][0]} {benchmarks[0]['real_time']} ns")
     return 1 if invalid else 0
 
 

@@ -4,7 +4,7 @@ import json
 import shlex
 import unittest
 
-from support import FAKE, TempDirMixin, read_json, run_sweep
+from support import FAKE, TempDirMixin, clean_env, read_json, real_sumbench, run_sweep
 
 
 def commands(stdout):
@@ -124,8 +124,11 @@ class UsageErrorTests(TempDirMixin, unittest.TestCase):
 class ConfigRoundTripTests(TempDirMixin, unittest.TestCase):
     def test_save_then_run_from_config(self):
         cfg = self.tmp / "sweep-config.json"
+        # --save-config checks the values with sumbench's own rules: it needs a sumbench,
+        # here $SUMBENCH (the build's, in any build folder; never <tree>/build/sumbench).
         res = run_sweep("--save-config", cfg, "--kernels=sum,sleep", "--modes=omp",
-                        "--workers=1,2", "--repetitions=2", "--quick", "--seed=5")
+                        "--workers=1,2", "--repetitions=2", "--quick", "--seed=5",
+                        env=clean_env(SUMBENCH=real_sumbench() or FAKE))
         self.assertEqual(res.returncode, 0, res.stderr)
         saved = read_json(cfg)
         self.assertEqual(saved, {"kernels": ["sum", "sleep"], "modes": ["omp"], "workers": [1, 2],

@@ -21,7 +21,7 @@ a hanging one is given up, its process tree killed.
 
 Exit status: 0 all points ok, 1 a result failed validation or the measured interpreter
 failed, 2 usage error or no usable CPython (one line on stderr), 3 runtime error (disk
-full, I/O), 130/143 interrupted (the interpreter's process tree is killed).
+full, I/O), 129/130/143 interrupted (the interpreter's process tree is killed).
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def list_interpreters() -> int:
         print(f"{i['path']:<44} CPython {i['version']:<9} GIL {i['gil']:<14} ({i['where']})")
     for where in found["looked_in"]:
         print(f"# looked in {where}")
+    for line in found["skipped"]:
+        print(f"# skipped {line}")
     for line in found["not_found"] + found["problems"]:
         print(f"# {line}")
     return 0

@@ -22,7 +22,7 @@ wake-up latencies by whole scheduler ticks); the run says how many were quiet.
 
 Exit status: 0 the run completed (whatever the verdicts), 1 an experiment failed (the
 repetitions done so far are kept), 2 usage error (one line), 3 runtime error,
-130/143 interrupted.
+129/130/143 interrupted.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import platform
 import sys
 import time
 
-from .. import interpreters, machine, paths
+from .. import builds, interpreters, machine, paths
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main, say_error
 from ..fidelity import experiment, figures, runs, text
@@ -58,7 +58,8 @@ def parse_args(argv):
     a("--cpu-seconds", default="0.25", help="cpu: the loop's serial seconds per run (default 0.25)")
     a("--quiet-wait", default="0", metavar="S", help="wait up to S s for a quiet window before each "
                                                      "figure (default 0: do not wait)")
-    a("--quick", action="store_true", help="a smoke run: a few figures, 1 repetition, 10 waits")
+    a("--quick", action="store_true", help="a smoke run: 1 repetition, 10 waits, small sizes, and "
+                                          "a few figures unless --figures names them")
     ns = p.parse_args(argv)
 
     def number(name, kind, low, high):
@@ -117,8 +118,9 @@ def body(argv) -> int:
                          f"(--python {ns.python}: {', '.join(i['version'] for i in interps)})")
     cfg.update(figures=[f"{f.id} {f.policy}" for f in figs], sumbench=binary,
                interpreters=[f"{i['version']} {i['executable']}" for i in interps])
-    prev = experiment.check_out(ns.out, cfg)       # before anything runs
     cat = Catalogue.from_sumbench(binary)
+    build = builds.identity(binary, cat)
+    prev = experiment.check_out(ns.out, cfg, build)       # before anything runs
     missing = {f.policy for f in figs} - set(cat.policy_names())
     if missing:
         raise UsageError(f"--sumbench {binary} has no gil policy {', '.join(sorted(missing))}; rebuild it")
@@ -136,7 +138,7 @@ def body(argv) -> int:
         print(f"interpreter: {i['implementation']} {i['version']} ({i['gil']} GIL) {i['executable']}", flush=True)
     say = lambda line: print(line, flush=True)  # noqa: E731
     run = experiment.Run(cfg, figs, interps, notes, runs.Model(binary), cat, ns.out,
-                         [sys.executable, sys.argv[0]] + argv, say)
+                         [sys.executable, sys.argv[0]] + argv, say, build)
     doc = run.start(prev)
     show_progress(run, figs, cfg["repetitions"], doc["repetitions_done"], say)
     try:

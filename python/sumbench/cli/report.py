@@ -9,7 +9,7 @@ REPORT_DIR/tables/*.csv, built beside REPORT_DIR and renamed at the end.
 
 Exit status: 0 report written; 1 an unexpected failure while drawing (nothing written);
 2 usage error or unusable input (one line on stderr, nothing written); 3 a runtime error
-(disk full, I/O; nothing half-written left); 130/143 interrupted (docs/DESIGN.md).
+(disk full, I/O; nothing half-written left); 129/130/143 interrupted (docs/DESIGN.md).
 
 Needs matplotlib, numpy, scipy and jinja2 (Debian: python3-matplotlib python3-scipy
 python3-jinja2): started with a python3 that lacks them, it re-executes itself with one
@@ -21,7 +21,7 @@ import os
 import sys
 import traceback
 
-from ..errors import ArgParser, Interrupted, UsageError, prog_name, run_main, say_error
+from ..errors import ArgParser, Interrupted, RuntimeFailure, UsageError, prog_name, run_main, say_error
 from ..report import interp
 from ..report.build import build, check_out
 from ..report.data import load_sweeps
@@ -46,7 +46,7 @@ def body(argv):
     out = check_out(args.out, sweeps)
     try:
         figs, computed = build(sweeps, out)
-    except (UsageError, OSError, Interrupted, KeyboardInterrupt):
+    except (UsageError, RuntimeFailure, OSError, Interrupted, KeyboardInterrupt):
         raise   # one line and its exit code (run_main); the temporary folder is gone
     except Exception as exc:  # a bug while drawing: say so in one line, leave nothing behind
         if os.environ.get("SUMBENCH_DEBUG"):

@@ -24,7 +24,7 @@ into OUT/results.csv, and builds the report (reports/report.py OUT --out OUT/rep
 --dry-run prints the sbatch commands and submits nothing. Standard library only.
 Every value is checked before the first sbatch (--time, --sweep-args with the runner's
 own rules, ...). Exit status: 0 submitted (or combined) fine, 1 a submission or the
-combine failed, 2 usage error, 3 I/O error, 130/143 interrupted (docs/DESIGN.md).
+combine failed, 2 usage error, 3 I/O error, 129/130/143 interrupted (docs/DESIGN.md).
 """
 
 from __future__ import annotations

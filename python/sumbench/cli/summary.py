@@ -96,7 +96,7 @@ def _emit(args, text: str) -> int:
     try:
         atomic_write_text(args.out, text)
     except OSError as e:
-        raise RuntimeFailure(f"cannot write --out {args.out}: {os_error_text(e)}") from None
+        raise RuntimeFailure(f"cannot write --out {os_error_text(e)}; nothing written") from None
     return 0
 
 

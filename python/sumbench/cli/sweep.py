@@ -5,7 +5,7 @@
 
 See ``--help`` and docs/DESIGN.md ("Runners -> point folders -> results.csv").
 Exit status: 0 all points ok, 1 some point not ok, 2 usage error, 3 runtime error
-(disk full, I/O), 130/143 interrupted (docs/DESIGN.md, "Exit codes").
+(disk full, I/O), 129/130/143 interrupted (docs/DESIGN.md, "Exit codes").
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from .. import folders, topology
+from .. import builds, folders, topology
 from ..catalogue import Catalogue
-from ..errors import UsageError, run_main
+from ..errors import RuntimeFailure, UsageError, os_error_text, run_main
 from ..io import atomic_write_json
 from ..machine import default_workers
 from ..runner import config, launchers, sweep
@@ -41,10 +41,11 @@ def prepare(argv):
     cfg, cat = config.with_catalogue(cfg, workers, plain)
     if ns.save_config:
         folders.check_output_file(ns.save_config, "--save-config")
-        try:
+        try:   # checked above: a failure now is the disk's (full, I/O): exit 3
             atomic_write_json(ns.save_config, given)
         except OSError as e:
-            raise UsageError(f"cannot write --save-config {ns.save_config!r}: {e.strerror}")
+            raise RuntimeFailure(f"cannot write --save-config {os_error_text(e)}; nothing "
+                                 f"written") from None
         print(f"saved config to {ns.save_config}")
         return None
     points, notes = enumerate_points(cfg, cat, workers)
@@ -65,7 +66,7 @@ def prepare(argv):
 def resume(cfg: dict, cat: Catalogue, out: Path, pts: list) -> tuple[dict, dict, list]:
     """(sumbench build, manifest, point order): an earlier run into the same folder must
     have had the same settings and build; it keeps its seed, and so its order."""
-    build = sweep.build_identity(cfg["sumbench"], cat)
+    build = builds.identity(cfg["sumbench"], cat)
     previous, manifest = sweep.read_previous(out)
     sweep.check_resume(cfg, previous, out, build)
     if cfg["seed"] is None:  # a new sweep seeds from the clock

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from .. import folders, machine, points, tidy
+from .. import builds, folders, machine, points, tidy
 from ..catalogue import Catalogue
 from ..errors import UsageError
 from ..io import atomic_write_json, atomic_write_text, read_json_object
@@ -43,10 +43,12 @@ def point_dir(out: str) -> Path:
     return Path(out) / "points" / POINT_ID
 
 
-def check_out(out: str, cfg: dict) -> Optional[dict]:
+def check_out(out: str, cfg: dict, build: dict) -> Optional[dict]:
     """Before anything runs: the stopped run to resume (its raw.json), or None for a new
-    one; UsageError for a folder that is not ours, a complete run, or other settings."""
+    one; UsageError for a folder that is not ours, a complete run, other settings, or
+    measurements of another sumbench build (a sweep's, or a stopped run's)."""
     folders.check(out, accept=folders.SWEEP_FOLDERS)
+    builds.check(out, build, "fidelity run")
     pdir = point_dir(out)
     if (pdir / points.STATUS).exists():
         raise UsageError(f"--out {out} already holds a complete fidelity run ({pdir}); "
@@ -97,13 +99,14 @@ class Run:
 
     def __init__(self, cfg: dict, figs: list[Figure], interps: list[dict], notes: list[str],
                  model: runs.Model, cat: Catalogue, out: str, argv: list[str],
-                 say: Callable[[str], None] = print):
+                 say: Callable[[str], None] = print, build: Optional[dict] = None):
         self.cfg, self.figs, self.interps, self.model = cfg, figs, interps, model
         self.out, self.say = os.path.abspath(out), say
         self.load = runs.LoadMeter()
         self.by_policy = {p: [i for i in interps if POLICY_OF_GIL.get(i["gil"]) == p] for p in ("legacy", "cpython")}
         self.host, self.cores = socket.gethostname(), len(os.sched_getaffinity(0))
         self.cat, self.argv, self.notes = cat, argv, notes
+        self.build = build   # builds.identity of the model's sumbench, kept in raw.json
 
     def start(self, prev: Optional[dict]) -> dict:
         folders.claim(self.out, "sweep", "fidelity.py", accept=folders.SWEEP_FOLDERS)
@@ -118,12 +121,14 @@ class Run:
                 "run_id": self.run_id, "source": "fidelity", "machine": machine.describe(self.cores),
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command_line": self.argv})
         if prev is not None:
+            prev.setdefault("sumbench_build", self.build)
             return prev
         cal = {}
         for i in self.interps:  # the loop's size per interpreter (cpu: about --cpu-seconds serially)
             results = runs.child(i["executable"], {"experiment": "calibrate", "n": 1000000, "repetitions": 3})
             cal[i["version"]] = statistics.median(r["s_per_iteration"] for r in results)
         return {"schema": DOC_SCHEMA, "command": self.argv, "config": self.cfg,
+                "sumbench_build": self.build,
                 "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "machine": {"node": platform.node(), "cpu": machine.cpu_model(), "cpus": os.cpu_count()},
                 "interpreters": self.interps, "not_found": self.notes, "s_per_iteration": cal,

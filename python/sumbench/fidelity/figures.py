@@ -104,13 +104,13 @@ def all_figures() -> list[Figure]:
 
 
 def select(wanted: str = "", quick: bool = False) -> list[Figure]:
-    """The figures named by --figures (ids or prefixes: cpu, convoy:2, handoff:5ms), or all
-    (quick: a few); [] when nothing matches."""
-    figs = [f for f in all_figures() if not quick or f.id in QUICK]
+    """The figures named by --figures (ids or prefixes: cpu, convoy:2, handoff:5ms), any of
+    all_figures() (--quick makes them small, it does not narrow the choice); without
+    --figures all of them, or QUICK's few with --quick. [] when nothing matches."""
     if not wanted:
-        return figs
+        return [f for f in all_figures() if not quick or f.id in QUICK]
     want = [w for w in wanted.split(",") if w]
-    return [f for f in figs if any(f.id == w or f.id.startswith(w + ":") for w in want)]
+    return [f for f in all_figures() if any(f.id == w or f.id.startswith(w + ":") for w in want)]
 
 
 def find(figure_id: str, policy: str) -> Optional[Figure]:

@@ -14,9 +14,11 @@ Without any serial point a series falls back to its own 1-worker time
 """
 
 import math
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 
 from ..fidelity import summary as fidelity_summary
+from ..schema import PARAMETER_COLUMNS
+from .variants import default_variant, main_variant, variant_modes, variant_text
 from .nodes import node_groups
 from .stats import median, quantile
 
@@ -24,38 +26,19 @@ from .stats import median, quantile
 # measured as latency rather than scaling (see the GIL figures).
 SUMMARY_KINDS = ("cpu-bound", "io-bound")
 LATENCY_KIND = "latency"
-# The flags whose values make separate points of a mode (the gil mode's policy and
-# switch interval); the catalogue names the modes they configure.
-VARIANT_FLAGS = ("--gil-policy", "--switch-interval")
-
-
-def variant_modes(cat):
-    return {m for flag in VARIANT_FLAGS for m in cat.modes_configured_by(flag)}
-
-
-def default_variant(cat):
-    """(policy, interval) that sumbench runs without flags."""
-    return cat.default("--gil-policy")[0], cat.default("--switch-interval")[0]
-
-
-def fmt_interval(seconds):
-    if seconds is None:
-        return "-"
-    if seconds >= 1:
-        return f"{seconds:g} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:g} ms"
-    return f"{seconds * 1e6:g} µs"
-
-
 class Point:
     """All repetitions of one measurement point of one run."""
 
     def __init__(self, run, key):
-        (self.kernel, self.scaling, self.mode, self.ranks, self.threads, self.n,
-         self.policy, self.interval, self.nodes, self.interpreter) = key
+        values = dict(zip(PARAMETER_COLUMNS, key))
+        self.kernel, self.scaling, self.mode = values["kernel"], values["scaling"], values["mode"]
+        self.ranks, self.threads, self.nodes, self.n = (values[c] for c in ("ranks", "threads",
+                                                                           "nodes", "n"))
+        self.policy, self.interval = values["gil_policy"], values["switch_interval_s"]
+        self.check = values["check_interval"]             # Python 2's (legacy's) check interval
+        self.interpreter = values["interpreter_version"]  # the CPython baseline's, one per version
         self.run = run
-        self.key = key
+        self.key = key   # the value of every parameter column (schema.PARAMETER_COLUMNS)
         self.workers = (self.ranks or 1) * (self.threads or 1)
         self.source = ""
         self.times = []
@@ -183,14 +166,18 @@ class Point:
 
 
 def _key(row, variants, default_policy):
-    mode = row["mode"]
-    variant = mode in variants
-    return (row["kernel"], row.get("scaling") or "strong", mode,
-            row.get("ranks") or 1, row.get("threads") or 1, row.get("n"),
-            (row.get("gil_policy") or default_policy) if variant else "",
-            row.get("switch_interval_s") if variant else None,
-            row.get("nodes") or 1,  # 2 ranks on one node and on two nodes are different points
-            row.get("interpreter_version") or "")  # the CPython baseline's, one per interpreter
+    """The point of a row: the value of every parameter column (schema.PARAMETER_COLUMNS),
+    so that rows of two settings never merge; older rows' blanks read as what they ran
+    (strong scaling, 1 rank, 1 thread, 1 node, and for the gil mode sumbench's default
+    policy). 2 ranks on one node and on two nodes are different points."""
+    values = {c: row.get(c) for c in PARAMETER_COLUMNS}
+    values.update(scaling=row.get("scaling") or "strong", ranks=row.get("ranks") or 1,
+                  threads=row.get("threads") or 1, nodes=row.get("nodes") or 1)
+    if row["mode"] in variants:
+        values["gil_policy"] = row.get("gil_policy") or default_policy
+    for column in ("gil_policy", "interpreter", "interpreter_version", "gil_kind", "fidelity_figure"):
+        values[column] = values[column] or ""
+    return tuple(values[c] for c in PARAMETER_COLUMNS)
 
 
 def build_points(sweep):
@@ -273,24 +260,6 @@ def attach_baselines(points, cat):
                 break
 
 
-def main_variant(points, cat):
-    """(policy, interval) of the variant points drawn as the mode's main curve: sumbench's
-    defaults when present, else the most common."""
-    variants = variant_modes(cat)
-    found = [p for p in points if p.mode in variants]
-    if not found:
-        return None
-    default_policy, default_interval = default_variant(cat)
-    policies = Counter(p.policy for p in found)
-    policy = default_policy if default_policy in policies else policies.most_common(1)[0][0]
-    intervals = Counter(p.interval for p in found if p.policy == policy)
-    if default_interval in intervals:
-        interval = default_interval
-    else:
-        interval = max(intervals.items(), key=lambda kv: (kv[1], -(kv[0] or 0)))[0]
-    return policy, interval
-
-
 class Series:
     def __init__(self, name, mode, points, label=None):
         self.name = name            # short: verdicts and tables ("gil")
@@ -323,7 +292,7 @@ def build_series(points, cat):
     variants = variant_modes(cat)
     variant = main_variant(points, cat)
     chosen = [p for p in points
-              if p.mode not in variants or (p.policy, p.interval) == variant]
+              if p.mode not in variants or (p.policy, p.interval, p.check) == variant]
     by_mode = defaultdict(list)
     for p in chosen:
         by_mode[p.mode].append(p)
@@ -355,7 +324,7 @@ def build_series(points, cat):
         for i, (name, gpts) in enumerate(final.items()):
             label = name
             if mode in variants:
-                label = f"{name} ({variant[0]}, {fmt_interval(variant[1])})"
+                label = f"{name} ({variant_text(variant)})"
             s = Series(name, mode, gpts, label)
             s.variant = i
             series.append(s)

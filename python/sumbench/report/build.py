@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from .. import folders
-from ..errors import UsageError
+from ..errors import RuntimeFailure, UsageError, os_error_text
 from ..io import atomic_write_json, current_umask
 
 OWN = ("index.html", "figures", "tables")   # what a report writes (and a legacy report holds)
@@ -27,6 +27,9 @@ OWN = ("index.html", "figures", "tables")   # what a report writes (and a legacy
 def check_out(out, sweeps):
     """The absolute REPORT_DIR, once it is known to be the report's to write; else
     UsageError, before anything is written."""
+    folders.require_utf8(out, "--out")
+    for s in sweeps:   # the page names every sweep folder
+        folders.require_utf8(s.path, "SWEEP_DIR")
     out = os.path.abspath(out)
     for s in sweeps:
         if out == s.path or s.path.startswith(out + os.sep):
@@ -90,8 +93,12 @@ def remove_stale(parent, base):
 
 def _work_dir(parent, base):
     tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-{os.getpid()}-", dir=parent)
-    os.chmod(tmp, 0o777 & ~current_umask())
-    atomic_write_json(os.path.join(tmp, folders.MARKER), {"kind": "report", "building": True})
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())
+        atomic_write_json(os.path.join(tmp, folders.MARKER), {"kind": "report", "building": True})
+    except BaseException:   # a full disk: nothing of ours stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 
@@ -166,7 +173,11 @@ def build(sweeps, out):
         if lock.locked:  # else a live run's folder could look stale
             remove_stale(parent, base)
         check_out(out, sweeps)  # again, under the lock
-        tmp = _work_dir(parent, base)
+        try:
+            tmp = _work_dir(parent, base)
+        except OSError as e:
+            raise RuntimeFailure(f"cannot write the report {out}: {e.strerror or e}; nothing "
+                                 f"written") from None
         try:
             runs = [analysis.RunAnalysis(s) for s in sweeps]
             fig_dir = os.path.join(tmp, "figures")
@@ -185,5 +196,8 @@ def build(sweeps, out):
                                 "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                 "sweeps": [s.path for s in sweeps]})
             return figs, computed
+        except OSError as e:   # a full disk, an I/O error: exit 3, the report named
+            raise RuntimeFailure(f"cannot write the report {out}: {os_error_text(e)}; "
+                                 f"nothing written") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -7,17 +7,20 @@ rendered by jinja2 with autoescape (templates/compare.html.j2)."""
 import csv
 import io
 
-from .analysis import build_points, fmt_interval
+from .analysis import build_points
 from .stats import mann_whitney_u, min_p
 from .units import fmt_n, fmt_seconds
+from .variants import interval_text
 
 COLUMNS = ["kernel", "mode", "ranks", "threads", "n", "scaling", "gil_policy",
-           "switch_interval_s", "interpreter_version", "baseline_reps", "contender_reps",
+           "switch_interval_s", "check_interval", "interpreter_version", "baseline_reps",
+           "contender_reps",
            "baseline_median_s", "contender_median_s", "ratio", "change_pct", "p_value", "test", "significant",
            "exceeds_threshold", "direction", "inconclusive"]
 
 
 def _points(sweep):
+    """Points by their key: every parameter column (schema.PARAMETER_COLUMNS)."""
     return {p.key: p for p in build_points(sweep) if p.times}
 
 
@@ -31,11 +34,11 @@ def compare(base_sweep, cont_sweep, threshold, alpha):
         _u, p, method = mann_whitney_u(b.times, c.times)
         significant = p == p and p < alpha
         exceeds = significant and abs(ratio - 1.0) > threshold
-        kernel, scaling, mode, ranks, threads, n, policy, interval, nodes, version = key
         rows.append({
-            "kernel": kernel, "mode": mode, "ranks": ranks, "threads": threads, "nodes": nodes, "n": n,
-            "scaling": scaling, "gil_policy": policy, "switch_interval_s": interval,
-            "interpreter_version": version,
+            "kernel": b.kernel, "mode": b.mode, "ranks": b.ranks, "threads": b.threads,
+            "nodes": b.nodes, "n": b.n, "scaling": b.scaling, "gil_policy": b.policy,
+            "switch_interval_s": b.interval, "check_interval": b.check,
+            "interpreter_version": b.interpreter,
             "baseline_reps": b.reps, "contender_reps": c.reps,
             "baseline_median_s": b.median, "contender_median_s": c.median, "ratio": ratio,
             "change_pct": (ratio - 1.0) * 100.0, "p_value": p, "test": method,
@@ -56,7 +59,7 @@ def verdict(r):
 
 
 def _fmt_row(r):
-    interval = fmt_interval(r["switch_interval_s"]) if r["switch_interval_s"] is not None else ""
+    interval = interval_text(r["switch_interval_s"], r["check_interval"])
     return [r["kernel"], r["mode"], str(r["ranks"]), str(r["threads"]), fmt_n(r["n"]),
             r["scaling"], r["gil_policy"] or "", interval, r["interpreter_version"] or "",
             fmt_seconds(r["baseline_median_s"], 4), fmt_seconds(r["contender_median_s"], 4),

@@ -14,8 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from . import analysis, summary  # noqa: E402
-from .analysis import fmt_interval  # noqa: E402
+from . import summary, variants  # noqa: E402
 from .answer import marks, plain_name, series_label  # noqa: E402
 from .units import fmt_n, fmt_seconds  # noqa: E402
 
@@ -198,8 +197,8 @@ def summary_figure(runs, outdir):
                 label = labels[mode]
                 if "(hybrid " in plain_name(run.cat, pt):   # 2x1 is MPI, 1x2 OpenMP
                     label += f" at {pt.layout}: {plain_name(run.cat, pt).split(' (hybrid')[0]}"
-                if mode in analysis.variant_modes(run.cat) and d.get("variant"):
-                    label += f" [{d['variant'][0]}, {fmt_interval(d['variant'][1])}]"
+                if mode in variants.variant_modes(run.cat) and d.get("variant"):
+                    label += f" [{variants.variant_text(d['variant'])}]"
                 handles.setdefault(mode, Patch(facecolor=st["color"], edgecolor="black",
                                                hatch=hatch, label=label))
         w = d["workers"]

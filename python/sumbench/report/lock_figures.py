@@ -11,6 +11,7 @@ from .plotting import (DPI, Figure, label_line, _legend, _log_y, mode_style, _ne
                        offsets, policy_style, _save, _slug, suptitle)
 from .stats import median, quantile
 from .units import fmt_seconds
+from .variants import variant_modes
 
 
 def _interval_axis(ax, intervals):
@@ -61,7 +62,7 @@ def _latency_figure(runs, outdir, missing):
     conv = []
     for r in runs:
         latency = set(r.cat.kernels_of_kind(analysis.LATENCY_KIND))
-        variants = analysis.variant_modes(r.cat)
+        variants = variant_modes(r.cat)
         pts = [p for p in r.points if p.kernel in latency and p.mode in variants and p.latency]
         if pts:
             conv.append((r, pts))
@@ -80,7 +81,7 @@ def _latency_figure(runs, outdir, missing):
                       key=lambda t: (sum(1 for p in pts if p.threads == t), -t))
         pts = [p for p in pts if p.threads == threads]
         _policy_lines(ax, run.cat, pts, lambda p: p.latency, handles, scale=1e3)
-        variants = analysis.variant_modes(run.cat)
+        variants = variant_modes(run.cat)
         ref = [p for p in run.points if p.kernel == kernel and p.mode not in variants
                and p.latency and p.threads == threads]
         _interval_axis(ax, [p.interval for p in pts if p.interval])
@@ -115,7 +116,7 @@ def _throughput_figure(runs, outdir, missing):
     thr = []
     for r in runs:
         cpu = r.cat.kernels_of_kind(analysis.SUMMARY_KINDS[0])[:1]
-        variants = analysis.variant_modes(r.cat)
+        variants = variant_modes(r.cat)
         pts = [p for p in r.points if p.kernel in cpu and p.mode in variants
                and p.threads == 2 and p.ranks == 1 and p.times and p.interval]
         if pts:
@@ -142,7 +143,7 @@ def _throughput_figure(runs, outdir, missing):
                            if top * s >= 1.0 or s == 1.0)
         _policy_lines(ax, run.cat, pts, lambda p: [p.n / t for t in p.times] if p.n else p.items,
                       handles, scale=scale)
-        variants = analysis.variant_modes(run.cat)
+        variants = variant_modes(run.cat)
         refs = [(run.cat.doc["reference_mode"], 1, " (1 thread)")]
         refs += [(m["name"], 2, ", 2 threads (no lock)") for m in run.cat.modes
                  if m["source"] == "sumbench" and not m.get("reference") and

@@ -10,9 +10,9 @@ import re
 
 from markupsafe import Markup, escape
 
-from .analysis import fmt_interval
 from .templating import env
 from .pyfunc_html import pyfunc_section
+from .variants import interval_text
 from .units import fmt_fraction, fmt_n, fmt_pct, fmt_ratio, fmt_seconds, fmt_value
 
 CSS = """
@@ -203,7 +203,7 @@ def _medians(t, multi):
     rows = [([r["run"]] if multi else []) + [
         r["kernel"], r["scaling"], r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else ""),
         str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), fmt_n(r["n"]),
-        r["gil_policy"], fmt_interval(r["switch_interval_s"]) if r["switch_interval_s"] is not None else "",
+        r["gil_policy"], interval_text(r["switch_interval_s"], r["check_interval"]),
         str(r["reps"]), fmt_seconds(r["median_s"]),
         f"{fmt_seconds(r['q1_s'])} – {fmt_seconds(r['q3_s'])}" if r.get("q1_s") is not None else "—",
         f"{fmt_seconds(r['min_s'])} – {fmt_seconds(r['max_s'])}" if r["min_s"] is not None else "—",

@@ -2,7 +2,8 @@
 point per kernel and mode at a worker count that every mode has, the same count the
 verdicts use). Computing only; figures.summary_figure draws it."""
 
-from .analysis import SUMMARY_KINDS, main_variant
+from .analysis import SUMMARY_KINDS
+from .variants import main_variant
 
 
 def pick_common_workers(run, series_list):

@@ -21,7 +21,8 @@ FITS_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "law", "f", "
 KARP_FLATT_CSV = ["run", "kernel", "scaling", "series", "over", "nodes", "workers", "p",
                   "speedup", "e", "oversubscribed", "flags"]
 MEDIANS_CSV = ["run", "kernel", "scaling", "mode", "ranks", "threads", "nodes", "workers", "n",
-               "gil_policy", "switch_interval_s", "interpreter", "reps", "median_s", "min_s",
+               "gil_policy", "switch_interval_s", "check_interval", "interpreter", "reps",
+               "median_s", "min_s",
                "max_s", "iqr_s",
                "speedup", "efficiency", "io_latency_s", "flags"]
 NODES_CSV = ["run", "kernel", "scaling", "series", "mode", "ranks_per_node", "threads", "nodes",
@@ -186,11 +187,13 @@ def medians_rows(runs):
         for p in sorted(run.points, key=lambda p: (cat.kernel_rank(p.kernel), p.kernel,
                                                   p.scaling, cat.mode_rank(p.mode),
                                                   p.interpreter, p.policy, p.interval or 0,
+                                                  p.check or 0,
                                                   p.workers, p.ranks, p.nodes, p.n or 0)):
             rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
                          "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
                          "nodes": p.nodes, "workers": p.workers, "n": p.n,
                          "gil_policy": p.policy or "", "switch_interval_s": p.interval,
+                         "check_interval": p.check,
                          "interpreter": p.interpreter,
                          "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
                          "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,

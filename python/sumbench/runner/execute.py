@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .. import points, procs, tidy
+from ..errors import RuntimeFailure
 from ..io import atomic_write_json, read_json, read_json_object
+from ..schema import PARAMETER_COLUMNS
 from . import launchers
 from .launch import Command, Machine, launch_only_command, point_command
 from .plan import Point
@@ -90,8 +92,11 @@ def _wait(proc: subprocess.Popen, timeout: float, running_file: Optional[Path],
                 if tick is not None:
                     tick()
     except BaseException:
-        procs.kill_tree(proc)  # Ctrl-C / SIGTERM: take the child group down with us
+        procs.kill_tree(proc)  # Ctrl-C, SIGTERM, SIGHUP: take the child group down with us
         raise
+    finally:  # the process is gone: nothing is left for a later run to stop
+        if running_file is not None:
+            running_file.unlink(missing_ok=True)
     return ProcResult(code, time.monotonic() - start, timed_out)
 
 
@@ -121,13 +126,12 @@ def classify(result: ProcResult, raw_path: Path) -> tuple[str, Optional[dict], s
 
 
 def coefficient_of_variation(doc: dict) -> Optional[float]:
-    """Largest stdev/mean of time_s over the repetitions of each benchmark; None below 2."""
-    times: dict[str, list[float]] = {}
+    """Largest stdev/mean of time_s over the repetitions of each benchmark (rows of one
+    value of every parameter column: legacy's check intervals apart); None below 2."""
+    times: dict[tuple, list[float]] = {}
     for row in tidy.rows_from_gbench_json(doc):
         if row["status"] == "ok" and row["time_s"] != "":
-            times.setdefault(f"{row['kernel']}/{row['mode']}/{row['ranks']}/{row['threads']}"
-                             f"/{row['n']}/{row['gil_policy']}/{row['switch_interval_s']}",
-                             []).append(float(row["time_s"]))
+            times.setdefault(tuple(row[c] for c in PARAMETER_COLUMNS), []).append(float(row["time_s"]))
     cvs = []
     for values in times.values():
         if len(values) >= 2 and statistics.fmean(values) > 0:
@@ -222,7 +226,7 @@ def _interrupted(point_dir: Path) -> list[dict]:
     return [points.history_entry(dict(
         status="failed", outcome="interrupted", exit_code=None,
         reason="interrupted: the run that started it ended first (a node failure, a "
-               "requeue or cancel of the job, or the runner was killed)",
+               "requeue or cancel of the job, the runner stopped or killed, a full disk)",
         slurm_attempt=doc.get("slurm_attempt"), started=doc.get("started"), finished=None))]
 
 
@@ -262,6 +266,10 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
                           cfg["timeout"], point_dir / points.RUNNING, tick)
         load_after = load()
         status, doc, reason = classify(res, raw)
+        full = points.disk_full_line(_tail(point_dir / points.STDERR)) if status != "ok" else None
+        if full:   # not the point's result: no status.json, so the next run redoes it
+            raise RuntimeFailure(f"{point_dir}: the disk is full ({full}); the sweep stops, and "
+                                 f"the next run redoes {point.point_id}")
         if status != "ok" and res.exit_code == 2:  # another MPI's launcher: N worlds of one
             reason = launchers.mismatch_reason(_tail(point_dir / points.STDERR), machine.launcher) or reason
         if relaunched < relaunch_cap and points.outcome_of(status, res.exit_code,
@@ -286,7 +294,6 @@ def run_point(point: Point, cfg: dict, machine: Machine, point_dir: Path,
     if unstable:
         warnings.append(f"cv {cv:.3f} above {cfg['cv_threshold']} after {attempts} attempts")
 
-    (point_dir / points.RUNNING).unlink(missing_ok=True)
     # Last: status.json marks the point complete.
     return points.write_status(
         point_dir, point_id=point.point_id, source="sumbench", point=point.as_dict(),

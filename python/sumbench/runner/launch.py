@@ -17,6 +17,10 @@ from .launchers import Launcher, omp_env, prefix as launcher_prefix
 
 # The sumbench flags of the GIL mode's parameters, by the runner's config key.
 GIL_FLAGS = {"gil_policy": "--gil-policy", "switch_interval": "--switch-interval"}
+# The gil policies without a switch interval: legacy (Python 2) runs one mode per
+# --check-interval value whatever --switch-interval says (modes/gil.cpp), so a sweep plans
+# one point of it, not one identical point per switch interval.
+NO_SWITCH_INTERVAL = ("legacy",)
 # sumbench flags the runner sets itself (sumbench_args, launch_only_command, and the
 # catalogue call); --extra-args must not fight over them.
 OWNED_FLAGS = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
@@ -165,8 +169,9 @@ def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
         args.append("--quick")
     args += _cpus_arg(cfg)
     if point.gil_policy is not None:
-        args += [f"{GIL_FLAGS['gil_policy']}={point.gil_policy}",
-                 f"{GIL_FLAGS['switch_interval']}={point.switch_interval}"]
+        args.append(f"{GIL_FLAGS['gil_policy']}={point.gil_policy}")
+    if point.switch_interval is not None:
+        args.append(f"{GIL_FLAGS['switch_interval']}={point.switch_interval}")
     return args + list(cfg["extra_args"])
 
 

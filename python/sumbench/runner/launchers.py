@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import asdict, dataclass, field
 from typing import Mapping, Optional, TYPE_CHECKING
 
+from .. import procs
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ SRUN_MPI = {"openmpi": ("pmix", "pmix_v3", "pmix_v4", "pmix_v5"), "mpich": ("pmi
 EXPECT_RANKS = "SUMBENCH_EXPECT_RANKS"
 MISMATCH_MARK = f"({EXPECT_RANKS})"   # in sumbench's one line when the world size differs
 MISMATCH = "launcher/MPI mismatch: "  # a point's reason then starts with it
+PROBE_TIMEOUT_S = 20.0   # `PROG --version`, `scontrol show config`: well under a second here
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,15 @@ class Prefix:
 
 
 def program_kind(program: str) -> tuple[str, str]:
-    """(kind or "", version line) from `program --version`."""
+    """(kind or "", version line) from `program --version`. A program that does not
+    answer within PROBE_TIMEOUT_S is killed with its whole process tree (procs.run): a
+    wrapper script's children never outlive the probe."""
     try:
-        proc = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=20,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
+        proc = procs.run([program, "--version"], timeout=PROBE_TIMEOUT_S)
+    except OSError:
         return "", ""
+    if proc.timed_out:
+        return "", f"no answer to --version within {PROBE_TIMEOUT_S:g} s"
     text = proc.stdout + proc.stderr
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     if re.search(r"Open ?(MPI|RTE)", text):
@@ -116,12 +120,11 @@ def site_mpi_default(env: Mapping[str, str]) -> tuple[str, str]:
     if env.get("SLURM_MPI_TYPE"):
         return env["SLURM_MPI_TYPE"], "SLURM_MPI_TYPE"
     try:
-        proc = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True,
-                              timeout=20, stdin=subprocess.DEVNULL)
+        proc = procs.run(["scontrol", "show", "config"], timeout=PROBE_TIMEOUT_S)
         found = re.search(r"^MpiDefault\s*=\s*(\S+)", proc.stdout, re.M)
         if proc.returncode == 0 and found and found.group(1) != "(null)":
             return found.group(1), "the site's MpiDefault"
-    except (OSError, subprocess.TimeoutExpired):
+    except OSError:
         pass
     return "", "unknown (scontrol show config gave no MpiDefault)"
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 from ..catalogue import Catalogue
 from .config import BOTH
-from .launch import GIL_FLAGS
+from .launch import GIL_FLAGS, NO_SWITCH_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ class Point:
         if self.n is not None:
             parts.append(f"n{self.n}")
         if self.gil_policy is not None:
-            parts += [self.gil_policy, self.switch_interval or ""]
+            parts.append(self.gil_policy)
+        if self.switch_interval is not None:
+            parts.append(self.switch_interval)
         return "-".join(parts)
 
     def as_dict(self) -> dict:
@@ -96,7 +98,8 @@ def enumerate_points(cfg: dict, cat: Catalogue, workers: list[int]) -> tuple[lis
                 continue
             flag = layout_flag(cat, mode)
             layouts = layouts_of[mode]
-            gil = [(p, i) for p in cfg["gil_policy"] for i in cfg["switch_interval"]] \
+            gil = list(dict.fromkeys((p, None if p in NO_SWITCH_INTERVAL else i)
+                                     for p in cfg["gil_policy"] for i in cfg["switch_interval"])) \
                 if mode in gil_modes else [(None, None)]
             for ranks, threads in layouts:
                 for scaling in scalings:

@@ -7,12 +7,13 @@ import time
 
 
 def say(line: str, stream=None) -> None:
-    """print() that survives a closed pipe (sweep.py | head): the sweep must go on."""
+    """print() that survives a closed pipe (sweep.py | head) or a hung-up terminal (EIO
+    after SIGHUP): the sweep, or its clean-up, must go on."""
     stream = stream or sys.stdout
     try:
         stream.write(line + "\n")
         stream.flush()
-    except (BrokenPipeError, ValueError):
+    except (OSError, ValueError):
         pass
 
 
@@ -103,5 +104,5 @@ class Progress:
                               f"elapsed {_hms(self.elapsed)} ETA {self.eta()}{running}")
             self.stream.flush()
             self._bar_shown = True
-        except (BrokenPipeError, ValueError):
+        except (OSError, ValueError):
             pass

@@ -3,18 +3,16 @@ points (runners/sweep.py is the command)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import socket
 import sys
 import time
 from pathlib import Path
 from typing import Optional
 
-from .. import folders, machine as machine_info, points, tidy
+from .. import builds, folders, machine as machine_info, points, tidy
 from ..catalogue import Catalogue
-from ..errors import Interrupted, UsageError, say_error
+from ..errors import Interrupted, RuntimeFailure, UsageError, say_error
 from ..io import atomic_write_json, read_json
 from ..schema import SCHEMA_VERSION
 from ..slurm import attempts
@@ -57,45 +55,15 @@ def read_previous(out: Path) -> tuple[dict, dict]:
     return previous, manifest
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def build_identity(binary: str, cat: Catalogue) -> dict:
-    """What identifies a sumbench build: its content and what it says it is."""
-    try:
-        sha = file_sha256(binary)
-    except OSError as e:
-        raise UsageError(f"sumbench {binary!r} cannot be read: {e.strerror}") from None
-    return {"path": binary, "sha256": sha, "sumbench_version": cat.doc.get("sumbench_version"),
-            "git_commit": cat.doc.get("git_commit")}
-
-
-def _describe(build: dict) -> str:
-    said = " ".join(str(build[k]) for k in ("sumbench_version", "git_commit") if build.get(k))
-    return f"{build.get('path')} (sha256 {str(build.get('sha256'))[:12]}" + \
-        (f", {said})" if said else ")")
-
-
 def check_resume(cfg: dict, previous: dict, out: Path, build: dict) -> None:
     """A resumed sweep must measure what it measured before: the same settings and the
-    same sumbench build (its content hash, version and commit)."""
+    same sumbench build (builds.check: its content hash, version and commit, whoever
+    recorded it in the folder, sweep.py or fidelity.py)."""
     for key in RESUME_MUST_MATCH:
         if key in previous and previous[key] != cfg[key]:
             raise UsageError(f"{out} holds a sweep with {key}={previous[key]!r} but this run has "
                              f"{key}={cfg[key]!r}; use another --out or the same setting")
-    before = previous.get("sumbench_build")
-    if not isinstance(before, dict):  # a folder of an older runner: its version at least
-        before = {"path": previous.get("sumbench"), "sumbench_version": previous.get("sumbench_version")}
-    keys = [k for k in ("sha256", "sumbench_version", "git_commit") if before.get(k) is not None]
-    if any(before[k] != build.get(k) for k in keys):
-        raise UsageError(f"{out} was measured with sumbench {_describe(before)}, this run uses "
-                         f"{_describe(build)}: one sweep never mixes two builds; use another "
-                         f"--out, or resume with the first binary")
+    builds.check(out, build, "run")
 
 
 def open_out(out: Path) -> None:
@@ -180,6 +148,9 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
             if str(info.get("reason", "")).startswith(MISMATCH):  # every MPI point would fail alike
                 raise UsageError(f"{info['reason']} (point {point.point_id}; the sweep stops, "
                                  f"the points done are kept)")
+    except RuntimeFailure as e:   # a full disk: the point in flight is redone next time
+        manifest["runs"][-1]["error"] = str(e)
+        raise
     except Interrupted as e:
         if sys.stdout.isatty():
             say("")  # end the live progress bar's line
