@@ -87,6 +87,27 @@ class ChildProgram:
         self.assertEqual((r["waits"], len(r["cpu_iterations"]), r["problems"]), (5, 2, []))
         self.assertGreaterEqual(r["added_s_max"], r["added_s_median"])
 
+    def test_convoy_keeps_every_wait_and_runs_alone(self):
+        interval = {"check_interval": 100} if self.PREFIX == "2." else {"switch_interval_s": 0.001}
+        for threads in (0, 1):   # C = 0: the sleep's own overshoot, the baseline of the figures
+            (doc,) = self.lines(dict(interval, experiment="convoy", threads=threads, waits=6))
+            r = doc["result"]
+            self.assertEqual((len(r["added_s"]), len(r["cpu_iterations"])), (6, threads))
+            self.assertAlmostEqual(sum(r["added_s"]) / 6, r["added_s_mean"], places=6)
+
+    def test_ioconvoy_checks_every_byte(self):
+        interval = {"check_interval": 100} if self.PREFIX == "2." else {"switch_interval_s": 0.001}
+        for threads, io in ((0, 1), (1, 1), (2, 2)):
+            with self.subTest(threads=threads, io_threads=io):
+                (doc,) = self.lines(dict(interval, experiment="ioconvoy", threads=threads, io_threads=io,
+                                         duration_s=0.02))
+                r = doc["result"]
+                self.assertEqual((r["bad"], r["problems"], len(r["ops"]), len(r["cpu_iterations"])),
+                                 (0, [], io, threads))
+                self.assertTrue(all(n >= 1 for n in r["ops"]), r)
+                self.assertTrue(all(e >= 0.02 for e in r["elapsed_s"]), r)   # each ran its time
+                self.assertAlmostEqual(r["ops_per_s"], sum(n / e for n, e in zip(r["ops"], r["elapsed_s"])))
+
     def test_handoff_counts_switches(self):
         (doc,) = self.lines({"experiment": "handoff", "duration_s": 0.05})
         self.assertEqual(len(doc["result"]["iterations"]), 2)
@@ -115,6 +136,7 @@ class ChildProgram:
         wrong = {"check_interval": 100} if self.PREFIX == "3." else {"switch_interval_s": 0.005}
         for spec, message in [("{", "not JSON"), (json.dumps({"experiment": "fly"}), "'fly'"),
                               (json.dumps({"experiment": "cpu", "threads": 0}), "threads=0"),
+                              (json.dumps({"experiment": "ioconvoy", "io_threads": 3}), "io_threads=3"),
                               (json.dumps({"experiment": "cpu", "n": "5"}), "n="),
                               (json.dumps({"experiment": "cpu", "bogus": 1}), "bogus"),
                               (json.dumps({"experiment": "point", "kernel": "sum"}), "needs a kernel and a mode"),
@@ -136,6 +158,7 @@ class EveryInterpreter(unittest.TestCase):
         for interp in INTERPRETERS:
             interval = {"check_interval": 10} if interp["version"].startswith("2.") else {"switch_interval_s": 0.0005}
             for spec in [{"experiment": "cpu", "n": 3000}, dict(interval, experiment="convoy", waits=2),
+                         dict(interval, experiment="ioconvoy", threads=1, io_threads=2, duration_s=0.01),
                          {"experiment": "handoff", "duration_s": 0.01}, {"experiment": "calibrate", "n": 3000},
                          {"experiment": "point", "kernel": "sum", "mode": "cpython-processes", "workers": 2,
                           "n_per_worker": 3000}]:
