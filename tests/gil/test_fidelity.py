@@ -195,7 +195,7 @@ class Command(unittest.TestCase):
             self.skipTest(f"needs CPython 2.7 and 3.x (looked in {SEARCHED})")
         return f"{self.two['path']},{self.three['path']}"
 
-    def test_quick_run_writes_model_and_real_rows(self):
+    def test_quick_run_writes_model_real_and_control_rows(self):
         out = os.path.join(self.tmp, "out")
         proc = run_command("--quick", "--python", self.need_both(), "--figures", "cpu:2,convoy:2:check100",
                            "--out", out)
@@ -205,22 +205,50 @@ class Command(unittest.TestCase):
                                                     "status.json", "table.txt"])
         with open(os.path.join(pdir, "raw.json")) as f:
             doc = json.load(f)
-        sources = {(m["figure"], m["policy"], m["source"]) for m in doc["measurements"]}
-        self.assertEqual(sources, {("cpu:2", "legacy", "cpython"), ("cpu:2", "legacy", "sumbench"),
-                                   ("cpu:2", "cpython", "cpython"), ("cpu:2", "cpython", "sumbench"),
-                                   ("convoy:2:check100", "legacy", "cpython"),
-                                   ("convoy:2:check100", "legacy", "sumbench")})
+        runs = {(m["figure"], m["policy"], m["source"]) for m in doc["measurements"]}
+        real = {("cpu:2", "legacy"), ("cpu:2", "cpython"), ("seed:2", "legacy"), ("seed:2", "cpython"),
+                ("convoy:2:check100", "legacy"), ("convoy:0:check100", "legacy")}
+        self.assertEqual({(f, p) for f, p, s in runs if s == "cpython"}, real)
+        # The model: the right policy, legacy's defaults, and every control of each figure,
+        # with the C = 0 runs of each (issue 20).
+        model = {(f, p) for f, p, s in runs if s == "sumbench"}
+        for policy in ("cpython", "legacy", "legacy-defaults", "fifo", "none"):
+            for figure in ("cpu:2", "seed:2"):
+                self.assertIn((figure, policy), model)
+        for figure, policy in [("convoy:2:check100", "legacy"), ("convoy:2:check100", "legacy-defaults"),
+                               ("convoy:2:5ms", "fifo"), ("convoy:2:5ms", "none"), ("convoy:2:5ms", "cpython"),
+                               ("convoy:0:check100", "legacy"), ("convoy:0:check100", "legacy-defaults"),
+                               ("convoy:0:5ms", "fifo"), ("convoy:0:5ms", "none"), ("convoy:0:5ms", "cpython")]:
+            self.assertIn((figure, policy), model)
+        for m in doc["measurements"]:   # every convoy run keeps each wait, on both sides
+            if m["figure"].startswith("convoy:"):
+                self.assertEqual(len(m["waits"]), 10, m["figure"])
+            self.assertIn("others", m["load"])
         self.assertEqual(len(doc["legacy_ticks"]), 1)  # one calibration per repetition
         self.assertGreaterEqual(doc["legacy_ticks"][0], 1)
+        table = {(s["figure"], s["policy"]): s for s in doc["table"]}
+        self.assertEqual(set(table), {("cpu:2", "legacy"), ("cpu:2", "cpython"), ("seed:2", "legacy"),
+                                      ("seed:2", "cpython"), ("convoy:2:check100", "legacy")})
+        for s in doc["table"]:   # every control judged by the same rule; one run is too few
+            roles = [(r["role"], r["policy"]) for r in s["roles"]]
+            expect = [("policy", "cpython"), ("fifo", "fifo"), ("none", "none"), ("crossed", "legacy")] \
+                if s["policy"] == "cpython" else \
+                [("policy", "legacy"), ("defaults", "legacy-defaults"), ("fifo", "fifo"), ("none", "none"),
+                 ("crossed", "cpython")]
+            self.assertEqual(roles, expect, s["figure"])
+            for r in s["roles"]:
+                self.assertEqual((r["n"], r["outcome"]), (1, "too few runs"), (s["figure"], r))
+            self.assertFalse(s["discriminates"])
         rows = schema.read_results_csv(os.path.join(out, "results.csv"))
         self.assertEqual(len(rows), len(doc["measurements"]))
-        real = [r for r in rows if r["source"] == "cpython"]
-        self.assertEqual({(r["interpreter_version"], r["gil_kind"]) for r in real},
+        real_rows = [r for r in rows if r["source"] == "cpython"]
+        self.assertEqual({(r["interpreter_version"], r["gil_kind"]) for r in real_rows},
                          {(self.two["version"], "old"), (self.three["version"], "new")})
         self.assertEqual({r["check_interval"] for r in rows if r["fidelity_figure"] == "convoy:2:check100"}, {100})
-        for row in doc["table"]:
-            self.assertIn(row["verdict"].split()[0].rstrip(":"), ("pass", "FAIL"))
-        self.assertIn("verdict", proc.stdout)
+        self.assertIn("fifo", proc.stdout)
+        self.assertIn("cpython vs 2.7", proc.stdout)
+        self.assertIn("figures discriminate", proc.stdout)
+        self.assertIn("estimated", proc.stdout)
         self.assertIn(f"interpreter: CPython {self.two['version']} (old GIL)", proc.stdout)
 
     def test_a_stopped_run_resumes_and_a_complete_one_is_kept(self):
@@ -248,7 +276,7 @@ class Command(unittest.TestCase):
         with open(raw) as f:
             saved = f.read()
         with open(raw, "w") as f:
-            json.dump(dict(json.loads(saved), schema="sumbench.fidelity/2"), f)
+            json.dump(dict(json.loads(saved), schema="sumbench.fidelity/3"), f)
         older = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
                             "--out", out)
         self.assertEqual(older.returncode, 2, older.stderr)
@@ -262,7 +290,8 @@ class Command(unittest.TestCase):
         with open(os.path.join(pdir, "raw.json")) as f:
             doc = json.load(f)
         self.assertEqual(sorted({m["repetition"] for m in doc["measurements"]}), [0, 1, 2])
-        self.assertEqual(len(doc["measurements"]), 6)   # 3 repetitions x (the interpreter + the model)
+        # 3 repetitions x (the interpreter + the model's cpython, fifo, none and legacy), at C = 1 and C = 0
+        self.assertEqual(len(doc["measurements"]), 3 * 5 * 2)
         with open(os.path.join(pdir, "raw.json"), "rb") as f:
             before = f.read()
         done = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
