@@ -7,7 +7,7 @@ import html
 import math
 import os
 
-from ..fidelity.figures import fmt as fmt_figure
+from .fidelity_page import fidelity_html
 from .analysis import fmt_interval
 
 CSS = """
@@ -186,45 +186,6 @@ def nodes_html(rows):
         num_cols=tuple(range(4, 16)), cls="nodes",
         row_class=lambda i: "over" if rows[i]["oversubscribed"] else ""))
     out.append("</section>")
-    return "".join(out)
-
-
-def fidelity_html(figs, summaries, multi):
-    """The "model vs real interpreter" section: its figure and one table per run."""
-    out = ['<section id="fidelity"><h2>Model vs real interpreter</h2>']
-    if not any(summaries.values()):
-        out.append('<p class="note" data-fidelity="0">No fidelity rows in this folder: the gil '
-                   "policies have not been measured against real interpreters here. "
-                   "<code>runners/fidelity.py --out FOLDER</code> adds them (it joins a sweep "
-                   "folder).</p></section>")
-        return "".join(out)
-    out.append('<p data-fidelity="1">Each figure in the real interpreter and in the sumbench policy '
-               "that models it (legacy: Python 2.7's old GIL; cpython: Python 3's new GIL, 3.11 the "
-               "reference), interleaved in one run. Targets: within 25% of the interpreter's median; "
-               "below 0.5 ms, within 0.25 ms; inside the interpreter's IQR where that is wider. A "
-               "policy is never the interpreter's behaviour where the verdict says FAIL.</p>")
-    out += [_figure_html(f) for f in figs]
-    for run, rows in summaries.items():
-        if not rows:
-            continue
-        if multi:
-            out.append(f"<h3>{esc(run)}</h3>")
-        body = []
-        for s in rows:
-            u = s["unit"]
-            spread = lambda w: (f"{fmt_figure(s[w + '_median'], u)} [{fmt_figure(s[w + '_q1'], u)}, "  # noqa: E731
-                                f"{fmt_figure(s[w + '_q3'], u)}]")
-            others = ", ".join(f"{v} {fmt_figure(m, u)}" for v, m in s["versions"].items()
-                               if m is not None and v != s["reference"])
-            verdict = esc(s["verdict"]) if s["passed"] else \
-                f'<span class="flag">{esc(s["verdict"])}</span>: not reproduced: {esc(s["mechanism"])}'
-            body.append([f"<code>{esc(s['figure'])}</code> {esc(s['label'])}", esc(s["policy"]),
-                         esc(s["reference"] or "—"), esc(spread("real")), esc(spread("model")),
-                         num(s["ratio"], 3), verdict, esc(others)])
-        out.append(table(["figure", "policy", "interpreter", "interpreter median [IQR]",
-                          "model median [IQR]", "model / interpreter", "verdict", "other versions"],
-                         body, num_cols=(5,), cls="fidelity"))
-    out.append("<p>Also in tables/fidelity.csv.</p></section>")
     return "".join(out)
 
 
