@@ -170,6 +170,37 @@ class EveryInterpreter(unittest.TestCase):
                     self.assertEqual(doc["interpreter"]["executable"], interp["executable"])
 
 
+class LegacyDefaults(unittest.TestCase):
+    """legacy without --gil-tick needs no interpreter: with no Python on PATH and no pyenv,
+    sumbench runs it, and its tick is the catalogue's stored Python 2.7 bytecode time at the
+    element rate sumbench measured at start-up (issue 20)."""
+
+    def test_no_python_needed(self):
+        with tempfile.TemporaryDirectory(prefix="nopython-") as bindir:
+            for name in os.listdir("/usr/bin"):   # everything MPI's start-up may need, but no Python
+                if not name.startswith("python") and not name.startswith("pydoc"):
+                    os.symlink(os.path.join("/usr/bin", name), os.path.join(bindir, name))
+            env = {"PATH": bindir, "HOME": os.environ.get("HOME", "/tmp")}
+            env.update({k: v for k, v in os.environ.items() if k.startswith("OMPI_")})
+            self.assertIsNone(shutil.which("python3", path=bindir))
+            cat = json.loads(subprocess.run([SUMBENCH, "--list=json"], capture_output=True, text=True, env=env,
+                                            check=True, timeout=120).stdout)
+            proc = subprocess.run([SUMBENCH, "--modes=gil", "--gil-policy=legacy", "--kernels=sum,convoy", "--quick",
+                                   "--workers=2", "--benchmark_repetitions=1", "--benchmark_format=json"],
+                                  capture_output=True, text=True, env=env, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        entries = [b for b in json.loads(proc.stdout)["benchmarks"] if b.get("run_type") == "iteration"]
+        self.assertEqual(len(entries), 2)
+        stored = cat["legacy_bytecode_ns"]
+        for b in entries:
+            self.assertEqual(b["valid"], 1, b["name"])
+            self.assertIn("/policy:legacy/check:100", b["name"])
+            element = b["gil_element_ns"]
+            self.assertGreater(element, 0)
+            self.assertEqual(b["gil_tick_elements"], max(1, round(stored / element)), b["name"])
+            self.assertAlmostEqual(b["gil_bytecode_ns"], stored, delta=element)   # rounding: half an element
+
+
 class Python2(ChildProgram, unittest.TestCase):
     PREFIX = "2."
 
