@@ -159,5 +159,35 @@ class Discrimination(unittest.TestCase):
         self.assertIn("no control was measured", s["discrimination"])
 
 
+class Plan(unittest.TestCase):
+    """Every role of every figure has its model run, and its C = 0 run where it has one, in
+    the plan of each repetition; real runs at the figure's own setting."""
+
+    def test_every_role_is_run(self):
+        from sumbench.fidelity import plan
+        figs = figures.select()
+        groups = {g.name: g for g in plan.make(figs, calibrated=True)}
+        for fig in (f for f in figs if not f.baseline):
+            kind = "cpu" if fig.kind == "seed" else fig.kind
+            name = f"cpu:{fig.threads}" if kind == "cpu" else ("handoff" if kind == "handoff" else
+                                                               f"{fig.stem}:{fig.threads}")
+            names = [name] + ([f"{fig.stem}:0"] if fig.baseline_id else [])
+            for g in names:
+                self.assertIn(fig.setting, groups[g].real[figures.GIL_OF_POLICY[fig.policy]], (fig.id, g))
+                for role, model_id, policy in fig.roles():
+                    setting = model_id.split(":")[-1] if fig.kind not in ("cpu", "seed") else \
+                        ("check100" if policy in ("legacy", figures.DEFAULTS) else "5ms")
+                    self.assertIn((policy, setting), groups[g].model, (fig.id, role, g))
+        uncalibrated = plan.make(figs, calibrated=False)
+        self.assertFalse(any(p == "legacy" for g in uncalibrated for p, _ in g.model))
+        self.assertTrue(all((figures.DEFAULTS, "check100") in g.model for g in uncalibrated))
+
+    def test_selection_brings_its_baselines_and_seed(self):
+        ids = {(f.id, f.policy) for f in figures.select("cpu:3,ioconvoy2:1:5ms")}
+        self.assertEqual(ids, {("cpu:3", "legacy"), ("cpu:3", "cpython"), ("seed:3", "legacy"), ("seed:3", "cpython"),
+                               ("ioconvoy2:1:5ms", "cpython"), ("ioconvoy2:0:5ms", "cpython")})
+        self.assertEqual(len([f for f in figures.select() if not f.baseline]), 35)
+
+
 if __name__ == "__main__":
     unittest.main()

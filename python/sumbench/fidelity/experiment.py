@@ -192,6 +192,8 @@ class Run:
             doc["repetitions_done"] = rep + 1
             doc["loads"].append(self.load.loadavg())
             self.save(doc)
+            noisy = sum(1 for m in doc["measurements"] if m.get("repetition") == rep and m.get("noisy"))
+            self.say(f"repetition {rep + 1}/{reps} done (saved; {noisy} noisy runs in it)")
         return doc
 
     def progress(self, rep: int, gi: int, t0: float, done0: int) -> None:
@@ -200,8 +202,7 @@ class Run:
         elapsed = time.time() - t0
         eta = elapsed / fraction * (1 - fraction) if fraction > 0 else 0
         self.say(f"repetition {rep + 1}/{reps}, {self.groups[gi].name} ({gi + 1}/{n}): {elapsed / 60:.1f} min, "
-                 f"about {eta / 60:.1f} min left; load {self.load.loadavg()}" +
-                 (f"\nrepetition {rep + 1}/{reps} done" if gi + 1 == n else ""))
+                 f"about {eta / 60:.1f} min left; load {self.load.loadavg()}")
 
     def sizes(self) -> dict:
         return {"waits": self.cfg["waits"], "io_ms": round(self.cfg["io_seconds"] * 1000),

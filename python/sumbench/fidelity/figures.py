@@ -107,12 +107,6 @@ class Figure:
     def stem(self) -> str:          # the id's first part: ioconvoy2 for the two-I/O variant
         return self.id.split(":")[0]
 
-    @property
-    def group(self) -> str:
-        """What one run executes: cpu:K (with seed:K), convoy:C, ioconvoy2:C, handoff."""
-        return "cpu:%d" % self.threads if self.kind in ("cpu", "seed") else \
-            ("handoff" if self.kind == "handoff" else f"{self.stem}:{self.threads}")
-
     def at(self, setting: Optional[str]) -> str:
         """This figure's id at another setting (a control's run); the same for cpu and seed."""
         return self.id if self.kind in ("cpu", "seed") else ":".join(self.id.split(":")[:-1] + [setting])
@@ -150,18 +144,6 @@ class Figure:
         return [("policy", self.id, "legacy"), ("defaults", self.id, DEFAULTS), ("fifo", self.at("5ms"), "fifo"),
                 ("none", self.at("5ms"), "none"), ("crossed", self.at("5ms"), "cpython")]
 
-    def real_spec(self) -> dict:
-        """The child program's spec (baseline/child.py) for one repetition, without the
-        sizes (n, waits, duration), which the run chooses."""
-        spec = {"experiment": "cpu" if self.kind == "seed" else self.kind, "threads": self.threads}
-        if self.kind == "ioconvoy":
-            spec["io_threads"] = self.io_threads
-        if self.check:
-            spec["check_interval"] = self.check
-        if self.interval:
-            spec["switch_interval_s"] = float(self.interval[:-2]) / 1000
-        return spec
-
 
 def all_figures() -> list[Figure]:
     """Every figure, baselines included, in the table's order."""
@@ -192,14 +174,9 @@ def select(wanted: str = "", quick: bool = False) -> list[Figure]:
     if wanted:
         want = [w for w in wanted.split(",") if w]
         figs = [f for f in figs if any(f.id == w or f.id.startswith(w + ":") for w in want)]
-    ids = {f.id for f in figs} | {f"seed:{f.threads}" for f in figs if f.kind == "cpu"} | \
-        {f.baseline_id for f in figs if f.baseline_id}
-    return [f for f in all_figures() if f.id in ids and (f.baseline or f in figs or f.kind == "seed")
-            and (f.kind != "seed" or any(g.kind == "cpu" and g.policy == f.policy for g in figs))]
-
-
-def find(figure_id: str, policy: str) -> Optional[Figure]:
-    return next((f for f in all_figures() if f.id == figure_id and f.policy == policy), None)
+    extra = {(f"seed:{f.threads}", f.policy) for f in figs if f.kind == "cpu"} | \
+        {(f.baseline_id, f.policy) for f in figs if f.baseline_id}
+    return [f for f in all_figures() if f in figs or (f.id, f.policy) in extra]
 
 
 def fmt(value: Optional[float], unit: str) -> str:

@@ -71,10 +71,6 @@ def real_runs(g: Group, interps: list[dict]) -> list[tuple[dict, Optional[str]]]
     return [(i, s) for i in interps for s in sorted(g.real.get(i["gil"], ()), key=str)]
 
 
-def model_runs(g: Group) -> int:
-    return len(g.model)
-
-
 def estimate_s(groups: list[Group], interps: list[dict], cfg: dict) -> float:
     """A rough duration of one repetition (seconds), for the ETA before the first one ends:
     each real run's own time plus ~0.1 s to start the interpreter, each model run's plus

@@ -13,7 +13,9 @@ RULE = (f"rule: the model/real ratio of the medians (convoy: after each side's C
         f"({verdict.RESAMPLES} resamples, seed {verdict.SEED}); pass: inside [{verdict.BAND[0]}, {verdict.BAND[1]}], "
         f"fail: wholly outside, else inconclusive; convoys of 2-3 CPU threads (cpython) also compare the "
         f"shares of waits per state (+-{verdict.STATE_BAND}). A figure discriminates when its policy passes "
-        f"and every control (fifo, none, the crossed pairing) fails.")
+        f"and every control (fifo, none, the crossed pairing) fails. legacy is judged calibrated (--gil-tick "
+        f"from Python 2.7, each repetition) and with sumbench's defaults (no flag); cpython has no "
+        f"calibration flag: its runs are its defaults.")
 
 
 def _spread(s: dict, which: str) -> str:
