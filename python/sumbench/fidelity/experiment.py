@@ -38,6 +38,7 @@ from . import plan, runs, summary, text
 from .figures import POLICY_OF_GIL, Figure
 
 POINT_ID = "fidelity"
+ENTRY_KEYS = ("name", "real_time", "time_unit", "iterations", "n", "threads", "valid", "time_max_rank_s")
 # 4 (issue 20): controls, C = 0 baselines, seed:K, ioconvoy, per-wait samples, others' load
 # per run; a stopped run of format 3 is not resumed into it.
 DOC_SCHEMA = "sumbench.fidelity/4"
@@ -209,13 +210,14 @@ class Run:
                 "model_n": ["--n=1073741824"] if self.cfg["quick"] else []}
 
     def model_measurement(self, m: dict, rep: int, quiet, tick: Optional[int]) -> dict:
-        e = dict(m["entry"])
-        e.pop("label", None)   # the waits are kept below, once
+        # The entry's timing and lock counters (the waits are kept below, once; the rest of
+        # its ~50 keys would make raw.json of a recording tens of megabytes).
+        e = {k: v for k, v in m["entry"].items() if k in ENTRY_KEYS or k.startswith(("gil_", "io_"))}
         name = e["name"].split("/")
         return {"figure": m["figure"], "policy": m["policy"], "source": summary.SOURCE_MODEL, "repetition": rep,
                 "value": m["value"], "waits": m["waits"], "setting": m["setting"], "load": m["load"],
                 "noisy": bool((m["load"] or {}).get("noisy")), "quiet_before": quiet,
-                "tick": tick if m["policy"] == "legacy" else None, "command": m["command"],
+                "tick": tick if m["policy"] == "legacy" else None, "command": " ".join(m["command"]),
                 "columns": {"kernel": name[0], "threads": int(e["threads"]), "n": int(e["n"]),
                             "time_s": points.entry_time_s(e), "io_latency_s": e.get("io_latency_s")},
                 "raw": e}
@@ -238,8 +240,9 @@ class Run:
         with self.load.span() as span:
             result = runs.child(interp["executable"], spec)[0]
         waits = result.pop("added_s", None)
+        who = {k: interp[k] for k in ("implementation", "version", "gil")}   # the rest is in doc["interpreters"]
         return [{"figure": fig, "policy": POLICY_OF_GIL[interp["gil"]], "source": summary.SOURCE_REAL,
-                 "interpreter": interp, "repetition": rep, "value": value, "waits": waits, "setting": setting,
+                 "interpreter": who, "repetition": rep, "value": value, "waits": waits, "setting": setting,
                  "load": span.result, "noisy": bool((span.result or {}).get("noisy")), "quiet_before": quiet,
                  "columns": cols, "spec": spec, "raw": result}
                 for fig, value, cols in real_values(g, setting, spec, result)]

@@ -14,8 +14,8 @@ MODEL = dict(color=OKABE_ITO["vermillion"], marker="D")
 
 
 def _tick(s):
-    ratio = f"model/real {s['ratio']:.2f}" if s.get("ratio") is not None else "-"
-    disc = "discriminates" if s.get("discriminates") else "no discrimination"
+    ratio = f"{s['ratio']:.2f}" if s.get("ratio") is not None else "-"
+    disc = "discriminates" if s.get("discriminates") else "does not discr."
     return f"{s['figure']}\n{s['policy']} vs {s['reference'] or '-'}\n{ratio} {s.get('outcome', '')}\n{disc}"
 
 
@@ -64,7 +64,7 @@ def _one_run(run, outdir, title_prefix):
     panels = [p for p in ((cpu, 1.0, "K threads / 1 thread (cpu), / serial loop (seed) [x]"),
                           (lat, 1e3, "added latency per wait, or time per hand-off [ms] (log)"),
                           (io, 1.0, "I/O operations per second / C = 0 (log)")) if p[0]]
-    width = max(6.0, 1.05 * max(len(p[0]) for p in panels) + 1.5) + 2.9  # + the legend
+    width = max(6.0, 1.3 * max(len(p[0]) for p in panels) + 1.5) + 2.9  # + the legend
     fig, axes = plt.subplots(len(panels), 1, figsize=(width, 3.9 * len(panels)), dpi=DPI,
                              squeeze=False, layout="constrained")
     for ax, (rows, scale, ylabel) in zip(axes[:, 0], panels):
@@ -89,7 +89,7 @@ def _one_run(run, outdir, title_prefix):
         "interpreter's per-run median with its interquartile range (legacy: Python 2.7; cpython: "
         "3.11), the other versions' medians, and the model's median with its IQR (the I/O convoy: "
         "operations per second relative to C = 0, as judged). Under each: the model / interpreter "
-        "ratio (convoys: after each side's C = 0 overshoot), the policy's verdict (a 90% bootstrap "
+        "ratio (model / real; convoys: after each side's C = 0 overshoot), the policy's verdict (a 90% bootstrap "
         "CI inside [0.8, 1.25]) and whether the figure discriminates (every control fails); a figure "
         "in red does not, and the table below says why.", "fidelity", 0, 0, DPI), outdir)
 
