@@ -99,15 +99,23 @@ def _ok(m: dict) -> bool:
     return m.get("value") is not None and (m.get("raw") or {}).get("valid", True) is not False
 
 
-def _values(ms: list[dict], figure: str, policy: str, version: Optional[str] = None) -> list[dict]:
+class _Index(dict):
+    """Measurements by (figure, model policy) and (figure, real interpreter version)."""
+
+    def __init__(self, ms: list[dict]):
+        super().__init__()
+        for m in ms:
+            key = (m["figure"], m.get("policy")) if m["source"] == SOURCE_MODEL else \
+                (m["figure"], "real", (m.get("interpreter") or {}).get("version"))
+            self.setdefault(key, []).append(m)
+
+
+def _values(ms: _Index, figure: str, policy: str, version: Optional[str] = None) -> list[dict]:
     """The runs of `figure`: the model's with `policy`, or a real interpreter's of that version."""
-    if version is None:
-        return [m for m in ms if m["figure"] == figure and m["source"] == SOURCE_MODEL and m.get("policy") == policy]
-    return [m for m in ms if m["figure"] == figure and m["source"] == SOURCE_REAL
-            and (m.get("interpreter") or {}).get("version") == version]
+    return ms.get((figure, policy) if version is None else (figure, "real", version), [])
 
 
-def _side(ms: list[dict], fig: figures.Figure, figure_id: str, policy: str, version: Optional[str] = None):
+def _side(ms: _Index, fig: figures.Figure, figure_id: str, policy: str, version: Optional[str] = None):
     runs = _values(ms, figure_id, policy, version)
     base = None
     if fig.kind in figures.BASELINE_OP:   # the same side's C = 0 runs at the same setting
@@ -162,13 +170,14 @@ def summarize(ms: list[dict]) -> list[dict]:
     """One summary per judged figure present in the measurements, in the table's order."""
     ms = [m for m in ms if isinstance(m, dict) and m.get("figure") and _ok(m)]
     present = {(m["figure"], m.get("policy")) for m in ms if m["source"] == SOURCE_REAL}  # the model's may be controls
+    all_ms, ms = ms, _Index(ms)
     out = []
     for fig in figures.judged():
         if (fig.id, fig.policy) not in present:
             continue
         gil = figures.GIL_OF_POLICY[fig.policy]
-        versions = sorted({m["interpreter"]["version"] for m in ms if m["source"] == SOURCE_REAL and m["figure"] == fig.id
-                           and (m.get("interpreter") or {}).get("gil") == gil}, key=_release)
+        versions = sorted({m["interpreter"]["version"] for m in all_ms if m["source"] == SOURCE_REAL
+                           and m["figure"] == fig.id and (m.get("interpreter") or {}).get("gil") == gil}, key=_release)
         ref = reference_version(versions, fig.policy)
         real, real_runs, real_base = _side(ms, fig, fig.id, fig.policy, ref) if ref else (verdict.Side([]), [], None)
         roles = []
