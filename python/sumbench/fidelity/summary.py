@@ -95,8 +95,19 @@ def for_folder(folder: str, rows: list[dict]) -> list[dict]:
     return summarize(from_rows(rows))
 
 
-def _ok(m: dict) -> bool:
-    return m.get("value") is not None and (m.get("raw") or {}).get("valid", True) is not False
+def _ok(m) -> bool:
+    """A usable measurement: a figure, a side, a finite value, a valid run (a hand-edited or
+    torn raw.json must not stop a report: what is not one is left out)."""
+    if not isinstance(m, dict) or not isinstance(m.get("figure"), str) or \
+            m.get("source") not in (SOURCE_MODEL, SOURCE_REAL):
+        return False
+    v = m.get("value")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+        return False
+    if m["source"] == SOURCE_REAL and not isinstance(m.get("interpreter"), dict):
+        return False
+    raw = m.get("raw")
+    return not (isinstance(raw, dict) and raw.get("valid") is False)
 
 
 class _Index(dict):
@@ -168,7 +179,7 @@ def control_name(role: dict) -> str:
 
 def summarize(ms: list[dict]) -> list[dict]:
     """One summary per judged figure present in the measurements, in the table's order."""
-    ms = [m for m in ms if isinstance(m, dict) and m.get("figure") and _ok(m)]
+    ms = [m for m in ms if _ok(m)]
     present = {(m["figure"], m.get("policy")) for m in ms if m["source"] == SOURCE_REAL}  # the model's may be controls
     all_ms, ms = ms, _Index(ms)
     out = []
