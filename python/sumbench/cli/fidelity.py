@@ -52,14 +52,14 @@ def parse_args(argv):
     a("--sumbench", default=None, help="the sumbench binary (default: $SUMBENCH, else build/sumbench)")
     a("--python", default="all", metavar="LIST",
       help="interpreters: paths, names, versions (2.7, 3.11) or all (default: every CPython found)")
-    a("--figures", default="", help="comma list of figure ids or prefixes: cpu, cpu:2, convoy:2, "
-                                    "convoy:2:1ms, handoff:5ms ... (default: all)")
+    a("--figures", default="", help="comma list of figure ids or prefixes: cpu, cpu:2, seed, convoy:2, "
+                                    "convoy:2:1ms, ioconvoy, ioconvoy2:1:5ms, handoff:5ms ... (default: all)")
     a("--repetitions", default="15", help="interleaved repetitions (default 15: the verdict needs 5 or more)")
     a("--waits", default="100", help="convoy: 1 ms waits per run (default 100)")
     a("--cpu-seconds", default="0.25", help="cpu: the loop's serial seconds per run (default 0.25)")
     a("--io-seconds", default="0.25", help="ioconvoy: each run's seconds of I/O operations (default 0.25)")
-    a("--quiet-wait", default="0", metavar="S", help="wait up to S s for a quiet window before each "
-                                                     "figure (default 0: do not wait)")
+    a("--quiet-wait", default="0", metavar="S", help="wait up to S s for a quiet window (the machine "
+                                                     "under 5%% busy) before each group (default 0: do not wait)")
     a("--plan", action="store_true", help="print what each repetition runs and the estimated duration, "
                                            "then exit (nothing is run or written)")
     a("--quick", action="store_true", help="a smoke run: a few figures, 1 repetition, 10 waits (no verdict: "
