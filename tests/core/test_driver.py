@@ -302,7 +302,8 @@ class Harness(unittest.TestCase):
         self.assertGreaterEqual(cost["run_wall_s"], sum(cost[k] for k in RUN_COST[2:]))
 
     def test_every_kernel_and_mode_catches_a_corrupted_element(self):
-        kernels = KERNELS + ["convoy"]
+        thread_only = ["convoy", "ioconvoy", "ioconvoy2"]
+        kernels = KERNELS + thread_only
         args = ["--quick", "--kernels=" + ",".join(kernels), "--workers=2", "--hybrid=2x1,1x2", "--sleep-ms=5",
                 "--benchmark_min_time=0", "--benchmark_repetitions=1"]
         doc, proc = run_json(self, args, ranks=2, env={"SUMBENCH_TEST_CORRUPT": "1"}, status=1)
@@ -313,7 +314,7 @@ class Harness(unittest.TestCase):
             self.assertTrue(b.get("error_occurred"), b["name"])
             self.assertIn("invalid result", b["error_message"], b["name"])
         for kernel in kernels:
-            for mode in MODES if kernel != "convoy" else ["serial", "omp", "gil"]:
+            for mode in MODES if kernel not in thread_only else ["serial", "omp", "gil"]:
                 self.assertTrue(any(k == kernel and m == mode for k, m, _ in seen), (kernel, mode))
         self.assertIn(("triad", "hybrid", "2"), seen)
         self.assertIn(("triad", "hybrid", "1"), seen)
