@@ -36,13 +36,11 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import time
 
 from .. import interpreters, machine, paths
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main, say_error
 from ..fidelity import experiment, figures, runs, text
-from ..runner.progress import _hms
 
 PROG = "fidelity.py"
 
@@ -88,22 +86,6 @@ def parse_args(argv):
     return ns, cfg
 
 
-def show_progress(run, figs, reps: int, done: int, say) -> None:
-    """A line with progress and ETA after each figure of each repetition (the model's run
-    ends a figure): the figures left times the mean time of those done."""
-    total, t0, count = len(figs) * (reps - done), time.monotonic(), [0]
-    measure = run.model.run
-
-    def counted(fig, *args, **kwargs):
-        out = measure(fig, *args, **kwargs)
-        count[0] += 1
-        elapsed = time.monotonic() - t0
-        say(f"[{count[0]}/{total}] {fig.id} ({fig.policy}) done, repetition {done + (count[0] - 1) // len(figs) + 1}"
-            f"/{reps} | elapsed {_hms(elapsed)} ETA {_hms(elapsed / count[0] * (total - count[0]))}")
-        return out
-    run.model.run = counted
-
-
 def body(argv) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     ns, cfg = parse_args(argv)
@@ -137,8 +119,8 @@ def body(argv) -> int:
     missing = {f.policy for f in figs} - set(cat.policy_names())
     if missing:
         raise UsageError(f"--sumbench {binary} has no gil policy {', '.join(sorted(missing))}; rebuild it")
-    # The figures are sumbench's sum and convoy kernels beside the interpreter's same loops.
-    kernels = {"sum"} | {f.kind for f in figs if f.kind == "convoy"}
+    # The figures are sumbench's sum, convoy and ioconvoy kernels beside the interpreter's same loops.
+    kernels = {"sum"} | {f.stem for f in figs if f.kind in ("convoy", "ioconvoy")}
     absent = kernels - set(cat.kernel_names())
     if absent:
         raise UsageError(f"--sumbench {binary} has no kernel {', '.join(sorted(absent))} (a binary built with "
@@ -156,7 +138,6 @@ def body(argv) -> int:
     print(f"plan: {len(judged)} figures, {len(run.groups)} groups per repetition, {cfg['repetitions']} "
           f"repetitions; estimated {run.estimate_s() / 60:.0f} min on a quiet machine", flush=True)
     doc = run.start(prev)
-    show_progress(run, figs, cfg["repetitions"], doc["repetitions_done"], say)
     try:
         doc = run.run(doc)
     except runs.ExperimentError as e:

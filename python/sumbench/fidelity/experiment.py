@@ -33,6 +33,7 @@ from .. import folders, machine, points, tidy
 from ..catalogue import Catalogue
 from ..errors import UsageError
 from ..io import atomic_write_json, atomic_write_text, read_json_object
+from ..runner.progress import _hms
 from ..schema import COLUMNS, SCHEMA_VERSION
 from . import plan, runs, summary, text
 from .figures import POLICY_OF_GIL, Figure
@@ -198,12 +199,13 @@ class Run:
         return doc
 
     def progress(self, rep: int, gi: int, t0: float, done0: int) -> None:
+        """A line after each group of each repetition: progress and ETA (the sweep's form:
+        the groups left times the mean time of those done in this invocation)."""
         reps, n = self.cfg["repetitions"], len(self.groups)
-        fraction = (rep - done0 + (gi + 1) / n) / (reps - done0)
+        total, k = n * (reps - done0), (rep - done0) * n + gi + 1
         elapsed = time.time() - t0
-        eta = elapsed / fraction * (1 - fraction) if fraction > 0 else 0
-        self.say(f"repetition {rep + 1}/{reps}, {self.groups[gi].name} ({gi + 1}/{n}): {elapsed / 60:.1f} min, "
-                 f"about {eta / 60:.1f} min left; load {self.load.loadavg()}")
+        self.say(f"[{k}/{total}] repetition {rep + 1}/{reps}, {self.groups[gi].name} ({gi + 1}/{n}) done | "
+                 f"elapsed {_hms(elapsed)} ETA {_hms(elapsed / k * (total - k))}; load {self.load.loadavg()}")
 
     def sizes(self) -> dict:
         return {"waits": self.cfg["waits"], "io_ms": round(self.cfg["io_seconds"] * 1000),
