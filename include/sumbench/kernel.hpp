@@ -16,7 +16,8 @@
 #include <utility>
 #include <vector>
 
-#define SUMBENCH_KERNEL_API_VERSION 1
+// Version 2 added KernelInstance::label() (a virtual member: a version 1 kernel's vtable lacks it).
+#define SUMBENCH_KERNEL_API_VERSION 2
 
 namespace sumbench {
 
