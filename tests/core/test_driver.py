@@ -204,6 +204,20 @@ class EndToEnd(unittest.TestCase):
             self.assertIn("1x2 valid", line)
         self.assertTrue(any("items/s" in line for line in rows if "_cv" not in line), rows)
 
+    def test_a_long_kernel_label_is_cut_on_the_console_and_whole_in_the_json(self):
+        """convoy's label lists every wait (KernelInstance::label): the JSON keeps all of
+        them, the console row only their start, so the row stays readable. One repetition:
+        the console shows the run itself, not only the aggregates."""
+        doc, proc = run_json(self, ["--quick", "--kernels=convoy", "--modes=gil", "--workers=2",
+                                    "--benchmark_repetitions=1"])
+        (entry,) = entries(doc)
+        waits = entry["label"].split("=", 1)[1].split(",")
+        self.assertTrue(entry["label"].startswith("io_waits_us="), entry)
+        self.assertEqual(len(waits), int(split_name(entry["name"])[2]["n"]), entry["label"])
+        (row,) = [line for line in proc.stdout.splitlines() if line.startswith("convoy/gil/")]
+        self.assertRegex(row, r"I/O latency [^,]* io_waits_us=[\d,]+\.\.\. \(%d chars in the JSON\)$"
+                         % len(entry["label"]))
+
     def test_version(self):
         proc = run(["--version"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
