@@ -114,6 +114,13 @@ class FidelitySection(unittest.TestCase):
         self.assertIn('data-discriminating="1"', section)
         self.assertIn("1 of 2 figures discriminate", section)
         self.assertIn("cpython vs 2.7: fail", section)
+        # The figure says what the table says (its alt text counts from the same rows); no
+        # I/O convoy figure without ioconvoy rows.
+        with open(os.path.join(self.procs["with_controls"][1], "figures", "figures.json")) as f:
+            alts = {m["name"]: m["alt"] for m in json.load(f)}
+        self.assertIn("2 figures, 1 pass, 1 discriminate; not reproduced: cpu:2 cpython",
+                      alts["fidelity_model_vs_real"])
+        self.assertNotIn("fidelity_io_convoy", alts)
 
     def test_fidelity_rows_stay_out_of_the_scaling_analyses(self):
         page, names, _ = self.report("with_rows")

@@ -131,7 +131,9 @@ def _ratio_panel(ax, rows, handles):
     shown = []
     for x, s in enumerate(rows):
         _controls_at(ax, x, s, handles)
-        if not _finite(s.get("ratio")):
+        if not _finite(s.get("ratio")):   # no ratio to draw: say why where it would be
+            ax.text(x, 1.0, f"no ratio:\n{s.get('outcome') or 'no data'}", ha="center", va="center", fontsize=7,
+                    color="0.35", zorder=3)
             continue
         color = "#1B7837" if s["passed"] else OKABE_ITO["vermillion"]
         ci = _ci(s)
@@ -155,8 +157,8 @@ def _ratio_panel(ax, rows, handles):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: _times(v)))
     ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([f"{_short(s['figure'])}\n{s['policy']}" + ("" if s["passed"] else "\nnot pass")
-                        for s in rows], fontsize=7.5)
+    ax.set_xticklabels([f"{_short(s['figure'])}\n{s['policy']}"
+                        + ("" if s["passed"] else f"\n{s.get('outcome') or 'no data'}") for s in rows], fontsize=7.5)
     ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.set_ylabel(f"model / interpreter\n(ratio, 90% CI; beyond\n{_times(RATIO_LIMITS[0])} to "
                   f"{_times(RATIO_LIMITS[1])}: at the edge)", fontsize=8.5)
@@ -192,7 +194,7 @@ def _draw(rows, kinds, outdir, name, title, caption):
               Line2D([], [], marker="s", linestyle="none", color=OKABE_ITO["orange"],
                      label="a control that does not fail"),
               Line2D([], [], linestyle="none", label="red tick labels: does not discriminate")]
-    legend += [handles[k] for k in sorted(handles)]
+    legend += [handles[k] for k in [f"v{v}" for v in versions] + [f"c{r}" for r in CONTROL_MARKERS] if k in handles]
     ncol = 2 if fig.get_size_inches()[0] < 9 else 3
     grow(fig, 0.3 + 0.2 * math.ceil(len(legend) / ncol))
     fig.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.01), ncol=ncol, fontsize=8,
