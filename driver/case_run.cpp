@@ -86,6 +86,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
   double verdict[3] = {1.0, 0.0, 0.0};  // valid, checksum, seconds (max over ranks)
   std::string why;
   std::vector<std::pair<std::string, double>> figures;
+  std::string label;
   if (member) {
     Partial& result = ranks > 1 ? combined : local;  // on rank 0
     if (kernel->checks_slices()) {
@@ -103,6 +104,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
       verdict[0] = why.empty() ? 1.0 : 0.0;
       verdict[1] = static_cast<double>(kernel->checksum(result));
       figures = kernel->figures(result);
+      label = kernel->label(result);
     }
     const double mine = seconds_since(validate_start);
     MPI_Reduce(&mine, &verdict[2], 1, MPI_DOUBLE, MPI_MAX, 0, team);
@@ -158,6 +160,7 @@ void Plan::run(benchmark::State& state, const Case& c) {
     counters["items_per_second"] = static_cast<double>(c.n) / time;
   for (const auto& [name, value] : figures) counters[name] = value;
   for (const auto& [name, value] : c.mode->counters()) counters[name] = value;
+  if (!label.empty()) state.SetLabel(label);  // rank 0's: only it reports
 
   if (verdict[0] == 0.0) {
     outcome.invalid = true;

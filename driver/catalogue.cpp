@@ -10,6 +10,7 @@
 #include "cases.hpp"
 #include "flags.hpp"
 #include "gil_lock.hpp"
+#include "gil_params.hpp"
 #include "json.hpp"
 #include "placement.hpp"
 #include "topology.hpp"
@@ -180,6 +181,12 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
     j.begin_object().key("name").value(kGilPolicyNames[i]).key("summary").value(kGilPolicySummaries[i]).end_object();
   j.end_array();
+  j.key("gil_parameters").begin_array();  // gil_params.hpp: which were fitted, to what, where
+  for (const GilParameter& p : kGilParameters)
+    j.begin_object().key("policy").value(p.policy).key("name").value(p.name).key("value").value(p.value)
+        .key("origin").value(p.origin).key("detail").value(p.detail).end_object();
+  j.end_array();
+  j.key("legacy_bytecode_ns").value(kPython27BytecodeNs);
   j.key("flags");
   flags(j, defaults);
   j.key("options").begin_object();
@@ -222,7 +229,13 @@ void list_kernels_and_modes() {
       width += word.size();
     }
     std::printf("%s\n", line.c_str());
+    for (const GilParameter& p : kGilParameters)
+      if (p.policy == kGilPolicyNames[i] && p.name != "-")
+        std::printf("           %s: %s [%s]\n", std::string(p.name).c_str(), std::string(p.value).c_str(),
+                    std::string(p.origin).c_str());
   }
+  std::printf("[fitted]: chosen by matching the figures that --list=json's gil_parameters name; those\n"
+              "figures are weaker evidence for the model (docs/DESIGN.md, BENCHMARKS.md)\n");
 }
 
 }  // namespace sumbench

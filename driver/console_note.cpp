@@ -44,6 +44,15 @@ std::string label_of(const std::map<std::string, benchmark::Counter>& c, const s
   return label;
 }
 
+// A kernel's own label (KernelInstance::label) as the console shows it: convoy's lists every
+// wait (200 numbers, ~1000 characters by default), which would bury the row; the console
+// shows its start, and the JSON and CSV keep it whole.
+std::string console_label(const std::string& own) {
+  constexpr std::size_t kShown = 40;
+  if (own.size() <= kShown + 24) return own;
+  return own.substr(0, kShown) + "... (" + std::to_string(own.size()) + " chars in the JSON)";
+}
+
 }  // namespace
 
 std::string replace_debug_warning(const std::string& text) {
@@ -76,7 +85,7 @@ std::vector<benchmark::BenchmarkReporter::Run> labelled(const std::vector<benchm
     const Run& source = statistic && median ? *median : r;
     std::string label = label_of(source.counters, shown, !statistic);
     if (statistic && !median) label.clear();   // a spread of counters: nothing to say in words
-    r.report_label = label + (r.report_label.empty() || label.empty() ? "" : " ") + r.report_label;
+    r.report_label = label + (r.report_label.empty() || label.empty() ? "" : " ") + console_label(r.report_label);
     r.counters.clear();
   }
   return out;

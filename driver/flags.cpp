@@ -131,7 +131,8 @@ const std::vector<FlagSpec>& flag_table() {
        [](const Options& o, Json& j) { j.array(o.mode.check_intervals); },
        [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.check_interval_texts = split_list(name(f), v); }},
       {"--gil-tick", "ELEMS", "size", "", 1, 4611686018427387904.0, "items",
-       "the kernel's tick_elements (about 5 us of work), cpython 1/32 of it, legacy 1/1024 (a bytecode)", "gil",
+       "the kernel's tick_elements (about 5 us of work), cpython 1/32 of it; legacy one Python 2.7 "
+       "bytecode (4.49 ns) at the sum rate measured at start-up", "gil",
        "items per GIL tick",
        [](const Options& o, Json& j) {
          o.mode.gil_tick_elements ? void(j.value(static_cast<unsigned long long>(o.mode.gil_tick_elements)))

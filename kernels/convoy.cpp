@@ -13,6 +13,12 @@
 //       io_done = true;
 //     io_latency_s = added / K
 //
+// Every wait's added latency is kept too (the partial's values after the sum) and
+// published as the entry's label, "io_waits_us=..." in whole microseconds, in run order:
+// with two or three CPU threads a run settles into waiting a whole number of switch
+// intervals, which the mean hides (bench/fidelity/NOTES.md E16); the fidelity run
+// compares those states.
+//
 // n = K waits (default 200, quick 20). With a team of 1 (serial mode, or workers=1)
 // there is no CPU thread: the baseline latency of the waits themselves.
 //
@@ -30,6 +36,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -46,14 +53,14 @@ constexpr std::uint64_t kCpuSpan = 1ull << 40;
 
 // Partial slots.
 enum Count : std::size_t { kWaitsRun, kWaitsShort, kCpuElements, kCpuSum, kResetIndex, kCounts };
-enum Value : std::size_t { kAddedLatencyS, kValues };
+enum Value : std::size_t { kAddedLatencyS, kValues };  // then one value per wait: its added latency
 
 class ConvoyKernel final : public KernelInstance {
  public:
   explicit ConvoyKernel(std::uint64_t waits) : waits_(waits) {}
 
   Partial make_partial() const override {
-    return Partial{std::vector<std::uint64_t>(kCounts, 0), std::vector<double>(kValues, 0.0)};
+    return Partial{std::vector<std::uint64_t>(kCounts, 0), std::vector<double>(kValues + waits_, 0.0)};
   }
 
   // Worker 0 gets the K waits, [0, K); worker i >= 1 a disjoint huge range of sum elements.
@@ -102,6 +109,13 @@ class ConvoyKernel final : public KernelInstance {
     return {{"io_latency_s", waits ? combined.values[kAddedLatencyS] / static_cast<double>(waits) : 0.0}};
   }
 
+  std::string label(const Partial& combined) const override {
+    std::string text = "io_waits_us=";
+    for (std::uint64_t k = 0; k < waits_ && k < combined.counts[kWaitsRun]; ++k)
+      text.append(k ? "," : "").append(std::to_string(std::llround(combined.values[kValues + k] * 1e6)));
+    return text;
+  }
+
  private:
   // The I/O thread: each wait blocks with the lock released, then re-takes it.
   void io_waits(Slice s, Partial& acc, Worker& w) {
@@ -115,7 +129,9 @@ class ConvoyKernel final : public KernelInstance {
       const auto waited = Clock::now() - start;  // includes re-taking the lock
       acc.counts[kWaitsRun] += 1;
       if (waited < kNominalWait) acc.counts[kWaitsShort] += 1;
-      acc.values[kAddedLatencyS] += std::chrono::duration<double>(waited - kNominalWait).count();
+      const double added = std::chrono::duration<double>(waited - kNominalWait).count();
+      acc.values[kAddedLatencyS] += added;
+      acc.values[kValues + k] = added;  // k < waits_: worker 0's slice is [0, waits)
     }
     if (s.end >= waits_) {  // the last wait of the run: stop the CPU workers
       io_runs_finished_.fetch_add(1, std::memory_order_acq_rel);

@@ -16,6 +16,8 @@ SUMBENCH_KERNEL_ENTRY(sleep)
 SUMBENCH_KERNEL_ENTRY(triad)
 SUMBENCH_KERNEL_ENTRY(combine)
 SUMBENCH_KERNEL_ENTRY(convoy)
+SUMBENCH_KERNEL_ENTRY(ioconvoy)
+SUMBENCH_KERNEL_ENTRY(ioconvoy2)
 #undef SUMBENCH_KERNEL_ENTRY
 
 // Weak: a benchmark binary's own sources define it (the test-only sumbench_extra, a user's
@@ -61,6 +63,19 @@ std::vector<KernelDescriptor> builtin_kernel_rows() {
          .validation = "all n waits ran and each lasted at least its nominal 1 ms",
          .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
          .tick_elements = 1u << 17, .default_n = convoy_default_n, .make = make_convoy},
+        {.name = "ioconvoy",
+         .summary = "GIL I/O convoy (bpo-7946): one thread does 1-byte socketpair ping-pongs for n ms "
+                    "while the others run sum",
+         .kind = "latency", .item = "ms",
+         .validation = "the I/O thread ran its n ms, completed operations, and every byte came back",
+         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
+         .tick_elements = 1u << 17, .default_n = ioconvoy_default_n, .make = make_ioconvoy},
+        {.name = "ioconvoy2",
+         .summary = "GIL I/O convoy with two I/O threads (each its own socketpair) beside the sum threads",
+         .kind = "latency", .item = "ms",
+         .validation = "both I/O threads ran their n ms, completed operations, and every byte came back",
+         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
+         .tick_elements = 1u << 17, .default_n = ioconvoy2_default_n, .make = make_ioconvoy2},
   };
 }
 

@@ -73,29 +73,14 @@ GilMode::GilMode(GilPolicy policy, double switch_interval_s, int check_interval,
   if (!(switch_interval_s > 0)) throw std::invalid_argument("gil mode: switch interval must be > 0");
   if (check_interval < 1 || check_interval > kMaxCheckInterval)
     throw std::invalid_argument("gil mode: check interval must be 1 to " + std::to_string(kMaxCheckInterval));
+  // At start-up, not in a timed run: legacy's bytecode in this machine's sum elements (gil_tick.cpp).
+  if (policy_ == GilPolicy::legacy) element_ns_ = sum_element_ns();
 }
 
 std::string GilMode::name_suffix() const {
   if (policy_ == GilPolicy::legacy) return "/policy:legacy/check:" + std::to_string(check_interval_);
   return "/policy:" + std::string(gil_policy_name(policy_)) +
          "/interval:" + std::to_string(switch_interval_us(switch_interval_s_)) + "us";
-}
-
-std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
-  if (tick_override_) return tick_override_;
-  // Why 1/1024 for legacy: Python 2's check interval counts bytecodes, and one tick of
-  // the post's loop took 4.5 ns in Python 2.7.18 (measured on the reference machine,
-  // bench/fidelity/NOTES.md), about 1/1100 of a kernel tick (~5 us). runners/fidelity.py
-  // measures it on the machine at hand and passes it as --gil-tick.
-  if (policy_ == GilPolicy::legacy) return std::max<std::uint64_t>(1, k.tick_elements >> 10);
-  // Why 1/32 for cpython: CPython 3 checks its eval breaker at every backward jump, every
-  // ~20 ns of the post's loop, so a holder answers a drop request at once: its signal
-  // reaches the condition variable while the requester is still entering its wait, and
-  // the requester wins the wake-up over an older waiter (the I/O thread) 37% of the time
-  // instead of 12% with a 5 us answer (bench/fidelity/NOTES.md, E6). ~150 ns of work keeps
-  // the answer that fast and the per-tick cost small.
-  if (policy_ == GilPolicy::cpython) return std::max<std::uint64_t>(1, k.tick_elements >> 5);
-  return std::max<std::uint64_t>(1, k.tick_elements);
 }
 
 void GilMode::first_touch(KernelInstance& k, Slice range, int threads) {

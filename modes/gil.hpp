@@ -49,8 +49,9 @@ class GilMode final : public Mode {
   ModeCounters counters() const override;
 
   // Elements per tick for kernel `k`: --gil-tick, else the kernel's own tick (about 5 us
-  // of work), except legacy, whose tick is one bytecode (1/1024 of it), and cpython,
-  // which answers a drop request within ~150 ns as CPython does (1/32 of it; gil.cpp).
+  // of work), except legacy, whose tick is one bytecode of CPython 2.7 (kPython27BytecodeNs
+  // at the element rate measured at start-up), and cpython, which answers a drop request
+  // within ~150 ns as CPython does (1/32 of it). gil_tick.cpp.
   std::uint64_t tick_elements(const KernelInstance& k) const;
 
   // Test-only: the lock statistics of the last run (per thread and lock-wide).
@@ -79,12 +80,17 @@ class GilMode final : public Mode {
   std::uint64_t tick_override_;
   int check_interval_;
   std::uint64_t last_tick_ = 0;  // elements per tick of the last run (a counter)
+  double element_ns_ = 0;        // legacy: the sum kernel's ns per element, measured at start-up
   std::vector<Partial> partials_;  // one per thread, kept across runs (not allocated in the timed run)
   Totals totals_;
   std::vector<GilThreadStats> last_threads_;
   GilLockStats last_lock_;
   static std::atomic<GilOccupancyProbe*> occupancy_probe_;
 };
+
+// The sum kernel's nanoseconds per element on this machine: the fastest of a few short
+// timed calls of sum_range, measured once per process at its first use (gil_tick.cpp).
+double sum_element_ns();
 
 // One configured GilMode per (policy in opt.gil_policies) x (interval in opt.switch_intervals_s).
 // Throws std::invalid_argument for an unknown policy or an interval <= 0.

@@ -59,6 +59,9 @@ ModeCounters GilMode::counters() const {
   //   gil_fairness            gil_held_max_s / gil_held_min_s of a run (1 = fair)
   //   gil_tick_elements       kernel elements per tick (legacy: per bytecode) of the last run
   //   gil_check_interval      legacy: the check interval, in bytecodes
+  //   gil_element_ns          legacy: the sum kernel's ns per element, measured at start-up
+  //   gil_bytecode_ns         legacy: what one tick (bytecode) costs at that rate: ~4.49 ns
+  //                           with the default tick (gil_params.hpp), else --gil-tick's
   ModeCounters c;
   const double runs = static_cast<double>(totals_.runs);
   if (totals_.runs == 0) return c;
@@ -76,7 +79,11 @@ ModeCounters GilMode::counters() const {
   c["gil_held_max_s"] = t.held_max_s / runs;
   c["gil_fairness"] = t.fairness / runs;
   c["gil_tick_elements"] = static_cast<double>(last_tick_);
-  if (policy_ == GilPolicy::legacy) c["gil_check_interval"] = check_interval_;
+  if (policy_ == GilPolicy::legacy) {
+    c["gil_check_interval"] = check_interval_;
+    c["gil_element_ns"] = element_ns_;
+    c["gil_bytecode_ns"] = element_ns_ * static_cast<double>(last_tick_);
+  }
   return c;
 }
 

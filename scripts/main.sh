@@ -22,10 +22,11 @@ python3 runners/sweep.py --kernels sum,sleep --modes serial,omp,mpi,hybrid,gil -
 echo "+ python3 runners/cpython_baseline.py ... --out $out   (the post's experiment in this machine's CPython)"
 python3 runners/cpython_baseline.py --kernels sum,sleep --scaling strong --repetitions 3 --out "$out" ||
   echo "note: the CPython baseline did not complete; the report will show sumbench's modes only" >&2
-echo "+ python3 runners/fidelity.py --out $out --python all --figures cpu:2,convoy:2:check100,convoy:2:1ms --repetitions 3"
-echo "  (the gil policies beside every CPython found: the CPU ratio and one convoy figure, interleaved)"
+echo "+ python3 runners/fidelity.py --out $out --python all --figures cpu:2,convoy:2:check100,convoy:2:1ms --repetitions 5"
+echo "  (the gil policies beside every CPython found, with their controls: the CPU ratio and one convoy"
+echo "   figure, interleaved; 5 repetitions, the fewest the verdict takes: BENCHMARKS.md's run has 15)"
 python3 runners/fidelity.py --out "$out" --python all --figures cpu:2,convoy:2:check100,convoy:2:1ms \
-  --repetitions 3 ||
+  --repetitions 5 ||
   echo "note: the fidelity run did not complete; the report will say that it has no model-vs-real rows" >&2
 echo "+ python3 reports/report.py $out --out $out/report"
 python3 reports/report.py "$out" --out "$out/report" | sed -n 1p   # its answer is printed last, below

@@ -16,7 +16,8 @@
 #include <utility>
 #include <vector>
 
-#define SUMBENCH_KERNEL_API_VERSION 1
+// Version 2 added KernelInstance::label() (a virtual member: a version 1 kernel's vtable lacks it).
+#define SUMBENCH_KERNEL_API_VERSION 2
 
 namespace sumbench {
 
@@ -132,6 +133,9 @@ class KernelInstance {
   virtual std::vector<std::pair<std::string, double>> figures(const Partial& /*combined*/) const {
     return {};
   }
+  // Per-run samples behind a figure, as Google Benchmark's label of the entry ("" for none):
+  // convoy's added latency of every wait, which a mean cannot show (its states, NOTES E16).
+  virtual std::string label(const Partial& /*combined*/) const { return {}; }
   // Test-only (SUMBENCH_TEST_CORRUPT, docs/DESIGN.md): corrupts one element of this
   // process's result after a run, as a bug would, so the tests can see validation catch it.
   // By default one slot of the partial; kernels whose result is data (triad) override it.

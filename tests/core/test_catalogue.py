@@ -39,6 +39,23 @@ class Catalogue(unittest.TestCase):
         self.assertEqual([m["reference"] for m in self.cat["modes"]],
                          [True] + [False] * (len(self.cat["modes"]) - 1))
 
+    def test_gil_parameters_say_what_was_fitted(self):
+        params = self.cat["gil_parameters"]
+        self.assertEqual({p["policy"] for p in params}, {p["name"] for p in self.cat["gil_policies"]})
+        for p in params:
+            self.assertIn(p["origin"], ("fitted", "measured", "interpreter default", "chosen"), p)
+            self.assertTrue(p["detail"], p)
+        tick = next(p for p in params if p["policy"] == "cpython" and p["name"] == "tick")
+        self.assertEqual(tick["origin"], "fitted")
+        self.assertIn("3.11.7", tick["detail"])   # to what
+        self.assertIn("KVM", tick["detail"])      # on which machine
+        bytecode = next(p for p in params if p["policy"] == "legacy" and p["name"] == "bytecode")
+        self.assertEqual(bytecode["origin"], "measured")
+        self.assertIn(f"{self.cat['legacy_bytecode_ns']:g} ns", bytecode["value"])
+        for p in params:   # the text list shows each one under its policy
+            if p["name"] != "-":
+                self.assertIn(f"{p['name']}: {p['value']} [{p['origin']}]", self.text)
+
     def test_kernel_rows_are_complete(self):
         for k in self.cat["kernels"]:
             with self.subTest(kernel=k["name"]):

@@ -204,6 +204,20 @@ class EndToEnd(unittest.TestCase):
             self.assertIn("1x2 valid", line)
         self.assertTrue(any("items/s" in line for line in rows if "_cv" not in line), rows)
 
+    def test_a_long_kernel_label_is_cut_on_the_console_and_whole_in_the_json(self):
+        """convoy's label lists every wait (KernelInstance::label): the JSON keeps all of
+        them, the console row only their start, so the row stays readable. One repetition:
+        the console shows the run itself, not only the aggregates."""
+        doc, proc = run_json(self, ["--quick", "--kernels=convoy", "--modes=gil", "--workers=2",
+                                    "--benchmark_repetitions=1"])
+        (entry,) = entries(doc)
+        waits = entry["label"].split("=", 1)[1].split(",")
+        self.assertTrue(entry["label"].startswith("io_waits_us="), entry)
+        self.assertEqual(len(waits), int(split_name(entry["name"])[2]["n"]), entry["label"])
+        (row,) = [line for line in proc.stdout.splitlines() if line.startswith("convoy/gil/")]
+        self.assertRegex(row, r"I/O latency [^,]* io_waits_us=[\d,]+\.\.\. \(%d chars in the JSON\)$"
+                         % len(entry["label"]))
+
     def test_version(self):
         proc = run(["--version"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -302,7 +316,8 @@ class Harness(unittest.TestCase):
         self.assertGreaterEqual(cost["run_wall_s"], sum(cost[k] for k in RUN_COST[2:]))
 
     def test_every_kernel_and_mode_catches_a_corrupted_element(self):
-        kernels = KERNELS + ["convoy"]
+        thread_only = ["convoy", "ioconvoy", "ioconvoy2"]
+        kernels = KERNELS + thread_only
         args = ["--quick", "--kernels=" + ",".join(kernels), "--workers=2", "--hybrid=2x1,1x2", "--sleep-ms=5",
                 "--benchmark_min_time=0", "--benchmark_repetitions=1"]
         doc, proc = run_json(self, args, ranks=2, env={"SUMBENCH_TEST_CORRUPT": "1"}, status=1)
@@ -313,7 +328,7 @@ class Harness(unittest.TestCase):
             self.assertTrue(b.get("error_occurred"), b["name"])
             self.assertIn("invalid result", b["error_message"], b["name"])
         for kernel in kernels:
-            for mode in MODES if kernel != "convoy" else ["serial", "omp", "gil"]:
+            for mode in MODES if kernel not in thread_only else ["serial", "omp", "gil"]:
                 self.assertTrue(any(k == kernel and m == mode for k, m, _ in seen), (kernel, mode))
         self.assertIn(("triad", "hybrid", "2"), seen)
         self.assertIn(("triad", "hybrid", "1"), seen)

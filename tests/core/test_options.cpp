@@ -29,9 +29,13 @@ void expect_usage_error(std::vector<std::string> args, const std::string& mentio
   }
 }
 
-TEST(Options, DefaultsRunEveryKernelButConvoyInEveryMode) {
+TEST(Options, DefaultsRunEveryKernelButTheThreadOnlyOnesInEveryMode) {
   const Options opt = parse({});
-  EXPECT_EQ(opt.kernels.size(), kernel_table().size() - 1);
+  std::size_t thread_only = 0;
+  for (const auto& k : kernel_table()) thread_only += k.thread_only ? 1 : 0;
+  EXPECT_EQ(thread_only, 3u);  // convoy, ioconvoy, ioconvoy2
+  EXPECT_EQ(opt.kernels.size(), kernel_table().size() - thread_only);
+  for (const KernelDescriptor* k : opt.kernels) EXPECT_FALSE(k->thread_only) << k->name;
   EXPECT_EQ(opt.modes.size(), mode_table().size());
   EXPECT_EQ(opt.scaling, Scaling::strong);
   EXPECT_EQ(opt.sleep_ms, 100);

@@ -1,9 +1,12 @@
 // The convoy kernel: every wait runs and lasts at least its nominal 1 ms, the CPU
-// threads stop when the I/O thread is done (run after run), and io_latency_s is reported.
+// threads stop when the I/O thread is done (run after run), io_latency_s is reported, and
+// the label holds every wait.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
+#include <sstream>
+#include <string>
 
 #include "gil.hpp"
 #include "kernel.hpp"
@@ -106,6 +109,30 @@ TEST(Convoy, OmpRunAfterRun) {
     }
   }
 #endif
+}
+
+// convoy's label: every wait's added latency in whole microseconds, in run order; their
+// mean is the io_latency_s figure.
+TEST(Convoy, LabelHoldsEveryWait) {
+  constexpr std::uint64_t kWaits = 12;
+  auto k = make_convoy_kernel(kWaits);
+  GilMode mode(GilPolicy::cpython, 1e-3, kDefaultCheckInterval, ModeOptions{});
+  Partial out = k->make_partial();
+  mode.run(*k, {0, kWaits}, 2, out);
+  ASSERT_EQ(k->validate(out), "");
+  const std::string label = k->label(out), prefix = "io_waits_us=";
+  ASSERT_EQ(label.rfind(prefix, 0), 0u) << label;
+  std::istringstream items(label.substr(prefix.size()));
+  std::string item;
+  double sum_us = 0;
+  std::uint64_t count = 0;
+  while (std::getline(items, item, ',')) {
+    EXPECT_GE(std::stod(item), 0.0) << label;
+    sum_us += std::stod(item);
+    ++count;
+  }
+  EXPECT_EQ(count, kWaits);
+  EXPECT_NEAR(sum_us / kWaits * 1e-6, io_latency(*k, out), 1e-6);  // rounding: 0.5 us
 }
 
 }  // namespace

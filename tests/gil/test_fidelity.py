@@ -87,6 +87,28 @@ class ChildProgram:
         self.assertEqual((r["waits"], len(r["cpu_iterations"]), r["problems"]), (5, 2, []))
         self.assertGreaterEqual(r["added_s_max"], r["added_s_median"])
 
+    def test_convoy_keeps_every_wait_and_runs_alone(self):
+        interval = {"check_interval": 100} if self.PREFIX == "2." else {"switch_interval_s": 0.001}
+        for threads in (0, 1):   # C = 0: the sleep's own overshoot, the baseline of the figures
+            (doc,) = self.lines(dict(interval, experiment="convoy", threads=threads, waits=6))
+            r = doc["result"]
+            self.assertEqual((len(r["added_s"]), len(r["cpu_iterations"])), (6, threads))
+            self.assertAlmostEqual(sum(r["added_s"]) / 6, r["added_s_mean"], places=6)
+
+    def test_ioconvoy_checks_every_byte(self):
+        interval = {"check_interval": 100} if self.PREFIX == "2." else {"switch_interval_s": 0.001}
+        for threads, io in ((0, 1), (1, 1), (2, 2)):
+            with self.subTest(threads=threads, io_threads=io):
+                (doc,) = self.lines(dict(interval, experiment="ioconvoy", threads=threads, io_threads=io,
+                                         duration_s=0.02))
+                r = doc["result"]
+                self.assertEqual((r["bad"], r["problems"], len(r["ops"]), len(r["cpu_iterations"])),
+                                 (0, [], io, threads))
+                self.assertTrue(all(n >= 1 for n in r["ops"]), r)
+                # each ran its time (2.7's clock is time.time(): a double of the epoch, ~0.2 us apart)
+                self.assertTrue(all(e >= 0.02 - 2e-6 for e in r["elapsed_s"]), r)
+                self.assertAlmostEqual(r["ops_per_s"], sum(n / e for n, e in zip(r["ops"], r["elapsed_s"])))
+
     def test_handoff_counts_switches(self):
         (doc,) = self.lines({"experiment": "handoff", "duration_s": 0.05})
         self.assertEqual(len(doc["result"]["iterations"]), 2)
@@ -115,6 +137,7 @@ class ChildProgram:
         wrong = {"check_interval": 100} if self.PREFIX == "3." else {"switch_interval_s": 0.005}
         for spec, message in [("{", "not JSON"), (json.dumps({"experiment": "fly"}), "'fly'"),
                               (json.dumps({"experiment": "cpu", "threads": 0}), "threads=0"),
+                              (json.dumps({"experiment": "ioconvoy", "io_threads": 3}), "io_threads=3"),
                               (json.dumps({"experiment": "cpu", "n": "5"}), "n="),
                               (json.dumps({"experiment": "cpu", "bogus": 1}), "bogus"),
                               (json.dumps({"experiment": "point", "kernel": "sum"}), "needs a kernel and a mode"),
@@ -136,6 +159,7 @@ class EveryInterpreter(unittest.TestCase):
         for interp in INTERPRETERS:
             interval = {"check_interval": 10} if interp["version"].startswith("2.") else {"switch_interval_s": 0.0005}
             for spec in [{"experiment": "cpu", "n": 3000}, dict(interval, experiment="convoy", waits=2),
+                         dict(interval, experiment="ioconvoy", threads=1, io_threads=2, duration_s=0.01),
                          {"experiment": "handoff", "duration_s": 0.01}, {"experiment": "calibrate", "n": 3000},
                          {"experiment": "point", "kernel": "sum", "mode": "cpython-processes", "workers": 2,
                           "n_per_worker": 3000}]:
@@ -145,6 +169,37 @@ class EveryInterpreter(unittest.TestCase):
                     doc = json.loads(proc.stdout)
                     self.assertTrue(doc["result"]["valid"], doc)
                     self.assertEqual(doc["interpreter"]["executable"], interp["executable"])
+
+
+class LegacyDefaults(unittest.TestCase):
+    """legacy without --gil-tick needs no interpreter: with no Python on PATH and no pyenv,
+    sumbench runs it, and its tick is the catalogue's stored Python 2.7 bytecode time at the
+    element rate sumbench measured at start-up (issue 20)."""
+
+    def test_no_python_needed(self):
+        with tempfile.TemporaryDirectory(prefix="nopython-") as bindir:
+            for name in os.listdir("/usr/bin"):   # everything MPI's start-up may need, but no Python
+                if not name.startswith("python") and not name.startswith("pydoc"):
+                    os.symlink(os.path.join("/usr/bin", name), os.path.join(bindir, name))
+            env = {"PATH": bindir, "HOME": os.environ.get("HOME", "/tmp")}
+            env.update({k: v for k, v in os.environ.items() if k.startswith("OMPI_")})
+            self.assertIsNone(shutil.which("python3", path=bindir))
+            cat = json.loads(subprocess.run([SUMBENCH, "--list=json"], capture_output=True, text=True, env=env,
+                                            check=True, timeout=120).stdout)
+            proc = subprocess.run([SUMBENCH, "--modes=gil", "--gil-policy=legacy", "--kernels=sum,convoy", "--quick",
+                                   "--workers=2", "--benchmark_repetitions=1", "--benchmark_format=json"],
+                                  capture_output=True, text=True, env=env, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        entries = [b for b in json.loads(proc.stdout)["benchmarks"] if b.get("run_type") == "iteration"]
+        self.assertEqual(len(entries), 2)
+        stored = cat["legacy_bytecode_ns"]
+        for b in entries:
+            self.assertEqual(b["valid"], 1, b["name"])
+            self.assertIn("/policy:legacy/check:100", b["name"])
+            element = b["gil_element_ns"]
+            self.assertGreater(element, 0)
+            self.assertEqual(b["gil_tick_elements"], max(1, round(stored / element)), b["name"])
+            self.assertAlmostEqual(b["gil_bytecode_ns"], stored, delta=element)   # rounding: half an element
 
 
 class Python2(ChildProgram, unittest.TestCase):
@@ -172,7 +227,7 @@ class Command(unittest.TestCase):
             self.skipTest(f"needs CPython 2.7 and 3.x (looked in {SEARCHED})")
         return f"{self.two['path']},{self.three['path']}"
 
-    def test_quick_run_writes_model_and_real_rows(self):
+    def test_quick_run_writes_model_real_and_control_rows(self):
         out = os.path.join(self.tmp, "out")
         proc = run_command("--quick", "--python", self.need_both(), "--figures", "cpu:2,convoy:2:check100",
                            "--out", out)
@@ -182,22 +237,50 @@ class Command(unittest.TestCase):
                                                     "status.json", "table.txt"])
         with open(os.path.join(pdir, "raw.json")) as f:
             doc = json.load(f)
-        sources = {(m["figure"], m["policy"], m["source"]) for m in doc["measurements"]}
-        self.assertEqual(sources, {("cpu:2", "legacy", "cpython"), ("cpu:2", "legacy", "sumbench"),
-                                   ("cpu:2", "cpython", "cpython"), ("cpu:2", "cpython", "sumbench"),
-                                   ("convoy:2:check100", "legacy", "cpython"),
-                                   ("convoy:2:check100", "legacy", "sumbench")})
+        runs = {(m["figure"], m["policy"], m["source"]) for m in doc["measurements"]}
+        real = {("cpu:2", "legacy"), ("cpu:2", "cpython"), ("seed:2", "legacy"), ("seed:2", "cpython"),
+                ("convoy:2:check100", "legacy"), ("convoy:0:check100", "legacy")}
+        self.assertEqual({(f, p) for f, p, s in runs if s == "cpython"}, real)
+        # The model: the right policy, legacy's defaults, and every control of each figure,
+        # with the C = 0 runs of each (issue 20).
+        model = {(f, p) for f, p, s in runs if s == "sumbench"}
+        for policy in ("cpython", "legacy", "legacy-defaults", "fifo", "none"):
+            for figure in ("cpu:2", "seed:2"):
+                self.assertIn((figure, policy), model)
+        for figure, policy in [("convoy:2:check100", "legacy"), ("convoy:2:check100", "legacy-defaults"),
+                               ("convoy:2:5ms", "fifo"), ("convoy:2:5ms", "none"), ("convoy:2:5ms", "cpython"),
+                               ("convoy:0:check100", "legacy"), ("convoy:0:check100", "legacy-defaults"),
+                               ("convoy:0:5ms", "fifo"), ("convoy:0:5ms", "none"), ("convoy:0:5ms", "cpython")]:
+            self.assertIn((figure, policy), model)
+        for m in doc["measurements"]:   # every convoy run keeps each wait, on both sides
+            if m["figure"].startswith("convoy:"):
+                self.assertEqual(len(m["waits"]), 10, m["figure"])
+            self.assertIn("others", m["load"])
         self.assertEqual(len(doc["legacy_ticks"]), 1)  # one calibration per repetition
         self.assertGreaterEqual(doc["legacy_ticks"][0], 1)
+        table = {(s["figure"], s["policy"]): s for s in doc["table"]}
+        self.assertEqual(set(table), {("cpu:2", "legacy"), ("cpu:2", "cpython"), ("seed:2", "legacy"),
+                                      ("seed:2", "cpython"), ("convoy:2:check100", "legacy")})
+        for s in doc["table"]:   # every control judged by the same rule; one run is too few
+            roles = [(r["role"], r["policy"]) for r in s["roles"]]
+            expect = [("policy", "cpython"), ("fifo", "fifo"), ("none", "none"), ("crossed", "legacy")] \
+                if s["policy"] == "cpython" else \
+                [("policy", "legacy"), ("defaults", "legacy-defaults"), ("fifo", "fifo"), ("none", "none"),
+                 ("crossed", "cpython")]
+            self.assertEqual(roles, expect, s["figure"])
+            for r in s["roles"]:
+                self.assertEqual((r["n"], r["outcome"]), (1, "too few runs"), (s["figure"], r))
+            self.assertFalse(s["discriminates"])
         rows = schema.read_results_csv(os.path.join(out, "results.csv"))
         self.assertEqual(len(rows), len(doc["measurements"]))
-        real = [r for r in rows if r["source"] == "cpython"]
-        self.assertEqual({(r["interpreter_version"], r["gil_kind"]) for r in real},
+        real_rows = [r for r in rows if r["source"] == "cpython"]
+        self.assertEqual({(r["interpreter_version"], r["gil_kind"]) for r in real_rows},
                          {(self.two["version"], "old"), (self.three["version"], "new")})
         self.assertEqual({r["check_interval"] for r in rows if r["fidelity_figure"] == "convoy:2:check100"}, {100})
-        for row in doc["table"]:
-            self.assertIn(row["verdict"].split()[0].rstrip(":"), ("pass", "FAIL"))
-        self.assertIn("verdict", proc.stdout)
+        self.assertIn("fifo", proc.stdout)
+        self.assertIn("cpython vs 2.7", proc.stdout)
+        self.assertIn("figures discriminate", proc.stdout)
+        self.assertIn("estimated", proc.stdout)
         self.assertIn(f"interpreter: CPython {self.two['version']} (old GIL)", proc.stdout)
 
     def test_a_stopped_run_resumes_and_a_complete_one_is_kept(self):
@@ -225,7 +308,7 @@ class Command(unittest.TestCase):
         with open(raw) as f:
             saved = f.read()
         with open(raw, "w") as f:
-            json.dump(dict(json.loads(saved), schema="sumbench.fidelity/2"), f)
+            json.dump(dict(json.loads(saved), schema="sumbench.fidelity/3"), f)
         older = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",
                             "--out", out)
         self.assertEqual(older.returncode, 2, older.stderr)
@@ -239,7 +322,8 @@ class Command(unittest.TestCase):
         with open(os.path.join(pdir, "raw.json")) as f:
             doc = json.load(f)
         self.assertEqual(sorted({m["repetition"] for m in doc["measurements"]}), [0, 1, 2])
-        self.assertEqual(len(doc["measurements"]), 6)   # 3 repetitions x (the interpreter + the model)
+        # 3 repetitions x (the interpreter + the model's cpython, fifo, none and legacy), at C = 1 and C = 0
+        self.assertEqual(len(doc["measurements"]), 3 * 5 * 2)
         with open(os.path.join(pdir, "raw.json"), "rb") as f:
             before = f.read()
         done = run_command("--python", python, "--figures", "convoy:1:1ms", "--waits", "3", "--repetitions", "3",

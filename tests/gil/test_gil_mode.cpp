@@ -2,11 +2,15 @@
 // mutual exclusion, progress, overlap of blocking calls, statistics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ostream>
 #include <memory>
 
 #include "gil.hpp"
+#include "gil_params.hpp"
+#include "kernel.hpp"
 #include "gil_invariants.hpp"
 #include "test_kernels.hpp"
 
@@ -191,6 +195,25 @@ TEST(GilModeCounters, EmptyAfterReset) {
   EXPECT_FALSE(mode.counters().empty());
   mode.reset_counters();
   EXPECT_TRUE(mode.counters().empty());
+}
+
+// legacy without --gil-tick: CPython 2.7's stored bytecode time (gil_params.hpp) in sum
+// elements at the rate measured at start-up; no interpreter involved.
+TEST(GilTick, LegacyDefaultIsTheStoredBytecodeAtTheMeasuredRate) {
+  const double element_ns = sum_element_ns();
+  ASSERT_GT(element_ns, 0.0);
+  ASSERT_LT(element_ns, 10.0);  // a sum element is picoseconds, not nanoseconds
+  const KernelDescriptor* sum = find_kernel("sum");
+  auto k = sum->make(KernelConfig{.n = 1000}, {0, 1000});
+  k->tick_elements = sum->tick_elements;
+  GilMode legacy(GilPolicy::legacy, 5e-3, kDefaultCheckInterval, ModeOptions{});
+  const auto tick = legacy.tick_elements(*k);
+  EXPECT_EQ(tick, std::max<std::uint64_t>(1, std::llround(kPython27BytecodeNs / element_ns)));
+  EXPECT_NEAR(static_cast<double>(tick) * element_ns, kPython27BytecodeNs, element_ns);  // half an element each way
+  ModeOptions over;
+  over.gil_tick_elements = 7;
+  EXPECT_EQ(GilMode(GilPolicy::legacy, 5e-3, 100, over).tick_elements(*k), 7u);
+  EXPECT_EQ(GilMode(GilPolicy::cpython, 5e-3, 100, ModeOptions{}).tick_elements(*k), sum->tick_elements >> 5);
 }
 
 }  // namespace

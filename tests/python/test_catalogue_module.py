@@ -20,7 +20,7 @@ class FromBinary(TempDir):
         self.assertEqual(cat.layouts("mpi", 4), [(4, 1)])
         self.assertEqual(cat.modes_configured_by("--gil-policy"), ["gil"])
         self.assertEqual(cat.default("--switch-interval"), [0.005])
-        self.assertEqual(cat.kernels_of_kind("latency"), ["convoy"])
+        self.assertEqual(cat.kernels_of_kind("latency"), ["convoy", "ioconvoy", "ioconvoy2"])
 
     def test_saved_copy_and_the_migration(self):
         cat = Catalogue.from_sumbench(EXTRA)

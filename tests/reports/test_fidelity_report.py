@@ -24,15 +24,19 @@ def measurement(figure, policy, source, rep, value, version=None, gil=None, thre
     return m
 
 
-def add_fidelity_point(sweep):
-    """cpu:2 for both policies, 5 repetitions: legacy matches 2.7, cpython misses 3.11."""
+def add_fidelity_point(sweep, controls=False):
+    """cpu:2 for both policies, 5 repetitions: legacy matches 2.7, cpython (1.3x) misses 3.11;
+    with `controls`, fifo, none and cpython (crossed) for legacy's, which all fail."""
     ms = []
     for rep in range(5):
         ms += [measurement("cpu:2", "legacy", "cpython", rep, 1.9 + 0.02 * rep, "2.7.18", "old"),
                measurement("cpu:2", "legacy", "sumbench", rep, 1.8 + 0.02 * rep),
                measurement("cpu:2", "cpython", "cpython", rep, 0.95 + 0.01 * rep, "3.11.7", "new"),
                measurement("cpu:2", "cpython", "cpython", rep, 1.0 + 0.01 * rep, "3.12.1", "new"),
-               measurement("cpu:2", "cpython", "sumbench", rep, 1.5 + 0.01 * rep)]
+               measurement("cpu:2", "cpython", "sumbench", rep, 1.3 + 0.01 * rep)]
+        if controls:
+            ms += [measurement("cpu:2", "fifo", "sumbench", rep, 1.0 + 0.01 * rep),
+                   measurement("cpu:2", "none", "sumbench", rep, 0.5 + 0.01 * rep)]
     rows = experiment.tidy_rows({"measurements": ms}, "synthetic-a", "testhost", 2)
     pdir = os.path.join(sweep, "points", experiment.POINT_ID)
     os.makedirs(pdir)
@@ -48,11 +52,13 @@ class FidelitySection(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory(prefix="report_fidelity_")
         cls.plain = os.path.join(cls.tmp.name, "plain")
         cls.with_rows = os.path.join(cls.tmp.name, "with")
-        for sweep in (cls.plain, cls.with_rows):
+        cls.with_controls = os.path.join(cls.tmp.name, "controls")
+        for sweep in (cls.plain, cls.with_rows, cls.with_controls):
             fixtures.make_sweep(sweep, workers=(1, 2), gil_variants=False, convoy=False, failures=False)
         add_fidelity_point(cls.with_rows)
+        add_fidelity_point(cls.with_controls, controls=True)
         cls.procs = {}
-        for name in ("plain", "with_rows"):
+        for name in ("plain", "with_rows", "with_controls"):
             out = os.path.join(cls.tmp.name, f"report-{name}")
             cls.procs[name] = (fixtures.run_script([fixtures.REPORT_PY, getattr(cls, name), "--out", out]), out)
 
@@ -80,7 +86,12 @@ class FidelitySection(unittest.TestCase):
         self.assertEqual(set(by_policy), {"legacy", "cpython"})
         self.assertEqual((by_policy["legacy"]["reference"], by_policy["legacy"]["passed"]), ("2.7.18", "True"))
         self.assertEqual((by_policy["cpython"]["reference"], by_policy["cpython"]["passed"]), ("3.11.7", "False"))
-        self.assertTrue(by_policy["cpython"]["verdict"].startswith("FAIL"))
+        self.assertEqual(by_policy["cpython"]["outcome"], "fail")
+        self.assertTrue(by_policy["cpython"]["verdict"].startswith("fail: 90% CI"))
+        # No control was run here: legacy passes, but nothing shows that a wrong policy would not.
+        self.assertEqual(by_policy["legacy"]["discriminates"], "False")
+        self.assertIn("not measured: fifo, none", by_policy["legacy"]["discrimination"])
+        self.assertIn('data-discriminating="0"', page)
         self.assertIn("3.12.1", by_policy["cpython"]["versions"])
         # A figure the model does not reproduce is labelled with its mechanism, on the page too.
         self.assertTrue(by_policy["cpython"]["mechanism"])
@@ -88,6 +99,28 @@ class FidelitySection(unittest.TestCase):
         section = page[page.index('id="fidelity"'):page.index('id="fits"')]
         mechanism = by_policy["cpython"]["mechanism"]
         self.assertTrue("not reproduced: " + mechanism in html.unescape(section), "the mechanism is not on the page")
+
+    def test_controls_and_discrimination(self):
+        page, _names, table = self.report("with_controls")
+        by_policy = {r["policy"]: r for r in table}
+        legacy = by_policy["legacy"]
+        self.assertEqual((legacy["outcome"], legacy["discriminates"]), ("pass", "True"), legacy)
+        # fifo (~1.0x) and none (~0.5x) against 2.7's 1.9x, and cpython crossed (1.3x) all fail.
+        self.assertEqual(legacy["controls"], "legacy-defaults:defaults:no_data fifo:fifo:fail none:none:fail "
+                                             "cpython:crossed:fail")
+        # cpython misses 3.11 itself: its controls do not matter.
+        self.assertEqual(by_policy["cpython"]["discriminates"], "False")
+        section = page[page.index('id="fidelity"'):page.index('id="fits"')]
+        self.assertIn('data-discriminating="1"', section)
+        self.assertIn("1 of 2 figures discriminate", section)
+        self.assertIn("cpython vs 2.7: fail", section)
+        # The figure says what the table says (its alt text counts from the same rows); no
+        # I/O convoy figure without ioconvoy rows.
+        with open(os.path.join(self.procs["with_controls"][1], "figures", "figures.json")) as f:
+            alts = {m["name"]: m["alt"] for m in json.load(f)}
+        self.assertIn("2 figures, 1 pass, 1 discriminate; not reproduced: cpu:2 cpython",
+                      alts["fidelity_model_vs_real"])
+        self.assertNotIn("fidelity_io_convoy", alts)
 
     def test_fidelity_rows_stay_out_of_the_scaling_analyses(self):
         page, names, _ = self.report("with_rows")
@@ -101,6 +134,28 @@ class FidelitySection(unittest.TestCase):
         self.assertIn('data-fidelity="0"', page)
         self.assertIn("runners/fidelity.py", page[page.index('id="fidelity"'):])
         self.assertEqual(table, [])
+
+
+class OldFolders(unittest.TestCase):
+    """The recorded fidelity folders (bench/results/fidelity-*, before issue 20: no controls,
+    no C = 0 runs, no per-wait samples) still read, judged by today's rule."""
+
+    def test_every_recorded_folder_reads(self):
+        results = os.path.join(os.environ.get("SUMBENCH_SOURCE_DIR", fixtures.SOURCE_DIR), "bench", "results")
+        folders = sorted(d for d in os.listdir(results) if d.startswith("fidelity-"))
+        self.assertGreaterEqual(len(folders), 9)
+        for name in folders:
+            with self.subTest(folder=name):
+                table = summary.for_folder(os.path.join(results, name), [])
+                self.assertTrue(table)
+                for s in table:
+                    self.assertIn(s["outcome"], ("pass", "fail", "inconclusive", "too few runs", "no data"), s)
+                    self.assertFalse(s["discriminates"])
+                    if s["outcome"] == "pass":   # passed, but no fifo or none control ran then
+                        self.assertIn("not measured: fifo, none", s["discrimination"])
+                    if s["figure"].startswith("convoy:"):   # no C = 0 run to take the overshoot out
+                        self.assertEqual(s["outcome"], "no data")
+                        self.assertIn("no C = 0 runs", s["roles"][0]["why"])
 
 
 class ReferenceVersion(unittest.TestCase):

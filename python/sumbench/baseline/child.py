@@ -8,12 +8,15 @@ annotations), so that the same file runs unchanged in every interpreter the base
 usage:  PYTHON child.py [SPEC]     SPEC: a JSON object; '-' or none: read it from stdin
 
 SPEC keys (all but "experiment" optional):
-  experiment       info | calibrate | cpu | convoy | handoff | point
-  threads          cpu: K threads sharing the loop (default 2); convoy: C CPU threads
-                   beside the I/O thread (default 1); handoff: always 2
+  experiment       info | calibrate | cpu | convoy | ioconvoy | handoff | point
+  threads          cpu: K threads sharing the loop (default 2); convoy, ioconvoy: C CPU
+                   threads beside the I/O thread(s) (default 1; 0: the I/O alone);
+                   handoff: always 2
+  io_threads       ioconvoy: I/O threads, each with its own socketpair (1 or 2; default 1)
   n                cpu, calibrate: iterations of the post's loop (default 2000000)
   waits, wait_s    convoy: the I/O thread's sleeps, time.sleep(wait_s) (200, 0.001)
-  duration_s       handoff: how long the two threads ping-pong (default 0.5)
+  duration_s       handoff: how long the two threads ping-pong (default 0.5); ioconvoy: how
+                   long each I/O thread runs its operations
   switch_interval_s  3.x: sys.setswitchinterval (default: the interpreter's own, 5 ms)
   check_interval     2.x: sys.setcheckinterval (default: the interpreter's own, 100)
   repetitions      lines to print, one per repetition (default 1)
@@ -33,7 +36,13 @@ Each repetition prints one line: {"schema": SCHEMA, "interpreter": {...},
             interpreter's worker thread can run the loop faster than its main thread,
             which is no GIL effect (bench/fidelity/NOTES.md E15)
   convoy    added_s_mean: mean over the waits of (measured wait - wait_s), the I/O
-            thread's measurement including re-taking the GIL; also median, p90, max
+            thread's measurement including re-taking the GIL; also median, p90, max, and
+            added_s: every wait's, in run order (the per-wait samples)
+  ioconvoy  Beazley's I/O convoy (bpo-7946): each I/O thread does 1-byte ping-pongs over
+            its own socketpair (a.send, b.recv: both release the GIL around the syscall)
+            for duration_s while C threads spin the post's loop; every byte is checked.
+            ops_per_s: the sum over I/O threads of its operations over its time; ops,
+            elapsed_s per I/O thread
   handoff   handoffs: times a thread found that the other one ran since its own last
             iteration (a GIL switch between two spinning threads); s_per_handoff
   calibrate s_per_iteration of the loop; on CPython 2, ticks_per_iteration measured
@@ -62,12 +71,12 @@ except NameError:
     rng = range
 clock = getattr(time, "perf_counter", time.time)  # 2.7: gettimeofday, 1 us resolution
 
-EXPERIMENTS = ("info", "calibrate", "cpu", "convoy", "handoff", "point")
-DEFAULTS = {"threads": None, "n": 2000000, "waits": 200, "wait_s": 0.001, "duration_s": 0.5,
+EXPERIMENTS = ("info", "calibrate", "cpu", "convoy", "ioconvoy", "handoff", "point")
+DEFAULTS = {"threads": None, "io_threads": 1, "n": 2000000, "waits": 200, "wait_s": 0.001, "duration_s": 0.5,
             "switch_interval_s": None, "check_interval": None, "repetitions": 1,
             "kernel": None, "mode": None, "workers": 1, "scaling": "strong", "n_per_worker": 1,
             "max_workers": 1, "sleep_ms": 100.0}
-LIMITS = {"threads": (1, 64), "n": (1, 10 ** 10), "waits": (1, 10 ** 6), "repetitions": (1, 1000),
+LIMITS = {"threads": (0, 64), "io_threads": (1, 2), "n": (1, 10 ** 10), "waits": (1, 10 ** 6), "repetitions": (1, 1000),
           "check_interval": (1, 10 ** 6), "workers": (1, 4096), "n_per_worker": (1, 10 ** 10),
           "max_workers": (1, 4096)}
 FLOAT_LIMITS = {"wait_s": (1e-6, 10.0), "duration_s": (1e-3, 600.0), "switch_interval_s": (1e-6, 10.0),
@@ -151,6 +160,8 @@ def check_spec(spec):
                       % (out["switch_interval_s"],))
     if out["threads"] is None:
         out["threads"] = 2 if out["experiment"] in ("cpu", "handoff") else 1
+    if out["threads"] == 0 and out["experiment"] not in ("convoy", "ioconvoy"):
+        raise BadSpec("threads=0: only the convoy and ioconvoy experiments run with no CPU thread")
     if out["experiment"] == "handoff" and out["threads"] != 2:
         raise BadSpec("threads=%r: the handoff experiment runs exactly 2 threads" % (out["threads"],))
     return out
@@ -200,11 +211,11 @@ def quantile(sorted_values, q):
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def exp_convoy(spec):
-    """One I/O thread does `waits` sleeps while C threads spin the post's loop."""
-    cpus, waits, wait_s = spec["threads"], spec["waits"], spec["wait_s"]
-    stop, ready, ready_lock = [False], [0], threading.Lock()
-    done, counts, added = [0] * cpus, [0] * cpus, []
+def spin_threads(cpus, stop):
+    """C threads spinning the post's loop until stop[0]; started, and all spinning, on return.
+    (threads, done, check): check() gives the problems of their counts."""
+    ready, ready_lock = [0], threading.Lock()
+    done, counts = [0] * cpus, [0] * cpus
 
     def cpu(i):
         def body():
@@ -212,11 +223,31 @@ def exp_convoy(spec):
                 ready[0] += 1
             count = 0
             while not stop[0]:
-                for j in rng(CHUNK):  # the post's loop, CHUNK iterations between stop checks
+                for j in rng(CHUNK):
                     count += j
                 done[i] += CHUNK
             counts[i] = count
         return body
+
+    threads = [threading.Thread(target=cpu(i)) for i in range(cpus)]
+    for t in threads:
+        t.start()
+    while True:
+        with ready_lock:
+            if ready[0] == cpus:
+                break
+        time.sleep(0.001)
+
+    def check():
+        return ["cpu thread %d: count %d after %d iterations" % (i, counts[i], done[i])
+                for i in range(cpus) if counts[i] != (done[i] // CHUNK) * (CHUNK * (CHUNK - 1) // 2)]
+    return threads, done, check
+
+
+def exp_convoy(spec):
+    """One I/O thread does `waits` sleeps while C threads spin the post's loop."""
+    cpus, waits, wait_s = spec["threads"], spec["waits"], spec["wait_s"]
+    stop, added = [False], []
 
     def io():
         try:
@@ -227,28 +258,30 @@ def exp_convoy(spec):
         finally:
             stop[0] = True
 
-    threads = [threading.Thread(target=cpu(i)) for i in range(cpus)]
-    for t in threads:
-        t.start()
-    while True:  # every CPU thread is spinning before the I/O thread starts
-        with ready_lock:
-            if ready[0] == cpus:
-                break
-        time.sleep(0.001)
-    wall = run_threads([io])
-    for t in threads:
-        t.join()
+    threads, done, check = spin_threads(cpus, stop)  # every CPU thread spins before the I/O starts
+    try:
+        wall = run_threads([io])
+    finally:
+        stop[0] = True
+        for t in threads:
+            t.join()
     s = sorted(added)
     problems = ["%d of %d waits ran" % (len(added), waits)] if len(added) != waits else []
     short = [a for a in added if a < -SLACK_S]
     if short:
         problems.append("%d waits shorter than %gs (min %.6fs)" % (len(short), wait_s, wait_s + min(short)))
-    for i in range(cpus):  # each CPU thread's count is the loop's sum over its chunks
-        if counts[i] != (done[i] // CHUNK) * (CHUNK * (CHUNK - 1) // 2):
-            problems.append("cpu thread %d: count %d after %d iterations" % (i, counts[i], done[i]))
+    problems += check()  # each CPU thread's count is the loop's sum over its chunks
     return {"added_s_mean": sum(added) / len(added), "added_s_median": quantile(s, 0.5),
             "added_s_p90": quantile(s, 0.9), "added_s_max": s[-1], "waits": len(added),
+            "added_s": [round(a, 7) for a in added],
             "io_wall_s": wall, "cpu_iterations": done, "problems": problems, "valid": not problems}
+
+
+def exp_ioconvoy(spec):
+    """Beazley's I/O convoy (child_io.py, beside this file)."""
+    sys.dont_write_bytecode = True
+    import child_io
+    return child_io.exp_ioconvoy(spec, sys.modules[__name__])
 
 
 def exp_handoff(spec):
@@ -350,7 +383,8 @@ def main(argv=None):
         return 2
     apply_interval(spec)
     info = interpreter()
-    run = {"calibrate": exp_calibrate, "cpu": exp_cpu, "convoy": exp_convoy, "handoff": exp_handoff,
+    run = {"calibrate": exp_calibrate, "cpu": exp_cpu, "convoy": exp_convoy, "ioconvoy": exp_ioconvoy,
+           "handoff": exp_handoff,
            "point": exp_point, "info": lambda s: {"start_method": start_method(), "valid": True}}
     for r in range(spec["repetitions"] if spec["experiment"] != "info" else 1):
         line = {"schema": SCHEMA, "interpreter": info, "experiment": spec["experiment"], "spec": spec,

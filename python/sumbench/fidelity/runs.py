@@ -1,6 +1,7 @@
-"""Running one figure: the child program in a real interpreter, sumbench's gil mode as
-the model, legacy's per-repetition calibration, and the machine's load (other users'
-niced jobs move wake-up latencies by whole scheduler ticks: bench/fidelity/NOTES.md E2).
+"""Running one group of the fidelity run: the child program in a real interpreter,
+sumbench's gil mode as the model (every policy a group needs, in one or two invocations),
+legacy's per-repetition calibration, and the machine's load during each run (other
+users' jobs move wake-up latencies by whole scheduler ticks: bench/fidelity/NOTES.md E2).
 """
 
 from __future__ import annotations
@@ -8,15 +9,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import time
 from typing import Optional
 
 from .. import points, procs
 from ..baseline.orchestrate import CHILD, SCHEMA
-from .figures import Figure
+from .figures import DEFAULTS
 
 CHILD_TIMEOUT_S = 600.0
 MODEL_TIMEOUT_S = 900.0
+NOISY_OTHERS = 0.10   # a run is noisy when others used more than 10% of the machine during it
+NOISY_RECORDING = 0.05  # a recording with more noisy runs than this share is to be repeated whole
 
 
 class ExperimentError(Exception):
@@ -42,17 +46,29 @@ def child(python: str, spec: dict, timeout: float = CHILD_TIMEOUT_S) -> list[dic
     return results
 
 
-REAL_VALUE = {"cpu": "ratio", "convoy": "added_s_mean", "handoff": "s_per_handoff"}
+def setting_of_entry(fields: dict) -> str:
+    """A gil entry's setting: 1ms, 5ms (its switch interval) or check100 (legacy)."""
+    if "check" in fields:
+        return f"check{fields['check']}"
+    us = int(fields["interval"].rstrip("us"))
+    return f"{us / 1000:g}ms"
+
+
+def waits_of(entry: dict) -> Optional[list[float]]:
+    """convoy's per-wait added latencies (seconds) from the entry's label."""
+    label = entry.get("label") or ""
+    if not label.startswith("io_waits_us="):
+        return None
+    return [int(x) * 1e-6 for x in label[len("io_waits_us="):].split(",") if x]
 
 
 class Model:
-    """sumbench's gil mode with a figure's policy, one repetition per run."""
+    """sumbench's gil mode: the runs of one group, every (policy, setting) it needs."""
 
     def __init__(self, binary: str):
         self.binary = binary
 
-    def json_run(self, args: list[str]) -> tuple[dict, list[str]]:
-        """The iteration entries, keyed "mode" and "mode/threads:T", and the command."""
+    def json_run(self, args: list[str]) -> tuple[list[dict], list[str]]:
         cmd = [self.binary] + args + ["--benchmark_repetitions=1", "--benchmark_format=json"]
         proc = procs.run(cmd, timeout=MODEL_TIMEOUT_S, env=dict(os.environ))
         if proc.timed_out or proc.returncode != 0:
@@ -64,64 +80,86 @@ class Model:
             entries = []
         if not entries or not all(b.get("valid") == 1 for b in entries):
             raise ExperimentError(f"{' '.join(cmd)}: no valid result")
-        out = {}
-        for b in entries:
-            parts = b["name"].split("/")
-            out.setdefault(parts[1], b)
-            out[f"{parts[1]}/{parts[3]}"] = b
-        return out, cmd
+        return entries, cmd
 
     def seconds_per_element(self) -> float:
         """sumbench's serial sum, seconds per element: fastest of 3 (load only slows)."""
         times = []
         for _ in range(3):
             entries, _ = self.json_run(["--modes=serial", "--kernels=sum", "--workers=1"])
-            b = entries["serial"]
-            times.append(points.entry_time_s(b) / b["n"])
+            times.append(points.entry_time_s(entries[0]) / entries[0]["n"])
         return min(times)
 
-    def run(self, fig: Figure, tick: Optional[int], waits: int, quick: bool) -> tuple[Optional[float], dict]:
-        """(value, raw) of one model run of `fig`; raw holds the command, the entries and
-        the columns of its tidy row (time_s, n, threads, io_latency_s)."""
-        args = [f"--gil-policy={fig.policy}"]
-        if fig.policy == "legacy":
-            args += [f"--check-interval={fig.check or 100}"] + ([f"--gil-tick={tick}"] if tick else [])
+    @staticmethod
+    def invocations(configs: set[tuple[str, str]], tick: Optional[int]) -> list[tuple[list[str], dict]]:
+        """The sumbench flags that run `configs` ((policy, setting) pairs), and how each
+        run's (policy in the entry name, setting) maps back to the measured policy: one
+        invocation for every policy at its own settings (legacy there with no --gil-tick:
+        the defaults), one more for legacy calibrated (--gil-tick applies to every policy)."""
+        plain = {(p, s) for p, s in configs if p != "legacy"}
+        out = []
+        if plain:
+            pols = sorted({"legacy" if p == DEFAULTS else p for p, _ in plain})
+            intervals = sorted({s for p, s in plain if s.endswith("ms")}, key=lambda s: float(s[:-2]))
+            args = [f"--gil-policy={','.join(pols)}"]
+            args += [f"--switch-interval={','.join(intervals)}"] if intervals else []
+            args += ["--check-interval=100"] if DEFAULTS in {p for p, _ in plain} else []
+            out.append((args, {("legacy" if p == DEFAULTS else p, s): p for p, s in plain}))
+        if any(p == "legacy" for p, _ in configs):
+            args = ["--gil-policy=legacy", "--check-interval=100"] + ([f"--gil-tick={tick}"] if tick else [])
+            out.append((args, {("legacy", "check100"): "legacy" if tick else DEFAULTS}))
+        return out
+
+    def run_group(self, group, configs: set[tuple[str, str]], tick: Optional[int], sizes: dict,
+                  meter: "LoadMeter") -> list[dict]:
+        """The model's measurements of one group: {figure, policy, value, waits, entry, command, load}."""
+        kind, c = group.kind, group.threads
+        if kind == "cpu":
+            base = ["--modes=serial,gil", "--kernels=sum", f"--workers=1,{c}"] + sizes.get("model_n", [])
+        elif kind == "handoff":
+            base = ["--modes=gil", "--kernels=sum", "--workers=2"] + sizes.get("model_n", [])
+        elif kind == "convoy":
+            base = ["--modes=gil", "--kernels=convoy", f"--n={sizes['waits']}", f"--workers={c + 1}"]
         else:
-            args.append(f"--switch-interval={fig.interval or '5ms'}")
-        n = ["--n=1073741824"] if quick else []
-        if fig.kind == "cpu":
-            # Against the gil mode at one thread, not the serial mode: an interpreter's
-            # serial run pays its per-bytecode checks too, and the model's per-tick cost
-            # stands for them (NOTES.md E11). The serial mode's time is kept in raw.
-            k = fig.threads
-            entries, cmd = self.json_run(args + n + ["--modes=serial,gil", "--kernels=sum", f"--workers=1,{k}"])
-            main, one = entries[f"gil/threads:{k}"], entries["gil/threads:1"]
-            value = points.entry_time_s(main) / points.entry_time_s(one)
-            cols = {"kernel": "sum", "threads": k, "n": int(main["n"]), "time_s": points.entry_time_s(main)}
-        elif fig.kind == "convoy":
-            entries, cmd = self.json_run(args + ["--modes=gil", "--kernels=convoy", f"--n={waits}",
-                                                 f"--workers={fig.threads + 1}"])
-            main = entries["gil"]
-            value = main.get("io_latency_s")
-            cols = {"kernel": "convoy", "threads": fig.threads + 1, "n": waits,
-                    "time_s": points.entry_time_s(main), "io_latency_s": value}
-        else:  # handoff: two CPU-bound threads; seconds per switch of the lock
-            entries, cmd = self.json_run(args + n + ["--modes=gil", "--kernels=sum", "--workers=2"])
-            main = entries["gil"]
+            base = ["--modes=gil", f"--kernels={group.stem}", f"--n={sizes['io_ms']}",
+                    f"--workers={c + group.io_threads}"]
+        out = []
+        for args, wanted in self.invocations(configs, tick):
+            with meter.span() as span:
+                entries, cmd = self.json_run(base + args)
+            serial = next((b for b in entries if b["name"].split("/")[1] == "serial"), None)
+            runs: dict[tuple, dict] = {}
+            for b in entries:
+                parts = b["name"].split("/")
+                if parts[1] != "gil":
+                    continue
+                fields = dict(p.split(":", 1) for p in parts[2:] if ":" in p)
+                key = (fields["policy"], setting_of_entry(fields))
+                if key in wanted:
+                    runs.setdefault(key, {})[int(b["threads"])] = b
+            for key, by_threads in runs.items():
+                policy, setting = wanted[key], key[1]
+                for figure, value, entry in self.values(group, setting, by_threads, serial):
+                    out.append({"figure": figure, "policy": policy, "value": value, "entry": entry,
+                                "waits": waits_of(entry), "command": cmd, "load": span.result,
+                                "setting": setting})
+        return out
+
+    @staticmethod
+    def values(group, setting: str, by_threads: dict, serial: Optional[dict]) -> list[tuple[str, Optional[float], dict]]:
+        c = group.threads
+        if group.kind == "cpu":   # against gil at 1 thread (NOTES E11), and the post's: against serial
+            main, one = by_threads[c], by_threads[1]
             t = points.entry_time_s(main)
-            value = t / main["gil_switches"] if main.get("gil_switches") else None
-            cols = {"kernel": "sum", "threads": 2, "n": int(main["n"]), "time_s": t}
-        return value, {"command": cmd, "entries": entries, "columns": cols}
-
-
-def real_columns(fig: Figure, spec: dict, result: dict) -> dict:
-    """The tidy row's measurement columns of one child result (kernel: the model's)."""
-    if fig.kind == "cpu":
-        return {"kernel": "sum", "threads": fig.threads, "n": spec["n"], "time_s": result["threads_s"]}
-    if fig.kind == "convoy":
-        return {"kernel": "convoy", "threads": fig.threads + 1, "n": spec["waits"],
-                "time_s": result["io_wall_s"], "io_latency_s": result["added_s_mean"]}
-    return {"kernel": "sum", "threads": 2, "n": sum(result["iterations"]), "time_s": result["wall_s"]}
+            return [(f"cpu:{c}", t / points.entry_time_s(one), main),
+                    (f"seed:{c}", t / points.entry_time_s(serial), main)]
+        (entry,) = by_threads.values()
+        if group.kind == "convoy":
+            return [(f"convoy:{c}:{setting}", entry.get("io_latency_s"), entry)]
+        if group.kind == "ioconvoy":
+            return [(f"{group.stem}:{c}:{setting}", entry.get("io_ops_per_s"), entry)]
+        t = points.entry_time_s(entry)   # handoff: no switch in the whole run: at least the run's time
+        return [(f"handoff:{setting}", t / entry["gil_switches"] if entry.get("gil_switches") else t, entry)]
 
 
 def calibrate_legacy(python: str, version: str, model: Model) -> tuple[int, float, float]:
@@ -137,9 +175,11 @@ def calibrate_legacy(python: str, version: str, model: Model) -> tuple[int, floa
 
 
 class LoadMeter:
-    """CPU shares from /proc/stat over a span: other users' niced jobs show as `nice`."""
+    """The machine's CPU time from /proc/stat over a span, against our own (this process
+    and its children, from getrusage): what others used is the rest."""
 
     FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    HZ = os.sysconf("SC_CLK_TCK")
 
     @staticmethod
     def sample() -> Optional[list[int]]:
@@ -150,6 +190,11 @@ class LoadMeter:
             return None
 
     @staticmethod
+    def own_cpu_s() -> float:
+        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+    @staticmethod
     def loadavg() -> str:
         try:
             return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -157,35 +202,47 @@ class LoadMeter:
             return "unknown"
 
     def __init__(self):
-        self.start = self.sample()
+        self.start, self.start_own, self.start_t = self.sample(), self.own_cpu_s(), time.monotonic()
 
-    def shares(self, a, b) -> Optional[dict]:
+    def shares(self, a, b, own_s: Optional[float] = None, wall_s: Optional[float] = None) -> Optional[dict]:
+        """Shares of the machine's CPU time: user, nice, system, idle, steal, busy (all but
+        idle and iowait), and, given our own CPU seconds, others' (busy less ours)."""
         if not a or not b or sum(b) - sum(a) <= 0:
             return None
         total = sum(b) - sum(a)
-        return {k: round((y - x) / total, 3) for k, x, y in zip(self.FIELDS, a, b)
-                if k in ("user", "nice", "system", "idle")}
+        d = {k: (y - x) / total for k, x, y in zip(self.FIELDS, a, b)}
+        out = {k: round(d[k], 3) for k in ("user", "nice", "system", "idle", "steal")}
+        out["busy"] = round(1 - d["idle"] - d["iowait"], 3)
+        if own_s is not None:
+            busy_s = (1 - d["idle"] - d["iowait"]) * total / self.HZ
+            out["others"] = round(max(0.0, busy_s - own_s) / (total / self.HZ), 3)
+            out["noisy"] = out["others"] > NOISY_OTHERS
+        if wall_s is not None:
+            out["wall_s"] = round(wall_s, 3)
+        return out
 
     @contextlib.contextmanager
     def span(self):
         class Span:
             result = None
-        s, a = Span(), self.sample()
+        s, a, own, t = Span(), self.sample(), self.own_cpu_s(), time.monotonic()
         yield s
-        s.result = self.shares(a, self.sample())
+        s.result = self.shares(a, self.sample(), self.own_cpu_s() - own, time.monotonic() - t)
 
-    def wait_quiet(self, timeout_s: float, max_nice: float = 0.05, window_s: float = 2.0) -> tuple[Optional[dict], bool]:
-        """Waits until a window shows others' niced jobs below `max_nice` of the CPUs;
-        the last window's shares and whether it was quiet (False after timeout_s)."""
+    def wait_quiet(self, timeout_s: float, max_busy: float = 0.05, window_s: float = 1.0) -> tuple[Optional[dict], bool]:
+        """Waits until a window (while we run nothing) shows the whole machine under
+        `max_busy` busy, niced or not; the last window's shares and whether it was quiet
+        (False after timeout_s)."""
         deadline = time.monotonic() + timeout_s
         while True:
-            a = self.sample()
+            a, own = self.sample(), self.own_cpu_s()
             time.sleep(window_s)
-            shares = self.shares(a, self.sample())
-            if shares is None or shares["nice"] < max_nice:
+            shares = self.shares(a, self.sample(), self.own_cpu_s() - own)
+            if shares is None or shares["others"] < max_busy:
                 return shares, True
             if time.monotonic() >= deadline:
                 return shares, False
 
     def whole(self) -> dict:
-        return {"shares": self.shares(self.start, self.sample()), "loadavg": self.loadavg()}
+        return {"shares": self.shares(self.start, self.sample(), self.own_cpu_s() - self.start_own,
+                                      time.monotonic() - self.start_t), "loadavg": self.loadavg()}

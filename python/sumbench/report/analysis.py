@@ -340,7 +340,7 @@ class RunAnalysis:
         self.label = sweep.label
         self.points = build_points(sweep)
         attach_baselines(self.points, self.cat)
-        self.fidelity = fidelity_summary.summarize(sweep.rows)  # model vs real interpreter
+        self.fidelity = fidelity_summary.for_folder(sweep.path, sweep.rows)  # model vs real interpreter
         # The core count is the allocation's: a point on N nodes had N x the cores of
         # one node (a combined Slurm sweep mixes allocations); self.cores is the largest.
         self.cores = sweep.cores()

@@ -30,7 +30,9 @@ NODES_CSV = ["run", "kernel", "scaling", "series", "mode", "ranks_per_node", "th
              "speedup", "efficiency", "e", "oversubscribed", "flags"]
 PROBLEMS_CSV = ["run", "point_id", "kernel", "mode", "workers", "reasons", "detail"]
 FIDELITY_CSV = ["run", "figure", "label", "policy", "reference", "real_median", "real_q1", "real_q3",
-                "model_median", "model_q1", "model_q3", "ratio", "verdict", "passed", "versions", "mechanism"]
+                "model_median", "model_q1", "model_q3", "real_value", "model_value", "ratio", "low", "high",
+                "outcome", "verdict", "passed", "controls", "discriminates", "discrimination",
+                "defaults_outcome", "defaults_discriminates", "versions", "mechanism"]
 
 
 @dataclass
@@ -331,7 +333,10 @@ def write_csvs(t, folder):
                 for run, rows in t.problems.items() for p in rows]
     _write(os.path.join(folder, "problems.csv"), problems, PROBLEMS_CSV)
     fidelity = [dict(s, run=run, versions=" ".join(f"{v}:{m:.6g}" for v, m in s["versions"].items() if m is not None),
-                     mechanism="" if s["passed"] else s["mechanism"])
+                     mechanism="" if s["passed"] else s["mechanism"],
+                     controls=" ".join(f"{r['policy']}:{r['role']}:{r['outcome'].replace(' ', '_')}" for r in s["roles"][1:]),
+                     defaults_outcome=(s.get("defaults") or {}).get("outcome"),
+                     defaults_discriminates=(s.get("defaults") or {}).get("discriminates"))
                 for run, rows in t.fidelity.items() for s in rows]
     _write(os.path.join(folder, "fidelity.csv"), fidelity, FIDELITY_CSV)
     _write(os.path.join(folder, "pyfunc_costs.csv"),
