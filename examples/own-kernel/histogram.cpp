@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#if SUMBENCH_KERNEL_API_VERSION != 2
-#error "histogram.cpp is written for sumbench's kernel API version 2"
+#if SUMBENCH_KERNEL_API_VERSION != 1
+#error "histogram.cpp is written for sumbench's kernel API version 1"
 #endif
 
 namespace {

@@ -16,8 +16,7 @@
 #include <utility>
 #include <vector>
 
-// Version 2 added KernelInstance::label() (a virtual member: a version 1 kernel's vtable lacks it).
-#define SUMBENCH_KERNEL_API_VERSION 2
+#define SUMBENCH_KERNEL_API_VERSION 1
 
 namespace sumbench {
 
