@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -21,13 +20,13 @@
 #include "catalogue.hpp"
 #include "checks.hpp"
 #include "consistency.hpp"
+#include "context.hpp"
 #include "memory.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "overhead.hpp"
 #include "placement.hpp"
 #include "summary.hpp"
-#include "workspace.hpp"
 #include "world.hpp"
 
 #ifndef SUMBENCH_VERSION
@@ -55,19 +54,6 @@ namespace {
 constexpr const char* kSchemaVersion = "1";
 using Context = std::vector<std::pair<std::string, std::string>>;
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 // Starts the workers and does nothing else: what launching costs, without work.
 int launch_only(const Options& opt, World& world) {
   const int threads = opt.workers.empty() ? 1 : opt.workers.front();
@@ -78,14 +64,6 @@ int launch_only(const Options& opt, World& world) {
   if (world.root())
     std::printf("launch-only: %d rank(s) x %d thread(s) started\n", world.size(), started);
   return 0;
-}
-
-std::vector<std::string> oversubscription_warnings(const Plan& plan) {
-  std::vector<std::string> warnings;
-  for (const Case& c : plan.cases())
-    if (!c.oversubscribed.empty() && std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
-      warnings.push_back(c.oversubscribed);
-  return warnings;
 }
 
 Context run_context(const World& world, const Placement& placement, const Inputs& in,
@@ -124,19 +102,6 @@ Context run_context(const World& world, const Placement& placement, const Inputs
       error = "--benchmark_context: key '" + key + "' is one of sumbench's or Google Benchmark's own; choose another";
   agree_on_error(world, error);
   return c;
-}
-
-// The context's triad_pages: the page size triad's arrays get (kernels/workspace.hpp), on
-// rank 0, and whether every rank's probe agreed.
-void add_page_size_context(const World& world, const Plan& plan) {
-  if (std::none_of(plan.cases().begin(), plan.cases().end(), [](const Case& c) { return c.kernel->name == "triad"; }))
-    return;
-  std::string pages = page_size_probe();
-  const int huge = pages.rfind("2 MiB", 0) == 0 ? 1 : 0, mine[2] = {huge, -huge};
-  int least[2];  // the least of huge and of -huge: whether all ranks got the same
-  MPI_Allreduce(mine, least, 2, MPI_INT, MPI_MIN, world.comm());
-  if (least[0] != -least[1]) pages += std::string("; other ranks got ") + (huge ? "4 KiB" : "2 MiB") + " pages";
-  benchmark::AddCustomContext("triad_pages", pages);
 }
 
 // Runs the cases under Google Benchmark; returns the exit status of this rank.
