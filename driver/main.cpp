@@ -148,7 +148,7 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   if (out) {
     add_overhead_context(file_text, plan);
     if (const std::string why = out->write(file_text); !why.empty()) {
-      std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+      std::fprintf(stderr, "sumbench: error: %s\n", one_line(why).c_str());
       status |= 2;  // told apart from "invalid" below; exits 1 either way
     }
   }
@@ -159,12 +159,18 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   return any ? 1 : 0;
 }
 
+// An error line: rank 0's, on one line whatever the values in it hold.
+void print_error(const World& world, const char* what) {
+  if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", one_line(what).c_str());
+}
+
 int run(int argc, char** argv) {
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
-  if (world.refuse_unexpected_size()) return 2;  // SUMBENCH_EXPECT_RANKS (world.hpp)
   const std::vector<std::string> args(argv, argv + argc);
   try {
+    // Each rank's own environment, agreed on before any rank may stop (world.hpp).
+    agree_on_error(world, world.expected_ranks_problem());
     const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS);
     if (in.opt.help) {
       if (world.root()) {
@@ -201,10 +207,10 @@ int run(int argc, char** argv) {
       for (const auto& w : warnings) std::fprintf(stderr, "sumbench: warning: oversubscribed: %s\n", w.c_str());
     return measure(world, plan, in, context, out.get(), args[0]);
   } catch (const UsageError& e) {
-    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", e.what());
+    print_error(world, e.what());
     return 2;
   } catch (const DoesNotFit& e) {
-    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", e.what());
+    print_error(world, e.what());
     return 1;
   }
 }
