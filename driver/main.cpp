@@ -165,12 +165,16 @@ void print_error(const World& world, const char* what) {
 }
 
 int run(int argc, char** argv) {
+  // Before MPI_Init: Open MPI's singleton starts an orted that would build the topology of
+  // HWLOC_SYNTHETIC too, however large, and outlive sumbench (topology.hpp).
+  const std::string topology_problem = Topology::load_input();
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
   const std::vector<std::string> args(argv, argv + argc);
   try {
     // Each rank's own environment, agreed on before any rank may stop (world.hpp).
-    agree_on_error(world, world.expected_ranks_problem());
+    const std::string ranks_problem = world.expected_ranks_problem();
+    agree_on_error(world, ranks_problem.empty() ? topology_problem : ranks_problem);
     const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS);
     if (in.opt.help) {
       if (world.root()) {

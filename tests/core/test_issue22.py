@@ -2,7 +2,10 @@
 
 - item 2: ranks started with different environments (an MPMD launch, or a multi-host
   mpirun without -x) all stop with the same status, rank 0 prints one line, no rank prints
-  anything else, nothing hangs.
+  anything else, nothing hangs: SUMBENCH_EXPECT_RANKS, HWLOC_* on some ranks;
+- item 9: a topology input hwloc cannot use, or larger than sumbench plans, is refused with
+  one line and exit 2 (b132564 planned on this machine, or left an orted busy after it
+  exited).
 
 Run by CTest with SUMBENCH, MPIEXEC and MPIEXEC_KIND in the environment (see test_driver.py).
 ISSUE22_TIMEOUT_S bounds each launch (default 60 s): a hang fails the test, it never
@@ -22,6 +25,7 @@ from test_driver import MPIEXEC_KIND, SUMBENCH, mpiexec
 
 TIMEOUT_S = float(os.environ.get("ISSUE22_TIMEOUT_S", "60"))
 QUICK = ["--quick", "--kernels=sum", "--modes=serial,mpi", "--n=1000"]
+HUGE = "pack:100000 core:100000 pu:2"
 MARK = "SUMBENCH_ISSUE22_MARK"  # in the environment of everything a test starts
 
 
@@ -128,6 +132,103 @@ class MpmdEnvironments(Launches):
         statuses, errs, _ = self.mpmd([{"SUMBENCH_EXPECT_RANKS": "2"}, {}], QUICK + ["--benchmark_format=json"])
         self.assertEqual(statuses, [0, 0], errs)
         self.assertEqual(errs[1], "")
+
+    def test_topology_on_one_rank(self):  # item 9 too: read before MPI_Init, agreed on after it
+        for env, needle in (({"HWLOC_SYNTHETIC": "garbage"}, "rank 1: HWLOC_SYNTHETIC='garbage' is not an hwloc"),
+                            ({"HWLOC_SYNTHETIC": HUGE}, f"rank 1: HWLOC_SYNTHETIC='{HUGE}' describes 20000000000"),
+                            ({"HWLOC_XMLFILE": "/nonexistent/node.xml"},
+                             "rank 1: HWLOC_XMLFILE='/nonexistent/node.xml' does not exist")):
+            with self.subTest(env=env):
+                self.refused_by_every_rank([{}, env], needle)
+        # Rank 0's line when several ranks have one.
+        self.refused_by_every_rank([{"HWLOC_XMLFILE": self.tmp}, {"SUMBENCH_EXPECT_RANKS": "abc"}],
+                                   f"error: HWLOC_XMLFILE='{self.tmp}' is a directory")
+
+
+class TopologyInputs(Launches):
+    """Item 9: b132564 exited 0 and planned on this machine ("this system"), printed Open
+    MPI's orte_init block, or left an orted building 2e10 hardware threads."""
+
+    def xml(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def node_xml(self, desc="pack:1 core:2 pu:1"):
+        lstopo = shutil.which("lstopo-no-graphics")
+        if not lstopo:
+            self.skipTest("lstopo-no-graphics not installed (apt-get install hwloc)")
+        path = os.path.join(self.tmp, desc.replace(" ", "_").replace(":", "") + ".xml")
+        subprocess.run([lstopo, "-i", desc, "--of", "xml", path], check=True, capture_output=True)
+        with open(path) as f:
+            return path, f.read()
+
+    def refused(self, variable, value, needle, runs=(["--list=json"],)):
+        for args in runs:
+            proc = self.alone(args, **{variable: value})
+            self.assertEqual(proc.returncode, 2, f"{variable}={value!r}: {proc.stderr[-1500:]}")
+            self.assertEqual(proc.stdout, "")
+            self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+            self.assertTrue(proc.stderr.startswith(f"sumbench: error: {variable}='{value}' "), proc.stderr)
+            self.assertIn(needle, proc.stderr)
+            self.assertTrue(proc.stderr.endswith(", or unset it\n"), proc.stderr)
+
+    def test_bad_xml_files(self):
+        path, text = self.node_xml()
+        fifo = os.path.join(self.tmp, "fifo.xml")  # hwloc would wait on it for ever
+        os.mkfifo(fifo)
+        big = os.path.join(self.tmp, "big.xml")
+        with open(big, "wb") as f:
+            f.truncate((16 << 20) + 1)
+        for value, needle in ((os.path.join(self.tmp, "missing.xml"), "does not exist"),
+                              (self.tmp, "is a directory"), (fifo, "is not a regular file"),
+                              (big, "has 16777217 bytes, more than the 16 MiB"),
+                              (self.xml("cut.xml", text[:len(text) // 2]), "hwloc"),
+                              (self.xml("notxml.xml", "pack:2 core:2\n"), "hwloc"),
+                              (self.xml("empty.xml", ""), "hwloc"),
+                              (self.xml("nocpus.xml", text.replace('cpuset="0x00000003"', 'cpuset="0x0"')
+                                        .replace('cpuset="0x00000001"', 'cpuset="0x0"')
+                                        .replace('cpuset="0x00000002"', 'cpuset="0x0"')), "hwloc")):
+            with self.subTest(value=value):
+                self.refused("HWLOC_XMLFILE", value, needle, (["--list=json"], QUICK) if value == fifo else (["--list=json"],))
+        self.assertTrue(os.path.exists(path))
+
+    def test_bad_synthetic_descriptions(self):
+        for value, needle in (("garbage", "is not an hwloc synthetic topology"),
+                              ("pack:2 core:16", "is not an hwloc synthetic topology"),
+                              ("pack:2 core:16 pu:2\nrm -rf /", "is not an hwloc synthetic topology"),
+                              (HUGE, "describes 20000000000 hardware threads, more than the 1024"),
+                              ("pack:4 core:128 pu:4", "describes 2048 hardware threads"),
+                              ("pack:2 core:0x200 pu:2", "describes 2048 hardware threads"),
+                              ("pack:1 core:2 pu:1(indexes=0,5000)", "numbers a hardware thread 5000")):
+            with self.subTest(value=value):
+                start = time.monotonic()
+                if "\n" in value:  # one line whatever the value holds
+                    proc = self.alone(["--list=json"], HWLOC_SYNTHETIC=value)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+                    self.assertIn("pu:2\\nrm -rf /'", proc.stderr)
+                    continue
+                self.refused("HWLOC_SYNTHETIC", value, needle, (["--list=json"], QUICK) if value == HUGE else (["--list=json"],))
+                self.assertLess(time.monotonic() - start, TIMEOUT_S / 2, "refused before building it")
+
+    def test_inputs_that_are_taken(self):
+        path, _ = self.node_xml("pack:2 core:4 pu:2")
+        for env, source, pus in (({"HWLOC_XMLFILE": path}, "xml: " + path, 16),
+                                 ({"HWLOC_SYNTHETIC": "pack:4 core:128 pu:2"}, "synthetic: pack:4 core:128 pu:2", 1024),
+                                 # hwloc's order: HWLOC_SYNTHETIC first; empty counts as unset
+                                 ({"HWLOC_SYNTHETIC": "pack:1 core:2 pu:1", "HWLOC_XMLFILE": "/missing.xml"},
+                                  "synthetic: pack:1 core:2 pu:1", 2),
+                                 ({"HWLOC_SYNTHETIC": "", "HWLOC_XMLFILE": path}, "xml: " + path, 16)):
+            with self.subTest(env=env):
+                proc = self.alone(["--list=json"], **env)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                topology = json.loads(proc.stdout)["topology"]
+                self.assertEqual((topology["source"], topology["pus"]), (source, pus))
+                self.assertEqual((topology["max_pus"], topology["max_xml_bytes"]), (1024, 16 << 20))
+        proc = self.alone(["--list=json"], HWLOC_SYNTHETIC="", HWLOC_XMLFILE="")
+        self.assertEqual(json.loads(proc.stdout)["topology"]["source"], "this system")
 
 
 if __name__ == "__main__":
