@@ -79,9 +79,10 @@ const char* as_bool(const std::string& text) {
 }
 
 std::string range_text(const Spec& s) {
-  std::ostringstream out;
-  out << "--" << s.name << " takes " << (s.kind == Kind::integer ? "a whole number" : "a number of seconds")
-      << " from " << s.lo << " to " << s.hi;
+  std::ostringstream out;  // whole numbers as such: --v's range is -2147483648, not -2.14748e+09
+  out << "--" << s.name << " takes ";
+  if (s.kind == Kind::integer) out << "a whole number from " << static_cast<long long>(s.lo) << " to " << static_cast<long long>(s.hi);
+  else out << "a number of seconds from " << s.lo << " to " << s.hi;
   return out.str();
 }
 
@@ -218,11 +219,10 @@ std::vector<std::string> BenchSettings::initialize_args(const std::string& progr
                                                         const std::string& out_path) const {
   std::vector<std::string> args{program};
   for (const Spec& spec : specs()) {
-    std::string v = value(spec.name);
-    if (spec.name == std::string("benchmark_filter")) v = "";  // the plan holds only the selected cases
-    if (spec.name == std::string("benchmark_list_tests")) v = "false";  // sumbench lists them itself
-    if (spec.name == std::string("benchmark_out")) v = out_path;
-    args.push_back("--" + std::string(spec.name) + "=" + v);
+    // The plan holds only the selected cases, sumbench lists them itself, `out_path` is this rank's.
+    const std::string name = spec.name, v = name == "benchmark_filter" ? "" : name == "benchmark_list_tests" ? "false"
+                                             : name == "benchmark_out" ? out_path : value(name);
+    args.push_back("--" + name + "=" + v);
   }
   args.insert(args.end(), context_args_.begin(), context_args_.end());
   return args;
@@ -238,10 +238,7 @@ std::string BenchSettings::from_environment() const {
 
 NameFilter::NameFilter(const std::string& spec) {
   std::string re = spec.empty() || spec == "all" ? "." : spec;
-  if (re[0] == '-') {
-    negative_ = true;
-    re.erase(0, 1);
-  }
+  if ((negative_ = re[0] == '-')) re.erase(0, 1);
   re_ = std::regex(re, std::regex::extended);
 }
 

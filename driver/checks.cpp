@@ -16,8 +16,7 @@ Inputs read_inputs(const World& world, std::vector<std::string> args, const std:
   try {
     in.opt = parse_options(args);
     if (!in.opt.help) {
-      const auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
-      in.bench = BenchSettings::resolve(args, in.opt.quick, world.size(), getenv);
+      in.bench = BenchSettings::resolve(args, in.opt.quick, world.size(), benchmark_variable);
       if (in.bench.list_tests() && !in.bench.out().empty())
         throw UsageError("--benchmark_list_tests runs nothing, so it writes no --benchmark_out=" + in.bench.out() +
                          " (from " + in.bench.source("benchmark_out") + "); drop one of them");

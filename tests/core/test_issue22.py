@@ -2,10 +2,11 @@
 
 - item 2: ranks started with different environments (an MPMD launch, or a multi-host
   mpirun without -x) all stop with the same status, rank 0 prints one line, no rank prints
-  anything else, nothing hangs: SUMBENCH_EXPECT_RANKS, HWLOC_* on some ranks;
+  anything else, nothing hangs: SUMBENCH_EXPECT_RANKS, BENCHMARK_*, HWLOC_* on some ranks;
 - item 9: a topology input hwloc cannot use, or larger than sumbench plans, is refused with
   one line and exit 2 (b132564 planned on this machine, or left an orted busy after it
-  exited).
+  exited);
+- item 13: one line for a bad BENCHMARK_* variable, --v's range in whole numbers.
 
 Run by CTest with SUMBENCH, MPIEXEC and MPIEXEC_KIND in the environment (see test_driver.py).
 ISSUE22_TIMEOUT_S bounds each launch (default 60 s): a hang fails the test, it never
@@ -144,6 +145,12 @@ class MpmdEnvironments(Launches):
         self.refused_by_every_rank([{"HWLOC_XMLFILE": self.tmp}, {"SUMBENCH_EXPECT_RANKS": "abc"}],
                                    f"error: HWLOC_XMLFILE='{self.tmp}' is a directory")
 
+    def test_benchmark_variables_on_one_rank(self):  # item 13 too: no line of Google Benchmark's
+        for env, needle in (({"BENCHMARK_REPETITIONS": "abc"}, "rank 1: BENCHMARK_REPETITIONS=abc (in the environment)"),
+                            ({"V": "abc"}, "rank 1: V=abc (in the environment)")):
+            with self.subTest(env=env):
+                self.refused_by_every_rank([{}, env], needle)
+
 
 class TopologyInputs(Launches):
     """Item 9: b132564 exited 0 and planned on this machine ("this system"), printed Open
@@ -229,6 +236,34 @@ class TopologyInputs(Launches):
                 self.assertEqual((topology["max_pus"], topology["max_xml_bytes"]), (1024, 16 << 20))
         proc = self.alone(["--list=json"], HWLOC_SYNTHETIC="", HWLOC_XMLFILE="")
         self.assertEqual(json.loads(proc.stdout)["topology"]["source"], "this system")
+
+
+class SmallInputs(Launches):
+    """Item 13."""
+
+    def one_line(self, args, needle, **env):
+        proc = self.alone(args, **env)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, f"{args} {env}: {proc.stderr}")
+        self.assertIn(needle, proc.stderr)
+        self.assertEqual(proc.stdout, "")
+        return proc.stderr
+
+    def test_bad_variable_is_one_line(self):  # b132564: Google Benchmark's line, then sumbench's
+        for env in ({"BENCHMARK_REPETITIONS": "abc"}, {"V": "abc"}, {"BENCHMARK_MIN_TIME": "x"},
+                    {"BENCHMARK_MIN_WARMUP_TIME": "x"}, {"BENCHMARK_CONTEXT": "="},
+                    {"BENCHMARK_REPETITIONS": "99999999999"}):
+            with self.subTest(env=env):
+                name, value = next(iter(env.items()))
+                self.one_line(QUICK, f"{name}={value} (in the environment)", **env)
+        ok = self.alone(QUICK + ["--benchmark_format=json"], BENCHMARK_REPETITIONS="1", V="0")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertEqual(json.loads(ok.stdout)["context"]["benchmark_environment"], "BENCHMARK_REPETITIONS=1 V=0")
+
+    def test_v_range_in_whole_numbers(self):
+        line = self.one_line(QUICK + ["--v=99999999999"], "--v=99999999999 is out of range")
+        self.assertIn("from -2147483648 to 2147483647", line)
+        self.assertNotIn("e+", line)
 
 
 if __name__ == "__main__":
