@@ -12,7 +12,7 @@
 namespace sumbench {
 namespace {
 
-enum class Kind { boolean, color, integer, seconds, choice, text, path, regex };
+enum class Kind { boolean, color, integer, seconds, choice, list, path, regex };
 
 struct Spec {
   const char* name;
@@ -39,7 +39,7 @@ const std::vector<Spec>& specs() {
       {"benchmark_out", Kind::path, "", nullptr, 0, 0, false},
       {"benchmark_color", Kind::color, "auto", nullptr, 0, 0, false},
       {"benchmark_counters_tabular", Kind::boolean, "false", nullptr, 0, 0, false},
-      {"benchmark_perf_counters", Kind::text, "", nullptr, 0, 0, false},
+      {"benchmark_perf_counters", Kind::list, "", nullptr, 0, 0, false},
       {"benchmark_time_unit", Kind::choice, "", "ns|us|ms|s", 0, 0, false},
       {"v", Kind::integer, "0", nullptr, INT_MIN, INT_MAX, false},
   };
@@ -134,7 +134,9 @@ std::string check(const Spec& s, const std::string& text, const std::string& whe
       }
       return text;
     case Kind::path:
-    case Kind::text:
+    case Kind::list:  // a list is split at commas: no empty item, as in every list
+      if (s.kind == Kind::list && !text.empty() && (text.front() == ',' || text.back() == ',' || text.find(",,") != std::string::npos))
+        throw UsageError(bad + "not allowed: an empty item in the list; --" + s.name + " takes comma-separated names");
       return text;
   }
   return text;
@@ -143,8 +145,9 @@ std::string check(const Spec& s, const std::string& text, const std::string& whe
 // "k=v,k2=v2" into `pairs`; a key may be given once over all of them.
 void add_context(const std::string& text, const std::string& where,
                  std::vector<std::pair<std::string, std::string>>& pairs) {
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
+  for (std::size_t at = 0, end = 0; !text.empty() && at <= text.size(); at = end + 1) {  // "a=1," has an empty item
+    end = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, end - at);
     const auto eq = item.find('=');
     if (eq == 0 || eq == std::string::npos || item.find('=', eq + 1) != std::string::npos)
       throw UsageError(where + ": '" + item + "' is not KEY=VALUE; --benchmark_context takes KEY=VALUE,KEY=VALUE");

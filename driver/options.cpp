@@ -31,6 +31,8 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
   std::vector<std::string> items;
   std::string item;
   std::istringstream in(text);
+  if (!text.empty() && text.back() == ',')  // getline drops a last empty item; ",1" and "1," alike are refused
+    throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");
   while (std::getline(in, item, ','))
     if (item.empty())
       throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");

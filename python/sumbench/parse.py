@@ -23,12 +23,11 @@ _UNITS = (("us", 1e-6), ("ms", 1e-3), ("s", 1.0))
 
 
 def split_list(flag: str, text: str) -> list[str]:
-    """Comma-separated items; an empty item is an error, a trailing comma is not."""
+    """Comma-separated items; an empty item is an error wherever it is (",1", "1,,2" and
+    "1," alike), as in every list sumbench takes."""
     if text == "":
         raise UsageError(f"{flag} needs a value: {flag}=LIST")
     items = text.split(",")
-    if len(items) > 1 and items[-1] == "":
-        items.pop()
     if any(item == "" for item in items):
         raise UsageError(f"{flag}={text}: empty item in the list; use comma-separated values")
     return items

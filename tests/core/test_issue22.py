@@ -6,7 +6,8 @@
 - item 9: a topology input hwloc cannot use, or larger than sumbench plans, is refused with
   one line and exit 2 (b132564 planned on this machine, or left an orted busy after it
   exited);
-- item 13: one line for a bad BENCHMARK_* variable, --v's range in whole numbers.
+- item 13: one line for a bad BENCHMARK_* variable, --v's range in whole numbers, no empty
+  item in any list.
 
 Run by CTest with SUMBENCH, MPIEXEC and MPIEXEC_KIND in the environment (see test_driver.py).
 ISSUE22_TIMEOUT_S bounds each launch (default 60 s): a hang fails the test, it never
@@ -264,6 +265,17 @@ class SmallInputs(Launches):
         line = self.one_line(QUICK + ["--v=99999999999"], "--v=99999999999 is out of range")
         self.assertIn("from -2147483648 to 2147483647", line)
         self.assertNotIn("e+", line)
+
+    def test_no_empty_item_in_any_list(self):  # b132564: "cpython," was taken, ",fifo" refused
+        for flag, items in (("--kernels", "sum"), ("--modes", "serial"), ("--workers", "1"), ("--hybrid", "1x1"),
+                            ("--gil-policy", "cpython"), ("--switch-interval", "1ms"), ("--check-interval", "10"),
+                            ("--benchmark_context", "a=1")):
+            context = flag == "--benchmark_context"  # Google Benchmark's: checked with a run's flags
+            for text in (items + ",", "," + items, items + ",," + items):
+                with self.subTest(flag=flag, text=text):
+                    self.one_line((QUICK if context else ["--list=json"]) + [f"{flag}={text}"],
+                                  "'' is not KEY=VALUE" if context else "empty item")
+        self.one_line(QUICK, "empty item in the list", BENCHMARK_PERF_COUNTERS="CYCLES,")
 
 
 if __name__ == "__main__":

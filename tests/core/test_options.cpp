@@ -109,6 +109,13 @@ TEST(Options, SwitchIntervalsAreWholeMicrosecondsGivenOnce) {
   EXPECT_EQ(s, (std::vector<double>{5000e-6, 1e-6, 3600e6 * 1e-6}));
 }
 
+// Every list alike: an empty item is refused wherever it is ("cpython," was taken, ",fifo" not).
+TEST(Options, NoEmptyItemInAnyList) {
+  for (const char* text : {"--kernels=sum,", "--modes=,serial", "--workers=1,", "--hybrid=1x1,", "--gil-policy=cpython,",
+                           "--gil-policy=,fifo", "--switch-interval=1ms,", "--check-interval=10,", "--workers=,"})
+    expect_usage_error({text}, "empty item in the list");
+}
+
 TEST(Options, DuplicatesAreRefused) {
   expect_usage_error({"--kernels=sum,triad,sum"}, "'sum' is given twice");
   expect_usage_error({"--workers=2,02"}, "02 is given twice");
