@@ -1,5 +1,7 @@
 #include "checks.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -17,9 +19,25 @@ Inputs read_inputs(const World& world, std::vector<std::string> args, const std:
     in.opt = parse_options(args);
     if (!in.opt.help) {
       in.bench = BenchSettings::resolve(args, in.opt.quick, world.size(), benchmark_variable);
-      if (in.bench.list_tests() && !in.bench.out().empty())
-        throw UsageError("--benchmark_list_tests runs nothing, so it writes no --benchmark_out=" + in.bench.out() +
-                         " (from " + in.bench.source("benchmark_out") + "); drop one of them");
+      // Google Benchmark reads counters through libpfm, loaded with it where it was built with
+      // them; without (Debian's 1.7.1), it prints "Performance counters not supported." on
+      // every rank that asked, and records none.
+      if (const std::string& perf = in.bench.value("benchmark_perf_counters");
+          !perf.empty() && !dlopen("libpfm.so.4", RTLD_LAZY | RTLD_NOLOAD))
+        throw UsageError("--benchmark_perf_counters=" + perf + " (from " + in.bench.source("benchmark_perf_counters") +
+                         ") is not allowed: this Google Benchmark was built without performance counters (libpfm)");
+      const std::string& out = in.bench.out();
+      if (in.bench.list_tests() && !out.empty())
+        throw UsageError("--benchmark_list_tests runs nothing, so it writes no --benchmark_out=" + out + " (from " +
+                         in.bench.source("benchmark_out") + "); drop one of them");
+      // Neither do --list and --launch-only: an explicit --benchmark_out would be ignored; a
+      // BENCHMARK_OUT in the environment is a standing setting for runs, and stays quiet.
+      if ((in.opt.list || in.opt.launch_only) && in.bench.source("benchmark_out") == "the command line")
+        throw UsageError(in.opt.launch_only ? "--launch-only runs no benchmark, so it writes no --benchmark_out=" + out +
+                                                  "; drop one of them"
+                                            : std::string(in.opt.list_json ? "--list=json" : "--list") +
+                                                  " prints on stdout and writes no --benchmark_out=" + out +
+                                                  "; drop it, or redirect stdout to the file");
     }
   } catch (const UsageError& e) {
     error = e.what();

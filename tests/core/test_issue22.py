@@ -7,7 +7,8 @@
   one line and exit 2 (b132564 planned on this machine, or left an orted busy after it
   exited);
 - item 13: one line for a bad BENCHMARK_* variable, --v's range in whole numbers, no empty
-  item in any list.
+  item in any list, no --benchmark_out that a listing would ignore (nor performance
+  counters that Google Benchmark would not record).
 
 Run by CTest with SUMBENCH, MPIEXEC and MPIEXEC_KIND in the environment (see test_driver.py).
 ISSUE22_TIMEOUT_S bounds each launch (default 60 s): a hang fails the test, it never
@@ -276,6 +277,25 @@ class SmallInputs(Launches):
                     self.one_line((QUICK if context else ["--list=json"]) + [f"{flag}={text}"],
                                   "'' is not KEY=VALUE" if context else "empty item")
         self.one_line(QUICK, "empty item in the list", BENCHMARK_PERF_COUNTERS="CYCLES,")
+
+    def test_listing_writes_no_output_file(self):
+        out = os.path.join(self.tmp, "x.json")
+        for args, needle in ((["--list=json"], "--list=json prints on stdout and writes no --benchmark_out="),
+                             (["--list"], "--list prints on stdout"),
+                             (["--launch-only"], "--launch-only runs no benchmark")):
+            with self.subTest(args=args):
+                self.one_line(args + ["--benchmark_out=" + out], needle + ("" if args != ["--list=json"] else out))
+        self.assertEqual(os.listdir(self.tmp), [])
+        # BENCHMARK_OUT in the environment is a standing setting for runs: a listing stays quiet.
+        proc = self.alone(["--list=json"], BENCHMARK_OUT=out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_perf_counters_need_a_google_benchmark_built_with_them(self):
+        libs = subprocess.run(["ldd", SUMBENCH], capture_output=True, text=True).stdout
+        if "libpfm" in libs:
+            self.skipTest("this Google Benchmark has performance counters (libpfm)")
+        self.one_line(QUICK + ["--benchmark_perf_counters=CYCLES"], "built without performance counters")
 
 
 if __name__ == "__main__":
