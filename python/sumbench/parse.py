@@ -96,7 +96,13 @@ def layout_of(text: str) -> tuple[int, int]:
     return int(r), int(t)
 
 
-def switch_interval_s(text: str, low: float = 1e-6, high: float = 3600.0) -> Optional[float]:
+# sumbench's range of --switch-interval (its catalogue's min and max, kMaxSwitchIntervalS):
+# the defaults where no catalogue is asked (the CPython baseline's --switch-interval).
+MIN_SWITCH_INTERVAL_S, MAX_SWITCH_INTERVAL_S = 1e-6, 1.0
+
+
+def switch_interval_s(text: str, low: float = MIN_SWITCH_INTERVAL_S,
+                      high: float = MAX_SWITCH_INTERVAL_S) -> Optional[float]:
     """Seconds of one interval like sys.setswitchinterval's argument: 500us, 1ms, 0.005s
     or 0.005 (seconds); None when it is not one, or outside [low, high]."""
     unit = 1.0
@@ -116,8 +122,8 @@ def switch_interval_s(text: str, low: float = 1e-6, high: float = 3600.0) -> Opt
     return seconds
 
 
-def parse_switch_intervals(flag: str, text: str, low: float = 1e-6,
-                           high: float = 3600.0) -> list[float]:
+def parse_switch_intervals(flag: str, text: str, low: float = MIN_SWITCH_INTERVAL_S,
+                           high: float = MAX_SWITCH_INTERVAL_S) -> list[float]:
     out = []
     for item in split_list(flag, text):
         seconds = switch_interval_s(item, low, high)

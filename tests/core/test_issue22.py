@@ -7,8 +7,8 @@
   one line and exit 2 (b132564 planned on this machine, or left an orted busy after it
   exited);
 - item 13: one line for a bad BENCHMARK_* variable, --v's range in whole numbers, no empty
-  item in any list, no --benchmark_out that a listing would ignore (nor performance
-  counters that Google Benchmark would not record).
+  item in any list, no --benchmark_out that a listing would ignore, a bounded
+  --switch-interval.
 
 Run by CTest with SUMBENCH, MPIEXEC and MPIEXEC_KIND in the environment (see test_driver.py).
 ISSUE22_TIMEOUT_S bounds each launch (default 60 s): a hang fails the test, it never
@@ -290,6 +290,15 @@ class SmallInputs(Launches):
         proc = self.alone(["--list=json"], BENCHMARK_OUT=out)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_switch_interval_is_bounded(self):  # b132564 took 3600s: a convoy of 200 waits ran for hours
+        self.one_line(["--list=json", "--switch-interval=3600s"], "'3600s' is not a duration between 1us and 1s")
+        self.one_line(["--list=json", "--switch-interval=1001ms"], "between 1us and 1s")
+        proc = self.alone(["--list=json", "--switch-interval=1s,500us"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        doc = json.loads(proc.stdout)
+        self.assertEqual(doc["options"]["--switch-interval"], [1, 0.0005])
+        self.assertEqual(next(f["max"] for f in doc["flags"] if f["name"] == "--switch-interval"), 1)
 
     def test_perf_counters_need_a_google_benchmark_built_with_them(self):
         libs = subprocess.run(["ldd", SUMBENCH], capture_output=True, text=True).stdout
