@@ -2,11 +2,9 @@
 
 #include <hwloc.h>
 #include <sched.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,56 +12,12 @@
 #include <set>
 #include <stdexcept>
 
+#include "topology_input.hpp"
+
 namespace sumbench {
 namespace {
 
 int count_of(hwloc_topology_t t, hwloc_obj_type_t type) { return std::max(0, hwloc_get_nbobjs_by_type(t, type)); }
-
-// The hardware threads a synthetic description hwloc has accepted makes: the product of
-// its levels' arities. hwloc's grammar (topology-synthetic.c): levels "[type:]arity" with
-// optional "(attributes)", separated by spaces; "(...)" first for the root, "[...]" for
-// memory children; the arity read as strtoul(..., 0) reads it (0x10, 010).
-double synthetic_pus(const std::string& description) {
-  double pus = 1;
-  for (std::size_t at = 0; at < description.size();) {
-    if (description[at] == ' ') {
-      ++at;
-      continue;
-    }
-    std::size_t end = at;
-    for (int depth = 0; end < description.size() && (depth > 0 || description[end] != ' '); ++end)
-      depth += (description[end] == '(' || description[end] == '[') - (description[end] == ')' || description[end] == ']');
-    const std::string level = description.substr(at, end - at);
-    at = end;
-    if (level[0] == '(' || level[0] == '[') continue;
-    const std::size_t colon = level.find(':');
-    const bool typed = !(level[0] >= '0' && level[0] <= '9');
-    if (typed && colon == std::string::npos) continue;
-    pus *= static_cast<double>(std::strtoull(level.c_str() + (typed ? colon + 1 : 0), nullptr, 0));
-  }
-  return pus;
-}
-
-std::string whole(double v) {
-  char text[64];
-  std::snprintf(text, sizeof text, v < 1e15 ? "%.0f" : "%.3g", v);
-  return text;
-}
-
-// Why HWLOC_XMLFILE's file cannot be read as a topology before hwloc tries ("" if it may):
-// hwloc falls back to this machine without a word, and would wait for ever on a FIFO.
-std::string xml_file_problem(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return errno == ENOENT ? "does not exist" : std::string("cannot be read (") + std::strerror(errno) + ")";
-  if (S_ISDIR(st.st_mode)) return "is a directory";
-  if (!S_ISREG(st.st_mode)) return "is not a regular file";
-  if (st.st_size > kMaxTopologyXmlBytes)
-    return "has " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(kMaxTopologyXmlBytes >> 20) +
-           " MiB an XML topology of " + std::to_string(kMaxPus) + " hardware threads needs";
-  if (FILE* f = std::fopen(path.c_str(), "r")) std::fclose(f);
-  else return std::string("cannot be read (") + std::strerror(errno) + ")";
-  return {};
-}
 
 // Where the topology came from, for the context and the catalogue.
 std::string source_of(hwloc_topology_t t, const std::string& given) {
@@ -74,7 +28,8 @@ std::string source_of(hwloc_topology_t t, const std::string& given) {
     const char* desc = hwloc_obj_get_info_by_name(root, "SyntheticDescription");
     return "synthetic: " + std::string(desc ? desc : "?");
   }
-  return hwloc_topology_is_thissystem(t) ? "this system" : "another machine (hwloc backend " + std::string(backend ? backend : "?") + ")";
+  if (hwloc_topology_is_thissystem(t)) return "this system";
+  return "another machine (hwloc backend " + std::string(backend ? backend : "?") + ")";
 }
 
 std::optional<Topology>& loaded() {
@@ -98,28 +53,43 @@ std::string NodeShape::describe() const {
 
 Topology::Topology(Input input, const std::string& text) {
   hwloc_topology_init(&topo_);
-  std::string why;  // an input hwloc would not take, or that is larger than sumbench plans
-  if (input == Input::synthetic && hwloc_topology_set_synthetic(topo_, text.c_str()) != 0)
-    why = "is not an hwloc synthetic topology";
-  else if (input == Input::synthetic && synthetic_pus(text) > kMaxPus)
-    why = "describes " + whole(synthetic_pus(text)) + " hardware threads, more than the " + std::to_string(kMaxPus) +
-          " of the largest node sumbench plans";
-  else if (input == Input::xml && (why = xml_file_problem(text)).empty() && hwloc_topology_set_xml(topo_, text.c_str()) != 0)
-    why = std::string("is not an XML topology hwloc can read (") + std::strerror(errno) + ")";
+  // Why an input is refused before this process loads it: hwloc would not take it, it is
+  // larger than sumbench plans, or loading it fails or crashes in a child process.
+  std::string why = [&]() -> std::string {
+    if (input == Input::synthetic) {
+      if (hwloc_topology_set_synthetic(topo_, text.c_str()) != 0) return "is not an hwloc synthetic topology";
+      if (const double pus = synthetic_pus(text); pus > kMaxPus)
+        return "describes " + whole_number(pus) + " hardware threads, more than the " + std::to_string(kMaxPus) +
+               " of the largest node sumbench plans";
+      return load_in_child(true, text);
+    }
+    if (input == Input::xml) {
+      if (std::string problem = xml_file_problem(text); !problem.empty()) return problem;
+      if (std::string problem = load_in_child(false, text); !problem.empty()) return problem;
+      if (hwloc_topology_set_xml(topo_, text.c_str()) != 0)
+        return std::string("is not an XML topology hwloc can read (") + std::strerror(errno) + ")";
+    }
+    return {};
+  }();
   if (why.empty() && hwloc_topology_load(topo_) != 0) {
-    if (input != Input::this_system) why = std::string("is a topology hwloc cannot load (") + std::strerror(errno) + ")";
+    if (input != Input::this_system)
+      why = std::string("is a topology hwloc cannot load (") + std::strerror(errno) + ")";
     else shape_.source = "unknown (hwloc could not load a topology)";  // one core, one PU
   }
   if (why.empty() && !shape_.source.empty()) return;
   if (why.empty() && input != Input::this_system) {  // loaded: does it describe a node sumbench can plan?
-    const std::vector<int> pus = all_pus();
-    if (pus.empty() || hwloc_bitmap_iszero(hwloc_topology_get_topology_cpuset(topo_)))
+    const int pus = count_of(topo_, HWLOC_OBJ_PU);
+    unsigned last = 0;  // OS indices are unsigned: os_index="-1" in a file is 4294967295
+    for (hwloc_obj_t pu = nullptr; (pu = hwloc_get_next_obj_by_type(topo_, HWLOC_OBJ_PU, pu));)
+      last = std::max(last, pu->os_index);
+    const int last_bit = hwloc_bitmap_last(hwloc_topology_get_complete_cpuset(topo_));  // -1: empty or infinite
+    if (pus == 0 || hwloc_bitmap_iszero(hwloc_topology_get_topology_cpuset(topo_)))
       why = "has no hardware threads (an empty cpuset)";
-    else if (pus.size() > static_cast<std::size_t>(kMaxPus))
-      why = "has " + std::to_string(pus.size()) + " hardware threads, more than the " + std::to_string(kMaxPus) +
+    else if (pus > kMaxPus)
+      why = "has " + std::to_string(pus) + " hardware threads, more than the " + std::to_string(kMaxPus) +
             " of the largest node sumbench plans";
-    else if (pus.back() >= kMaxPus)
-      why = "numbers a hardware thread " + std::to_string(pus.back()) + ", beyond the 0 to " +
+    else if (last >= static_cast<unsigned>(kMaxPus) || last_bit < 0 || last_bit >= kMaxPus)
+      why = "numbers a hardware thread " + std::to_string(std::max<long long>(last, last_bit)) + ", beyond the 0 to " +
             std::to_string(kMaxPus - 1) + " sumbench plans";
   }
   if (!why.empty()) {
@@ -132,7 +102,9 @@ Topology::Topology(Input input, const std::string& text) {
   const int cores = count_of(topo_, HWLOC_OBJ_CORE);
   shape_.cores = cores > 0 ? cores : shape_.pus;
   shape_.this_system = hwloc_topology_is_thissystem(topo_) != 0;
-  shape_.source = source_of(topo_, input == Input::synthetic ? "synthetic: " + text : input == Input::xml ? "xml: " + text : "");
+  shape_.source = source_of(topo_, input == Input::synthetic ? "synthetic: " + text
+                                   : input == Input::xml     ? "xml: " + text
+                                                             : "");
 }
 
 Topology::Topology(Topology&& other) noexcept : topo_(other.topo_), shape_(std::move(other.shape_)) {

@@ -79,7 +79,7 @@ def _strtoul(text: str) -> int:
 
 def synthetic_pus(description: str) -> int:
     """The hardware threads a synthetic description makes, the product of its levels'
-    arities, read as sumbench reads them (driver/topology.cpp): levels "[type:]arity"
+    arities, read as sumbench reads them (driver/topology_input.cpp): levels "[type:]arity"
     with optional "(attributes)", separated by spaces; "(...)" first for the root and
     "[...]" for memory children count for nothing. A level that is not one counts 1
     (sumbench then asks hwloc, which refuses it)."""

@@ -65,6 +65,8 @@ def topology_inputs(folder: Path) -> dict[str, tuple[str, str, bool]]:
     nocpus.write_text(text.replace('cpuset="0x00000003"', 'cpuset="0x0"').replace(
         'cpuset="0x00000001"', 'cpuset="0x0"').replace('cpuset="0x00000002"', 'cpuset="0x0"'))
     (folder / "cut.xml").write_text(text[:len(text) // 2])
+    # A core without complete_cpuset: hwloc 2.9 dies of SIGSEGV loading it.
+    (folder / "crash.xml").write_text(text.replace('complete_cpuset="0x00000001"', 'complete_cpusex="1"'))
     big = folder / "big.xml"
     with open(big, "wb") as f:
         f.truncate((16 << 20) + 1)
@@ -84,6 +86,7 @@ def topology_inputs(folder: Path) -> dict[str, tuple[str, str, bool]]:
         "xml_too_big": ("HWLOC_XMLFILE", str(big), False),
         "xml_cut": ("HWLOC_XMLFILE", str(folder / "cut.xml"), False),
         "xml_no_cpus": ("HWLOC_XMLFILE", str(nocpus), False),
+        "xml_crash": ("HWLOC_XMLFILE", str(folder / "crash.xml"), False),
     }
     if text:
         inputs["xml_ok"] = ("HWLOC_XMLFILE", str(node), True)
