@@ -5,6 +5,7 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "options.hpp"
@@ -79,10 +80,9 @@ const char* as_bool(const std::string& text) {
 }
 
 std::string range_text(const Spec& s) {
-  std::ostringstream out;  // whole numbers as such: --v's range is -2147483648, not -2.14748e+09
-  out << "--" << s.name << " takes ";
-  if (s.kind == Kind::integer) out << "a whole number from " << static_cast<long long>(s.lo) << " to " << static_cast<long long>(s.hi);
-  else out << "a number of seconds from " << s.lo << " to " << s.hi;
+  std::ostringstream out;  // every bound in the table is whole: --v's is -2147483648, not -2.14748e+09
+  out << std::fixed << std::setprecision(0) << "--" << s.name << " takes "
+      << (s.kind == Kind::integer ? "a whole number" : "a number of seconds") << " from " << s.lo << " to " << s.hi;
   return out.str();
 }
 
@@ -135,7 +135,8 @@ std::string check(const Spec& s, const std::string& text, const std::string& whe
       return text;
     case Kind::path:
     case Kind::list:  // a list is split at commas: no empty item, as in every list
-      if (s.kind == Kind::list && !text.empty() && (text.front() == ',' || text.back() == ',' || text.find(",,") != std::string::npos))
+      if (s.kind == Kind::list && !text.empty() &&
+          (text.front() == ',' || text.back() == ',' || text.find(",,") != std::string::npos))
         throw UsageError(bad + "not allowed: an empty item in the list; --" + s.name + " takes comma-separated names");
       return text;
   }
@@ -234,17 +235,11 @@ std::vector<std::string> BenchSettings::initialize_args(const std::string& progr
 std::string BenchSettings::from_environment() const {
   std::string out = context_env_.empty() ? "" : "BENCHMARK_CONTEXT=" + context_env_;
   for (const Spec& spec : specs())
-    if (source(spec.name) == env_name(spec.name) + " in the environment")
-      out += (out.empty() ? "" : " ") + env_name(spec.name) + "=" + value(spec.name);
+    if (source(spec.name) == env_name(spec.name) + " in the environment") {
+      if (!out.empty()) out += ' ';  // not (empty ? "" : " ") + ...: GCC 12's -Wrestrict false alarm
+      out += env_name(spec.name) + "=" + value(spec.name);
+    }
   return out;
 }
-
-NameFilter::NameFilter(const std::string& spec) {
-  std::string re = spec.empty() || spec == "all" ? "." : spec;
-  if ((negative_ = re[0] == '-')) re.erase(0, 1);
-  re_ = std::regex(re, std::regex::extended);
-}
-
-bool NameFilter::matches(const std::string& full_name) const { return std::regex_search(full_name, re_) != negative_; }
 
 }  // namespace sumbench

@@ -46,6 +46,14 @@ Inputs read_inputs(const World& world, std::vector<std::string> args, const std:
   return in;
 }
 
+NameFilter::NameFilter(const std::string& spec) {
+  std::string re = spec.empty() || spec == "all" ? "." : spec;
+  if ((negative_ = re[0] == '-')) re.erase(0, 1);
+  re_ = std::regex(re, std::regex::extended);
+}
+
+bool NameFilter::matches(const std::string& full_name) const { return std::regex_search(full_name, re_) != negative_; }
+
 void Plan::keep_only(const std::function<bool(const Case&)>& keep) {
   std::erase_if(cases_, [&](const Case& c) { return !keep(c); });
 }
