@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "consistency.hpp"
+#include "context.hpp"
 
 namespace sumbench {
 
@@ -71,7 +72,8 @@ void select_cases(const World& world, Plan& plan, const BenchSettings& bench) {
   std::snprintf(cases, sizeof cases, "%zu benchmark(s), fingerprint %016llx", plan.cases().size(), fingerprint(names));
   shared.push_back({"the benchmarks to run", cases, "from its flags"});
   check_same_everywhere(world, shared);
-  if (all == 0) throw UsageError("nothing to run: no kernel/mode/worker combination applies (see the notes above)");
+  if (all == 0)
+    throw UsageError("nothing to run: no kernel/mode/worker combination applies: " + join(plan.notes(), "; "));
   if (plan.cases().empty())
     throw UsageError("--benchmark_filter=" + bench.filter() + " (from " + bench.source("benchmark_filter") +
                      ") matches none of the " + std::to_string(all) + " benchmarks; see --benchmark_list_tests");

@@ -193,12 +193,16 @@ int run(int argc, char** argv) {
     }
     if (in.opt.launch_only) return launch_only(in.opt, world);
 
-    const Placement placement = Placement::gather(world);  // warns of SUMBENCH_TEST_CPUSETS
+    const Placement placement = Placement::gather(world);
     Plan plan(in.opt, world, placement);
-    for (const std::string& note : plan.notes())
-      if (world.root()) std::fprintf(stderr, "sumbench: note: %s\n", note.c_str());
     select_cases(world, plan, in.bench);
+    // Notes and warnings once every check has passed: a refusal is one line.
+    const auto say = [&](const char* kind, const std::vector<std::string>& lines) {
+      for (const std::string& line : lines)
+        if (world.root()) std::fprintf(stderr, "sumbench: %s: %s\n", kind, line.c_str());
+    };
     if (in.bench.list_tests()) {  // as Google Benchmark lists them, on rank 0 only
+      say("note", plan.notes());
       for (const Case& c : plan.cases())
         if (world.root()) std::printf("%s/manual_time\n", c.name.c_str());
       return 0;
@@ -207,8 +211,10 @@ int run(int argc, char** argv) {
     const Context context = run_context(world, placement, in, warnings, join(args, " "));
     check_memory(world, plan, placement, KernelConfig{0, in.opt.sleep_ms, in.opt.quick});
     const std::unique_ptr<OutputFile> out = open_output(world, in.bench);
-    if (world.root())
-      for (const auto& w : warnings) std::fprintf(stderr, "sumbench: warning: oversubscribed: %s\n", w.c_str());
+    say("note", plan.notes());
+    say("warning", plan.warnings());
+    if (placement.test_cpusets()) say("warning", {"test-only hook SUMBENCH_TEST_CPUSETS replaces every rank's CPUs"});
+    for (const std::string& w : warnings) say("warning", {"oversubscribed: " + w});
     return measure(world, plan, in, context, out.get(), args[0]);
   } catch (const UsageError& e) {
     print_error(world, e.what());

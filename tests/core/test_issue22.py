@@ -265,6 +265,14 @@ class SmallInputs(Launches):
         self.assertEqual(ok.returncode, 0, ok.stderr)
         self.assertEqual(json.loads(ok.stdout)["context"]["benchmark_environment"], "BENCHMARK_REPETITIONS=1 V=0")
 
+    def test_notes_and_warnings_wait_for_the_checks(self):
+        """A refusal after the plan is made is one line too (b132564 printed the skipped
+        layouts and the test-only hooks' warning first; found by GeneratedDriverInputs)."""
+        self.one_line(QUICK + ["--benchmark_filter=^nothing/"], "matches none", SUMBENCH_TEST_CORRUPT="1")
+        self.one_line(QUICK + ["--benchmark_filter=^nothing/"], "matches none", SUMBENCH_TEST_CPUSETS="0")
+        line = self.one_line(["--kernels=convoy", "--modes=mpi"], "nothing to run")
+        self.assertIn("convoy/mpi: skipped, the kernel runs only in thread modes", line)
+
     def test_v_range_in_whole_numbers(self):
         line = self.one_line(QUICK + ["--v=99999999999"], "--v=99999999999 is out of range")
         self.assertIn("from -2147483648 to 2147483647", line)
