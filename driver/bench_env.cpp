@@ -21,14 +21,14 @@ constexpr int kMostKept = 64;
 const char* g_kept[kMostKept];
 int g_count = 0;
 
-// Google Benchmark's variable for a flag: the flag's name in capitals (all but --v start
-// with benchmark_), BENCHMARK_CONTEXT included.
 bool starts_with(const char* entry, const char* prefix) {
   while (*prefix && *entry == *prefix) ++entry, ++prefix;
   return *prefix == '\0';
 }
 
-// Runs before any C++ static initializer and before libc's own: no library call.
+// Runs before any C++ static initializer and before libc's own: no library call. Google
+// Benchmark's variable for a flag is the flag's name in capitals (every flag but --v starts
+// with benchmark_; BENCHMARK_CONTEXT included).
 void keep_benchmark_variables(int, char**, char** envp) {
   if (!envp) return;
   char** out = envp;

@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -54,7 +53,8 @@ std::string whole_number(double v) {
 // hwloc falls back to this machine without a word, and would wait for ever on a FIFO.
 std::string xml_file_problem(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return errno == ENOENT ? "does not exist" : std::string("cannot be read (") + std::strerror(errno) + ")";
+  if (stat(path.c_str(), &st) != 0)
+    return errno == ENOENT ? "does not exist" : std::string("cannot be read (") + std::strerror(errno) + ")";
   if (S_ISDIR(st.st_mode)) return "is a directory";
   if (!S_ISREG(st.st_mode)) return "is not a regular file";
   if (st.st_size > kMaxTopologyXmlBytes)
@@ -74,16 +74,18 @@ std::string load_in_child(bool synthetic, const std::string& text) {
     const rlimit none{0, 0};
     setrlimit(RLIMIT_CORE, &none);
     if (const int null = open("/dev/null", O_WRONLY); null >= 0) dup2(null, 1), dup2(null, 2);
-    alarm(60);  // a file of at most kMaxTopologyXmlBytes loads in well under a second
+    alarm(60);  // whatever hwloc makes of a pathological file (os_index="-1": seconds here)
     hwloc_topology_t t;
     hwloc_topology_init(&t);
     const int set = synthetic ? hwloc_topology_set_synthetic(t, text.c_str()) : hwloc_topology_set_xml(t, text.c_str());
-    _exit(set == 0 && hwloc_topology_load(t) == 0 ? 0 : std::clamp(errno, 1, 125));
+    if (set == 0 && hwloc_topology_load(t) == 0) _exit(0);
+    _exit(errno > 0 && errno < 126 ? errno : EINVAL);  // the exit status carries errno
   }
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid) return {};  // cannot tell: load it here
   if (WIFSIGNALED(status)) return std::string("crashes hwloc (") + strsignal(WTERMSIG(status)) + " while loading it)";
-  if (WEXITSTATUS(status) != 0) return std::string("is a topology hwloc cannot load (") + std::strerror(WEXITSTATUS(status)) + ")";
+  if (WEXITSTATUS(status) != 0)
+    return std::string("is a topology hwloc cannot load (") + std::strerror(WEXITSTATUS(status)) + ")";
   return {};
 }
 
