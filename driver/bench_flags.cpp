@@ -5,6 +5,7 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "options.hpp"
@@ -12,7 +13,7 @@
 namespace sumbench {
 namespace {
 
-enum class Kind { boolean, color, integer, seconds, choice, text, path, regex };
+enum class Kind { boolean, color, integer, seconds, choice, list, path, regex };
 
 struct Spec {
   const char* name;
@@ -39,7 +40,7 @@ const std::vector<Spec>& specs() {
       {"benchmark_out", Kind::path, "", nullptr, 0, 0, false},
       {"benchmark_color", Kind::color, "auto", nullptr, 0, 0, false},
       {"benchmark_counters_tabular", Kind::boolean, "false", nullptr, 0, 0, false},
-      {"benchmark_perf_counters", Kind::text, "", nullptr, 0, 0, false},
+      {"benchmark_perf_counters", Kind::list, "", nullptr, 0, 0, false},
       {"benchmark_time_unit", Kind::choice, "", "ns|us|ms|s", 0, 0, false},
       {"v", Kind::integer, "0", nullptr, INT_MIN, INT_MAX, false},
   };
@@ -79,9 +80,9 @@ const char* as_bool(const std::string& text) {
 }
 
 std::string range_text(const Spec& s) {
-  std::ostringstream out;
-  out << "--" << s.name << " takes " << (s.kind == Kind::integer ? "a whole number" : "a number of seconds")
-      << " from " << s.lo << " to " << s.hi;
+  std::ostringstream out;  // every bound in the table is whole: --v's is -2147483648, not -2.14748e+09
+  out << std::fixed << std::setprecision(0) << "--" << s.name << " takes "
+      << (s.kind == Kind::integer ? "a whole number" : "a number of seconds") << " from " << s.lo << " to " << s.hi;
   return out.str();
 }
 
@@ -133,7 +134,10 @@ std::string check(const Spec& s, const std::string& text, const std::string& whe
       }
       return text;
     case Kind::path:
-    case Kind::text:
+    case Kind::list:  // a list is split at commas: no empty item, as in every list
+      if (s.kind == Kind::list && !text.empty() &&
+          (text.front() == ',' || text.back() == ',' || text.find(",,") != std::string::npos))
+        throw UsageError(bad + "not allowed: an empty item in the list; --" + s.name + " takes comma-separated names");
       return text;
   }
   return text;
@@ -142,8 +146,9 @@ std::string check(const Spec& s, const std::string& text, const std::string& whe
 // "k=v,k2=v2" into `pairs`; a key may be given once over all of them.
 void add_context(const std::string& text, const std::string& where,
                  std::vector<std::pair<std::string, std::string>>& pairs) {
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
+  for (std::size_t at = 0, end = 0; !text.empty() && at <= text.size(); at = end + 1) {  // "a=1," has an empty item
+    end = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, end - at);
     const auto eq = item.find('=');
     if (eq == 0 || eq == std::string::npos || item.find('=', eq + 1) != std::string::npos)
       throw UsageError(where + ": '" + item + "' is not KEY=VALUE; --benchmark_context takes KEY=VALUE,KEY=VALUE");
@@ -218,11 +223,10 @@ std::vector<std::string> BenchSettings::initialize_args(const std::string& progr
                                                         const std::string& out_path) const {
   std::vector<std::string> args{program};
   for (const Spec& spec : specs()) {
-    std::string v = value(spec.name);
-    if (spec.name == std::string("benchmark_filter")) v = "";  // the plan holds only the selected cases
-    if (spec.name == std::string("benchmark_list_tests")) v = "false";  // sumbench lists them itself
-    if (spec.name == std::string("benchmark_out")) v = out_path;
-    args.push_back("--" + std::string(spec.name) + "=" + v);
+    // The plan holds only the selected cases, sumbench lists them itself, `out_path` is this rank's.
+    const std::string name = spec.name, v = name == "benchmark_filter" ? "" : name == "benchmark_list_tests" ? "false"
+                                             : name == "benchmark_out" ? out_path : value(name);
+    args.push_back("--" + name + "=" + v);
   }
   args.insert(args.end(), context_args_.begin(), context_args_.end());
   return args;
@@ -231,20 +235,11 @@ std::vector<std::string> BenchSettings::initialize_args(const std::string& progr
 std::string BenchSettings::from_environment() const {
   std::string out = context_env_.empty() ? "" : "BENCHMARK_CONTEXT=" + context_env_;
   for (const Spec& spec : specs())
-    if (source(spec.name) == env_name(spec.name) + " in the environment")
-      out += (out.empty() ? "" : " ") + env_name(spec.name) + "=" + value(spec.name);
+    if (source(spec.name) == env_name(spec.name) + " in the environment") {
+      if (!out.empty()) out += ' ';  // not (empty ? "" : " ") + ...: GCC 12's -Wrestrict false alarm
+      out += env_name(spec.name) + "=" + value(spec.name);
+    }
   return out;
 }
-
-NameFilter::NameFilter(const std::string& spec) {
-  std::string re = spec.empty() || spec == "all" ? "." : spec;
-  if (re[0] == '-') {
-    negative_ = true;
-    re.erase(0, 1);
-  }
-  re_ = std::regex(re, std::regex::extended);
-}
-
-bool NameFilter::matches(const std::string& full_name) const { return std::regex_search(full_name, re_) != negative_; }
 
 }  // namespace sumbench

@@ -22,6 +22,11 @@ namespace sumbench {
 
 using Getenv = std::function<const char*(const char*)>;
 
+// A variable of Google Benchmark's (BENCHMARK_*, V) as the process started with it, or
+// null: sumbench takes them out of the environment before Google Benchmark's library is
+// initialized, so that only sumbench reads them (bench_env.cpp).
+const char* benchmark_variable(const char* name);
+
 class BenchSettings {
  public:
   // `args`: the program, then Google Benchmark's flags only (what parse_options leaves).

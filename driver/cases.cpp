@@ -63,9 +63,10 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
   test_delay_ = std::chrono::milliseconds(std::max(flags[1], 0));
   if (corrupt_) benchmark::AddCustomContext("test_corrupt", "1 (SUMBENCH_TEST_CORRUPT: every result corrupted on purpose)");
   if (flags[1] > 0) benchmark::AddCustomContext("test_delay_ms", std::to_string(flags[1]) + " (SUMBENCH_TEST_DELAY_MS)");
-  if (world.root() && (corrupt_ || flags[1] > 0))
-    std::fprintf(stderr, "sumbench: warning: test-only hooks are on (SUMBENCH_TEST_CORRUPT=%s, SUMBENCH_TEST_DELAY_MS=%d):"
-                 " these results are wrong or slow on purpose\n", corrupt_ ? "1" : "0", std::max(flags[1], 0));
+  if (corrupt_ || flags[1] > 0)
+    warnings_.push_back(std::string("test-only hooks are on (SUMBENCH_TEST_CORRUPT=") + (corrupt_ ? "1" : "0") +
+                        ", SUMBENCH_TEST_DELAY_MS=" + std::to_string(std::max(flags[1], 0)) +
+                        "): these results are wrong or slow on purpose");
   // Memory is reused across cases only where placement cannot differ (workspace.hpp), and
   // where it fits (register_all).
   numa_nodes_ = flags[2];

@@ -78,7 +78,10 @@ class Plan {
   // After the runs, on every rank: frees what the last case kept and stops the clock.
   void finish();
   const std::vector<Case>& cases() const { return cases_; }
+  // Printed by rank 0 once every check has passed (a refusal is one line): layouts
+  // skipped, and why; the test-only hooks that are on.
   const std::vector<std::string>& notes() const { return notes_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
   const std::map<std::string, CaseOutcome>& outcomes() const { return outcomes_; }
   const std::map<std::string, CaseCost>& costs() const { return costs_; }
   bool any_invalid() const;
@@ -97,6 +100,7 @@ class Plan {
   std::vector<std::unique_ptr<Mode>> modes_;
   std::vector<Case> cases_;
   std::vector<std::string> notes_;  // layouts skipped, and why
+  std::vector<std::string> warnings_;
   std::map<std::string, CaseOutcome> outcomes_;
   std::map<std::string, CaseCost> costs_;
   PreparedCase prepared_;

@@ -137,6 +137,8 @@ void topology(Json& j) {
   j.key("allowed_cores").value(topo.count(allowed, CpuUnit::cores));
   j.key("allowed_pus").value(topo.count(allowed, CpuUnit::hwthreads));
   j.key("allowed_cpus").value(cpu_list(allowed));
+  // The largest topology HWLOC_SYNTHETIC / HWLOC_XMLFILE may give (topology.hpp).
+  j.key("max_pus").value(kMaxPus).key("max_xml_bytes").value(kMaxTopologyXmlBytes);
   j.end_object();
 }
 

@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include <benchmark/benchmark.h>
+#include <mpi.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,17 +16,12 @@
 namespace sumbench {
 namespace {
 
+// "AMD EPYC 7763 64-Core Processor": /proc/cpuinfo's first model name, or "unknown".
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
     if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
   return "unknown";
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 BinaryInfo& binary_info() {
@@ -37,6 +33,20 @@ BinaryInfo& binary_info() {
 
 const BinaryInfo& this_binary() { return binary_info(); }
 void set_this_binary(BinaryInfo info) { binary_info() = std::move(info); }
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::vector<std::string> oversubscription_warnings(const Plan& plan) {
+  std::vector<std::string> warnings;
+  for (const Case& c : plan.cases())
+    if (!c.oversubscribed.empty() && std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
+      warnings.push_back(c.oversubscribed);
+  return warnings;
+}
 
 Context run_context(const World& world, const Placement& placement, const Inputs& in, const BuildInfo& build,
                     const std::vector<std::string>& warnings, const std::string& command_line) {

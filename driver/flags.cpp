@@ -122,7 +122,7 @@ const std::vector<FlagSpec>& flag_table() {
        [](const Options& o, Json& j) { j.array(o.mode.gil_policies); },
        // The modes check their own values (check_mode_options).
        [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.gil_policies = split_list(name(f), v); }},
-      {"--switch-interval", "LIST", "duration_list", "", 1e-6, 3600, "s", "", "gil",
+      {"--switch-interval", "LIST", "duration_list", "", 1e-6, kMaxSwitchIntervalS, "s", "", "gil",
        "GIL switch intervals like sys.setswitchinterval, in whole microseconds: 500us, 1ms, 0.005s or 0.005 (seconds)",
        [](const Options& o, Json& j) { j.array(o.mode.switch_intervals_s); },
        [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.switch_interval_texts = split_list(name(f), v); }},

@@ -40,12 +40,6 @@ constexpr BuildInfo kBuild{.version = SUMBENCH_VERSION, .git_commit = SUMBENCH_G
                            .native = SUMBENCH_NATIVE != 0, .arch_flags = SUMBENCH_ARCH_FLAGS,
                            .cxx_flags = SUMBENCH_CXX_FLAGS};
 
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 // Starts the workers and does nothing else: what launching costs, without work.
 int launch_only(const Options& opt, World& world) {
   const int threads = opt.workers.empty() ? 1 : opt.workers.front();
@@ -58,13 +52,6 @@ int launch_only(const Options& opt, World& world) {
   return 0;
 }
 
-std::vector<std::string> oversubscription_warnings(const Plan& plan) {
-  std::vector<std::string> warnings;
-  for (const Case& c : plan.cases())
-    if (!c.oversubscribed.empty() && std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
-      warnings.push_back(c.oversubscribed);
-  return warnings;
-}
 
 // Runs the cases under Google Benchmark; returns the exit status of this rank.
 int measure(World& world, Plan& plan, const Inputs& in, const Context& context, OutputFile* out,
@@ -110,7 +97,7 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   if (out) {
     add_overhead_context(file_text, plan);
     if (const std::string why = out->write(file_text); !why.empty()) {
-      std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
+      std::fprintf(stderr, "sumbench: error: %s\n", one_line(why).c_str());
       status |= 2;  // told apart from "invalid" below; exits 1 either way
     }
   }
@@ -121,18 +108,26 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   return any ? 1 : 0;
 }
 
+// An error line: rank 0's, on one line whatever the values in it hold.
+void print_error(const World& world, const char* what) {
+  if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", one_line(what).c_str());
+}
+
 int run(int argc, char** argv) {
+  // Before MPI_Init: Open MPI's singleton starts an orted that would build the topology of
+  // HWLOC_SYNTHETIC too, however large, and outlive sumbench (topology.hpp).
+  const std::string topology_problem = Topology::load_input();
   World world(&argc, &argv);
   omp_set_dynamic(0);  // a team must have exactly the threads asked for
-  if (world.refuse_unexpected_size()) return 2;  // SUMBENCH_EXPECT_RANKS (world.hpp)
-  // A binary's own rows (a user's kernels) are checked before anything reads them.
-  if (const std::string why = kernel_table_problem(kernel_table()); !why.empty()) {
-    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
-    return 2;
-  }
   const std::vector<std::string> args(argv, argv + argc);
   const BinaryInfo& binary = this_binary();
   try {
+    // Each rank's own environment, and its binary's own rows (a user's kernels: an MPMD
+    // launch may start two binaries), agreed on before any rank may stop (world.hpp).
+    std::string problem = world.expected_ranks_problem();
+    if (problem.empty()) problem = topology_problem;
+    if (problem.empty()) problem = kernel_table_problem(kernel_table());
+    agree_on_error(world, problem);
     const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS " " +
                                                     binary.name + " " + binary.cxx_flags +
                                                     (binary.builtin_kernels ? " builtin" : ""));
@@ -157,12 +152,16 @@ int run(int argc, char** argv) {
     }
     if (in.opt.launch_only) return launch_only(in.opt, world);
 
-    const Placement placement = Placement::gather(world);  // warns of SUMBENCH_TEST_CPUSETS
+    const Placement placement = Placement::gather(world);
     Plan plan(in.opt, world, placement);
-    for (const std::string& note : plan.notes())
-      if (world.root()) std::fprintf(stderr, "sumbench: note: %s\n", note.c_str());
     select_cases(world, plan, in.bench);
+    // Notes and warnings once every check has passed: a refusal is one line.
+    const auto say = [&](const char* kind, const std::vector<std::string>& lines) {
+      for (const std::string& line : lines)
+        if (world.root()) std::fprintf(stderr, "sumbench: %s: %s\n", kind, line.c_str());
+    };
     if (in.bench.list_tests()) {  // as Google Benchmark lists them, on rank 0 only
+      say("note", plan.notes());
       for (const Case& c : plan.cases())
         if (world.root()) std::printf("%s/manual_time\n", c.name.c_str());
       return 0;
@@ -171,14 +170,16 @@ int run(int argc, char** argv) {
     const Context context = run_context(world, placement, in, kBuild, warnings, join(args, " "));
     check_memory(world, plan, placement, KernelConfig{0, in.opt.sleep_ms, in.opt.quick});
     const std::unique_ptr<OutputFile> out = open_output(world, in.bench);
-    if (world.root())
-      for (const auto& w : warnings) std::fprintf(stderr, "sumbench: warning: oversubscribed: %s\n", w.c_str());
+    say("note", plan.notes());
+    say("warning", plan.warnings());
+    if (placement.test_cpusets()) say("warning", {"test-only hook SUMBENCH_TEST_CPUSETS replaces every rank's CPUs"});
+    for (const std::string& w : warnings) say("warning", {"oversubscribed: " + w});
     return measure(world, plan, in, context, out.get(), args[0]);
   } catch (const UsageError& e) {
-    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", e.what());
+    print_error(world, e.what());
     return 2;
   } catch (const DoesNotFit& e) {
-    if (world.root()) std::fprintf(stderr, "sumbench: error: %s\n", e.what());
+    print_error(world, e.what());
     return 1;
   }
 }

@@ -12,10 +12,27 @@
 
 namespace sumbench {
 
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text)
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (c < 0x20 || c == 0x7f) {
+      const char* hex = "0123456789abcdef";
+      ((out += "\\x") += hex[c >> 4]) += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  return out;
+}
+
 std::vector<std::string> split_list(const std::string& flag, const std::string& text) {
   std::vector<std::string> items;
   std::string item;
   std::istringstream in(text);
+  if (!text.empty() && text.back() == ',')  // getline drops a last empty item; ",1" and "1," alike are refused
+    throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");
   while (std::getline(in, item, ','))
     if (item.empty())
       throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");

@@ -43,6 +43,10 @@ Options parse_options(std::vector<std::string>& args);
 // --help: generated from the flag table (driver/flags.hpp).
 std::string options_help();
 
+// `text` on one line: control characters written as \n, \t, \r or \xNN. Error messages
+// quote values as given (a flag, a variable), and one error is one line on stderr.
+std::string one_line(const std::string& text);
+
 // Parsers shared by the flag table (flags.cpp) and the tests.
 std::vector<std::string> split_list(const std::string& flag, const std::string& text);
 std::uint64_t parse_size(const std::string& flag, const std::string& text);

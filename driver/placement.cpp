@@ -125,9 +125,7 @@ Placement Placement::gather(const World& world) {
   }
   Placement p(std::move(ranks));
   const char* hook = std::getenv("SUMBENCH_TEST_CPUSETS");
-  p.test_cpusets_ = hook && *hook;
-  if (p.test_cpusets_ && world.root())
-    std::fprintf(stderr, "sumbench: warning: test-only hook SUMBENCH_TEST_CPUSETS replaces every rank's CPUs\n");
+  p.test_cpusets_ = hook && *hook;  // main warns of it once every check has passed
   return p;
 }
 

@@ -16,6 +16,18 @@ namespace sumbench {
 enum class CpuUnit { cores, hwthreads };
 const char* cpu_unit_name(CpuUnit unit);
 
+// The largest node sumbench plans: hardware threads numbered 0 to kMaxPus - 1. Placement
+// sends each rank's CPUs as masks of this size (placement.cpp); the largest two-socket
+// nodes sold have 768 (2 x 192 cores x 2). A topology given by HWLOC_SYNTHETIC or
+// HWLOC_XMLFILE beyond it is refused before MPI starts: hwloc, Open MPI's orted and Hydra
+// would each build every object of it ("pack:100000 core:100000 pu:2" kept an orted
+// busy, past 1 GB, after sumbench had exited).
+inline constexpr int kMaxPus = 1024;
+// The largest HWLOC_XMLFILE read: lstopo --of xml writes 0.3 MB for a synthetic node of
+// 1024 hardware threads (hwloc 2.9), a real node's file with its caches and devices a few
+// times that.
+inline constexpr long long kMaxTopologyXmlBytes = 16ll << 20;
+
 struct NodeShape {
   int packages = 0, numa_nodes = 0, cores = 1, pus = 1;  // 0 packages: hwloc found none
   bool this_system = true;    // false for a synthetic or XML topology: another machine
@@ -26,10 +38,19 @@ struct NodeShape {
 
 class Topology {
  public:
-  // This process's topology, loaded once (HWLOC_SYNTHETIC / HWLOC_XMLFILE honoured).
+  // Loads this process's topology, once: the one HWLOC_SYNTHETIC describes, else the one
+  // in HWLOC_XMLFILE (hwloc's order; empty counts as unset), else this machine. Call it
+  // before MPI_Init. "" when the variable was taken or none is set; else one line naming
+  // the variable, its value and what is allowed, and both variables are removed from the
+  // environment, so that MPI_Init (Open MPI's singleton starts an orted that reads them)
+  // and get() see this machine.
+  static std::string load_input();
+  // This process's topology (load_input() on first use).
   static const Topology& get();
-  // A topology from a synthetic description (tests); throws std::invalid_argument.
+  // A topology from a synthetic description or an XML file (tests); throws
+  // std::invalid_argument (what() says why) for one that load_input() refuses.
   static Topology synthetic(const std::string& description);
+  static Topology xml(const std::string& path);
   Topology(Topology&& other) noexcept;
   Topology& operator=(Topology&&) = delete;
   ~Topology();
@@ -47,7 +68,8 @@ class Topology {
   int count(const std::vector<int>& pus, CpuUnit unit) const;
 
  private:
-  explicit Topology(const char* synthetic);
+  enum class Input { this_system, synthetic, xml };
+  Topology(Input input, const std::string& text);
   ::hwloc_topology* topo_ = nullptr;
   NodeShape shape_;
 };

@@ -131,11 +131,16 @@ std::string World::expected_ranks_problem() const {
     return "SUMBENCH_EXPECT_RANKS=" + t + " is not a rank count: use a whole number from 1 to 9999999, or unset it";
   const int expected = std::stoi(t);
   if (expected == size_) return {};
+  const std::string size = std::to_string(size_);
+  if (size_ > 1)  // one world, of another size: an MPMD launch, or a variable set for some ranks only
+    return "MPI_COMM_WORLD has " + size + " rank(s) but the launcher was asked for " + t +
+           " (SUMBENCH_EXPECT_RANKS): start " + t + " rank(s), or set SUMBENCH_EXPECT_RANKS=" + size +
+           " for every rank, or unset it";
   const std::string library = library_version(), kind = mpi_kind(library);
   const std::string launcher = kind == "openmpi" ? "Open MPI's mpirun, or srun --mpi=pmix"
                                : kind == "mpich" ? "MPICH's mpiexec (Hydra, e.g. mpiexec.mpich), or srun --mpi=pmi2"
                                                  : "the launcher of the MPI it was built with";
-  return "MPI_COMM_WORLD has " + std::to_string(size_) + " rank(s) but the launcher was asked for " + t +
+  return "MPI_COMM_WORLD has " + size + " rank(s) but the launcher was asked for " + t +
          " (SUMBENCH_EXPECT_RANKS): it does not start sumbench's MPI (" + library + ") as one world; use " + launcher;
 }
 
@@ -145,12 +150,6 @@ std::string mpi_kind(const std::string& library_version) {
   for (const char* mpich : {"MPICH", "Intel(R) MPI", "MVAPICH"})
     if (library_version.find(mpich) != std::string::npos) return "mpich";
   return "unknown";
-}
-
-bool World::refuse_unexpected_size() const {
-  const std::string why = expected_ranks_problem();
-  if (!why.empty() && root()) std::fprintf(stderr, "sumbench: error: %s\n", why.c_str());
-  return !why.empty();
 }
 
 }  // namespace sumbench

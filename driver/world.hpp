@@ -47,9 +47,9 @@ class World {
   // The world size the launcher was asked for (SUMBENCH_EXPECT_RANKS, set by the runner)
   // against MPI_COMM_WORLD's: "" when they agree or the variable is unset, else one line.
   // Another MPI's launcher starts N singletons that would each run alone and exit 0.
+  // Each rank reads its own environment: the ranks must agree on the answer before any
+  // of them stops (agree_on_error, consistency.hpp), or the others wait for ever.
   std::string expected_ranks_problem() const;
-  // The same, printed by every root (each singleton is one): true when the run must stop.
-  bool refuse_unexpected_size() const;
 
  private:
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

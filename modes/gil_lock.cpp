@@ -99,7 +99,7 @@ bool GilLock::timed_wait(std::unique_lock<std::mutex>& lk, std::optional<Clock::
   if (!first)  // steady_clock is CLOCK_MONOTONIC (libstdc++ on Linux)
     first = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
         std::chrono::seconds(at.tv_sec) + std::chrono::nanoseconds(at.tv_nsec)));
-  const std::int64_t ns = at.tv_nsec + interval_.count();  // at most 3600 s: no overflow
+  const std::int64_t ns = at.tv_nsec + interval_.count();  // at most kMaxSwitchIntervalS: no overflow
   at.tv_sec += static_cast<time_t>(ns / 1000000000);
   at.tv_nsec = static_cast<long>(ns % 1000000000);
   const int rc = pthread_cond_clockwait(cond_.native_handle(), lk.mutex()->native_handle(), CLOCK_MONOTONIC, &at);

@@ -57,6 +57,12 @@ enum class GilPolicy { cpython, legacy, fifo, none };
 // takes: a million bytecodes is milliseconds of work, beyond any interval Python 2 users set.
 inline constexpr int kDefaultCheckInterval = 100;
 inline constexpr int kMaxCheckInterval = 1000000;
+// The longest switch interval sumbench takes, in seconds. sys.setswitchinterval takes any
+// positive value, but a convoy run waits up to one interval for the lock after each of its
+// K I/O waits (kernels/convoy.cpp): at 1 s its 200 waits take up to 200 s a run, at the
+// former 3600 s, 200 hours. 1 s is 200 times CPython's default (5 ms) and 20 times the
+// longest interval the project's experiments use (50 ms).
+inline constexpr double kMaxSwitchIntervalS = 1.0;
 
 // The policy names, in the order of the enum (for messages and --list).
 inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
@@ -85,7 +91,7 @@ std::string_view gil_policy_name(GilPolicy policy);
 // Parses one switch interval like sys.setswitchinterval's argument: "500us", "1ms",
 // "0.005s" or a bare number of seconds ("0.005"). Returns seconds, or nullopt when the
 // text is empty, unparsable (incl. trailing junk or spaces), not finite, overflowing,
-// zero or negative, below 1 us (names carry whole microseconds) or above 3600 s.
+// zero or negative, below 1 us (names carry whole microseconds) or above kMaxSwitchIntervalS.
 std::optional<double> parse_switch_interval(std::string_view text);
 // Whole microseconds of an interval, as in benchmark names ("interval:5000us").
 std::int64_t switch_interval_us(double seconds);

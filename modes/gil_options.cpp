@@ -54,7 +54,7 @@ std::optional<double> parse_switch_interval(std::string_view text) {
   if (ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
   const double seconds = value * unit;
   // Names carry whole microseconds, and a wait needs a finite, representable deadline.
-  if (!(seconds >= 1e-6 - 1e-12) || seconds > 3600.0) return std::nullopt;
+  if (!(seconds >= 1e-6 - 1e-12) || seconds > kMaxSwitchIntervalS) return std::nullopt;
   return seconds;
 }
 
@@ -104,9 +104,12 @@ std::string check_gil_options(ModeOptions& opt) {
   std::map<std::int64_t, std::string> seen;  // whole microseconds -> as written
   for (const std::string& item : opt.switch_interval_texts) {
     const auto s = parse_switch_interval(item);
-    if (!s)
-      return flag + ": '" + item +
-             "' is not a duration between 1us and 3600s; use e.g. 500us, 1ms, 0.005s or 0.005 (seconds)";
+    if (!s) {
+      const std::int64_t most_ms = std::llround(kMaxSwitchIntervalS * 1e3);
+      return flag + ": '" + item + "' is not a duration between 1us and " +
+             (most_ms % 1000 ? std::to_string(most_ms) + "ms" : std::to_string(most_ms / 1000) + "s") +
+             "; use e.g. 500us, 1ms, 0.005s or 0.005 (seconds)";
+    }
     // The lock waits, and the benchmark names say, whole microseconds: 1.5us would run
     // as 1.5 us under the name interval:2us. Refuse what a name cannot say exactly.
     const double us = *s * 1e6;

@@ -23,12 +23,11 @@ _UNITS = (("us", 1e-6), ("ms", 1e-3), ("s", 1.0))
 
 
 def split_list(flag: str, text: str) -> list[str]:
-    """Comma-separated items; an empty item is an error, a trailing comma is not."""
+    """Comma-separated items; an empty item is an error wherever it is (",1", "1,,2" and
+    "1," alike), as in every list sumbench takes."""
     if text == "":
         raise UsageError(f"{flag} needs a value: {flag}=LIST")
     items = text.split(",")
-    if len(items) > 1 and items[-1] == "":
-        items.pop()
     if any(item == "" for item in items):
         raise UsageError(f"{flag}={text}: empty item in the list; use comma-separated values")
     return items
@@ -97,7 +96,13 @@ def layout_of(text: str) -> tuple[int, int]:
     return int(r), int(t)
 
 
-def switch_interval_s(text: str, low: float = 1e-6, high: float = 3600.0) -> Optional[float]:
+# sumbench's range of --switch-interval (its catalogue's min and max, kMaxSwitchIntervalS):
+# the defaults where no catalogue is asked (the CPython baseline's --switch-interval).
+MIN_SWITCH_INTERVAL_S, MAX_SWITCH_INTERVAL_S = 1e-6, 1.0
+
+
+def switch_interval_s(text: str, low: float = MIN_SWITCH_INTERVAL_S,
+                      high: float = MAX_SWITCH_INTERVAL_S) -> Optional[float]:
     """Seconds of one interval like sys.setswitchinterval's argument: 500us, 1ms, 0.005s
     or 0.005 (seconds); None when it is not one, or outside [low, high]."""
     unit = 1.0
@@ -117,8 +122,8 @@ def switch_interval_s(text: str, low: float = 1e-6, high: float = 3600.0) -> Opt
     return seconds
 
 
-def parse_switch_intervals(flag: str, text: str, low: float = 1e-6,
-                           high: float = 3600.0) -> list[float]:
+def parse_switch_intervals(flag: str, text: str, low: float = MIN_SWITCH_INTERVAL_S,
+                           high: float = MAX_SWITCH_INTERVAL_S) -> list[float]:
     out = []
     for item in split_list(flag, text):
         seconds = switch_interval_s(item, low, high)

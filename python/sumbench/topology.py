@@ -6,19 +6,35 @@ library mpirun and mpiexec use too, sees; HWLOC_SYNTHETIC / HWLOC_XMLFILE replac
 machine for all three). A catalogue without a topology (a sumbench older than hwloc)
 falls back, and says so in ``note``: to ``lstopo-no-graphics --of xml`` (Debian's
 ``hwloc``), then to /sys, then to counting each CPU of the affinity as a core.
+
+HWLOC_SYNTHETIC / HWLOC_XMLFILE are checked first (``check_input``), before any process
+is started: hwloc, Open MPI's orted and Hydra each build every object of the topology
+they describe ("pack:100000 core:100000 pu:2" kept an orted busy past 1 GB), and fall
+back to this machine without a word where they cannot use it. sumbench itself refuses
+what hwloc cannot load (driver/topology.hpp); a topology it did not take is refused here.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
+
+from .errors import UsageError
 
 UNITS = ("cores", "hwthreads")   # sumbench's --cpus choices (the catalogue checks them)
+# hwloc's variables that replace this machine, in hwloc's order: the first one set wins
+# (empty counts as unset), as in sumbench, mpirun and mpiexec.
+INPUTS = ("HWLOC_SYNTHETIC", "HWLOC_XMLFILE")
+# sumbench's limits (driver/topology.hpp; its catalogue's topology.max_pus and
+# max_xml_bytes), needed before any sumbench is asked.
+MAX_PUS = 1024
+MAX_XML_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,85 @@ class Topology:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def asked(env: Optional[Mapping[str, str]] = None) -> Optional[tuple[str, str]]:
+    """(variable, value) of the topology hwloc is asked to use instead of this machine."""
+    env = os.environ if env is None else env
+    return next(((name, env[name]) for name in INPUTS if env.get(name)), None)
+
+
+def _strtoul(text: str) -> int:
+    """The number C's strtoul(text, NULL, 0) reads at the start of text (0 if none)."""
+    base, digits = (16, "0123456789abcdefABCDEF") if text[:2].lower() == "0x" else \
+        (8, "01234567") if text[:1] == "0" else (10, "0123456789")
+    body = text[2:] if base == 16 else text
+    n = 0
+    while n < len(body) and body[n] in digits:
+        n += 1
+    return int(body[:n], base) if n else 0
+
+
+def synthetic_pus(description: str) -> int:
+    """The hardware threads a synthetic description makes, the product of its levels'
+    arities, read as sumbench reads them (driver/topology_input.cpp): levels "[type:]arity"
+    with optional "(attributes)", separated by spaces; "(...)" first for the root and
+    "[...]" for memory children count for nothing. A level that is not one counts 1
+    (sumbench then asks hwloc, which refuses it)."""
+    pus, level, depth = 1, "", 0
+    for ch in description + " ":
+        if ch == " " and depth == 0:
+            if level and level[0] not in "([":
+                typed = not level[0].isdigit()
+                if not typed or ":" in level:
+                    pus *= _strtoul(level.split(":", 1)[1] if typed else level) or 1
+            level = ""
+            continue
+        depth += (ch in "([") - (ch in ")]")
+        level += ch
+    return pus
+
+
+def _input_problem(name: str, value: str) -> str:
+    """Why sumbench refuses this input before hwloc reads it, or ""."""
+    if name == "HWLOC_SYNTHETIC":
+        pus = synthetic_pus(value)
+        return (f"describes {pus} hardware threads, more than the {MAX_PUS} of the largest node "
+                f"sumbench plans") if pus > MAX_PUS else ""
+    try:
+        st = os.stat(value)
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory"
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file"
+    if st.st_size > MAX_XML_BYTES:
+        return (f"has {st.st_size} bytes, more than the {MAX_XML_BYTES >> 20} MiB an XML topology of "
+                f"{MAX_PUS} hardware threads needs")
+    if not os.access(value, os.R_OK):
+        return "cannot be read (Permission denied)"
+    return ""
+
+
+def refusal(name: str, value: str, why: str) -> str:
+    """sumbench's line for a topology input it refuses (driver/topology.cpp)."""
+    most = f"{MAX_PUS} hardware threads"
+    allowed = (f"give levels such as 'pack:2 core:16 pu:2' (lstopo -i DESCRIPTION shows them), "
+               f"at most {most}" if name == "HWLOC_SYNTHETIC" else
+               f"give an XML file written by lstopo --of xml, of at most {most}")
+    return f"{name}='{value}' {why}; {allowed}, or unset it"
+
+
+def check_input(env: Optional[Mapping[str, str]] = None) -> None:
+    """Refuses (UsageError, sumbench's line) HWLOC_SYNTHETIC larger than sumbench plans
+    and an HWLOC_XMLFILE that is no readable file of at most MAX_XML_BYTES: before any
+    sumbench, lstopo or launcher has read it."""
+    given = asked(env)
+    if given is not None and (why := _input_problem(*given)):
+        raise UsageError(refusal(*given, why))
 
 
 def from_catalogue(doc: dict) -> Optional[Topology]:
@@ -118,26 +213,32 @@ def _allowed_cpus() -> set[int]:
 
 def detect(catalogue_doc: Optional[dict] = None, allowed: Optional[set[int]] = None) -> Topology:
     """The topology to plan with: the catalogue's, else lstopo's, else /sys, else the
-    affinity with each CPU counted as a core (and a note that says so)."""
+    affinity with each CPU counted as a core (and a note that says so). HWLOC_SYNTHETIC
+    or HWLOC_XMLFILE must be the topology planned on: else UsageError (sumbench's line)."""
+    check_input()
     found = from_catalogue(catalogue_doc or {})
-    asked = os.environ.get("HWLOC_SYNTHETIC") or os.environ.get("HWLOC_XMLFILE")
-    if found is not None and asked and "synthetic" not in found.source and "xml" not in found.source:
-        return Topology(**{**found.as_dict(), "note": f"hwloc did not take {asked!r} (HWLOC_SYNTHETIC "
-                                                       f"or HWLOC_XMLFILE): planned on this machine"})
+    given = asked()
+    kind = None if given is None else "synthetic" if given[0] == "HWLOC_SYNTHETIC" else "xml"
+    if found is not None and given is not None:
+        if not found.source.startswith(f"sumbench (hwloc): {kind}: "):  # a sumbench that ignored it
+            raise UsageError(refusal(*given, f"was not taken by this sumbench's hwloc ({found.source})"))
     if found is not None:
         return found
     allowed = _allowed_cpus() if allowed is None else allowed
     lstopo = shutil.which("lstopo-no-graphics")
     if lstopo:
+        # The input named (--if, -i), so that lstopo fails where it cannot load it, instead of
+        # reading this machine; another machine's PUs are all usable there.
+        source = [] if given is None else ["--if", kind, "-i", given[1]]
         try:
-            proc = subprocess.run([lstopo, "--no-io", "--of", "xml"], capture_output=True, text=True,
+            proc = subprocess.run([lstopo, "--no-io", *source, "--of", "xml"], capture_output=True, text=True,
                                   timeout=30, stdin=subprocess.DEVNULL)
+            if proc.returncode != 0 and given is not None:
+                raise UsageError(refusal(*given, "is not a topology hwloc can load (lstopo-no-graphics "
+                                                 f"exit status {proc.returncode})"))
             if proc.returncode == 0:
-                synthetic = os.environ.get("HWLOC_SYNTHETIC") or os.environ.get("HWLOC_XMLFILE")
-                if synthetic:  # another machine: its real affinity means nothing there
-                    allowed = set(range(1 << 16))
-                found = from_lstopo_xml(proc.stdout, allowed, "lstopo-no-graphics" +
-                                        (f" ({synthetic})" if synthetic else ""))
+                found = from_lstopo_xml(proc.stdout, set(range(MAX_PUS)) if given else allowed,
+                                        "lstopo-no-graphics" + (f" ({given[0]})" if given else ""))
                 if catalogue_doc is None:
                     return found
                 return Topology(**{**found.as_dict(), "note":
@@ -145,6 +246,9 @@ def detect(catalogue_doc: Optional[dict] = None, allowed: Optional[set[int]] = N
                                    "hwloc?): read with lstopo-no-graphics"})
         except (OSError, subprocess.TimeoutExpired, ElementTree.ParseError, ValueError):
             pass
+    if given is not None:  # /sys describes this machine
+        raise UsageError(refusal(*given, "cannot be read without sumbench's catalogue or lstopo-no-graphics "
+                                         "(apt-get install hwloc)"))
     found = from_sys(allowed)
     if found is not None:
         return found

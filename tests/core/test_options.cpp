@@ -109,8 +109,18 @@ TEST(Options, SwitchIntervalsAreWholeMicrosecondsGivenOnce) {
   expect_usage_error({"--switch-interval=0.0000025"}, "'0.0000025' is not a whole number of microseconds");
   expect_usage_error({"--switch-interval=1ms,1000us"}, "'1ms' and '1000us' are the same interval (1000us)");
   expect_usage_error({"--switch-interval=5ms,5ms"}, "'5ms' is given twice");
-  const auto s = parse({"--switch-interval=0.005,1us,3600s"}).mode.switch_intervals_s;
-  EXPECT_EQ(s, (std::vector<double>{5000e-6, 1e-6, 3600e6 * 1e-6}));
+  const auto s = parse({"--switch-interval=0.005,1us,1s"}).mode.switch_intervals_s;
+  EXPECT_EQ(s, (std::vector<double>{5000e-6, 1e-6, 1e6 * 1e-6}));
+  // At most kMaxSwitchIntervalS: 3600s gave a convoy of 200 waits that ran for hours (issue 22).
+  expect_usage_error({"--switch-interval=3600s"}, "'3600s' is not a duration between 1us and 1s");
+  expect_usage_error({"--switch-interval=1000001us"}, "between 1us and 1s");
+}
+
+// Every list alike: an empty item is refused wherever it is ("cpython," was taken, ",fifo" not).
+TEST(Options, NoEmptyItemInAnyList) {
+  for (const char* text : {"--kernels=sum,", "--modes=,serial", "--workers=1,", "--hybrid=1x1,", "--gil-policy=cpython,",
+                           "--gil-policy=,fifo", "--switch-interval=1ms,", "--check-interval=10,", "--workers=,"})
+    expect_usage_error({text}, "empty item in the list");
 }
 
 TEST(Options, DuplicatesAreRefused) {

@@ -41,6 +41,28 @@ TEST(Topology, SyntheticShapes) {
   EXPECT_THROW(Topology::synthetic("pack:2 core:16"), std::invalid_argument);  // must end with PUs
 }
 
+// Issue 22: refused before hwloc builds it (b132564 built 2e10 PUs; an orted kept at it).
+TEST(Topology, LargerThanPlannedIsRefused) {
+  const auto why = [](const std::string& desc) {
+    try {
+      Topology::synthetic(desc);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("taken");
+  };
+  EXPECT_EQ(why("pack:100000 core:100000 pu:2"), "describes 20000000000 hardware threads, more than the 1024 of the "
+                                                 "largest node sumbench plans");
+  EXPECT_EQ(why("pack:2 core:0x100 pu:2"), "taken");  // 1024, strtoul's hexadecimal as hwloc reads it
+  EXPECT_NE(why("pack:2 core:0x101 pu:2").find("describes 1028 hardware threads"), std::string::npos);
+  // Root attributes and memory children are no level: 2 x 16 x 2 hardware threads.
+  EXPECT_EQ(why("(memory=1GB) pack:2 [numa(memory=1GB)] core:16 pu:2"), "taken");
+  EXPECT_EQ(why("pack:2 [numa(memory=1GB)] core:512 pu:2").substr(0, 34), "describes 2048 hardware threads, m");
+  EXPECT_EQ(why("pack:1 core:2 pu:1(indexes=0,1024)"), "numbers a hardware thread 1024, beyond the 0 to 1023 sumbench plans");
+  EXPECT_THROW(Topology::xml("/nonexistent/node.xml"), std::invalid_argument);
+  EXPECT_THROW(Topology::xml("/"), std::invalid_argument);
+}
+
 TEST(Topology, MasksMapOntoCores) {
   const Topology t = Topology::synthetic("pack:2 core:16 pu:2");  // siblings are PUs 2c, 2c+1
   EXPECT_EQ(t.cores_of({0, 1, 2, 3, 62}), (std::vector<int>{0, 1, 31}));

@@ -41,8 +41,11 @@ from pathlib import Path
 
 import generated_more
 from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env,
-                      read_csv, remove_template_sweep, run, snapshot, template_sweep,
-                      tree_diff)
+                      read_csv, real_sumbench, remove_template_sweep, run, snapshot,
+                      template_sweep, tree_diff)
+from driver_cases import (gen_mpmd_case, gen_topology_case, mpmd_problems,
+                          topology_problems)
+from launches import kill_marked, mpi_launcher, new_token, topology_inputs
 
 BUDGET_S = float(os.environ.get("HARDENING_BUDGET_S", "25"))
 DEFAULT_SEED = 20261129
@@ -378,6 +381,55 @@ class GeneratedInputs(HardeningCase):
                 else:
                     i += 1
         return case, res, problems
+
+
+class GeneratedDriverInputs(HardeningCase):
+    """Issue 22: generated topology inputs (sumbench and sweep.py --dry-run) and MPMD
+    launches whose ranks see different environments. Every case ends within its timeout,
+    with exit 0/2 (MPMD: 0/1/2, the same on every rank), exactly one line when it is 2
+    (from rank 0 only), a topology planned on only when it is the one given, and no
+    process left behind (each carries a mark in its environment: launches.py)."""
+
+    def setUp(self):
+        super().setUp()
+        if not real_sumbench():
+            self.skipTest("no built sumbench (SUMBENCH)")
+        self.token = new_token()
+        self.addCleanup(lambda: kill_marked(self.token))
+
+    def generate(self, name, gen, check, needs_launcher=False):
+        if needs_launcher and mpi_launcher() is None:
+            self.skipTest("no launcher of the built sumbench's MPI (MPIEXEC)")
+        env_seed = os.environ.get("HARDENING_SEED") or str(DEFAULT_SEED)
+        seed = random.SystemRandom().randrange(10 ** 9) if env_seed == "random" else int(env_seed)
+        only = os.environ.get("HARDENING_CASE")
+        print(f"\n[generated {name}] seed={seed} budget={BUDGET_S:g}s (replay: HARDENING_SEED={seed})",
+              file=sys.stderr, flush=True)
+        inputs = self.tmp / "inputs"
+        topology_inputs(inputs)
+        start, failures, index, ran = time.monotonic(), [], 0, 0
+        indices = [int(only)] if only is not None else None
+        while (indices is None and time.monotonic() - start < BUDGET_S) or indices:
+            index = indices.pop() if indices else index
+            box = self.tmp / f"case{index}"
+            box.mkdir()
+            what, problems = check(gen(seed, index, inputs), box, inputs, self.token)
+            ran += 1
+            if problems:
+                failures.append(f"\n--- seed {seed} case {index}: {'; '.join(problems)}\n  replay: "
+                                f"HARDENING_SEED={seed} HARDENING_CASE={index}\n  {what}")
+            shutil.rmtree(box, ignore_errors=True)
+            index += 1
+        print(f"[generated {name}] seed={seed}: {ran} cases in {time.monotonic() - start:.1f}s, "
+              f"{len(failures)} failure(s)", file=sys.stderr, flush=True)
+        if failures:
+            self.fail(f"generated {name} inputs broke the contract:" + "".join(failures[:8]))
+
+    def test_topology_inputs(self):
+        self.generate("topology", gen_topology_case, topology_problems)
+
+    def test_mpmd_launches(self):
+        self.generate("mpmd", gen_mpmd_case, mpmd_problems, needs_launcher=True)
 
 
 if __name__ == "__main__":

@@ -154,6 +154,26 @@ class OwnKernel(unittest.TestCase):
         self.assertTrue(entries and all(b.get("error_occurred") for b in entries))
         self.assertIn("bucket 0 holds", entries[0]["error_message"])
 
+    def test_benchmark_variables_are_sumbenchs(self):
+        """Google Benchmark's variables reach sumbench alone in a user's binary too: the
+        installed libsumbench_driver.a brings bench_env.cpp's .preinit_array along, so a bad
+        one is one line (Google Benchmark's own line would come first), a good one is used."""
+        args = ["--kernels=histogram", "--modes=serial", "--workers=1", "--quick"]
+        for binary in (self.build / "histbench", self.build / "histbench_only"):
+            for name, value in (("BENCHMARK_REPETITIONS", "abc"), ("V", "abc"), ("BENCHMARK_MIN_TIME", "x")):
+                with self.subTest(binary=binary.name, variable=name):
+                    proc = self.run_cmd([binary, *args], env_add={name: value})
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertEqual(proc.stderr.splitlines(), [proc.stderr.rstrip("\n")], proc.stderr)
+                    self.assertTrue(proc.stderr.startswith(f"sumbench: error: {name}={value} (in the environment)"),
+                                    proc.stderr)
+            proc = self.run_cmd([binary, *args, "--benchmark_format=json"],
+                                env_add={"BENCHMARK_REPETITIONS": "2", "V": "0"})
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            doc = json.loads(proc.stdout)
+            self.assertEqual(doc["context"]["benchmark_environment"], "BENCHMARK_REPETITIONS=2 V=0")
+            self.assertEqual(len([b for b in doc["benchmarks"] if b["run_type"] == "iteration"]), 2)
+
     def test_slurm_submission_takes_the_binary(self):
         submit = self.prefix / "bin" / "sumbench-submit"
         base = [submit, "--dry-run", "--sumbench", self.build / "histbench_only", "--nodes=1", "--layouts=2x1"]

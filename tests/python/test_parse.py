@@ -78,7 +78,15 @@ class Units(unittest.TestCase):
         for seconds, token in ((0.005, "5ms"), (0.0005, "500us"), (1.0, "1s"), (1.5e-6, "1.5us"),
                                (3600.0, "3600s")):
             self.assertEqual(parse.interval_token(seconds), token)
-            self.assertEqual(parse.switch_interval_s(token, low=0), seconds)
+            self.assertEqual(parse.switch_interval_s(token, low=0, high=math.inf), seconds)
+
+    def test_switch_interval_range_is_sumbenchs(self):
+        """The defaults (where no catalogue is asked) are the catalogue's range."""
+        spec = next(f for f in Catalogue.from_sumbench(SUMBENCH).doc["flags"]
+                    if f["name"] == "--switch-interval")
+        self.assertEqual((parse.MIN_SWITCH_INTERVAL_S, parse.MAX_SWITCH_INTERVAL_S),
+                         (spec["min"], spec["max"]))
+        self.assertIsNone(parse.switch_interval_s("3600s"))  # a convoy of 200 hours (issue 22)
 
     def test_layouts(self):
         self.assertEqual(parse.parse_layouts("--hybrid", "2x1,01x04"), ["2x1", "1x4"])

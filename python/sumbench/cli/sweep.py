@@ -33,6 +33,7 @@ def prepare(argv):
     and by sumbench itself, and the points. Raises UsageError."""
     cfg, given, ns = config.resolve(argv)
     cfg["retry_failed"] = ns.retry_failed
+    topology.check_input()  # before sumbench (or a launcher) builds a topology it describes
     # The plain catalogue first: the node's topology (hwloc) and sumbench's MPI.
     plain = Catalogue.from_sumbench(cfg["sumbench"])
     cfg = config.check_cpus(cfg, plain)
