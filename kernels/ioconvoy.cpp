@@ -48,8 +48,10 @@ constexpr int kMaxIo = 2;
 
 // Partial slots (counts): operations whose byte came back wrong or whose call failed (first:
 // the test-only corruption bumps slot 0, which must fail validation), operations, I/O threads
-// that finished their time, CPU elements and their sum, the reset index.
-enum Count : std::size_t { kBad, kOps, kIoDone, kCpuElements, kCpuSum, kResetIndex, kCounts };
+// that finished their time, CPU elements and their sum, the reset index, and the workers of
+// the run (each reset counts one, so validate() reads the team from the result itself and
+// not from whichever instance ran it).
+enum Count : std::size_t { kBad, kOps, kIoDone, kCpuElements, kCpuSum, kResetIndex, kWorkers, kCounts };
 enum Value : std::size_t { kOpsPerS, kIoSeconds, kValues };
 
 class IoConvoyKernel final : public KernelInstance {
@@ -95,6 +97,7 @@ class IoConvoyKernel final : public KernelInstance {
   void reset(Partial& p) const override {
     p.zero();
     p.counts[kResetIndex] = resets_.fetch_add(1, std::memory_order_acq_rel);
+    p.counts[kWorkers] = 1;
   }
 
   void body(Slice s, Partial& acc, Worker& w) override {
@@ -106,8 +109,8 @@ class IoConvoyKernel final : public KernelInstance {
   }
 
   std::string validate(const Partial& combined) const override {
-    const auto team = static_cast<int>(team_.load(std::memory_order_relaxed));
-    const auto io = static_cast<std::uint64_t>(io_threads(std::max(team, 1)));
+    const auto team = static_cast<int>(std::min<std::uint64_t>(combined.counts[kWorkers], 1u << 20));
+    const auto io = static_cast<std::uint64_t>(io_threads(team));
     if (combined.counts[kIoDone] != io)
       return std::to_string(combined.counts[kIoDone]) + " of " + std::to_string(io) +
              " I/O threads ran their " + std::to_string(ms_) + " ms";

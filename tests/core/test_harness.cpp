@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kernel.hpp"
+#include "test_sizes.hpp"
 #include "mode.hpp"
 #include "reuse.hpp"
 #include "workspace.hpp"
@@ -128,7 +129,7 @@ TEST(ModeCheck, TriadPoisonsEveryStrideOfUnalignedSlices) {
 TEST(ModeCheck, DefaultCorruptionIsCaughtByEveryKernel) {
   for (const auto& d : kernel_table()) {
     if (d.name == "triad") continue;  // corrupts its data, checked above
-    KernelConfig cfg{d.name == "sleep" || d.name == "convoy" ? 2u : 100003u, 1, true};
+    KernelConfig cfg{test_n(d, 100003u, 1), 1, true};
     auto k = d.make(cfg, Slice{0, cfg.n});
     k->tick_elements = d.tick_elements;
     auto modes = find_mode("serial")->make(ModeOptions{});

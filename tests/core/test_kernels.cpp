@@ -7,6 +7,7 @@
 #include <set>
 
 #include "kernel.hpp"
+#include "test_sizes.hpp"
 #include "mode.hpp"
 #include "sum.hpp"
 
@@ -116,7 +117,7 @@ Partial run_reference(const KernelDescriptor& d, const KernelConfig& cfg, int wo
 
 TEST(Kernels, EveryKernelValidatesItsOwnResult) {
   for (const auto& d : kernel_table()) {
-    KernelConfig cfg{d.name == "sleep" || d.name == "convoy" ? 4u : 100003u, 5, true};
+    KernelConfig cfg{test_n(d, 100003u, 3), 5, true};
     auto k = d.make(cfg, Slice{0, cfg.n});
     EXPECT_EQ(k->validate(run_reference(d, cfg, 3)), "") << d.name;
   }
@@ -124,7 +125,7 @@ TEST(Kernels, EveryKernelValidatesItsOwnResult) {
 
 TEST(Kernels, ValidationRejectsAWrongResult) {
   for (const auto& d : kernel_table()) {
-    KernelConfig cfg{d.name == "sleep" || d.name == "convoy" ? 4u : 100003u, 5, true};
+    KernelConfig cfg{test_n(d, 100003u, 3), 5, true};
     auto k = d.make(cfg, Slice{0, cfg.n});
     Partial wrong = run_reference(d, cfg, 2);
     if (!wrong.counts.empty()) wrong.counts[0] += 1;
@@ -166,7 +167,7 @@ TEST(Modes, SameResultFromEveryThreadModeAndCount) {
   ModeOptions opt;
   opt.switch_intervals_s = {0.0005};
   for (const auto& d : kernel_table()) {
-    KernelConfig cfg{d.name == "sleep" || d.name == "convoy" ? 6u : 200003u, 2, true};
+    KernelConfig cfg{test_n(d, 200003u, 3), 2, true};
     const Partial reference = run_reference(d, cfg, 1);
     for (const char* mode_name : {"serial", "omp", "gil"}) {
       for (auto& mode : find_mode(mode_name)->make(opt)) {
