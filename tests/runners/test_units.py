@@ -129,7 +129,8 @@ class LauncherTests(unittest.TestCase):
         m = detect_machine(topo, env={}, euid=1000)
         self.assertEqual((m.cores, m.cores_per_node, m.in_slurm, m.is_root), (3, 3, False, False))
         m = detect_machine(topo, env={"SLURM_JOB_ID": "42", "SLURM_CPUS_ON_NODE": "8",
-                                      "SLURM_JOB_NUM_NODES": "2", "SLURM_NTASKS": "4"}, euid=0)
+                                      "SLURM_JOB_NUM_NODES": "2", "SLURM_NTASKS": "4"}, euid=0,
+                           allocation=None)   # no CPU ids known: SLURM_CPUS_ON_NODE
         self.assertEqual((m.cores, m.cores_per_node, m.nodes, m.in_slurm, m.is_root, m.tasks),
                          (16, 8, 2, True, True, 4))
         m = detect_machine(topo, env={}, cores_override=16, euid=0)
