@@ -197,6 +197,16 @@ class LauncherTests(unittest.TestCase):
         site = self.cmd("mpi", 2, 1, 8, slurm_job_id="42", launcher=Launcher("srun", "srun", ""))
         self.assertEqual(site.argv[:3], ["srun", "-n", "2"])  # the site's default --mpi
 
+    def test_srun_spreads_ranks_over_the_nodes(self):
+        """R ranks on N nodes: R/N on each, whatever tasks the job itself asked for (an
+        array task's allocation serves several layouts)."""
+        c = self.cmd("mpi", 4, 1, 16, per_node=8, nodes=2, slurm_job_id="42")
+        self.assertEqual(c.argv[5:7], ["--nodes=2", "--ntasks-per-node=2"])
+        c = self.cmd("mpi", 3, 1, 16, per_node=8, nodes=2, slurm_job_id="42")  # uneven: srun's own
+        self.assertFalse(any(a.startswith("--ntasks-per-node") for a in c.argv), c.argv)
+        c = self.cmd("mpi", 2, 1, 8, slurm_job_id="42")                        # one node: nothing
+        self.assertFalse(any(a.startswith("--nodes") for a in c.argv), c.argv)
+
     def test_launch_only(self):
         m = Machine(2, launcher=OMPI)
         omp = launch_only_command(point("omp", 1, 2), self.cfg, m)

@@ -251,6 +251,8 @@ def _mpich(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list
 def _srun(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[str]:
     argv = ["srun"] + ([f"--mpi={launcher.srun_mpi}"] if launcher.srun_mpi else [])
     argv += ["-n", str(r), f"--cpus-per-task={t}"]
+    if m.nodes > 1 and r % m.nodes == 0:  # R/N ranks on every node, whatever the job's tasks
+        argv += [f"--nodes={m.nodes}", f"--ntasks-per-node={r // m.nodes}"]
     if not fits:  # srun refuses more CPUs than allocated unless told to overcommit
         return argv + ["--overcommit", "--cpu-bind=none"]
     if m.cpus == "hwthreads":
