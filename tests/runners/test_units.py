@@ -55,7 +55,7 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
             ("--modes", "cuda"): ("'cuda'", "serial,omp,mpi,hybrid,gil"),
             ("--workers", "1,0"): ("1,0", "out of range"),
             ("--workers", "two"): ("'two'", "whole number"),
-            ("--workers", "5000"): ("5000", "4096"),
+            ("--workers", "2000000"): ("2000000", "1048576"),
             ("--n", "99999999999999999999999"): ("99999999999999999999999", "too large"),
             ("--extra-args", "--bogus"): ("--bogus", "unknown argument"),
             ("--switch-interval", "0.1us"): ("'0.1us'", "1us"),

@@ -51,7 +51,7 @@ CONFIG_SCHEMA = {
     "cores": ("int", None),                  # override of the detected core count
 }
 MAX_REPETITIONS = 1000   # repetitions of one point (Google Benchmark aborts on absurd ones)
-MAX_CORES = 65536        # --cores: more than sumbench's 4096 workers is never needed
+MAX_CORES = 1 << 20      # --cores: as many as sumbench's most workers (2^20)
 # Informational keys that sweep.json carries and a config file may therefore hold.
 INFO_KEYS = ("order", "schema_version", "points", "sumbench_version", "sumbench_build")
 
