@@ -20,7 +20,7 @@ from ..catalogue import Catalogue
 from ..errors import UsageError, run_main
 from ..io import atomic_write_json
 from ..machine import default_workers
-from ..runner import config, launchers, sweep
+from ..runner import binding, config, launchers, sweep
 from ..runner.launch import detect_machine
 from ..runner.plan import enumerate_points, shuffled
 from ..runner.progress import say
@@ -57,6 +57,7 @@ def prepare(argv):
                                      cfg["mpirun"], cfg["srun_mpi"], strict=not ns.dry_run)
         machine = dataclasses.replace(machine, launcher=launcher)
         notes += list(launcher.notes)
+        notes += [sweep.BINDING + line for line in binding.mismatches(points, machine)]
     out = Path(cfg["out"] or f"results/sweep-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     cfg["out"] = str(out)
     return cfg, cat, ns, machine, out, points, notes
