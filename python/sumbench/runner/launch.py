@@ -13,6 +13,7 @@ from typing import Mapping, Optional, TYPE_CHECKING
 
 from ..points import shell_line
 from ..topology import Topology
+from .hosts import Hostfile
 from .launchers import Launcher, omp_env, prefix as launcher_prefix
 
 # The sumbench flags of the GIL mode's parameters, by the runner's config key.
@@ -44,6 +45,7 @@ class Machine:
     launcher: Optional[Launcher] = None
     topology: Optional[dict] = None  # Topology.as_dict(), with where the counts came from
     notes: tuple = ()
+    hostfile: Optional[Hostfile] = None   # --hostfile: the nodes outside Slurm (hosts.py)
 
     @property
     def in_slurm(self) -> bool:
@@ -75,7 +77,7 @@ class Machine:
 def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
                    cores_override: int | None = None, euid: int | None = None,
                    cpus: str = "cores", launcher: Optional[Launcher] = None,
-                   allocation="detect") -> Machine:
+                   allocation="detect", hostfile: Optional[Hostfile] = None) -> Machine:
     """Per node: --cores if given; inside Slurm, the cores the job holds on each node,
     counted from its CPUs (slurm/allocation.py: scontrol's CPU_IDs, else this process's
     cpuset through hwloc; ``allocation`` gives them, "detect" asks); failing both,
@@ -107,9 +109,14 @@ def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
                      f"the cpuset said which CPUs the job holds)")
     else:
         cores, pus = topology.allowed_cores, topology.allowed_pus
+    if hostfile is not None and not job:
+        nodes, tasks = len(hostfile.hosts), hostfile.total_slots or 0
+        notes.append(f"--hostfile {hostfile.path}: {nodes} nodes ({', '.join(hostfile.hosts)}), "
+                     f"each planned like this one: {cores} cores, {pus} hardware threads")
     return Machine(cores, pus, nodes, job, euid == 0, cpus, max(1, topology.packages),
                    tasks or None, launcher, {**topology.as_dict(), "planned_cores_per_node": cores,
-                                             "planned_pus_per_node": pus}, tuple(notes))
+                                             "planned_pus_per_node": pus}, tuple(notes),
+                   hostfile if not job else None)
 
 
 def _int(text, default: int) -> int:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Mapping, Optional, TYPE_CHECKING
 
 from ..errors import UsageError
+from . import hosts
 
 if TYPE_CHECKING:
     from .launch import Machine
@@ -225,6 +226,8 @@ def _openmpi(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> tu
     flag = r > slots
     if flag:
         argv.append("--oversubscribe")
+    if m.hostfile is not None:  # several nodes outside Slurm
+        return argv + hosts.openmpi_flags(m.hostfile, r, t, hw, fits), flag
     if not fits:
         argv += ["--bind-to", "none"]
     elif hw:  # beyond the cores (prefix): pack hardware threads, as hybrid's PE=T does
@@ -247,7 +250,7 @@ def per_socket(r: int, t: int, m: "Machine") -> bool:
 
 
 def _mpich(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[str]:
-    argv = [launcher.program]
+    argv = [launcher.program] + (hosts.hydra_flags(m.hostfile, r) if m.hostfile else [])
     if fits and m.cpus == "hwthreads":  # beyond the cores (prefix): packed hardware threads
         argv += ["-bind-to", "hwthread" if t == 1 else f"hwthread:{t}"]
     elif fits:
