@@ -205,6 +205,52 @@ class Deadline(unittest.TestCase):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
 
+FAKE_SBATCH = """#!/bin/sh
+# A site whose sbatch refuses --hint (its select plugin ignores hints): --test-only says so.
+echo "$*" >> "$(dirname "$0")/calls"
+case "$*" in
+  *--test-only*--hint=nomultithread*) echo "sbatch: error: --hint is not supported here" >&2; exit 1;;
+  *--test-only*) echo "sbatch: Job 3 to start at 2026-01-01T00:00:00 using 4 processors" >&2; exit 0;;
+esac
+n=$(cat "$(dirname "$0")/next" 2>/dev/null || echo 40); echo $((n + 1)) > "$(dirname "$0")/next"
+echo "$n"
+"""
+
+
+class Submission(unittest.TestCase):
+    """submit_sweep.py without --dry-run against a fake sbatch and sinfo: the flag for
+    whole cores is the one sbatch --test-only takes, --mem above every node's memory
+    becomes --mem=0, and submit.json records the arrays, their tasks and the lines."""
+
+    def test_site_without_hint(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            bin_dir = tmp / "bin"
+            bin_dir.mkdir()
+            (bin_dir / "sbatch").write_text(FAKE_SBATCH)
+            (bin_dir / "sinfo").write_text("#!/bin/sh\necho 1000\n")    # 1000 MiB a node
+            for f in bin_dir.iterdir():
+                f.chmod(0o755)
+            env = dict(os.environ, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}")
+            p = run(["--nodes", "1,2", "--layouts", "2x1,1x2", "--time", "5", "--out", str(tmp / "s"),
+                     "--sweep-args=--kernels=triad --n=100000000"], env=env)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("jobs: 40_0 40_1 41_0 41_1 combine: 42", p.stdout)
+            self.assertIn("refused --hint=nomultithread", p.stdout)
+            self.assertIn("--mem=0", p.stderr)
+            record = json.loads((tmp / "s" / "submit.json").read_text())
+            self.assertIn("took --threads-per-core=1", record["whole_cores"])
+            self.assertEqual([j["job_id"] for j in record["jobs"]], ["40_0", "40_1", "41_0", "41_1"])
+            for array in record["arrays"]:
+                argv = shlex.split(array["command"])
+                self.assertIn("--threads-per-core=1", argv)
+                self.assertNotIn("--hint=nomultithread", argv)
+                self.assertIn("--mem=0", argv)                 # 2.4 GB of triad: no node has it
+            self.assertIn("--dependency=afterany:40:41", record["combine_job"]["command"])
+            calls = (bin_dir / "calls").read_text().splitlines()
+            self.assertEqual(sum("--test-only" in c for c in calls), 2, calls)   # hint, then tpc
+
+
 class Allocation(unittest.TestCase):
     """The cores a job holds, counted from its CPU ids (scontrol show job -d), not by
     dividing SLURM_CPUS_ON_NODE: Slurm 22.05 on a 2x2x2 node."""
