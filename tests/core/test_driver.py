@@ -209,7 +209,7 @@ class BadInput(unittest.TestCase):
         (["--hybrid=3x"], "'3x'"),
         (["--hybrid=1x1x1"], "'1x1x1'"),
         (["--hybrid=0x2"], "'0x2'"),
-        # a range error names the whole item, not its number alone (--hybrid=5000: 5000 ...)
+        # a range error names the whole item, not its number alone (--hybrid=2000000x1: 2000000 ...)
         (["--list", "--hybrid=2000000x1"], "--hybrid=2000000x1: '2000000x1' has 2000000 ranks"),
         (["--list=json", "--hybrid=2x2,1x2000000"], "--hybrid=2x2,1x2000000: '1x2000000' has 2000000 threads"),
         # issue 24: up to 2^20 workers, R x T together; each worker at least one item
