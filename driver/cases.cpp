@@ -108,6 +108,11 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
               throw UsageError("--n=" + std::to_string(n_one) + " times " + std::to_string(scale) +
                                " workers overflows; weak scaling needs n x workers <= 2^62");
             c.n = n_one * scale;
+            if (c.n < static_cast<std::uint64_t>(layout.workers()))  // a worker without an item measures nothing
+              throw UsageError("--n=" + std::to_string(c.n) + " is fewer items than the " + std::to_string(layout.workers()) +
+                               " workers of " + c.mode_name + " " + std::to_string(layout.ranks) + "x" +
+                               std::to_string(layout.threads) + " (" + std::string(kernel->name) +
+                               "); strong scaling needs n >= workers: pass a larger --n or fewer workers");
             c.name = std::string(kernel->name) + "/" + std::string(m->name()) + "/ranks:" +
                      std::to_string(layout.ranks) + "/threads:" + std::to_string(layout.threads) +
                      "/n:" + std::to_string(c.n) + m->name_suffix();

@@ -65,11 +65,11 @@ const std::vector<FlagSpec>& flag_table() {
       {"--modes", "LIST", "names", "modes", 0, 0, "", "", "", "execution modes to run",
        [](const Options& o, Json& j) { names(j, o.modes); },
        [](const FlagSpec& f, const std::string& v, Options& o) { names_into(f, v, mode_table(), "mode", o.modes); }},
-      {"--workers", "LIST", "int_list", "", 1, 4096, "workers",
+      {"--workers", "LIST", "int_list", "", 1, kMaxWorkers, "workers",
        "the world size under mpirun with more than one rank, else the CPUs this process may use", "",
        "worker counts (threads or ranks)", [](const Options& o, Json& j) { optional_list(j, o.workers); },
        [](const FlagSpec& f, const std::string& v, Options& o) { o.workers = parse_int_list(name(f), v, most(f)); }},
-      {"--hybrid", "RxT,...", "layouts", "", 1, 4096, "ranks, threads", "the hybrid mode's layouts rule (--list)",
+      {"--hybrid", "RxT,...", "layouts", "", 1, kMaxWorkers, "ranks, threads", "the hybrid mode's layouts rule (--list)",
        "hybrid", "hybrid layouts (ranks x threads)",
        [](const Options& o, Json& j) {
          if (o.mode.hybrid_layouts.empty()) return void(j.null());

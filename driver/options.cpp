@@ -75,22 +75,26 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 
 std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text) {
   std::vector<Layout> out;
-  const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each 1 to 4096)";
+  const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each at least 1, R x T at most " +
+                              std::to_string(kMaxWorkers) + ")";
   for (const std::string& item : split_list(flag, text)) {
     const std::string bad = flag + "=" + text + ": '" + item + "' ";
     const auto x = item.find('x');
     if (x == std::string::npos || item.find('x', x + 1) != std::string::npos)
       throw UsageError(bad + "is not RxT; " + allowed);
-    // One side of RxT: a whole number from 1 to 4096.
+    // One side of RxT: a whole number from 1 to kMaxWorkers.
     const auto side = [&](const std::string& digits, const std::string& what) {
       if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
         throw UsageError(bad + "has no whole number of " + what + "; " + allowed);
       errno = 0;
       const unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
-      if (errno == ERANGE || v < 1 || v > 4096) throw UsageError(bad + "has " + digits + " " + what + "; " + allowed);
+      if (errno == ERANGE || v < 1 || v > kMaxWorkers) throw UsageError(bad + "has " + digits + " " + what + "; " + allowed);
       return static_cast<int>(v);
     };
     const Layout layout{side(item.substr(0, x), "ranks"), side(item.substr(x + 1), "threads")};
+    if (static_cast<long long>(layout.ranks) * layout.threads > kMaxWorkers)
+      throw UsageError(bad + "has " + std::to_string(static_cast<long long>(layout.ranks) * layout.threads) +
+                       " workers; " + allowed);
     if (std::find(out.begin(), out.end(), layout) != out.end())
       throw UsageError(bad + "is given twice; give each layout once");
     out.push_back(layout);

@@ -19,6 +19,11 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The most workers (ranks x threads) of one case: 2^20, what the largest machines hold
+// (64 nodes x 128 hardware threads is 2^13); each worker also needs an item of its own,
+// so strong scaling needs n >= workers (cases.cpp).
+constexpr int kMaxWorkers = 1 << 20;
+
 struct Options {
   std::vector<const KernelDescriptor*> kernels;
   std::vector<const ModeDescriptor*> modes;

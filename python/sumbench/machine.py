@@ -146,6 +146,9 @@ REPORT_ROWS = (
     ("git commit", (("context", "git_commit"),)),
     ("sumbench version", (("context", "sumbench_version"),)),
     ("OS", (("machine", "platform"),)),
+    ("binding", (("manifest", "binding"),)),             # mpi and hybrid not on the same cores
+    ("Slurm nodes", (("manifest", "slurm_nodes"),)),     # --exclusive, or shared (a warning)
+    ("Slurm cores", (("manifest", "slurm_cores"),)),     # whole cores or hardware threads
     ("started", (("manifest", "started"), ("context", "date"))),
     ("finished", (("manifest", "finished"),)),
 )

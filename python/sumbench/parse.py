@@ -79,6 +79,9 @@ def parse_layout(flag: str, text: str, item: str, low: int = 1,
     r, t = int(ranks), int(threads)
     if not all(low <= v and (high is None or v <= high) for v in (r, t)):
         raise UsageError(f"{flag}={text}: '{item}' is out of range; {allowed}")
+    if high is not None and r * t > high:  # the most workers: R x T together (sumbench's rule)
+        raise UsageError(f"{flag}={text}: '{item}' has {r * t} workers; {allowed}, "
+                         f"R x T at most {high}")
     return r, t
 
 

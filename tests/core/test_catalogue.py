@@ -96,7 +96,7 @@ class Catalogue(unittest.TestCase):
         self.assertEqual(flags["--kernels"]["choices"], [k["name"] for k in self.cat["kernels"]])
         self.assertEqual(flags["--modes"]["choices"], [m["name"] for m in self.cat["modes"]])
         self.assertEqual(flags["--gil-policy"]["choices"], [p["name"] for p in self.cat["gil_policies"]])
-        self.assertEqual((flags["--workers"]["min"], flags["--workers"]["max"]), (1, 4096))
+        self.assertEqual((flags["--workers"]["min"], flags["--workers"]["max"]), (1, 2 ** 20))
         self.assertEqual(flags["--switch-interval"]["default"], [0.005])
         self.assertEqual(flags["--kernels"]["default"],
                          [k["name"] for k in self.cat["kernels"] if not k["thread_only"]])

@@ -261,9 +261,13 @@ class BadInput(unittest.TestCase):
         (["--hybrid=3x"], "'3x'"),
         (["--hybrid=1x1x1"], "'1x1x1'"),
         (["--hybrid=0x2"], "'0x2'"),
-        # a range error names the whole item, not its number alone (--hybrid=5000: 5000 ...)
-        (["--list", "--hybrid=5000x1"], "--hybrid=5000x1: '5000x1' has 5000 ranks"),
-        (["--list=json", "--hybrid=2x2,1x4097"], "--hybrid=2x2,1x4097: '1x4097' has 4097 threads"),
+        # a range error names the whole item, not its number alone (--hybrid=2000000x1: 2000000 ...)
+        (["--list", "--hybrid=2000000x1"], "--hybrid=2000000x1: '2000000x1' has 2000000 ranks"),
+        (["--list=json", "--hybrid=2x2,1x2000000"], "--hybrid=2x2,1x2000000: '1x2000000' has 2000000 threads"),
+        # issue 24: up to 2^20 workers, R x T together; each worker at least one item
+        (["--list=json", "--hybrid=1024x1025"], "'1024x1025' has 1049600 workers"),
+        (["--workers=1048577"], "1048577"),
+        (["--kernels=sum", "--modes=omp", "--workers=4", "--n=2"], "strong scaling needs n >= workers"),
         (["--switch-interval=1.5us"], "'1.5us' is not a whole number of microseconds"),
         (["--switch-interval=1.2us,1.4us"], "'1.2us'"),
         (["--switch-interval=1ms,1000us"], "same interval"),

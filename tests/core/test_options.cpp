@@ -95,7 +95,10 @@ TEST(Options, HybridLayoutsNameTheBadItem) {
   expect_usage_error({"--hybrid=x3"}, "'x3' has no whole number of ranks");
   expect_usage_error({"--hybrid=1x1x1"}, "'1x1x1' is not RxT");
   expect_usage_error({"--hybrid=0x2"}, "'0x2' has 0 ranks");
-  expect_usage_error({"--hybrid=2x4097"}, "'2x4097' has 4097 threads");
+  expect_usage_error({"--hybrid=2x1048577"}, "'2x1048577' has 1048577 threads");
+  expect_usage_error({"--hybrid=1024x1025"}, "'1024x1025' has 1049600 workers");  // R x T <= 2^20
+  EXPECT_EQ(parse({"--hybrid=1024x1024,4096x1"}).mode.hybrid_layouts, (std::vector<Layout>{{1024, 1024}, {4096, 1}}));
+  EXPECT_EQ(parse({"--workers=1048576"}).workers, std::vector<int>{1048576});
   expect_usage_error({"--hybrid=2x2,4x1,2x2"}, "'2x2' is given twice");
   expect_usage_error({"--hybrid=2x2,02x2"}, "'02x2' is given twice");
   EXPECT_EQ(parse({"--hybrid=4x1,1x4"}).mode.hybrid_layouts, (std::vector<Layout>{{4, 1}, {1, 4}}));

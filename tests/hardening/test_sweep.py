@@ -37,8 +37,8 @@ Item 11, bad input to sweep.py: one line, exit 2, nothing created; and no traceb
 broken files or a full or read-only disk.
   - Values that sumbench rejects are rejected by sweep.py before anything is created, with
     and without --dry-run: exit 2, one line naming the value; --out is not created, and the
-    dry run prints no plan (no "mpirun -n 5000"). Examples: --n=99999999999999999999999,
-    --workers=5000, --hybrid=5000x1, --workers=1,,2, --switch-interval=0.1us and 5000s,
+    dry run prints no plan (no "mpirun -n 2000000"). Examples: --n=99999999999999999999999,
+    --workers=2000000, --hybrid=2000000x1, --workers=1,,2, --switch-interval=0.1us and 5000s,
     --extra-args=--bogus.
   - One rule, shared: for a table of values, sweep.py --dry-run exits 2 exactly when
     `sumbench --list FLAG=VALUE` exits 2 (the real build/sumbench decides).
@@ -219,7 +219,7 @@ class Item09SweepBadTimes(SweepCase):
                 self.assertTrue(rows and all(r["status"] == "invalid" for r in rows), rows)
 
 
-BAD_VALUES = ["--n=99999999999999999999999", "--workers=5000", "--hybrid=5000x1",
+BAD_VALUES = ["--n=99999999999999999999999", "--workers=2000000", "--hybrid=2000000x1",
               "--workers=1,,2", "--switch-interval=0.1us", "--switch-interval=5000s",
               "--extra-args=--bogus"]
 
@@ -237,7 +237,7 @@ class Item11SweepValues(SweepCase):
         for value in BAD_VALUES:
             for dry in (True, False):
                 if not dry and value.startswith("--hybrid"):
-                    continue   # never risk a real mpirun -n 5000 on the old code
+                    continue   # never risk a real mpirun -n 2000000 on the old code
                 with self.subTest(value=value, dry_run=dry):
                     out = self.tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
@@ -251,14 +251,14 @@ class Item11SweepValues(SweepCase):
                               *(["--dry-run"] if dry else []), timeout=120)
                     self.assertUsageError(res, value.split("=", 1)[1])
                     self.assertFalse(out.exists(), f"{value}: --out was created:" + res.show())
-                    self.assertNotIn("5000", res.stdout, "the dry run printed a plan")
+                    self.assertNotIn("2000000", res.stdout, "the dry run printed a plan")
 
     def test_one_rule_with_sumbench(self):
         """sweep.py --dry-run exits 2 exactly when sumbench --list exits 2 for a value."""
         table = [("--n", v) for v in ("1", "1000", "4611686018427387904", "4611686018427387905",
                                       "99999999999999999999999", "0", "-1", "1.5", "1e6")]
-        table += [("--workers", v) for v in ("1", "4096", "4097", "5000", "0", "1,,2", "2,x")]
-        table += [("--hybrid", v) for v in ("1x1", "2x2", "5000x1", "1x5000", "0x2", "3x",
+        table += [("--workers", v) for v in ("1", "4096", "1048576", "1048577", "0", "1,,2", "2,x")]
+        table += [("--hybrid", v) for v in ("1x1", "2x2", "1024x1024", "1024x1025", "0x2", "3x",
                                             "1x1x1")]
         table += [("--switch-interval", v) for v in ("1us", "500us", "5ms", "3600s", "0.1us",
                                                      "5000s", "0.005", "1e-3s", "0s", "-1ms")]

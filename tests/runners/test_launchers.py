@@ -32,8 +32,10 @@ def plan(launcher, r, t, **machine):
 
 class OpenMpiRules(unittest.TestCase):
     def test_cores_mode_on_smt(self):
-        p = plan(OMPI, 32, 1)
-        self.assertEqual(p.argv[:5], ["mpirun", "-n", "32", "--bind-to", "core"])
+        p = plan(OMPI, 32, 1)  # 16 a socket, as 2x16 (ppr:1:socket:PE=16): the same cores
+        self.assertEqual(p.argv[:7], ["mpirun", "-n", "32", "--map-by", "ppr:16:socket:PE=1",
+                                      "--bind-to", "core"])
+        self.assertEqual(plan(OMPI, 3, 1).argv[3:5], ["--bind-to", "core"])  # 3: cores 0-2
         self.assertFalse(p.oversubscribed or p.oversubscribe_flag)
         p = plan(OMPI, 4, 8)  # 2 ranks per socket, 8 cores each: no rank straddles
         self.assertIn("ppr:2:socket:PE=8", p.argv)
@@ -48,8 +50,11 @@ class OpenMpiRules(unittest.TestCase):
                 self.assertEqual(p.env["OMP_PROC_BIND"], "false")
 
     def test_hwthread_mode(self):
-        p = plan(OMPI, 64, 1, cpus="hwthreads")
-        self.assertEqual(p.argv[3:8], ["--use-hwthread-cpus", "--map-by", "core", "--bind-to", "hwthread"])
+        p = plan(OMPI, 64, 1, cpus="hwthreads")  # beyond the cores: packed, as 32x2's PE=2
+        self.assertEqual(p.argv[3:8], ["--use-hwthread-cpus", "--map-by", "hwthread", "--bind-to", "hwthread"])
+        p = plan(OMPI, 4, 2, cpus="hwthreads")   # within them: a core a worker, as mpi 8x1
+        self.assertEqual(p.argv[3:7], ["--map-by", "ppr:2:socket:PE=2", "--bind-to", "core"])
+        self.assertEqual(p.env["OMP_PLACES"], "cores")
         self.assertFalse(p.oversubscribed)
         self.assertNotIn("--oversubscribe", p.argv)
         p = plan(OMPI, 2, 32, cpus="hwthreads")
@@ -81,7 +86,8 @@ class HydraRules(unittest.TestCase):
         self.assertNotIn("--oversubscribe", p.argv)
         self.assertNotIn("OMPI_ALLOW_RUN_AS_ROOT", plan(HYDRA, 2, 1, is_root=True).env)
         self.assertEqual(plan(HYDRA, 32, 1).argv[1:3], ["-bind-to", "core"])
-        self.assertEqual(plan(HYDRA, 48, 1, cpus="hwthreads").argv[1:5], ["-map-by", "core", "-bind-to", "hwthread"])
+        self.assertEqual(plan(HYDRA, 48, 1, cpus="hwthreads").argv[1:3], ["-bind-to", "hwthread"])
+        self.assertEqual(plan(HYDRA, 4, 2, cpus="hwthreads").argv[1:3], ["-bind-to", "core:2"])
         self.assertEqual(plan(HYDRA, 16, 4, cpus="hwthreads").argv[1:3], ["-bind-to", "hwthread:4"])
 
     def test_never_refused_so_judged_here(self):
@@ -97,7 +103,8 @@ class SrunRules(unittest.TestCase):
         p = plan(SRUN, 4, 8, slurm_job_id="7")
         self.assertEqual(p.argv[:5], ["srun", "--mpi=pmi2", "-n", "4", "--cpus-per-task=8"])
         self.assertIn("--threads-per-core=1", p.argv)  # SMT: one thread per core
-        self.assertIn("--cpu-bind=threads", plan(SRUN, 4, 8, cpus="hwthreads").argv)
+        self.assertIn("--cpu-bind=threads", plan(SRUN, 8, 8, cpus="hwthreads").argv)   # beyond the cores
+        self.assertIn("--cpu-bind=cores", plan(SRUN, 4, 8, cpus="hwthreads").argv)    # within: cores
         self.assertNotIn("--threads-per-core=1", plan(SRUN, 2, 1, pus_per_node=32).argv)
         self.assertEqual(plan(Launcher("srun", "srun"), 2, 1).argv[:3], ["srun", "-n", "2"])
         over = plan(SRUN, 64, 1)

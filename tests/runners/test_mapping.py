@@ -39,7 +39,7 @@ from pathlib import Path
 from support import real_sumbench
 from sumbench import topology
 from sumbench.catalogue import Catalogue
-from sumbench.runner import config
+from sumbench.runner import binding, config
 from sumbench.runner.launch import detect_machine, point_command
 from sumbench.runner.launchers import Launcher
 from sumbench.runner.plan import enumerate_points
@@ -62,14 +62,14 @@ def cpus(text):
     return out
 
 
-def planned(xml, unit, launcher):
+def planned(xml, unit, launcher, counts=WORKERS, layouts=EXTRA_LAYOUTS):
     """(machine, [(point, command)]) of the runner for mpi and hybrid points on `xml`."""
     env = dict(os.environ, HWLOC_XMLFILE=xml)
     env.pop("HWLOC_SYNTHETIC", None)
     commands = []
-    for hybrid in ([], [f"--hybrid={EXTRA_LAYOUTS}"]):
+    for hybrid in ([], [f"--hybrid={layouts}"]):
         cfg = config.resolve(["--sumbench", SUMBENCH, "--kernels=sum", "--modes=mpi,hybrid",
-                              f"--workers={WORKERS}", f"--cpus={unit}", *hybrid])[0]
+                              f"--workers={counts}", f"--cpus={unit}", *hybrid])[0]
         cfg = config.check_cpus(cfg, Catalogue.from_sumbench(SUMBENCH, env=env))
         workers = cfg["workers"]
         cat = Catalogue.from_sumbench(SUMBENCH, config.catalogue_args(cfg, workers), env=env)
@@ -167,7 +167,6 @@ class Mapping(unittest.TestCase):
         machine, commands = planned(self.xml[name], unit, launcher)
         self.assertGreater(len(commands), 64)
         chosen = sample(commands, machine, ALL or launcher.kind == "mpich")
-        per_pu = 1 if unit == "hwthreads" else machine.threads_per_core
         pus_per_socket = machine.pus_per_node // max(1, machine.sockets)
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(lambda pc: run(pc[1], self.xml[name]), chosen))
@@ -182,6 +181,9 @@ class Mapping(unittest.TestCase):
                     continue
                 self.assertEqual(sorted(bound), list(range(point.ranks)), text[-2000:])
                 seen = set()
+                # A core a worker, also under --cpus=hwthreads while the workers fit the cores;
+                # beyond them, a hardware thread a worker.
+                per_pu = 1 if unit == "hwthreads" and point.workers > machine.cores else machine.threads_per_core
                 for rank, pus in bound.items():
                     self.assertEqual(len(pus), point.threads * per_pu, f"rank {rank}: {sorted(pus)}")
                     self.assertFalse(seen & pus, f"rank {rank} shares CPUs {sorted(seen & pus)}")
@@ -191,6 +193,54 @@ class Mapping(unittest.TestCase):
                 self.assertLessEqual(max(seen), machine.pus_per_node - 1)
                 checked += 1
         return len(chosen), checked
+
+    def same_cores(self, launcher, run):
+        """--cpus=hwthreads on 2 x 16 x 2: mpi Wx1 and every hybrid RxT with R x T = W run
+        on the same cores (W of them while W <= 32, W/2 beyond), except at the worker
+        counts that the run's binding notes name (binding.mismatches), where they do not."""
+        machine, commands = planned(self.xml["smt"], "hwthreads", launcher)
+        warned = {int(line.split()[0]) for line in binding.mismatches([p for p, _ in commands], machine)}
+        for w in (8, 12, 32, 48, 64):
+            at_w = [(p, c) for p, c in commands if p.workers == w and not c.oversubscribed
+                    and (p.mode == "mpi" or p.threads > 1)]
+            at_w = list({tuple(launcher_part(c)): (p, c) for p, c in at_w}.values())
+            self.assertGreaterEqual(len({p.threads for p, _ in at_w}), 2, (w, at_w))
+            used = {}
+            for point, cmd in at_w:
+                rc, bound, probe, text = run(cmd, self.xml["smt"])
+                self.assertEqual(rc, 0, text[-2000:])
+                used[point.layout] = sorted({pu // 2 for pus in bound.values() for pu in pus})
+            with self.subTest(launcher=launcher.kind, workers=w, warned=w in warned, cores=used):
+                self.assertEqual(len({tuple(c) for c in used.values()}) > 1, w in warned, used)
+                for cores in used.values():
+                    self.assertEqual(len(cores), w if w <= 32 else w // 2, used)
+        return warned
+
+    @unittest.skipUnless(shutil.which("mpirun"), "Open MPI's mpirun not installed")
+    def test_same_cores_open_mpi(self):
+        self.same_cores(Launcher("openmpi", "mpirun", mpi_kind="openmpi"), run_openmpi)
+
+    @unittest.skipUnless(shutil.which("mpirun"), "Open MPI's mpirun not installed")
+    def test_different_cores_are_named(self):
+        """3x2 cannot share 2 sockets evenly: mpirun places it elsewhere than mpi 6x1 and
+        2x3, and the run's binding note says so (the check above can fail)."""
+        mpirun = Launcher("openmpi", "mpirun", mpi_kind="openmpi")
+        machine, commands = planned(self.xml["smt"], "cores", mpirun, "6", "3x2,2x3")
+        notes = binding.mismatches([p for p, _ in commands], machine)
+        self.assertEqual(len(notes), 1, notes)
+        self.assertTrue(notes[0].startswith("6 workers: 2x3, 6x1 spread") and "3x2 fill" in notes[0], notes)
+        used = {}
+        for point, cmd in {p.layout: (p, c) for p, c in commands}.values():
+            rc, bound, _, text = run_openmpi(cmd, self.xml["smt"])
+            self.assertEqual(rc, 0, text[-2000:])
+            used[point.layout] = sorted({pu // 2 for pus in bound.values() for pu in pus})
+        self.assertEqual(used["6x1"], used["2x3"])
+        self.assertEqual(used["3x2"], [0, 1, 2, 3, 4, 5])
+        self.assertNotEqual(used["6x1"], used["3x2"])
+
+    @unittest.skipUnless(shutil.which("mpiexec.mpich"), "MPICH's mpiexec.mpich not installed")
+    def test_same_cores_mpich(self):
+        self.same_cores(Launcher("mpich", "mpiexec.mpich", mpi_kind="mpich"), run_mpich)
 
     @unittest.skipUnless(shutil.which("mpirun"), "Open MPI's mpirun not installed")
     def test_open_mpi(self):

@@ -55,7 +55,7 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
             ("--modes", "cuda"): ("'cuda'", "serial,omp,mpi,hybrid,gil"),
             ("--workers", "1,0"): ("1,0", "out of range"),
             ("--workers", "two"): ("'two'", "whole number"),
-            ("--workers", "5000"): ("5000", "4096"),
+            ("--workers", "2000000"): ("2000000", "1048576"),
             ("--n", "99999999999999999999999"): ("99999999999999999999999", "too large"),
             ("--extra-args", "--bogus"): ("--bogus", "unknown argument"),
             ("--switch-interval", "0.1us"): ("'0.1us'", "1us"),
@@ -129,7 +129,8 @@ class LauncherTests(unittest.TestCase):
         m = detect_machine(topo, env={}, euid=1000)
         self.assertEqual((m.cores, m.cores_per_node, m.in_slurm, m.is_root), (3, 3, False, False))
         m = detect_machine(topo, env={"SLURM_JOB_ID": "42", "SLURM_CPUS_ON_NODE": "8",
-                                      "SLURM_JOB_NUM_NODES": "2", "SLURM_NTASKS": "4"}, euid=0)
+                                      "SLURM_JOB_NUM_NODES": "2", "SLURM_NTASKS": "4"}, euid=0,
+                           allocation=None)   # no CPU ids known: SLURM_CPUS_ON_NODE
         self.assertEqual((m.cores, m.cores_per_node, m.nodes, m.in_slurm, m.is_root, m.tasks),
                          (16, 8, 2, True, True, 4))
         m = detect_machine(topo, env={}, cores_override=16, euid=0)
@@ -195,6 +196,16 @@ class LauncherTests(unittest.TestCase):
         self.assertIn("--overcommit", c.argv)
         site = self.cmd("mpi", 2, 1, 8, slurm_job_id="42", launcher=Launcher("srun", "srun", ""))
         self.assertEqual(site.argv[:3], ["srun", "-n", "2"])  # the site's default --mpi
+
+    def test_srun_spreads_ranks_over_the_nodes(self):
+        """R ranks on N nodes: R/N on each, whatever tasks the job itself asked for (an
+        array task's allocation serves several layouts)."""
+        c = self.cmd("mpi", 4, 1, 16, per_node=8, nodes=2, slurm_job_id="42")
+        self.assertEqual(c.argv[5:7], ["--nodes=2", "--ntasks-per-node=2"])
+        c = self.cmd("mpi", 3, 1, 16, per_node=8, nodes=2, slurm_job_id="42")  # uneven: srun's own
+        self.assertFalse(any(a.startswith("--ntasks-per-node") for a in c.argv), c.argv)
+        c = self.cmd("mpi", 2, 1, 8, slurm_job_id="42")                        # one node: nothing
+        self.assertFalse(any(a.startswith("--nodes") for a in c.argv), c.argv)
 
     def test_launch_only(self):
         m = Machine(2, launcher=OMPI)

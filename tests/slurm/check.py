@@ -11,6 +11,8 @@
     check.py attempts DIR N [--cause ATTEMPT=CAUSE]... [--state ATTEMPT=STATE]...
     check.py report SWEEP_DIR [--problem POINT_ID]... [--text TEXT]...
                               [--node-curve KERNEL_SCALING]...
+    check.py binding DIR [--min-points N]
+    check.py whole-cores DIR CORES_PER_NODE
 
 Prints what it checked; exits 1 with a message at the first failed check.
 """
@@ -47,6 +49,8 @@ def csv_list(text: str | None) -> list[str]:
 
 def cmd_slurm_json(a) -> None:
     d = load(Path(a.dir) / "slurm.json")
+    if a.job_id and "_" in a.job_id:  # an array task: <array>_<task>, its own id aside
+        d = dict(d, job_id=f"{d.get('array_job_id')}_{d.get('array_task_id')}")
     want = {"job_id": a.job_id, "state": a.state, "signal": a.signal}
     for key, value in want.items():
         if value is not None and str(d.get(key)) != value:
@@ -245,6 +249,80 @@ def cmd_report(a) -> None:
        + (f", says {a.text}" if a.text else ""))
 
 
+def cpu_set(text: str) -> set[int]:
+    out = set()
+    for item in filter(None, text.split(",")):
+        lo, _, hi = item.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def srun_plan(argv: list[str]) -> tuple[int, int, str]:
+    """(ranks, CPUs per rank, --cpu-bind) of the runner's srun command."""
+    def value(name):
+        return next((a.split("=", 1)[1] for a in argv if a.startswith(name + "=")), "")
+    ranks = int(argv[argv.index("-n") + 1]) if "-n" in argv else 0
+    return ranks, int(value("--cpus-per-task") or 1), value("--cpu-bind")
+
+
+def cmd_binding(a) -> None:
+    """Each srun point's ranks were bound as planned (TaskPlugin=task/affinity): as many
+    ranks as -n, each on --cpus-per-task cores of its own, none shared on a host
+    (sumbench's rank_cores: "rank@host:cores;...")."""
+    checked = 0
+    for point in sorted((Path(a.dir) / "points").iterdir()):
+        cmd = load(point / "command.json")
+        argv = cmd.get("argv") or []
+        if not argv or argv[0] != "srun" or not (point / "raw.json").is_file():
+            continue
+        ranks, cpus, bind = srun_plan(argv)
+        ctx = load(point / "raw.json").get("context", {})
+        places = [x for x in str(ctx.get("rank_cores", "")).split(";") if x]
+        if bind not in ("cores", "threads"):
+            fail(f"{point.name}: srun --cpu-bind={bind!r}, the plan binds nothing")
+        if len(places) != ranks:
+            fail(f"{point.name}: {len(places)} ranks in rank_cores {places}, srun -n {ranks}")
+        seen = {}
+        for place in places:
+            rank, _, where = place.partition("@")
+            host, _, cores = where.partition(":")
+            got = cpu_set(cores)
+            if len(got) != cpus:
+                fail(f"{point.name}: rank {rank} on cores {sorted(got)} of {host}, planned "
+                     f"--cpus-per-task={cpus} (srun {' '.join(argv[:8])} ...)")
+            if seen.setdefault(host, set()) & got:
+                fail(f"{point.name}: rank {rank} shares cores {sorted(seen[host] & got)} on {host}")
+            seen[host] |= got
+        checked += 1
+        print(f"    {point.name}: {ranks} rank(s) x {cpus} core(s) as planned: {ctx.get('rank_cores')}")
+    if checked < a.min_points:
+        fail(f"{a.dir}: {checked} srun points checked, expected at least {a.min_points}")
+    ok(f"{a.dir}: every rank of {checked} srun point(s) bound as planned")
+
+
+def cmd_whole_cores(a) -> None:
+    """The runner planned on the job's whole cores (the allocation's, not a divided
+    count) and marked no point oversubscribed; no srun command overcommits."""
+    d = Path(a.dir)
+    machine = load(d / "manifest.json").get("machine") or {}
+    topo = machine.get("topology") or {}
+    if topo.get("planned_cores_per_node") != a.cores:
+        fail(f"{d}/manifest.json: planned {topo.get('planned_cores_per_node')} cores per node, "
+             f"expected {a.cores}")
+    for point in sorted((d / "points").iterdir()):
+        status = load(point / "status.json")
+        argv = (load(point / "command.json").get("argv") or [])
+        if status.get("oversubscribed") or "--overcommit" in argv or "--cpu-bind=none" in argv:
+            fail(f"{point.name}: oversubscribed ({' '.join(argv[:10])} ...)")
+        with open(point / "results.csv" if (point / "results.csv").exists() else d / "results.csv",
+                  newline="", encoding="utf-8") as f:
+            over = [r for r in csv.DictReader(f)
+                    if r.get("point_id") == point.name and r.get("oversubscribed") not in ("", "0")]
+        if over:
+            fail(f"{point.name}: sumbench marked it oversubscribed")
+    ok(f"{d}: {a.cores} whole cores per node planned, no point oversubscribed")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -287,8 +365,14 @@ def main() -> None:
     s.add_argument("--problem", action="append")
     s.add_argument("--text", action="append")
     s.add_argument("--node-curve", action="append")
+    s = sub.add_parser("binding")
+    s.add_argument("dir")
+    s.add_argument("--min-points", type=int, default=1)
+    s = sub.add_parser("whole-cores")
+    s.add_argument("dir")
+    s.add_argument("cores", type=int)
     a = p.parse_args()
-    {"slurm-json": cmd_slurm_json, "csv": cmd_csv, "raw": cmd_raw, "points": cmd_points,
+    {"binding": cmd_binding, "whole-cores": cmd_whole_cores, "slurm-json": cmd_slurm_json, "csv": cmd_csv, "raw": cmd_raw, "points": cmd_points,
      "jobs": cmd_jobs, "attempts": cmd_attempts, "report": cmd_report}[a.cmd](a)
 
 

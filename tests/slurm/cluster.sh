@@ -27,7 +27,11 @@
 # CL_CPUS=N CPUs declared per node (default: this machine's CPUs, at least 2);
 # CL_CRED_EXPIRE=S credential lifetime, which is also how long Slurm holds a requeued
 # job before it may start again (Slurm's default: 120 s; slurm.conf(5), cred_expire);
-# CL_EXTRA_CONF="Key=Value..." lines appended to slurm.conf (e.g. SlurmdTimeout=5).
+# CL_EXTRA_CONF="Key=Value..." lines appended to slurm.conf (e.g. SlurmdTimeout=5);
+# CL_NODE_OPTS="Key=Value ..." appended to every node's line (e.g. an SMT node:
+# "Sockets=2 CoresPerSocket=2 ThreadsPerCore=2" with CL_CPUS=8);
+# CL_TASK_PLUGIN=task/affinity to bind job steps (default task/none: no binding);
+# CL_MEM=MiB memory declared per node (default: this machine's, so --mem is checked).
 
 CL_DIR=""
 CL_MODE=""
@@ -218,7 +222,7 @@ AuthInfo=socket=${CL_DIR}/munge/munge.socket${CL_CRED_EXPIRE:+,cred_expire=$CL_C
 CredType=cred/munge
 MpiDefault=pmix
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=${CL_TASK_PLUGIN:-task/none}
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
@@ -246,6 +250,10 @@ ${node_lines}
 PartitionName=debug Nodes=${node_names} Default=YES MaxTime=INFINITE State=UP
 ${CL_EXTRA_CONF:-}
 EOF
+}
+
+_cl_mem() {
+    echo "${CL_MEM:-$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)}"
 }
 
 _cl_cpus() {
@@ -279,7 +287,7 @@ cl_start_single() {
     mkdir -p "$CL_DIR/tmp-$host" "$CL_DIR/spool-$host"
     _cl_start_munged
     _cl_write_conf "$host" 127.0.0.1 \
-        "NodeName=${host} NodeAddr=127.0.0.1 CPUs=${cpus} State=UNKNOWN" "$host"
+        "NodeName=${host} NodeAddr=127.0.0.1 CPUs=${cpus} RealMemory=$(_cl_mem) ${CL_NODE_OPTS:-} State=UNKNOWN" "$host"
     "$(_cl_bin slurmctld)" -c || cl_die "slurmctld did not start (see $CL_DIR/slurmctld.log)"
     cl_wait_until 15 test -s "$CL_DIR/slurmctld.pid" || cl_die "no slurmctld PID file"
     "$(_cl_bin slurmd)" -N "$host" || cl_die "slurmd did not start (see $CL_DIR/slurmd-$host.log)"
@@ -331,8 +339,8 @@ EOF
 
     _cl_start_munged
     _cl_write_conf "${CL_NODES[0]}" "${addr[0]}" \
-        "NodeName=${CL_NODES[0]} NodeAddr=${addr[0]} NodeHostname=${CL_NODES[0]} CPUs=${cpus} State=UNKNOWN
-NodeName=${CL_NODES[1]} NodeAddr=${addr[1]} NodeHostname=${CL_NODES[1]} CPUs=${cpus} State=UNKNOWN" \
+        "NodeName=${CL_NODES[0]} NodeAddr=${addr[0]} NodeHostname=${CL_NODES[0]} CPUs=${cpus} RealMemory=$(_cl_mem) ${CL_NODE_OPTS:-} State=UNKNOWN
+NodeName=${CL_NODES[1]} NodeAddr=${addr[1]} NodeHostname=${CL_NODES[1]} CPUs=${cpus} RealMemory=$(_cl_mem) ${CL_NODE_OPTS:-} State=UNKNOWN" \
         "${CL_NODES[0]},${CL_NODES[1]}"
 
     # Each node: own network namespace (nsenter --net; `ip netns exec` would

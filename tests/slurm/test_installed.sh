@@ -51,7 +51,7 @@ grep -q "\"repo\": \"$S\"" "$R/slurm.json" || cl_die "slurm.json does not name t
 cl_step "sumbench-submit: one job and its combine/report job"
 cl_run timeout 120 sumbench-submit --nodes 1 --layouts 2x1 --time 5 \
     --sweep-args "--kernels=sum --repetitions=1 --quick" --out "$W/sweep" | tee "$W/submit.txt"
-ids=$(sed -n 's/^jobs: \([0-9 ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
+ids=$(sed -n 's/^jobs: \([0-9_ ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
 cid=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
 [ -n "$ids" ] && [ -n "$cid" ] || cl_die "sumbench-submit did not print the job ids"
 for j in $ids; do cl_expect_state "$j" COMPLETED 90 "$W/sweep/logs/sumbench-$j.out"; done

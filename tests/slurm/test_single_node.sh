@@ -1,6 +1,7 @@
 #!/bin/bash
-# One-node Slurm cluster (this machine): slurm/sumbench.sbatch through the sweep
-# runner and directly, and slurm/submit_sweep.py with its dependent report job.
+# One-node Slurm cluster (this machine), binding job steps (TaskPlugin=task/affinity):
+# slurm/sumbench.sbatch through the sweep runner, whose ranks are bound as it planned,
+# and directly; slurm/submit_sweep.py's job array with its dependent report job.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
@@ -8,15 +9,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cl_require
 cl_sumbench_env
 cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-210}"
-cl_start_single
+CL_TASK_PLUGIN=task/affinity cl_start_single
 W=$CL_DIR/work
 MPICH=${SUMBENCH_MPICH:-$SRC/build-mpich/sumbench}  # sumbench built with MPICH (cmake --preset mpich)
 export SUMBENCH_RESULTS=$W/results
 host=${CL_NODES[0]}
 
-cl_step "sbatch slurm/sumbench.sbatch (sweep runner), submitted from the repository root"
+cl_step "sbatch slurm/sumbench.sbatch (sweep runner), submitted from the repository root; srun binds"
 cd "$SRC"
-id=$(SUMBENCH_SWEEP_ARGS="--kernels=sum,triad --modes=mpi,hybrid --workers=2 --hybrid=2x1 --repetitions=1 --quick" \
+id=$(SUMBENCH_SWEEP_ARGS="--kernels=sum,triad --modes=mpi,hybrid --workers=2 --hybrid=1x2 --repetitions=1 --quick" \
      cl_run timeout 60 sbatch --parsable -o "$W/job-%j.out" slurm/sumbench.sbatch)
 cd "$W"
 cl_expect_state "$id" COMPLETED 90 "$W/job-$id.out"
@@ -24,11 +25,13 @@ cl_show "$W/job-$id.out"
 R=$SUMBENCH_RESULTS/slurm-$id
 "${CHECK[@]}" slurm-json "$R" --job-id "$id" --state COMPLETED --exit-code 0 --nodes 1 --ntasks 2 --cpus-per-task 1 --hosts "$host"
 "${CHECK[@]}" points "$R" --ok-min 4 --complete-min 4
-"${CHECK[@]}" csv "$R" --rows-min 4 --status ok --valid 1 --modes mpi,hybrid --kernels sum,triad --nodes 1 --ranks 2
+"${CHECK[@]}" csv "$R" --rows-min 4 --status ok --valid 1 --modes mpi,hybrid --kernels sum,triad --nodes 1
 "${CHECK[@]}" raw "$R" --no-errors
 for f in sweep.json manifest.json; do [ -s "$R/$f" ] || cl_die "$R/$f missing"; done
 # The runner's srun takes the site's MpiDefault (pmix here), and says so in every command.
 grep -q -- 'srun --mpi=pmix ' "$R"/points/*/command.txt || cl_die "the runner's srun does not record --mpi=pmix"
+# task/affinity bound every rank: 2 ranks on a core each (mpi 2x1), one rank on both (1x2).
+"${CHECK[@]}" binding "$R" --min-points 4
 
 if [ -x "$MPICH" ]; then
     cl_step "MPICH: sbatch with the runner; the site's MpiDefault is pmix, MPICH gets pmi2 (mpicxx.mpich build)"
@@ -77,23 +80,29 @@ cl_step "submit_sweep.py --dry-run submits nothing"
 before=$(cl_query squeue -h -t all -o %i | wc -l)
 cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --dry-run --nodes 1,2 --layouts 2x1,1x2 --scaling both \
     --out "$W/dry" | tee "$W/dry.txt"
-[ "$(grep -c '^.*sbatch --parsable' "$W/dry.txt")" = 5 ] || cl_die "dry run: expected 5 sbatch lines"
+[ "$(grep -c '^.*sbatch --parsable' "$W/dry.txt")" = 3 ] || cl_die "dry run: expected 3 sbatch lines (2 arrays, combine)"
+grep -q -- '--array=0-1%2 ' "$W/dry.txt" || cl_die "dry run: no array of the two layouts"
 grep -q -- '--dependency=afterany:' "$W/dry.txt" || cl_die "dry run: no dependent job"
 [ "$(cl_query squeue -h -t all -o %i | wc -l)" = "$before" ] || cl_die "dry run submitted jobs"
 [ ! -e "$W/dry" ] || cl_die "dry run created $W/dry"
 
-cl_step "submit_sweep.py: node counts 1, layouts 2x1,1x2, strong+weak, dependent combine/report job"
+cl_step "submit_sweep.py: node counts 1, layouts 2x1,1x2 (one array), strong+weak, exclusive, dependent combine/report job"
 cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --nodes 1 --layouts 2x1,1x2 --scaling both \
-    --time 5 --sweep-args "--kernels=sum --repetitions=1 --quick" --out "$W/sweep" | tee "$W/submit.txt"
-ids=$(sed -n 's/^jobs: \([0-9 ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
+    --sweep-args "--kernels=sum --repetitions=1 --quick" --out "$W/sweep" | tee "$W/submit.txt"
+ids=$(sed -n 's/^jobs: \([0-9_ ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
 cid=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
 [ -n "$ids" ] && [ -n "$cid" ] || cl_die "submit_sweep.py did not print the job ids"
-for j in $ids; do cl_expect_state "$j" COMPLETED 120 "$W/sweep/logs/sumbench-$j.out"; done
+[ "$(echo $ids)" = "${ids%% *}" ] && cl_die "expected two array tasks, got '$ids'"
+for j in $ids; do
+    [[ $j == *_[01] ]] || cl_die "$j is not a task of the array"
+    cl_expect_state "$j" COMPLETED 120 "$W/sweep/logs/sumbench-$j.out"
+    cl_query scontrol show job "$j" | grep -q 'OverSubscribe=NO' || cl_die "$j: not exclusive (--exclusive)"
+done
 cl_expect_state "$cid" COMPLETED 60 "$W/sweep/logs/combine-$cid.out"
 cl_show "$W/sweep/logs/combine-$cid.out"
 expect=()
 for j in $ids; do expect+=("$j=COMPLETED:final"); done
 "${CHECK[@]}" jobs "$W/sweep" "${expect[@]}"
 "${CHECK[@]}" csv "$W/sweep" --rows-min 8 --status ok --valid 1 --modes mpi,hybrid --scalings strong,weak --nodes 1
-"${CHECK[@]}" report "$W/sweep"
+"${CHECK[@]}" report "$W/sweep" --text "whole nodes (sbatch --exclusive)" --text "SUMBENCH=$SUMBENCH "
 echo "PASS"

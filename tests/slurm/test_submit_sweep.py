@@ -28,55 +28,142 @@ def run(args, env=None, check=False):
     return proc
 
 
+def plan(*args, env=None):
+    """(process, [argv of each sbatch line]) of a --dry-run; --time 5 unless another is
+    given (--time auto runs a calibration: test_plan and test_time_... check it)."""
+    timed = [] if "--time" in args or "--previous" in args else ["--time", "5"]
+    with tempfile.TemporaryDirectory() as tmp:
+        p = run(["--dry-run", "--out", str(Path(tmp) / "s"), *timed, *args], env=env)
+    return p, [shlex.split(l) for l in p.stdout.splitlines() if " sbatch " in f" {l}"]
+
+
+def env_of(argv):
+    """The VAR=value words before sbatch."""
+    return dict(w.split("=", 1) for w in argv[:argv.index("sbatch")])
+
+
+def opt(argv, name):
+    """The value of --name=value in argv (None when absent)."""
+    return next((w.split("=", 1)[1] for w in argv if w.startswith(name + "=")), None)
+
+
 class DryRun(unittest.TestCase):
     def test_plan(self):
+        """One array per node count, a task per layout, whole nodes and cores, sized."""
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "sweep"
             p = run(["--dry-run", "--nodes", "1,2,4,8", "--layouts", "2x1,1x2", "--scaling", "both",
                      "-p", "part", "-A", "acct", "--sweep-args", "--kernels=sum --quick",
                      "--out", str(out)], check=True)
             lines = [l for l in p.stdout.splitlines() if " sbatch " in f" {l}"]
-            self.assertEqual(len(lines), 9, p.stdout)           # 4 x 2 jobs + combine
+            self.assertEqual(len(lines), 5, p.stdout)           # 4 arrays + combine
             self.assertFalse(out.exists(), "a dry run must not create the sweep folder")
             first = shlex.split(lines[0])
-            env = dict(w.split("=", 1) for w in first if "=" in w and not w.startswith("-")
-                       and w.split("=", 1)[0].isupper())
-            self.assertIn("--nodes=1", first)
-            self.assertIn("--ntasks-per-node=2", first)
-            self.assertIn("--cpus-per-task=1", first)
-            self.assertIn("--partition=part", first)
-            self.assertIn("--account=acct", first)
+            env = env_of(first)
+            for want in ("--nodes=1", "--ntasks-per-node=2", "--cpus-per-task=1", "--array=0-1%2",
+                         "--partition=part", "--account=acct", "--exclusive", "--hint=nomultithread"):
+                self.assertIn(want, first)
+            self.assertRegex(opt(first, "--mem"), r"^\d+M$")
+            self.assertRegex(opt(first, "--time"), r"^\d\d:\d\d:\d\d$")
             self.assertTrue(first[-1].endswith("slurm/sumbench.sbatch"))
             self.assertEqual(env["SUMBENCH_RESULTS"], str(out))
-            self.assertEqual(shlex.split(env["SUMBENCH_SWEEP_ARGS"]),
+            self.assertTrue(os.path.isfile(env["SUMBENCH"]), env)  # the binary, always named
+            self.assertNotIn("SUMBENCH_SWEEP_ARGS", env)
+            self.assertEqual(shlex.split(env["SUMBENCH_SWEEP_ARGS_0"]),
                              ["--modes=mpi,hybrid", "--workers=2", "--hybrid=2x1",
                               "--scaling=both", "--kernels=sum", "--quick"])
-            eight = [l for l in lines if "--nodes=8" in l and "--cpus-per-task=2" in l]
-            self.assertEqual(len(eight), 1)
-            self.assertIn("--workers=8 --hybrid=8x2", eight[0])
+            self.assertEqual(shlex.split(env["SUMBENCH_SWEEP_ARGS_1"])[:3],
+                             ["--modes=mpi,hybrid", "--workers=1", "--hybrid=1x2"])
+            eight = shlex.split(lines[3])
+            self.assertIn("--nodes=8", eight)
+            self.assertIn("--workers=16 --hybrid=16x1", env_of(eight)["SUMBENCH_SWEEP_ARGS_0"])
+            self.assertIn("--workers=8 --hybrid=8x2", env_of(eight)["SUMBENCH_SWEEP_ARGS_1"])
             combine = shlex.split(lines[-1])
-            self.assertIn("--dependency=afterany:<job1>:<job2>:<job3>:<job4>:<job5>:<job6>:<job7>:<job8>",
-                          combine)
+            self.assertIn("--dependency=afterany:<array1>:<array2>:<array3>:<array4>", combine)
             self.assertTrue(combine[-1].endswith("slurm/combine.sbatch"))
+
+    def test_one_layout_keeps_its_shape(self):
+        p, lines = plan("--nodes", "2", "--layouts", "4x3", "--throttle", "1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for want in ("--ntasks-per-node=4", "--cpus-per-task=3", "--array=0-0%1"):
+            self.assertIn(want, lines[0])
+
+    def test_sweep_args_value_with_a_dash(self):
+        """slurm/README's example: --sweep-args "--kernels=..." (no '=') is the value."""
+        p, lines = plan("--nodes", "1", "--layouts", "1x1", "--sweep-args", "--kernels=sum,triad")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("--kernels=sum,triad", env_of(lines[0])["SUMBENCH_SWEEP_ARGS_0"])
+
+    def test_shared_threads_and_site_flags(self):
+        p, lines = plan("--nodes", "1", "--layouts", "1x1", "--shared", "--smt", "threads-per-core")
+        self.assertNotIn("--exclusive", lines[0])
+        self.assertIn("--threads-per-core=1", lines[0])
+        self.assertNotIn("--hint=nomultithread", lines[0])
+        self.assertIn("other jobs may have run on their nodes", p.stderr)
+        p, lines = plan("--nodes", "1", "--layouts", "1x1", "--sweep-args=--cpus=hwthreads")
+        self.assertIn("--hint=multithread", lines[0])      # hardware threads, asked for
+        p, lines = plan("--nodes", "1", "--layouts", "1x1",
+                        "--sbatch-args=--threads-per-core=2 --oversubscribe --mem=1G -t 7")
+        self.assertEqual([w for w in lines[0] if w.startswith(("--hint", "--exclusive", "--mem", "--time"))],
+                         ["--mem=1G"], lines[0])             # the user's own flags, not ours
+
+    def test_provenance(self):
+        """Every variable that changes the run is on the sbatch line (--export=ALL)."""
+        env = dict(os.environ, SUMBENCH_SITE="/x/site.sh", SLURM_MPI_TYPE="pmi2",
+                   OMPI_MCA_btl="self,tcp", OMP_PLACES="cores", SUMBENCH_SRUN_MPI="pmi2",
+                   SUMBENCH_TEST_CLUSTER="/tmp/c", HOME_UNRELATED="1")
+        p, lines = plan("--nodes", "1", "--layouts", "1x1", env=env)
+        for argv in lines:
+            got = env_of(argv)
+            for key in ("SUMBENCH_SITE", "SLURM_MPI_TYPE", "OMPI_MCA_btl", "OMP_PLACES",
+                        "SUMBENCH_SRUN_MPI", "SUMBENCH"):
+                self.assertEqual(got.get(key), env.get(key) if key != "SUMBENCH" else got["SUMBENCH"],
+                                 (key, argv))
+            self.assertNotIn("SUMBENCH_TEST_CLUSTER", got)
+            self.assertNotIn("HOME_UNRELATED", got)
+
+    def test_memory_counts_the_arrays(self):
+        """--mem covers triad's three arrays of n doubles (24 bytes an element)."""
+        n = 200_000_000
+        for scaling, workers in (("strong", 1), ("weak", 2)):
+            p, lines = plan("--nodes", "1", "--layouts", "2x1", "--scaling", scaling,
+                            "--sweep-args", f"--kernels=triad --n={n}")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            mem = int(opt(lines[0], "--mem")[:-1])
+            self.assertGreaterEqual(mem * 2**20, 24 * n * workers, (scaling, lines[0]))
+            self.assertLess(mem * 2**20, 2 * 24 * n * workers + 2**31, (scaling, lines[0]))
+
+    def test_time_from_the_previous_sweep(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            prev = Path(tmp) / "prev"
+            (prev / "slurm-5_0" / "points").mkdir(parents=True)
+            (prev / "submit.json").write_text(json.dumps(
+                {"jobs": [{"job_id": "5_0", "nodes": 1, "layout": "1x1"}]}))
+            for pid in ("sum-mpi-r1t1-strong", "sum-hybrid-r1t1-strong"):
+                (prev / "slurm-5_0" / "points" / pid).mkdir()
+                (prev / "slurm-5_0" / "points" / pid / "status.json").write_text(
+                    json.dumps({"status": "ok", "wall_s": 1800.0}))
+            p, lines = plan("--nodes", "1", "--layouts", "1x1", "--previous", str(prev),
+                            "--sweep-args=--kernels=sum", "--time-margin", "1.5")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("2 from the previous sweep", p.stdout)
+            self.assertEqual(opt(lines[0], "--time"), "01:32:00")   # 3600 s x 1.5 + 120 s
+            p, lines = plan("--nodes", "1", "--layouts", "1x1", "--time", "7")
+            self.assertEqual(opt(lines[0], "--time"), "7")
 
     def test_usage_errors(self):
         for args in (["--layouts", "2y1"], ["--nodes", "0"], ["--nodes", "a"],
-                     ["--scaling", "sideways"], ["--layouts", "0x2"]):
-            p = run(["--dry-run"] + args)
+                     ["--scaling", "sideways"], ["--layouts", "0x2"], ["--throttle", "0"],
+                     ["--time-margin", "-1"], ["--mem", "12X"], ["--smt", "maybe"],
+                     ["--previous", "/nonexistent"]):
+            p = run(["--dry-run", "--time", "5"] + args)
             self.assertEqual(p.returncode, 2, (args, p.stdout, p.stderr))
             self.assertIn("error", p.stderr)
 
 
 class Deadline(unittest.TestCase):
-    """Every benchmark job gets --deadline (time limit + --deadline-margin), so that a
+    """Every array gets --deadline (waves x (time limit + --deadline-margin)), so that a
     job whose nodes stay down ends DEADLINE and the afterany combine job runs."""
-
-    def plan(self, *args):
-        with tempfile.TemporaryDirectory() as tmp:
-            p = run(["--dry-run", "--nodes", "1,2", "--layouts", "1x1",
-                     "--out", str(Path(tmp) / "s"), *args])
-        lines = [shlex.split(l) for l in p.stdout.splitlines() if " sbatch " in f" {l}"]
-        return p, lines
 
     def deadlines(self, lines):
         return [[w for w in argv if w.startswith("--deadline")] for argv in lines]
@@ -84,7 +171,8 @@ class Deadline(unittest.TestCase):
     def test_default_margin(self):
         import time as _time
         before = _time.time()
-        p, lines = self.plan("--time", "00:10:00", "--deadline-margin", "2:00:00")
+        p, lines = plan("--nodes", "1,2", "--layouts", "1x1", "--time", "00:10:00",
+                        "--deadline-margin", "2:00:00")
         self.assertEqual(p.returncode, 0, p.stderr)
         found = self.deadlines(lines)
         self.assertEqual([len(d) for d in found], [1, 1, 0], found)  # not the combine job
@@ -92,19 +180,105 @@ class Deadline(unittest.TestCase):
         self.assertAlmostEqual(at - before, 600 + 7200, delta=60)
         self.assertIn("deadline ", p.stdout)
 
+    def test_waves_of_a_throttled_array(self):
+        import time as _time
+        before = _time.time()
+        p, lines = plan("--nodes", "1", "--layouts", "1x1,2x1,1x2", "--throttle", "1",
+                        "--time", "00:10:00", "--deadline-margin", "1:00:00")
+        at = _time.mktime(_time.strptime(self.deadlines(lines)[0][0].split("=", 1)[1],
+                                         "%Y-%m-%dT%H:%M:%S"))
+        self.assertAlmostEqual(at - before, 3 * (600 + 3600), delta=60)
+        self.assertIn("--array=0-2%1", lines[0])
+
     def test_none_and_own(self):
-        p, lines = self.plan("--deadline-margin", "none")
+        p, lines = plan("--nodes", "1,2", "--layouts", "1x1", "--deadline-margin", "none")
         self.assertEqual((p.returncode, self.deadlines(lines)), (0, [[], [], []]), p.stderr)
         self.assertIn("no deadline", p.stdout)
-        p, lines = self.plan("--sbatch-args=--deadline=now+3hours")
+        p, lines = plan("--nodes", "1,2", "--layouts", "1x1", "--sbatch-args=--deadline=now+3hours")
         self.assertEqual(self.deadlines(lines)[:2], [["--deadline=now+3hours"]] * 2, p.stdout)
 
     def test_bad_margin(self):
         for bad in ("soon", "-5", "1:2:3:4"):
-            p, lines = self.plan("--deadline-margin", bad)
+            p, lines = plan("--nodes", "1", "--layouts", "1x1", "--deadline-margin", bad)
             self.assertEqual(p.returncode, 2, (bad, p.stdout, p.stderr))
             self.assertIn(f"--deadline-margin={bad}", p.stderr)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+
+FAKE_SBATCH = """#!/bin/sh
+# A site whose sbatch refuses --hint (its select plugin ignores hints): --test-only says so.
+echo "$*" >> "$(dirname "$0")/calls"
+case "$*" in
+  *--test-only*--hint=nomultithread*) echo "sbatch: error: --hint is not supported here" >&2; exit 1;;
+  *--test-only*) echo "sbatch: Job 3 to start at 2026-01-01T00:00:00 using 4 processors" >&2; exit 0;;
+esac
+n=$(cat "$(dirname "$0")/next" 2>/dev/null || echo 40); echo $((n + 1)) > "$(dirname "$0")/next"
+echo "$n"
+"""
+
+
+class Submission(unittest.TestCase):
+    """submit_sweep.py without --dry-run against a fake sbatch and sinfo: the flag for
+    whole cores is the one sbatch --test-only takes, --mem above every node's memory
+    becomes --mem=0, and submit.json records the arrays, their tasks and the lines."""
+
+    def test_site_without_hint(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            bin_dir = tmp / "bin"
+            bin_dir.mkdir()
+            (bin_dir / "sbatch").write_text(FAKE_SBATCH)
+            (bin_dir / "sinfo").write_text("#!/bin/sh\necho 1000\n")    # 1000 MiB a node
+            for f in bin_dir.iterdir():
+                f.chmod(0o755)
+            env = dict(os.environ, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}")
+            p = run(["--nodes", "1,2", "--layouts", "2x1,1x2", "--time", "5", "--out", str(tmp / "s"),
+                     "--sweep-args=--kernels=triad --n=100000000"], env=env)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("jobs: 40_0 40_1 41_0 41_1 combine: 42", p.stdout)
+            self.assertIn("refused --hint=nomultithread", p.stdout)
+            self.assertIn("--mem=0", p.stderr)
+            record = json.loads((tmp / "s" / "submit.json").read_text())
+            self.assertIn("took --threads-per-core=1", record["whole_cores"])
+            self.assertEqual([j["job_id"] for j in record["jobs"]], ["40_0", "40_1", "41_0", "41_1"])
+            for array in record["arrays"]:
+                argv = shlex.split(array["command"])
+                self.assertIn("--threads-per-core=1", argv)
+                self.assertNotIn("--hint=nomultithread", argv)
+                self.assertIn("--mem=0", argv)                 # 2.4 GB of triad: no node has it
+            self.assertIn("--dependency=afterany:40:41", record["combine_job"]["command"])
+            calls = (bin_dir / "calls").read_text().splitlines()
+            self.assertEqual(sum("--test-only" in c for c in calls), 2, calls)   # hint, then tpc
+
+
+class Allocation(unittest.TestCase):
+    """The cores a job holds, counted from its CPU ids (scontrol show job -d), not by
+    dividing SLURM_CPUS_ON_NODE: Slurm 22.05 on a 2x2x2 node."""
+
+    def test_cpu_ids(self):
+        from sumbench.slurm import allocation
+        text = ("JobId=7 JobName=x\n   NumNodes=1 NumCPUs=4 NumTasks=4 CPUs/Task=1\n"
+                "     Nodes=vm CPU_IDs=0-1,4-5 Mem=0 GRES=\n")
+        self.assertEqual(allocation.from_scontrol(text, {"vm": 2}),
+                         {"vm": allocation.NodeCpus(2, 4)})          # 4 tasks, no hint: 2 cores
+        text = text.replace("0-1,4-5", "0-7")
+        self.assertEqual(allocation.from_scontrol(text, {"vm": 2}),
+                         {"vm": allocation.NodeCpus(4, 8)})          # --hint=nomultithread
+        self.assertEqual(allocation.from_scontrol(text, {"vm": 1}),
+                         {"vm": allocation.NodeCpus(8, 8)})
+
+    def test_runner_plans_the_allocation(self):
+        from sumbench.runner.launch import detect_machine
+        from sumbench.slurm.allocation import Allocation as Alloc, NodeCpus
+        from sumbench.topology import Topology
+        smt = Topology(2, 1, 4, 8, 4, 8, "test")             # 2 x 2 x 2
+        env = {"SLURM_JOB_ID": "7", "SLURM_CPUS_ON_NODE": "4", "SLURM_JOB_NUM_NODES": "2"}
+        alloc = Alloc({"a": NodeCpus(4, 8), "b": NodeCpus(3, 6)}, "test")
+        m = detect_machine(smt, env=env, euid=0, allocation=alloc)
+        self.assertEqual((m.cores_per_node, m.pus_per_node, m.cores), (3, 6, 6))   # the fewest
+        m = detect_machine(smt, env=env, euid=0, allocation=None)    # nothing known: a guess
+        self.assertEqual(m.cores_per_node, 2)
+        self.assertIn("a guess", " ".join(m.notes))
 
 
 def write_job(sweep: Path, job_id: str, state: str | None, exit_code: int, points: dict):

@@ -1,7 +1,9 @@
 #!/bin/bash
-# Two emulated nodes (network namespaces joined by a veth pair, one slurmd each):
+# Two emulated SMT nodes (network namespaces joined by a veth pair, one slurmd each,
+# each declared 2 sockets x 2 cores x 2 hardware threads; hwloc is given the same shape):
 # an sbatch -N 2 job of slurm/sumbench.sbatch whose MPI ranks run on both nodes and
-# talk over TCP across the veth pair; then the node-count sweep 1,2.
+# talk over TCP across the veth pair; then the node-count sweep 1,2 as job arrays, whose
+# 4x1 and 1x4 points get 4 whole cores per node and are not oversubscribed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
@@ -9,7 +11,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cl_require
 cl_sumbench_env
 cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-150}"
-cl_start_two
+CL_CPUS=8 CL_NODE_OPTS="Sockets=2 CoresPerSocket=2 ThreadsPerCore=2" cl_start_two
+# sumbench and the runner read the node's shape from hwloc: the one Slurm was told.
+export HWLOC_SYNTHETIC="pack:2 core:2 pu:2"
 W=$CL_DIR/work
 export SUMBENCH_RESULTS=$W/results
 # MPI traffic over TCP on the namespace-only subnet, nothing else (no shared memory).
@@ -47,13 +51,22 @@ echo "combine kernel: at least $need bytes of partials between the ranks"
 [ "$moved" -ge "$need" ] || cl_die "only $moved bytes crossed the veth (< $need): MPI did not go over TCP between the nodes"
 grep -rq 'launcher.*srun\|srun --mpi=pmix' "$R"/points/*/command.txt || cl_die "points were not launched with srun --mpi=pmix"
 
-cl_step "submit_sweep.py --nodes 1,2 on the two-node cluster"
-cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --nodes 1,2 --layouts 1x2 --scaling weak --time 5 \
-    --sweep-args "--kernels=sum --repetitions=1 --quick" --out "$W/sweep" | tee "$W/submit.txt"
-ids=$(sed -n 's/^jobs: \([0-9 ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
+cl_step "submit_sweep.py --nodes 1,2 --layouts 4x1,1x4 --shared: two arrays, whole cores on the SMT nodes"
+cl_run timeout 120 "$PY" "$SRC/slurm/submit_sweep.py" --nodes 1,2 --layouts 4x1,1x4 --scaling weak --time 5 \
+    --shared --sweep-args "--kernels=sum --repetitions=1 --quick" --out "$W/sweep" | tee "$W/submit.txt"
+ids=$(sed -n 's/^jobs: \([0-9_ ]*\) combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
 cid=$(sed -n 's/^jobs: .* combine: \([0-9]*\)$/\1/p' "$W/submit.txt")
 [ -n "$ids" ] && [ -n "$cid" ] || cl_die "submit_sweep.py did not print the job ids"
-for j in $ids; do cl_expect_state "$j" COMPLETED 120 "$W/sweep/logs/sumbench-$j.out"; done
+[ "$(echo "$ids" | wc -w)" = 4 ] && [ "$(echo "$ids" | tr ' ' '\n' | cut -d_ -f1 | sort -u | wc -l)" = 2 ] ||
+    cl_die "expected 2 arrays of 2 tasks, got '$ids'"
+for j in $ids; do
+    cl_expect_state "$j" COMPLETED 120 "$W/sweep/logs/sumbench-$j.out"
+    # Slurm gave the task 4 whole cores on every node: all 8 hardware threads (without
+    # --hint=nomultithread, 4 tasks x 1 CPU get CPU_IDs=0-1,4-5: 2 cores).
+    alloc=$(cl_query scontrol show job -d "$j" | grep -o 'CPU_IDs=[^ ]*' | sort -u)
+    [ "$alloc" = "CPU_IDs=0-7" ] || cl_die "$j holds $alloc, not 4 whole cores per node"
+    "${CHECK[@]}" whole-cores "$W/sweep/slurm-$j" 4
+done
 cl_expect_state "$cid" COMPLETED 60 "$W/sweep/logs/combine-$cid.out"
 cl_show "$W/sweep/logs/combine-$cid.out"
 expect=()
@@ -77,5 +90,6 @@ over = [(r["series"], r["nodes"]) for r in rows if r.get("oversubscribed") not i
 print("nodes.csv rows:", len(rows), "shaded oversubscribed:", over)
 sys.exit(0 if m["nodes"] == 2 and m["cores"] == 2 * m["cores_per_node"] and not over else 1)
 PY
-"${CHECK[@]}" report "$W/sweep" --node-curve sum_weak --text "sbatch: "
+"${CHECK[@]}" report "$W/sweep" --node-curve sum_weak --text "sbatch: " --text "did NOT ask for whole nodes" \
+    --text "HWLOC_SYNTHETIC="
 echo "PASS"

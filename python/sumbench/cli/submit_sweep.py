@@ -2,17 +2,22 @@
 dependent combine job.
 
     python3 slurm/submit_sweep.py --nodes 1,2,4,8 --layouts 2x1,1x2 --scaling both \\
-        --sweep-args "--kernels=sum,triad --repetitions=5" -p PART -A ACCT
+        --sweep-args="--kernels=sum,triad --repetitions=5" -p PART -A ACCT
 
-One job (slurm/sumbench.sbatch) per node count x layout; layout RxT means R ranks per
-node x T threads per rank (sbatch --nodes=N --ntasks-per-node=R --cpus-per-task=T).
-Each job runs runners/sweep.py inside its allocation with --modes=mpi,hybrid
---workers=N*R --hybrid=(N*R)xT --scaling=S (then --sweep-args, which may override any
-of them) and writes OUT/slurm-<jobid>/.
+One job array (slurm/sumbench.sbatch) per node count, one task per layout; layout RxT
+means R ranks per node x T threads per rank. Each task runs runners/sweep.py inside its
+allocation with --modes=mpi,hybrid --workers=N*R --hybrid=(N*R)xT --scaling=S (then
+--sweep-args, which may override any of them) and writes OUT/slurm-<array>_<task>/.
+The arrays ask for whole nodes (--exclusive; --shared opts out), whole cores
+(--hint=nomultithread or --threads-per-core=1, whichever the site takes; hardware
+threads under --cpus=hwthreads), the memory their points need (--mem) and the time
+they are estimated to take (--time auto: the previous sweep's times or a calibration
+run here, times --time-margin).
 
-Every benchmark job gets --deadline = now + its time limit + --deadline-margin (default
-one day; none: no deadline), so that a job that cannot run (its nodes down after a node
-failure) ends DEADLINE instead of holding back the report job forever.
+Every array gets --deadline = now + its waves (tasks / --throttle) x (its time limit +
+--deadline-margin) (default one day; none: no deadline), so that a job that cannot run
+(its nodes down after a node failure) ends DEADLINE instead of holding back the report
+job forever.
 
 A last job (slurm/combine.sbatch, --dependency=afterany:<all ids>) runs
 ``submit_sweep.py --combine OUT`` once the others have ended, whatever their state: it
@@ -29,13 +34,18 @@ combine failed, 2 usage error, 3 I/O error, 129/130/143 interrupted (docs/DESIGN
 
 from __future__ import annotations
 
+import re
+import sys
+
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main
 from ..paths import find_sumbench
 from ..runner.config import BOTH
 from ..slurm.combine import combine
+from ..slurm.arrays import DEFAULT_THROTTLE
 from ..slurm.limits import DEFAULT_MARGIN
 from ..slurm.submit import submit
+from ..slurm.wholecores import CHOICES as SMT_CHOICES
 
 PROG = "submit_sweep.py"
 
@@ -43,8 +53,9 @@ PROG = "submit_sweep.py"
 def build_parser() -> ArgParser:
     p = ArgParser(
         prog=PROG,
-        description="Submit one sumbench job per node count x layout and a dependent job "
-                    "that combines results.csv and builds the report (see slurm/README.md).",
+        description="Submit one sumbench job array per node count (a task per layout) and a "
+                    "dependent job that combines results.csv and builds the report "
+                    "(see slurm/README.md).",
         epilog="Arguments whose value starts with '-' need '=': --sweep-args='--quick'.",
         exits=((0, "submitted (or, with --combine, combined and reported)"),
                (1, "a submission, or the combine or its report, failed")))
@@ -55,11 +66,29 @@ def build_parser() -> ArgParser:
     a("--scaling", default="strong", help=f"strong, weak or {BOTH} (default strong)")
     a("--out", help="sweep folder (default $SUMBENCH_RESULTS, else <repo>/results, or "
                     "./results when installed; then slurm-sweep-<timestamp>)")
-    a("--time", default="01:00:00", help="time limit of each benchmark job (default 01:00:00)")
+    a("--time", default="auto",
+      help="time limit of each benchmark job (default auto: estimated from its points, from "
+           "--previous or a calibration run here, times --time-margin)")
+    a("--time-margin", default="2", help="factor on the estimated time (default 2)")
+    a("--previous", metavar="SWEEP_DIR",
+      help="an earlier submit_sweep.py folder whose point times size --time auto")
+    a("--mem", default="auto",
+      help="memory per node: auto (the largest point's arrays, default), none, or sbatch's "
+           "--mem value (e.g. 64G)")
+    a("--shared", action="store_true",
+      help="do not ask for whole nodes (no --exclusive): other jobs may share them; the "
+           "report says so")
+    a("--smt", default="auto", choices=SMT_CHOICES,
+      help="how the jobs ask for whole cores: auto (--hint=nomultithread, else "
+           "--threads-per-core=1, asked of sbatch --test-only), hint, threads-per-core, or "
+           "threads (hardware threads, as --cpus=hwthreads in --sweep-args does)")
+    a("--throttle", default=str(DEFAULT_THROTTLE),
+      help=f"most tasks of one array that run at once (--array=...%%N; default {DEFAULT_THROTTLE})")
     a("--combine-time", default="00:30:00", help="time limit of the combine job (default 00:30:00)")
     a("--deadline-margin", default=DEFAULT_MARGIN,
       help="how long a benchmark job may wait in the queue, a requeue after a node failure "
-           "included: each gets --deadline=now + its time limit + this margin, so that a job "
+           "included: each array gets --deadline=now + its waves x (its time limit + this "
+           "margin), so that a job "
            "that cannot run ends DEADLINE and the report job does not wait forever "
            f"(Slurm time, 0 allowed; default {DEFAULT_MARGIN}; none: no deadline)")
     a("-p", "--partition", help="partition (default: $SBATCH_PARTITION / the site default)")
@@ -69,9 +98,9 @@ def build_parser() -> ArgParser:
            "(sumbench_add_benchmark); default $SUMBENCH, else this installation's or build/sumbench")
     a("--sweep-args", default="",
       help="more runners/sweep.py arguments, shell-quoted in one string, e.g. "
-           "'--kernels=sum --quick'; they come last and so override the defaults")
+           "--sweep-args='--kernels=sum --quick'; they come last and so override the defaults")
     a("--sbatch-args", default="",
-      help="more sbatch options for the benchmark jobs, shell-quoted (e.g. '--exclusive')")
+      help="more sbatch options for the benchmark jobs, shell-quoted (e.g. '--constraint=amd')")
     a("--combine-sbatch-args", default="",
       help="more sbatch options for the combine job, shell-quoted")
     a("--no-combine", action="store_true", help="do not submit the combine job")
@@ -81,10 +110,46 @@ def build_parser() -> ArgParser:
     return p
 
 
+# Options whose value is itself a command line: "--sweep-args --quick" means the value.
+_ARGS_OPTIONS = ("--sweep-args", "--sbatch-args", "--combine-sbatch-args")
+
+
+def joined(argv: list[str]) -> list[str]:
+    """--sweep-args VALUE as --sweep-args=VALUE, so that a VALUE that starts with '-'
+    (--sweep-args "--kernels=sum") is taken as the value, as it is meant."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _ARGS_OPTIONS and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def check_numbers(args) -> None:
+    try:
+        margin = float(args.time_margin)
+    except ValueError:
+        margin = 0.0
+    if not 0 < margin < 1000:
+        raise UsageError(f"--time-margin={args.time_margin} is not allowed; use a factor "
+                         f"above 0, e.g. 2")
+    if not args.throttle.isdigit() or not 1 <= int(args.throttle) <= 10000:
+        raise UsageError(f"--throttle={args.throttle} is not allowed; use a whole number "
+                         f"from 1 to 10000")
+    args.throttle = int(args.throttle)
+    if args.mem not in ("auto", "none") and not re.fullmatch(r"[1-9][0-9]*[KMGT]?", args.mem):
+        raise UsageError(f"--mem={args.mem} is not allowed; use auto, none, or a size such "
+                         f"as 4000M or 64G")
+
+
 def body(argv) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(joined(list(sys.argv[1:] if argv is None else argv)))
     if args.combine:
         return combine(args.combine)
+    check_numbers(args)
     scalings = Catalogue.from_sumbench(find_sumbench(args.sumbench)).flag("--scaling")["choices"] + [BOTH]
     if args.scaling not in scalings:
         raise UsageError(f"--scaling {args.scaling!r} is not allowed; use {', '.join(scalings)}")

@@ -20,7 +20,7 @@ from ..catalogue import Catalogue
 from ..errors import RuntimeFailure, UsageError, os_error_text, run_main
 from ..io import atomic_write_json
 from ..machine import default_workers
-from ..runner import config, launchers, sweep
+from ..runner import binding, config, hosts, launchers, sweep
 from ..runner.launch import detect_machine
 from ..runner.plan import enumerate_points, shuffled
 from ..runner.progress import say
@@ -37,7 +37,12 @@ def prepare(argv):
     # The plain catalogue first: the node's topology (hwloc) and sumbench's MPI.
     plain = Catalogue.from_sumbench(cfg["sumbench"])
     cfg = config.check_cpus(cfg, plain)
-    machine = detect_machine(topology.detect(plain.doc), cores_override=cfg["cores"], cpus=cfg["cpus"])
+    hostfile = hosts.read(cfg["hostfile"]) if cfg["hostfile"] else None
+    machine = detect_machine(topology.detect(plain.doc), cores_override=cfg["cores"], cpus=cfg["cpus"],
+                             hostfile=hostfile)
+    if hostfile and machine.in_slurm:
+        raise UsageError("--hostfile inside a Slurm allocation: its nodes are the allocation's "
+                         "(srun places the ranks); drop --hostfile")
     workers = cfg["workers"] or default_workers(machine.slots)
     cfg, cat = config.with_catalogue(cfg, workers, plain)
     if ns.save_config:
@@ -57,8 +62,12 @@ def prepare(argv):
     if any(p.multi_process for p in points):  # a missing or mismatched launcher: exit 2 now
         launcher = launchers.resolve(cfg["launcher"], cat.doc.get("mpi") or {}, machine.in_slurm,
                                      cfg["mpirun"], cfg["srun_mpi"], strict=not ns.dry_run)
+        if hostfile and launcher.kind == "srun":
+            raise UsageError("--hostfile with --launcher=srun: srun takes the allocation's nodes; "
+                             "use --launcher=openmpi or mpich")
         machine = dataclasses.replace(machine, launcher=launcher)
         notes += list(launcher.notes)
+        notes += [sweep.BINDING + line for line in binding.mismatches(points, machine)]
     out = Path(cfg["out"] or f"results/sweep-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     cfg["out"] = str(out)
     return cfg, cat, ns, machine, out, points, notes

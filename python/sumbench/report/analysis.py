@@ -19,7 +19,7 @@ from collections import OrderedDict, defaultdict
 from ..fidelity import summary as fidelity_summary
 from ..schema import PARAMETER_COLUMNS
 from .variants import default_variant, main_variant, variant_modes, variant_text
-from .nodes import node_groups
+from .nodes import node_groups, node_parts
 from .stats import median, quantile
 
 # The catalogue's kernel kinds that the blog post's comparison shows, and the kind
@@ -286,8 +286,8 @@ def build_series(points, cat):
     """Main curves of one (run, kernel, scaling): one series per mode/variant.
 
     Modes with variants (gil): only the main (policy, interval) variant; a mode with
-    points at one worker count on different node counts (2 ranks on 1 node and on 2
-    nodes): one series per node count; modes of ranks x threads: one series per rank
+    points on several nodes: one series per layout per node (node_parts); modes of
+    ranks x threads: one series per rank
     count when several; any mode with two points at one worker count: per n."""
     variants = variant_modes(cat)
     variant = main_variant(points, cat)
@@ -302,15 +302,16 @@ def build_series(points, cat):
         at_workers = defaultdict(set)
         for p in pts:
             at_workers[p.workers].add(p.nodes)
-        split_nodes = any(len(n) > 1 for n in at_workers.values())
+        # Several node counts at one worker count, or any point on several nodes: a
+        # series per layout per node (R×T/node), not one per node or rank count.
+        split_nodes = any(len(n) > 1 for n in at_workers.values()) or any(p.nodes > 1 for p in pts)
         versions = sorted({p.interpreter for p in pts}, key=_newest_first)  # CPython baseline
         groups = OrderedDict()
-        for nodes in sorted({p.nodes for p in pts}) if split_nodes else [None]:
-            part = [p for p in pts if nodes is None or p.nodes == nodes]
+        for where, part in node_parts(pts, split_nodes):
             split_ranks = len({p.ranks for p in part}) > 1 and len({p.threads for p in part}) > 1
             for p in sorted(part, key=lambda p: (versions.index(p.interpreter),
                                                  p.ranks if split_ranks else 0, p.n or 0)):
-                name = ", ".join([mode] + ([_count(nodes, "node")] if split_nodes else []) +
+                name = ", ".join([mode] + ([where] if where else []) +
                                  ([_count(p.ranks, "rank")] if split_ranks else []))
                 name += f" {p.interpreter}" if len(versions) > 1 else ""
                 groups.setdefault(name, []).append(p)

@@ -15,6 +15,22 @@ the serial run. Standard library only.
 from collections import OrderedDict, defaultdict
 
 
+def node_parts(pts, split):
+    """[(name, points)] of one mode: all its points; or, when one worker count ran on
+    several node counts (a sweep over nodes), one part per layout per node, "RxT/node"
+    as the node curves name it, so that 64 node counts make a few series, not 64; points
+    whose ranks do not spread evenly over their nodes keep one part per node count."""
+    if not split:
+        return [("", pts)]
+    parts = {}
+    for p in pts:
+        even = p.ranks % p.nodes == 0
+        key = (0, p.ranks // p.nodes, p.threads) if even else (1, p.nodes, 0)
+        name = f"{p.ranks // p.nodes}x{p.threads}/node" if even else f"{p.nodes} node{'s' if p.nodes != 1 else ''}"
+        parts.setdefault(key, (name, []))[1].append(p)
+    return [parts[k] for k in sorted(parts, key=lambda k: (k[0], -k[1] * k[2], k[1]))]
+
+
 class NodeStep:
     """One point of a node series, against the series' reference point."""
 

@@ -30,6 +30,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from .answer import marks as point_marks  # noqa: E402
+from .ticks import label as tick_label, log2_ticks  # noqa: E402
 
 DPI = 150
 PANEL_W, PANEL_H = 4.8, 3.9
@@ -157,7 +158,7 @@ def _log_y(ax, base=10):
                                                              7.0)))
     elif decades < 3:
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(_g))
+    ax.yaxis.set_major_formatter(FuncFormatter(tick_label if base == 2 else _g))  # 1024, not 1e+03
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
@@ -184,11 +185,11 @@ def _save(fig, fig_meta, outdir):
 
 def _worker_axis(ax, workers):
     ax.set_xscale("log", base=2)
-    ticks = sorted(set(workers))
+    ticks = log2_ticks(workers)   # thinned to powers of two when there are many
     ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(tick_label))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    lo, hi = min(ticks), max(ticks)
+    lo, hi = min(workers), max(workers)
     ax.set_xlim(lo / 1.35, hi * 1.35)
 
 

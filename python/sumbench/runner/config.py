@@ -49,9 +49,10 @@ CONFIG_SCHEMA = {
     "cpus": ("str", "cores"),                # plan on cores, or on hardware threads
     "extra_args": ("list[str]", []),
     "cores": ("int", None),                  # override of the detected core count
+    "hostfile": ("str", None),               # nodes outside Slurm (runner/hosts.py)
 }
 MAX_REPETITIONS = 1000   # repetitions of one point (Google Benchmark aborts on absurd ones)
-MAX_CORES = 65536        # --cores: more than sumbench's 4096 workers is never needed
+MAX_CORES = 1 << 20      # --cores: as many as sumbench's most workers (2^20)
 # Informational keys that sweep.json carries and a config file may therefore hold.
 INFO_KEYS = ("order", "schema_version", "points", "sumbench_version", "sumbench_build")
 
@@ -141,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "on hardware threads (SMT siblings share a core)")
     a("--extra-args", dest="extra_args", help="more sumbench arguments, shell-quoted in one string")
     a("--cores", help="core count to plan placement for (default: detected)")
+    a("--hostfile", help="run MPI points on the nodes this file names ('node1 slots=32', "
+                         "'node1:32' or 'node1', one a line), R/N ranks on each, outside Slurm")
     # Actions, not part of a saved config:
     a("--config", help="read settings from this JSON file (flags override it)")
     a("--save-config", dest="save_config", metavar="FILE",

@@ -13,6 +13,7 @@ from typing import Mapping, Optional, TYPE_CHECKING
 
 from ..points import shell_line
 from ..topology import Topology
+from .hosts import Hostfile
 from .launchers import Launcher, omp_env, prefix as launcher_prefix
 
 # The sumbench flags of the GIL mode's parameters, by the runner's config key.
@@ -48,6 +49,7 @@ class Machine:
     launcher: Optional[Launcher] = None
     topology: Optional[dict] = None  # Topology.as_dict(), with where the counts came from
     notes: tuple = ()
+    hostfile: Optional[Hostfile] = None   # --hostfile: the nodes outside Slurm (hosts.py)
 
     @property
     def in_slurm(self) -> bool:
@@ -78,10 +80,13 @@ class Machine:
 
 def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
                    cores_override: int | None = None, euid: int | None = None,
-                   cpus: str = "cores", launcher: Optional[Launcher] = None) -> Machine:
-    """Per node: --cores if given; inside Slurm, SLURM_CPUS_ON_NODE (Slurm's CPUs are
-    hardware threads on an SMT node: divided by hwloc's threads per core); else the
-    cores and hardware threads this process may use (its affinity, through hwloc)."""
+                   cpus: str = "cores", launcher: Optional[Launcher] = None,
+                   allocation="detect", hostfile: Optional[Hostfile] = None) -> Machine:
+    """Per node: --cores if given; inside Slurm, the cores the job holds on each node,
+    counted from its CPUs (slurm/allocation.py: scontrol's CPU_IDs, else this process's
+    cpuset through hwloc; ``allocation`` gives them, "detect" asks); failing both,
+    SLURM_CPUS_ON_NODE divided by hwloc's threads per core; else the cores and hardware
+    threads this process may use (its affinity, through hwloc)."""
     env = os.environ if env is None else env
     euid = os.geteuid() if euid is None else euid
     job = env.get("SLURM_JOB_ID") or None
@@ -89,19 +94,33 @@ def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
     tasks = _int(env.get("SLURM_NTASKS"), 0) if job else 0
     per_core = topology.threads_per_core
     notes = [topology.note] if topology.note else []
+    if job and allocation == "detect" and not cores_override:
+        from ..slurm import allocation as slurm_allocation
+        allocation = slurm_allocation.detect(job, topology, env)
     if cores_override:
         cores, pus = cores_override, cores_override * per_core
         notes.append(f"--cores {cores_override}: {cores} cores per node, {pus} hardware threads")
+    elif job and allocation not in (None, "detect"):
+        from ..slurm.allocation import describe
+        cores, pus = allocation.cores_per_node, allocation.pus_per_node
+        notes.append(f"Slurm job {job}: {cores} cores, {pus} hardware threads per node, from "
+                     + describe(allocation))
     elif job and _int(env.get("SLURM_CPUS_ON_NODE"), 0) > 0:
         pus = _int(env.get("SLURM_CPUS_ON_NODE"), 1)
         cores = max(1, pus // per_core)
         notes.append(f"Slurm job {job}: SLURM_CPUS_ON_NODE={pus}, {per_core} hardware thread(s) "
-                     f"per core (hwloc): {cores} cores per node")
+                     f"per core (hwloc): {cores} cores per node, a guess (neither scontrol nor "
+                     f"the cpuset said which CPUs the job holds)")
     else:
         cores, pus = topology.allowed_cores, topology.allowed_pus
+    if hostfile is not None and not job:
+        nodes, tasks = len(hostfile.hosts), hostfile.total_slots or 0
+        notes.append(f"--hostfile {hostfile.path}: {nodes} nodes ({', '.join(hostfile.hosts)}), "
+                     f"each planned like this one: {cores} cores, {pus} hardware threads")
     return Machine(cores, pus, nodes, job, euid == 0, cpus, max(1, topology.packages),
                    tasks or None, launcher, {**topology.as_dict(), "planned_cores_per_node": cores,
-                                             "planned_pus_per_node": pus}, tuple(notes))
+                                             "planned_pus_per_node": pus}, tuple(notes),
+                   hostfile if not job else None)
 
 
 def _int(text, default: int) -> int:

@@ -15,6 +15,7 @@ SUMBENCH_EXPECT_RANKS so that sumbench stops (exit 2) where it cannot be known b
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from typing import Mapping, Optional, TYPE_CHECKING
 
 from .. import procs
 from ..errors import UsageError
+from . import hosts
 
 if TYPE_CHECKING:
     from .launch import Machine
@@ -227,25 +229,33 @@ def _openmpi(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> tu
     flag = r > slots
     if flag:
         argv.append("--oversubscribe")
-    per_socket = m.cores_per_node // m.sockets if m.sockets > 1 else 0
+    if m.hostfile is not None:  # several nodes outside Slurm
+        return argv + hosts.openmpi_flags(m.hostfile, r, t, hw, fits), flag
     if not fits:
         argv += ["--bind-to", "none"]
-    elif hw:
-        argv += ["--use-hwthread-cpus", "--map-by", "core" if t == 1 else f"slot:PE={t}",
+    elif hw:  # beyond the cores (prefix): pack hardware threads, as hybrid's PE=T does
+        argv += ["--use-hwthread-cpus", "--map-by", "hwthread" if t == 1 else f"slot:PE={t}",
                  "--bind-to", "hwthread"]
+    elif per_socket(r, t, m):  # no rank straddles; mpi Wx1 too, so that it runs where RxT does
+        argv += ["--map-by", f"ppr:{r // m.sockets}:socket:PE={t}", "--bind-to", "core"]
     elif t == 1:
         argv += ["--bind-to", "core"]
-    elif m.nodes == 1 and per_socket and r % m.sockets == 0 and (r // m.sockets) * t <= per_socket:
-        argv += ["--map-by", f"ppr:{r // m.sockets}:socket:PE={t}", "--bind-to", "core"]  # no rank straddles
     else:
         argv += ["--map-by", f"slot:PE={t}", "--bind-to", "core"]
     return argv, flag
 
 
+def per_socket(r: int, t: int, m: "Machine") -> bool:
+    """Open MPI's ranks go R/S to each of a node's S sockets (--map-by ppr): one node, R a
+    multiple of S, and each socket's share within its cores; else they fill core 0 on."""
+    cores = m.cores_per_node // m.sockets if m.sockets > 1 else 0
+    return m.nodes == 1 and bool(cores) and r % m.sockets == 0 and (r // m.sockets) * t <= cores
+
+
 def _mpich(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[str]:
-    argv = [launcher.program]
-    if fits and m.cpus == "hwthreads":
-        argv += ["-map-by", "core", "-bind-to", "hwthread"] if t == 1 else ["-bind-to", f"hwthread:{t}"]
+    argv = [launcher.program] + (hosts.hydra_flags(m.hostfile, r) if m.hostfile else [])
+    if fits and m.cpus == "hwthreads":  # beyond the cores (prefix): packed hardware threads
+        argv += ["-bind-to", "hwthread" if t == 1 else f"hwthread:{t}"]
     elif fits:
         argv += ["-bind-to", "core" if t == 1 else f"core:{t}"]
     return argv  # not fitting: Hydra's default, no binding (it would wrap around and overlap)
@@ -254,6 +264,8 @@ def _mpich(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list
 def _srun(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[str]:
     argv = ["srun"] + ([f"--mpi={launcher.srun_mpi}"] if launcher.srun_mpi else [])
     argv += ["-n", str(r), f"--cpus-per-task={t}"]
+    if m.nodes > 1 and r % m.nodes == 0:  # R/N ranks on every node, whatever the job's tasks
+        argv += [f"--nodes={m.nodes}", f"--ntasks-per-node={r // m.nodes}"]
     if not fits:  # srun refuses more CPUs than allocated unless told to overcommit
         return argv + ["--overcommit", "--cpu-bind=none"]
     if m.cpus == "hwthreads":
@@ -266,6 +278,12 @@ def prefix(launcher: Launcher, ranks: int, threads: int, m: "Machine") -> Prefix
     """The launcher's part of one point's command, with the environment it sets."""
     r, t = ranks, threads
     fits = r * t <= m.slots
+    # --cpus=hwthreads: workers that fit the cores get a core each, as under --cpus=cores,
+    # so that mpi Wx1 and hybrid RxT (R x T = W) run on the same W cores; beyond the cores
+    # both pack hardware threads, on the same ceil(W / threads per core) cores. (Before,
+    # hybrid 4x2 on 8 cores x 2 took PUs 0-7, 4 cores, where mpi 8x1 took 8 cores.)
+    if m.cpus == "hwthreads" and r * t <= m.cores:
+        m = dataclasses.replace(m, cpus="cores")
     env = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"} \
         if m.is_root and launcher.kind == "openmpi" else {}
     env.update(omp_env(t, pin=fits, unit=m.cpus))  # each rank's threads inside its own CPUs

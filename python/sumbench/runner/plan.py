@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from ..catalogue import Catalogue
+from ..errors import UsageError
 from .config import BOTH
 from .launch import GIL_FLAGS, NO_SWITCH_INTERVAL
 
@@ -110,7 +111,21 @@ def enumerate_points(cfg: dict, cat: Catalogue, workers: list[int]) -> tuple[lis
                             points.append(Point(kernel, mode, ranks, threads, scaling, n, policy,
                                                 interval, pinned if n is None else None,
                                                 multi, flag))
-    return list(dict.fromkeys(points)), notes
+    points = list(dict.fromkeys(points))
+    check_items(points, cat)
+    return points, notes
+
+
+def check_items(points: list[Point], cat: Catalogue) -> None:
+    """sumbench's rule, before anything runs: under strong scaling every worker needs an
+    item of its own (n >= workers), so the most workers follow from n (UsageError)."""
+    for p in points:
+        n = p.n if p.n is not None else p.default_n if p.default_n is not None \
+            else cat.default_n(p.kernel, p.scaling)["value"]
+        if p.scaling == "strong" and isinstance(n, int) and n < p.workers:
+            raise UsageError(f"--n={n} is fewer items than the {p.workers} workers of {p.mode} "
+                             f"{p.layout} ({p.kernel}); strong scaling needs n >= workers: pass "
+                             f"a larger --n or fewer workers")
 
 
 def shuffled(points: list[Point], seed: int) -> list[Point]:

@@ -27,6 +27,9 @@ from .progress import Progress, say
 RESUME_MUST_MATCH = ("repetitions", "quick", "extra_args", "cpus")
 
 
+BINDING = "binding: "   # the notes of binding.mismatches: also the manifest's "binding"
+
+
 def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
@@ -190,7 +193,8 @@ def start(out: Path, cfg: dict, cat: Catalogue, build: dict, order: list[Point],
                                                   machine.slurm_job_id, machine.is_root, machine.cpus,
                                                   machine.topology, launcher,
                                                   (cat.doc.get("build") or {}).get("native")),
-                    seed=cfg["seed"], order=saved["order"], notes=notes, finished=None)
+                    seed=cfg["seed"], order=saved["order"], notes=notes, finished=None,
+                    binding=[n.split(": ", 1)[1] for n in notes if n.startswith(BINDING)])
     manifest.setdefault("runs", []).append({"started": now(), "argv": argv})
     write_manifest(out, manifest, point_states(out, saved["order"]))
     return manifest

@@ -58,7 +58,11 @@ def scontrol_job(job_id: str, timeout: float = 20) -> dict:
         return {}
     if proc.returncode != 0:
         return {}
-    return dict(re.findall(r"(?:^|\s)([A-Za-z:/]+)=(\S*)", proc.stdout))
+    # The id of an array's first task is also the array's: scontrol then prints every
+    # task's record, one a line; this job's is the one with its own JobId.
+    lines = proc.stdout.splitlines()
+    line = next((l for l in lines if re.match(rf"JobId={re.escape(job_id)}\s", l)), lines[0] if lines else "")
+    return dict(re.findall(r"(?:^|\s)([A-Za-z:/]+)=(\S*)", line))
 
 
 def log_segment(text: str, attempt: int) -> str:

@@ -239,6 +239,9 @@ def write_tables(out: Path, record: dict, jobs: list[dict], rows: list[dict]) ->
         "run_id": out.name, "kind": "slurm-sweep", "started": record.get("submitted"),
         "finished": now(), "machine": machine.combined([r.pop("machine", None) for r in jobs]),
         "deadline": record.get("deadline"), "slurm_jobs": jobs,
+        "slurm_nodes": record.get("sharing") or ("whole nodes (sbatch --exclusive)"
+                                                 if record.get("exclusive") else None),
+        "slurm_cores": record.get("whole_cores"),
         "counts": {"jobs": len(jobs), "completed": len(jobs) - len(not_ok),
                    "not_completed": len(not_ok), "rows": len(rows)}})
 

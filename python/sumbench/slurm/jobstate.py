@@ -28,7 +28,8 @@ def state_from_sacct(job_id: str) -> Optional[dict]:
         return None  # accounting_storage/none: sacct errors or has nothing
     for line in out.splitlines():
         parts = line.split("|")
-        if len(parts) >= 3 and parts[0].split("_")[0].split(".")[0] == job_id:
+        # An array task is asked for as <array>_<task>, and sacct names it so.
+        if len(parts) >= 3 and parts[0].split(".")[0] == job_id:
             state = parts[1].split()[0] if parts[1] else ""
             if state:
                 return {"state": state, "exit_code": parts[2], "state_source": "sacct"}
@@ -59,6 +60,27 @@ def state_from_squeue(job_id: str) -> Optional[dict]:
     return {"state": out.split()[0], "exit_code": "", "state_source": "squeue"}
 
 
+def state_of_array_task(job_id: str) -> Optional[dict]:
+    """A task of an array that Slurm no longer knows while it knows the array: without
+    accounting, a task cancelled while pending (scancel A_i) leaves no record at all
+    (Slurm 22.05), so it is the array's records that tell."""
+    array, _, task = job_id.partition("_")
+    if not task.isdigit():
+        return None
+    out = _run(["scontrol", "show", "job", "-o", array])
+    if not out:
+        return None
+    for line in out.splitlines():
+        t = re.search(r"\bArrayTaskId=(\S+)", line)
+        for item in (t.group(1) if t else "").split("%")[0].split(","):
+            lo, _, hi = item.partition("-")
+            if lo.isdigit() and int(lo) <= int(task) <= int(hi or lo):
+                return None  # the array still has the task: its state is its own
+    return {"state": "CANCELLED", "exit_code": "", "state_source": "scontrol (array)",
+            "slurm_reason": f"task {task} is in none of array {array}'s records: removed "
+                            f"before it started (scancel of a pending task)"}
+
+
 def job_state(job_id: str, slurm_json: Optional[dict]) -> dict:
     """{state, exit_code, state_source}, and what scontrol still knows of the job:
     restarts (requeues), slurm_reason (e.g. DeadLine, NodeDown), deadline."""
@@ -72,4 +94,7 @@ def job_state(job_id: str, slurm_json: Optional[dict]) -> dict:
     if slurm_json and slurm_json.get("finished"):
         return dict(extra, state=slurm_json.get("state", "UNKNOWN"),
                     exit_code=str(slurm_json.get("exit_code", "")), state_source="slurm.json")
+    gone = state_of_array_task(job_id) if slurm_json is None else None
+    if gone:
+        return dict(extra, **gone)
     return dict(extra, state="UNKNOWN", exit_code="", state_source="none")

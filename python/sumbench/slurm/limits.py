@@ -95,19 +95,30 @@ def has_deadline(options: list[str]) -> bool:
 
 def deadline(time_limit: str, margin: Optional[int], now: Optional[float] = None
              ) -> tuple[Optional[str], str]:
-    """(sbatch --deadline value or None, one line saying what it means)."""
+    """(sbatch --deadline value or None, one line saying what it means) of one job."""
     limit = seconds(time_limit)
+    return deadline_after(None if limit is None or margin is None else limit + margin,
+                          time_limit, margin, now)
+
+
+def deadline_after(span: Optional[int], time_limit: str, margin: Optional[int],
+                   now: Optional[float] = None) -> tuple[Optional[str], str]:
+    """(sbatch --deadline value or None, what it means): `span` seconds from now, which
+    covers k rounds of (time limit + margin) (arrays.deadline_span)."""
     if margin is None:
         return None, ("no deadline (--deadline-margin none): the report job waits as long as "
                       "the benchmark jobs do; a job whose nodes stay down holds it back until "
                       "you scancel that job")
-    if limit is None:
+    limit = seconds(time_limit)
+    if limit is None or span is None:
         return None, ("no deadline: the time limit is INFINITE; the report job waits as long "
                       "as the benchmark jobs do (scancel a job that cannot run to let it go on)")
-    at = (time.time() if now is None else now) + limit + margin
+    at = (time.time() if now is None else now) + span
     text = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(at))
-    return text, (f"deadline {text} (time limit {time_limit} + --deadline-margin "
-                  f"{_hms(margin)}): a benchmark job that cannot start and end by then (its "
+    rounds = max(1, round(span / max(1, limit + margin)))
+    each = f"time limit {time_limit} + --deadline-margin {_hms(margin)}"
+    each = f"{rounds} x ({each}): {rounds} rounds of tasks (--throttle)" if rounds > 1 else each
+    return text, (f"deadline {text} ({each}): a benchmark job that cannot start and end by then (its "
                   f"nodes down, a long queue) is ended DEADLINE by Slurm, and the report job "
                   f"then runs without it")
 
