@@ -17,5 +17,6 @@ Every name, column, rule and writer is defined once here, and sumbench's own cat
   slurm         job submission, the job's own records, combining (slurm/)
   baseline      the CPython baseline (runners/cpython_baseline.py): orchestration here,
                 the measured code in baseline/child.py
-  cli           the entry points; the scripts in python/ and their links stay thin
+  commands      the one table of commands, run by python/entry.py (every command is a link to it)
+  cli           one main() per command
 """

@@ -262,7 +262,7 @@ def combine(sweep_dir: str) -> int:
     report_jobs(jobs)
     write_job_problems(out, jobs)
     link_points(out, links)
-    report = paths.entry("report.py")
+    report = paths.command("reports/report.py")
     python = os.environ.get("SUMBENCH_PYTHON") or sys.executable or "python3"
     argv = [python, report, str(out), "--out", str(out / "report")]
     if not rows:  # report.py refuses a results.csv without rows: say why there are none

@@ -1,6 +1,6 @@
 """The job's own record, slurm.json, and the point folder of a direct run.
 
-slurm/sumbench.sbatch calls these (python/slurm_job.py) when the job starts, when it
+slurm/sumbench.sbatch calls these (slurm/slurm_job.py) when the job starts, when it
 knows its command and from its exit trap; every file goes through the package's atomic
 writer. slurm.json keeps the job's Slurm facts, its command and how it ended (also when
 it is cancelled, reaches its time limit or is requeued after a node failure);
