@@ -22,10 +22,6 @@ from .variants import default_variant, main_variant, variant_modes, variant_text
 from .nodes import node_groups, node_parts
 from .stats import median, quantile
 
-# The catalogue's kernel kinds that the blog post's comparison shows, and the kind
-# measured as latency rather than scaling (see the GIL figures).
-SUMMARY_KINDS = ("cpu-bound", "io-bound")
-LATENCY_KIND = "latency"
 class Point:
     """All repetitions of one measurement point of one run."""
 
@@ -353,7 +349,7 @@ class RunAnalysis:
         keys = sorted({(p.kernel, p.scaling) for p in self.points},
                       key=lambda k: (self.cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
         for key in keys:
-            if self.cat.kernel(key[0]).get("kind") == LATENCY_KIND:
+            if not self.cat.has_scaling(key[0]):
                 continue   # measures latency, not scaling: see the GIL figures
             pts = [p for p in self.points if (p.kernel, p.scaling) == key]
             self.groups[key] = build_series(pts, self.cat)

@@ -17,7 +17,6 @@ ones that gain less than GAIN ("... do not speed it up").
 
 from collections import Counter
 
-from .analysis import LATENCY_KIND
 from .summary import pick_common_workers
 
 SUPERLINEAR = 1.05   # median speedup above 1.05 x the workers: marked, never a plain result
@@ -149,7 +148,7 @@ def answers(run):
     out = []
     done = set()
     for (kernel, scaling), series in run.groups.items():
-        if kernel in done or run.cat.kernel(kernel).get("kind") == LATENCY_KIND:
+        if kernel in done or not run.cat.has_scaling(kernel):
             continue
         a = sentence(run, kernel, scaling, series)
         if a is not None:
