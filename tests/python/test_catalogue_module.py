@@ -53,7 +53,7 @@ class FromBinary(TempDir):
         self.assertIn("no catalogue", str(cm.exception))
 
     def test_the_figures_take_the_kinds_from_the_catalogue(self):
-        from sumbench.report.summary import summary_kernels
+        from sumbench.report.post_comparison import summary_kernels
         cat = Catalogue.from_sumbench(SUMBENCH)
         self.assertEqual(cat.summary_kinds(), ["cpu-bound", "io-bound"])
         self.assertEqual([k for k, _ in summary_kernels(cat)], ["sum", "sleep"])

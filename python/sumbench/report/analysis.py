@@ -16,7 +16,7 @@ Without any serial point a series falls back to its own 1-worker time
 import math
 from collections import OrderedDict, defaultdict
 
-from ..fidelity import summary as fidelity_summary
+from ..fidelity import scorecard
 from ..schema import PARAMETER_COLUMNS
 from .variants import default_variant, main_variant, variant_modes, variant_text
 from .nodes import node_groups, node_parts
@@ -337,7 +337,7 @@ class RunAnalysis:
         self.label = sweep.label
         self.points = build_points(sweep)
         attach_baselines(self.points, self.cat)
-        self.fidelity = fidelity_summary.for_folder(sweep.path, sweep.rows)  # model vs real interpreter
+        self.fidelity = scorecard.for_folder(sweep.path, sweep.rows)  # model vs real interpreter
         # The core count is the allocation's: a point on N nodes had N x the cores of
         # one node (a combined Slurm sweep mixes allocations); self.cores is the largest.
         self.cores = sweep.cores()

@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "speedup_table.hpp"
 
 #include <unistd.h>
 
