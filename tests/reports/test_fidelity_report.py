@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 import fixtures
-from sumbench import points, tidy
+from sumbench import points, tidy_table
 from sumbench.fidelity import experiment, scorecard
 
 
@@ -43,7 +43,7 @@ def add_fidelity_point(sweep, controls=False):
     with open(os.path.join(pdir, points.ROWS), "w") as f:
         json.dump(rows, f)
     points.write_status(pdir, point_id=experiment.POINT_ID, source="fidelity", status="ok", exit_code=0)
-    tidy.rebuild_results(sweep)
+    tidy_table.rebuild_results(sweep)
 
 
 class FidelitySection(unittest.TestCase):

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from .. import builds, folders, machine, points, tidy
+from .. import builds, folders, machine, points, tidy_table
 from ..catalogue import Catalogue
 from ..errors import UsageError
 from ..io import atomic_write_json, atomic_write_text, read_json_object
@@ -277,5 +277,5 @@ class Run:
                                        "interpreters": [i["version"] for i in self.interps]},
                                 load_after=list(os.getloadavg()),
                                 detail={"load": doc["load"], "tally": doc["tally"]})
-            tidy.rebuild_results(self.out)
+            tidy_table.rebuild_results(self.out)
 
