@@ -120,3 +120,10 @@ def detect(job_id: str, topology=None, env: Optional[Mapping[str, str]] = None
 def describe(alloc: Allocation) -> str:
     per = "; ".join(f"{h}: {n.cores} cores, {n.pus} CPUs" for h, n in sorted(alloc.nodes.items()))
     return f"the allocation ({alloc.source}): {per}" + (f" ({alloc.note})" if alloc.note else "")
+
+
+def attempt_number(env: Mapping[str, str]) -> int:
+    """The attempt of the Slurm job this runs in: SLURM_RESTART_COUNT (0 in the first
+    attempt, where it is unset; 1, 2, ... when Slurm requeued the job, slurm/attempts.py)."""
+    text = env.get("SLURM_RESTART_COUNT", "")
+    return int(text) if text.isdigit() else 0
