@@ -16,7 +16,7 @@
 // Every wait's added latency is kept too (the partial's values after the sum) and
 // published as the entry's label, "io_waits_us=..." in whole microseconds, in run order:
 // with two or three CPU threads a run settles into waiting a whole number of switch
-// intervals, which the mean hides (bench/fidelity/NOTES.md E16); the fidelity run
+// intervals, which the mean hides (docs/DESIGN.md, GIL policies: convoy states); the fidelity run
 // compares those states.
 //
 // n = K waits (default 200, quick 20). With a team of 1 (serial mode, or workers=1)

@@ -41,7 +41,8 @@ void GilLock::legacy_yield(int id) {
   // first tries the same atomic decrement as sem_trywait. Usually the releaser, still
   // on its core, wins it back within nanoseconds and its held interval goes on. No
   // clock is read on that path (Python 2 reads none; three reads per check cost the
-  // model 27% at one thread, NOTES.md): a thread that takes the lock from another
+  // model 27% at one thread: docs/DESIGN.md, GIL policies: clock reads per check): a
+  // thread that takes the lock from another
   // stamps the loser's lost_at, which ends the loser's held interval.
   if (sem_trywait(&sem_) != 0) sem_take();
   if (last_holder_ == id) {  // nobody held it in between
@@ -93,7 +94,8 @@ bool GilLock::timed_wait(std::unique_lock<std::mutex>& lk, std::optional<Clock::
   // PyCOND_TIMEDWAIT: a deadline one interval from now on CLOCK_MONOTONIC, and the verdict
   // from the return code. (std::condition_variable::wait_for reads the clock once more after
   // waking to decide; that read alone moved the C=2 convoy at 5 ms 1.5-2x above 3.11's,
-  // in sumbench and in a C replica of ceval_gil.c alike: bench/fidelity/NOTES.md E19.)
+  // in sumbench and in a C replica of ceval_gil.c alike: docs/DESIGN.md, GIL policies:
+  // timeout from the return code.)
   timespec at{};
   clock_gettime(CLOCK_MONOTONIC, &at);
   if (!first)  // steady_clock is CLOCK_MONOTONIC (libstdc++ on Linux)
@@ -143,7 +145,8 @@ void GilLock::take(int id) {
     return;
   }
   // cpython, fifo: no clock read before gil->mutex, as in take_gil (one there moved the
-  // C=3 convoy at 5 ms from 1.02x to 1.28x 3.11's, NOTES.md E21). A wait starts at its first
+  // C=3 convoy at 5 ms from 1.02x to 1.28x 3.11's: docs/DESIGN.md, GIL policies: release
+  // path). A wait starts at its first
   // timed wait's own clock read; a take that finds the lock free waits 0.
   std::optional<Clock::time_point> first;
   {
@@ -154,7 +157,8 @@ void GilLock::take(int id) {
       wait_turn(lk, id, next_ticket_++, first);
     // take_gil's _ready (cpython): switch_mutex guards last_holder and the switch_cond signal,
     // and is released before gil->mutex, so that a thread woken from its forced-switch wait
-    // returns at once and then queues on gil->mutex (NOTES.md E19).
+    // returns at once and then queues on gil->mutex (docs/DESIGN.md, GIL policies: timeout
+    // from the return code).
     std::unique_lock<std::mutex> sk(switch_mutex_, std::defer_lock);
     if (policy_ == GilPolicy::cpython) sk.lock();
     locked_ = true;
@@ -178,7 +182,7 @@ void GilLock::release(int id, GilRelease why) {
     // convoy at 5 ms is that sensitive: one 22 ns clock read before the signal took it from
     // 1.02x to 0.70x 3.11's, and std::condition_variable::notify_one (a call into libstdc++
     // on the way to pthread_cond_signal) gave 0.77x against 0.97x for the direct call, in the
-    // same interleaved run (bench/fidelity/NOTES.md E21, E22). The held interval ends at a
+    // same interleaved run (docs/DESIGN.md, GIL policies: release path). The held interval ends at a
     // clock read after the signal and before the unlock: the next holder reads its start only
     // once it has gil->mutex, so held intervals never overlap.
     pthread_mutex_t* m = mutex_.native_handle();

@@ -21,7 +21,8 @@
 //     after N + 1 ticks as ceval's `--_Py_Ticker < 0` does. A woken waiter usually
 //     finds the lock re-taken; it wins only when it gets there within the releaser's
 //     sem_post/sem_wait window. The price of that fight is the releaser's futex wake and
-//     the cache-line traffic, paid every check interval (bench/fidelity/NOTES.md);
+//     the cache-line traffic, paid every check interval (docs/DESIGN.md, GIL policies:
+//     old-GIL slowdown);
 //   - a tick is one bytecode's worth of kernel work: --gil-tick elements (the fidelity
 //     harness calibrates it against Python 2.7's own bytecode rate).
 // fifo: a ticket lock: the lock is handed off strictly in arrival order; waiters set the
@@ -34,7 +35,7 @@
 // Locks as in ceval_gil.c: `mutex_` (gil->mutex) guards the lock state and its waits;
 // `switch_mutex_` (gil->switch_mutex) guards last_holder and the forced-switch wait, and a
 // releaser takes it only after releasing `mutex_`. Which mutex a woken releaser queues on
-// decides the C=2 convoy's states (bench/fidelity/NOTES.md E19).
+// decides the C=2 convoy's states (docs/DESIGN.md, GIL policies: timeout from the return code).
 #pragma once
 
 #include <array>
@@ -68,7 +69,7 @@ inline constexpr double kMaxSwitchIntervalS = 1.0;
 inline constexpr std::array<std::string_view, 4> kGilPolicyNames{"cpython", "legacy", "fifo", "none"};
 // What each policy reproduces and what it does not, one line per policy in the order of
 // the enum (--list wraps them; --list=json gives them as they are). The figures behind
-// these words: BENCHMARKS.md and bench/fidelity/NOTES.md.
+// these words: BENCHMARKS.md and docs/DESIGN.md, GIL policies.
 inline constexpr std::array<std::string_view, 4> kGilPolicySummaries{
     "CPython 3.2+ (ceval_gil.c): timed waits of one switch interval judged by their return code, drop "
     "requests, forced switching under its own mutex, a drop answered within ~150 ns of work. Judged "

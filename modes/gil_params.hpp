@@ -15,7 +15,7 @@ namespace sumbench {
 // the median of the 26 per-repetition calibrations (each the fastest of 3, from the thread
 // state's tick counter, child.py's "calibrate") in the four recorded fidelity runs of
 // 2026-11-30 on the project's 2-core KVM guest (AMD EPYC Zen 4), 4.29-5.27 ns
-// (bench/results/fidelity-vm-20261130T*/output.txt; bench/fidelity/NOTES.md E23).
+// (docs/DESIGN.md, GIL policies: Python 2 bytecode).
 // legacy without --gil-tick converts it into sum elements with the element rate that
 // sumbench measures at start-up (gil_tick.cpp), so it needs no interpreter.
 inline constexpr double kPython27BytecodeNs = 4.49;
@@ -30,19 +30,21 @@ struct GilParameter {
 
 inline constexpr std::array<GilParameter, 7> kGilParameters{{
     {"cpython", "tick", "1/32 of the kernel's tick (sum: 4096 elements, ~90-150 ns of work)", "fitted",
-     "to CPython 3.11.7's convoy with C=2 CPU threads at a 1 ms switch interval (NOTES E6, E9, E10; 1/1 "
-     "and 65536 elements tried in E18), on the project's 2-core KVM guest (AMD EPYC Zen 4, Debian 12), "
+     "to CPython 3.11.7's convoy with C=2 CPU threads at a 1 ms switch interval (docs/DESIGN.md, GIL "
+     "policies: answer time, one tick), on the project's 2-core KVM guest (AMD EPYC Zen 4, Debian 12), "
      "2026-11-29"},
     {"cpython", "release", "pthread calls as drop_gil makes them, timeout from the wait's return code",
      "fitted",
-     "chosen among about 13 lock variants by CPython 3.11.7's convoy with C=2 and C=3 at 5 ms (NOTES "
-     "E19, E21, E22), same machine, 2026-11-30"},
+     "chosen among about 13 lock variants by CPython 3.11.7's convoy with C=2 and C=3 at 5 ms "
+     "(docs/DESIGN.md, GIL policies: timeout from the return code, release path), same machine, "
+     "2026-11-30"},
     {"cpython", "switch interval", "5 ms (--switch-interval)", "interpreter default",
      "sys.getswitchinterval() of CPython 3"},
     {"legacy", "bytecode", "4.49 ns, in sum elements at the rate measured at start-up (--gil-tick overrides)",
      "measured",
      "CPython 2.7.18's tick counter: median of 26 calibrations in four recorded fidelity runs, "
-     "2026-11-30, on the same 2-core KVM guest (NOTES E23); not fitted to any figure"},
+     "2026-11-30, on the same 2-core KVM guest (docs/DESIGN.md, GIL policies: Python 2 bytecode); not "
+     "fitted to any figure"},
     {"legacy", "check interval", "100 bytecodes (--check-interval)", "interpreter default",
      "sys.getcheckinterval() of CPython 2.7"},
     {"fifo", "tick", "the kernel's tick (~5 us of work)", "chosen", "no interpreter: a comparison"},

@@ -16,7 +16,8 @@ namespace sumbench {
 double sum_element_ns() {
   // Calls of 2^22 elements (~0.1 ms here): long enough that the call and the clock reads
   // vanish, as in the fidelity run's rate (the serial sum mode, ~22 ps per element on the
-  // 2-core Zen 4 guest, NOTES E23); the fastest of 9 after one warm-up, since other load
+  // 2-core Zen 4 guest: docs/DESIGN.md, GIL policies: Python 2 bytecode); the fastest of 9
+  // after one warm-up, since other load
   // only ever slows a call down. About 1 ms, once per process.
   static const double ns = [] {
     using Clock = std::chrono::steady_clock;
@@ -51,7 +52,7 @@ std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
   // ~20 ns of the post's loop, so a holder answers a drop request at once: its signal
   // reaches the condition variable while the requester is still entering its wait, and
   // the requester wins the wake-up over an older waiter (the I/O thread) 37% of the time
-  // instead of 12% with a 5 us answer (bench/fidelity/NOTES.md, E6). ~150 ns of work keeps
+  // instead of 12% with a 5 us answer (docs/DESIGN.md, GIL policies: answer time). ~150 ns of work keeps
   // the answer that fast and the per-tick cost small. Fitted: see gil_params.hpp.
   if (policy_ == GilPolicy::cpython) return std::max<std::uint64_t>(1, k.tick_elements >> 5);
   return std::max<std::uint64_t>(1, k.tick_elements);

@@ -1,5 +1,5 @@
 """Why does the post's loop run slower in an interpreter's main thread than in a
-threading.Thread on the 2-core guest (bench/fidelity/NOTES.md E15, E23)? Standalone, the
+threading.Thread on the 2-core guest (docs/DESIGN.md, GIL policies: main thread)? Standalone, the
 standard library only, any CPython 2.7 or 3.x:
 
     PYTHON bench/fidelity/main_thread.py [N] [ROUNDS]      (defaults 10300000 and 7)

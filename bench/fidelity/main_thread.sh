@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main-thread experiment of bench/fidelity/NOTES.md E23 (E15's open question): for
+# The main-thread experiment (docs/DESIGN.md, GIL policies: main thread, an open question): for
 # every interpreter given (default: pyenv's 3.11.7, 3.12.1 and Debian's python3), run
 # main_thread.py unpinned, pinned to CPU 0, pinned to CPU 1, and under perf stat's
 # software events, and print it all. Needs a quiet machine (nothing else running): the

@@ -4,10 +4,11 @@
 // spin, checking the eval breaker every WORK iterations of a ~0.5 ns loop (40: ~20 ns,
 // the eval loop's check; 300: ~150 ns, sumbench's default tick), while the main thread
 // does WAITS sleeps of 1 ms, each from releasing the lock to holding it again. It prints
-// the mean added latency per wait in ms, the convoy figure (bench/fidelity/NOTES.md E19).
+// the mean added latency per wait in ms, the convoy figure (docs/DESIGN.md, GIL policies:
+// timeout from the return code).
 //
 // It separates the lock's code from everything else: run interleaved with the interpreter
-// and with sumbench (NOTES.md E19 has the loop). `extra-read` adds one clock read after
+// and with sumbench, one run of each per round. `extra-read` adds one clock read after
 // each timed wait, as libstdc++'s condition_variable::wait_for makes to decide a timeout.
 //
 //   cc -O2 -pthread bench/fidelity/replica.c -o replica

@@ -133,7 +133,8 @@ class KernelInstance {
     return {};
   }
   // Per-run samples behind a figure, as Google Benchmark's label of the entry ("" for none):
-  // convoy's added latency of every wait, which a mean cannot show (its states, NOTES E16).
+  // convoy's added latency of every wait, which a mean cannot show (docs/DESIGN.md, GIL
+  // policies: convoy states).
   virtual std::string label(const Partial& /*combined*/) const { return {}; }
   // Test-only (SUMBENCH_TEST_CORRUPT, docs/DESIGN.md): corrupts one element of this
   // process's result after a run, as a bug would, so the tests can see validation catch it.

@@ -5,9 +5,8 @@ The runner asks the binary (``Catalogue.from_sumbench``) and saves the answer as
 ``catalogue.json`` in the sweep folder; the reports read that copy
 (``Catalogue.for_folder``). A folder written before the catalogue existed gets the
 frozen catalogue of sumbench 0.1.0 (data/catalogue-0.1.0.json), its migration. The
-CPython baseline's own kernels and modes (baseline/modes.py) are merged into every
-catalogue, marked with source "cpython", and sumbench-py's modes (pyfunc/modes.py) with
-source "pyfunc" (its kernels are the users' functions, MODULE:FUNCTION).
+CPython baseline's own kernels and modes are merged into every catalogue, marked with
+source "cpython", and sumbench-py's modes with source "pyfunc" (sources.py) (its kernels are the users' functions, MODULE:FUNCTION).
 """
 
 from __future__ import annotations
@@ -17,9 +16,7 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import parse, procs
-from .baseline import modes as cpython
-from .pyfunc import modes as pyfunc
+from . import parse, procs, sources
 from .errors import InputError, UsageError
 from .io import atomic_write_json, read_json
 
@@ -52,16 +49,16 @@ class Catalogue:
     def _load(self, doc: dict) -> None:
         self.kernels = [dict(k, source=SOURCE) for k in doc["kernels"]]
         known = {k["name"] for k in self.kernels}
-        for name in cpython.KERNELS:  # an old catalogue may lack one
+        for name in sources.CPYTHON_KERNEL_KINDS:  # an old catalogue may lack one
             if name not in known:
                 self.kernels.append({"name": name, "kind": "", "thread_only": False,
-                                     "source": cpython.SOURCE})
+                                     "source": sources.CPYTHON})
         self.modes = [dict(m, source=SOURCE, reference_mode=doc["reference_mode"])
                       for m in doc["modes"]]
-        self.modes += [dict(m, source=cpython.SOURCE, reference_mode=cpython.REFERENCE_MODE,
-                            flags=[], layouts=[]) for m in cpython.MODES]
-        self.modes += [dict(m, source=pyfunc.SOURCE, reference_mode=pyfunc.REFERENCE_MODE,
-                            flags=[], layouts=[]) for m in pyfunc.catalogue_rows()]
+        for source, reference in ((sources.CPYTHON, sources.CPYTHON_REFERENCE_MODE),
+                                  (sources.PYFUNC, sources.PYFUNC_REFERENCE_MODE)):
+            self.modes += [dict(m, source=source, reference_mode=reference, flags=[], layouts=[])
+                           for m in sources.catalogue_rows(source)]
         self._kernels = {k["name"]: k for k in self.kernels}
         self._modes = {m["name"]: m for m in self.modes}
         self._flags = {f["name"]: f for f in doc.get("flags", [])}

@@ -23,6 +23,7 @@ import errno
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 EXIT_OK, EXIT_RESULT, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
@@ -82,6 +83,22 @@ def exit_text(exits) -> str:
         " (docs/DESIGN.md, \"Exit codes\")."
 
 
+def version() -> str:
+    """sumbench's version: the installation's (written by cmake --install), else the
+    source tree's VERSION file, the one source of it (paths.py: SHARE_DIR). Here, at the
+    bottom layer, so that every command's --version needs nothing above errors."""
+    try:
+        from . import _installed  # absent in a source tree
+    except ImportError:
+        _installed = None
+    if getattr(_installed, "VERSION", None):
+        return _installed.VERSION
+    try:
+        return (Path(__file__).resolve().parents[2] / "VERSION").read_text(encoding="utf-8").strip()
+    except OSError:
+        return "unknown"
+
+
 class ArgParser(argparse.ArgumentParser):
     """argparse with one-line errors: a bad flag raises UsageError instead of printing
     argparse's usage block, so every entry point reports it the same way. Every command
@@ -95,7 +112,6 @@ class ArgParser(argparse.ArgumentParser):
             epilog = kwargs.get("epilog")
             kwargs["epilog"] = (epilog + " " if epilog else "") + exit_text(exits)
         super().__init__(*args, **kwargs)
-        from .paths import version
         self.add_argument("--version", action="version", version=f"%(prog)s (sumbench) {version()}")
 
     def error(self, message):  # noqa: D401 - argparse's hook

@@ -35,17 +35,6 @@ BINARY = Path(os.path.normpath(PACKAGE_DIR / _installed.BINARY)) if INSTALLED \
     else SHARE_DIR / "build" / "sumbench"
 
 
-def version() -> str:
-    """sumbench's version: the installation's (written by cmake --install), else the
-    source tree's VERSION file, the one source of it."""
-    if INSTALLED and getattr(_installed, "VERSION", None):
-        return _installed.VERSION
-    try:
-        return (SHARE_DIR / "VERSION").read_text(encoding="utf-8").strip()
-    except OSError:
-        return "unknown"
-
-
 def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> str:
     """The sumbench binary, as an absolute path: --sumbench, else $SUMBENCH, else the one
     of this installation, else <tree>/build/sumbench. A relative path is taken from the

@@ -199,9 +199,11 @@ class TopologyInputs(Launches):
                               (self.xml("cut.xml", text[:len(text) // 2]), "hwloc"),
                               (self.xml("notxml.xml", "pack:2 core:2\n"), "hwloc"),
                               (self.xml("empty.xml", ""), "hwloc"),
-                              # hwloc 2.9 dies of SIGSEGV loading it (Open MPI's orted with it)
+                              # hwloc 2.9 dies of SIGSEGV loading it (Open MPI's orted with it); under
+                              # the asan preset (abort_on_error=1) ASan's handler turns it into SIGABRT
                               (self.xml("crash.xml", text.replace('complete_cpuset="0x00000001"', 'complete_cpusex="1"')),
-                               "crashes hwloc (Segmentation fault"),
+                               "crashes hwloc (" + ("Aborted" if "abort_on_error=1" in os.environ.get("ASAN_OPTIONS", "")
+                                                    else "Segmentation fault")),
                               (self.xml("nocpus.xml", text.replace('cpuset="0x00000003"', 'cpuset="0x0"')
                                         .replace('cpuset="0x00000001"', 'cpuset="0x0"')
                                         .replace('cpuset="0x00000002"', 'cpuset="0x0"')), "hwloc")):

@@ -1,5 +1,6 @@
 #!/bin/sh
-# gil.replica: bench/fidelity/replica.c (NOTES.md E19's C replica of ceval_gil.c) builds with
+# gil.replica: bench/fidelity/replica.c (the C replica of ceval_gil.c, docs/DESIGN.md, GIL
+# policies: timeout from the return code) builds with
 # the C compiler, runs a short convoy in both variants and prints a mean added latency, and
 # refuses bad arguments with one line and exit 2.
 # usage: test_replica.sh SOURCE

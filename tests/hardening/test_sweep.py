@@ -255,7 +255,10 @@ class Item11SweepValues(SweepCase):
 
     def test_one_rule_with_sumbench(self):
         """sweep.py --dry-run exits 2 exactly when sumbench --list exits 2 for a value."""
-        table = [("--n", v) for v in ("1", "1000", "4611686018427387904", "4611686018427387905",
+        # Values only: an --n below the plan's workers is the plan's rule (n >= workers in strong
+        # scaling), which --list cannot judge (it builds no cases); test_driver's CASES and
+        # test_plan_rule_n_below_workers check sumbench and the runner refuse it.
+        table = [("--n", v) for v in ("1048576", "1000", "4611686018427387904", "4611686018427387905",
                                       "99999999999999999999999", "0", "-1", "1.5", "1e6")]
         table += [("--workers", v) for v in ("1", "4096", "1048576", "1048577", "0", "1,,2", "2,x")]
         table += [("--hybrid", v) for v in ("1x1", "2x2", "1024x1024", "1024x1025", "0x2", "3x",
@@ -285,6 +288,14 @@ class Item11SweepValues(SweepCase):
                     disagree.append(f"{flag}={value}: sumbench exit {sb.returncode}, sweep.py "
                                     f"exit {sw.rc} ({(sb.stderr or sw.stderr).strip()[:100]})")
         self.assertEqual(disagree, [], "sweep.py and sumbench disagree on what is valid")
+
+    def test_plan_rule_n_below_workers(self):
+        """Strong scaling needs n >= workers: the dry run refuses it in one line, as sumbench does."""
+        res = run("sweep", f"--sumbench={self.sumbench}", "--kernels=sum", "--modes=omp",
+                  "--workers=1,2", "--n=1", "--dry-run", f"--out={self.tmp / 'never'}", timeout=60)
+        self.assertUsageError(res, "--n=1")
+        self.assertIn("strong scaling needs n >= workers", res.stderr)
+        self.assertFalse((self.tmp / "never").exists())
 
 
 class Item11SweepFiles(SweepCase):

@@ -91,7 +91,8 @@ class Verdict(unittest.TestCase):
 class States(unittest.TestCase):
     @staticmethod
     def runs(rng, shares, n=RUNS, waits=100, interval=5e-3):
-        """Runs of per-wait added latencies, each run settled into one state (NOTES E16)."""
+        """Runs of per-wait added latencies, each run settled into one state (docs/DESIGN.md, GIL
+        policies: convoy states)."""
         out = []
         for _ in range(n):
             k = rng.choices(range(1, len(shares) + 1), weights=shares)[0]

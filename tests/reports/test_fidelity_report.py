@@ -138,13 +138,24 @@ class FidelitySection(unittest.TestCase):
 
 class OldFolders(unittest.TestCase):
     """The recorded fidelity folders (bench/results/fidelity-*, before issue 20: no controls,
-    no C = 0 runs, no per-wait samples) still read, judged by today's rule."""
+    no C = 0 runs, no per-wait samples) still read, judged by today's rule. The tree keeps one
+    of each raw format before issue 20's (the others left it; git keeps them)."""
 
     def test_every_recorded_folder_reads(self):
         results = os.path.join(os.environ.get("SUMBENCH_SOURCE_DIR", fixtures.SOURCE_DIR), "bench", "results")
         folders = sorted(d for d in os.listdir(results) if d.startswith("fidelity-"))
-        self.assertGreaterEqual(len(folders), 9)
+        formats = set()
         for name in folders:
+            for rel in (("points", "fidelity", "raw.json"), ("fidelity.json",)):
+                path = os.path.join(results, name, *rel)
+                if os.path.isfile(path):
+                    with open(path, encoding="utf-8") as fh:
+                        formats.add(json.load(fh).get("schema"))
+                    break
+        self.assertGreaterEqual(formats, {f"sumbench.fidelity/{v}" for v in (1, 2, 3)})
+        for name in folders:
+            if raw_format(os.path.join(results, name)) >= 4:
+                continue   # issue 20's recordings, with controls: RecordedTable below
             with self.subTest(folder=name):
                 table = scorecard.for_folder(os.path.join(results, name), [])
                 self.assertTrue(table)
@@ -156,6 +167,38 @@ class OldFolders(unittest.TestCase):
                     if s["figure"].startswith("convoy:"):   # no C = 0 run to take the overshoot out
                         self.assertEqual(s["outcome"], "no data")
                         self.assertIn("no C = 0 runs", s["roles"][0]["why"])
+
+
+def raw_format(folder):
+    """The raw.json schema's version of a recorded folder (0: none)."""
+    for rel in (("points", "fidelity", "raw.json"), ("fidelity.json",)):
+        path = os.path.join(folder, *rel)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return int(str(json.load(fh).get("schema", "/0")).rsplit("/", 1)[1])
+    return 0
+
+
+class RecordedTable(unittest.TestCase):
+    """Issue 20's recordings (raw format 4 and later): today's code judges them as the
+    table they saved says, figure by figure, and the tally is the saved one."""
+
+    def test_saved_table_is_todays_verdict(self):
+        results = os.path.join(os.environ.get("SUMBENCH_SOURCE_DIR", fixtures.SOURCE_DIR), "bench", "results")
+        for name in sorted(d for d in os.listdir(results) if d.startswith("fidelity-")):
+            folder = os.path.join(results, name)
+            if raw_format(folder) < 4:
+                continue
+            with self.subTest(folder=name):
+                with open(os.path.join(folder, "points", "fidelity", "raw.json"), encoding="utf-8") as fh:
+                    saved = json.load(fh)["table"]
+                table = summary.for_folder(folder, [])
+                self.assertEqual([(s["figure"], s["policy"], s["outcome"], s["discriminates"]) for s in table],
+                                 [(s["figure"], s["policy"], s["outcome"], s["discriminates"]) for s in saved])
+                with open(os.path.join(folder, "points", "fidelity", "table.txt"), encoding="utf-8") as fh:
+                    text = fh.read()
+                t = summary.tally(table)
+                self.assertIn(f"{t['discriminating']} of {t['figures']} figures discriminate", text)
 
 
 class ReferenceVersion(unittest.TestCase):

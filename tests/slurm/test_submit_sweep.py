@@ -256,7 +256,7 @@ class Allocation(unittest.TestCase):
     dividing SLURM_CPUS_ON_NODE: Slurm 22.05 on a 2x2x2 node."""
 
     def test_cpu_ids(self):
-        from sumbench.slurm import allocation
+        from sumbench.runner import allocation
         text = ("JobId=7 JobName=x\n   NumNodes=1 NumCPUs=4 NumTasks=4 CPUs/Task=1\n"
                 "     Nodes=vm CPU_IDs=0-1,4-5 Mem=0 GRES=\n")
         self.assertEqual(allocation.from_scontrol(text, {"vm": 2}),
@@ -269,7 +269,7 @@ class Allocation(unittest.TestCase):
 
     def test_runner_plans_the_allocation(self):
         from sumbench.runner.launch import detect_machine
-        from sumbench.slurm.allocation import Allocation as Alloc, NodeCpus
+        from sumbench.runner.allocation import Allocation as Alloc, NodeCpus
         from sumbench.topology import Topology
         smt = Topology(2, 1, 4, 8, 4, 8, "test")             # 2 x 2 x 2
         env = {"SLURM_JOB_ID": "7", "SLURM_CPUS_ON_NODE": "4", "SLURM_JOB_NUM_NODES": "2"}

@@ -34,7 +34,7 @@ Each repetition prints one line: {"schema": SCHEMA, "interpreter": {...},
             on (sumbench's is gil at K threads over gil at 1). ratio_main = threads_s /
             serial_s: the post's own ratio, against the main thread; on a 2-CPU VM an
             interpreter's worker thread can run the loop faster than its main thread,
-            which is no GIL effect (bench/fidelity/NOTES.md E15)
+            which is no GIL effect (docs/DESIGN.md, GIL policies: CPU denominator)
   convoy    added_s_mean: mean over the waits of (measured wait - wait_s), the I/O
             thread's measurement including re-taking the GIL; also median, p90, max, and
             added_s: every wait's, in run order (the per-wait samples)

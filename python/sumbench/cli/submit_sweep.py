@@ -40,7 +40,7 @@ import sys
 from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError, run_main
 from ..paths import find_sumbench
-from ..runner.config import BOTH
+from ..runner.plan import BOTH
 from ..slurm.combine import combine
 from ..slurm.arrays import DEFAULT_THROTTLE
 from ..slurm.limits import DEFAULT_MARGIN

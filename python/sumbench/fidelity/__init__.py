@@ -11,6 +11,6 @@ interpreters they model, in one run, interleaved, on the same machine.
   experiment   the interleaved run; writes its raw JSON and tidy rows into a point folder
                of a sweep-style folder, after every repetition (a stopped run resumes)
   text         the printed model-against-real table
-The command is runners/fidelity.py (sumbench.cli.fidelity); the lab notebook of the
-mechanisms is bench/fidelity/NOTES.md.
+The command is runners/fidelity.py (sumbench.cli.fidelity); the mechanisms and their
+evidence are in docs/DESIGN.md, "GIL policies".
 """

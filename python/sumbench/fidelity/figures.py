@@ -38,27 +38,31 @@ QUICK = ("cpu:2", "convoy:2:check100", "convoy:2:1ms", "ioconvoy:1:5ms")
 BASELINE_OP = {"convoy": "minus", "ioconvoy": "over"}     # verdict.Side.op of a kind's baseline
 
 # What limits the model, per figure kind and policy: shown beside a figure it does not
-# reproduce (bench/fidelity/NOTES.md has the experiments behind each line).
+# reproduce. "DESIGN.md: X" names item X of docs/DESIGN.md's "GIL policies", which gives the
+# evidence behind each line.
 MECHANISMS = {
     ("cpu", "cpython"): "the interpreter's threads hand the GIL over every switch interval and touch "
                         "shared interpreter state between checks; the model's threads share only "
-                        "the lock (E11, E15)",
-    ("cpu", "legacy"): "the old GIL's semaphore fight sets in or not, on both sides (bimodal "
-                       "ratios, E10); the model has no interpreter state that both threads touch",
+                        "the lock (DESIGN.md: CPU denominator)",
+    ("cpu", "legacy"): "the old GIL's semaphore fight sets in or not, on both sides (DESIGN.md: "
+                       "bimodal fight); the model has no interpreter state that both threads touch",
     ("seed", "cpython"): "against the serial loop the interpreter's figure includes its main thread "
                          "running the loop 5-18% slower than a worker thread on this VM, not a GIL "
-                         "effect and not explained (E15, E23), while the model's gil mode pays ~10% "
-                         "for its ticks that its serial mode does not (E11)",
+                         "effect and not explained (DESIGN.md: main thread), while the model's "
+                         "gil mode pays ~10% for its ticks that its serial mode does not (DESIGN.md: CPU "
+                         "denominator)",
     ("seed", "legacy"): "against the serial loop the interpreter's figure includes its main thread's "
-                        "speed (E15) and the model's the cost of its ticks (E11), beside the "
-                        "semaphore fight of cpu:K",
+                        "speed (DESIGN.md: main thread) and the model's the cost of its ticks (DESIGN.md: "
+                        "CPU denominator), beside the semaphore fight of cpu:K",
     ("convoy", "cpython"): "a run settles into waiting a whole number of switch intervals, and which "
                            "number differs from run to run, on both sides; the interpreter's own figure "
-                           "drifts up to 5x within an hour on a quiet machine (E16, E19); the race is "
+                           "drifts up to 5x within an hour on a quiet machine (DESIGN.md: convoy states); "
+                           "the race is "
                            "decided in nanoseconds: 22 ns between a drop request and the signal moves "
-                           "C=3 at 5 ms by a third (E21, E22); load moves the race too (E2, E8)",
+                           "C=3 at 5 ms by a third (DESIGN.md: release path); load moves the race too "
+                           "(DESIGN.md: load)",
     ("convoy", "legacy"): "a 1 ms sleep's own overshoot dominates; what is left is the semaphore "
-                          "hand-off's futex wake (E5), tens of microseconds",
+                          "hand-off's futex wake (DESIGN.md: old-GIL I/O latency), tens of microseconds",
     ("ioconvoy", "cpython"): "each operation releases the GIL twice and must win it back from a "
                              "spinning thread: whether the CPU thread has woken and taken it within "
                              "the microseconds the syscall lasts decides the figure, so scheduler "
@@ -66,9 +70,10 @@ MECHANISMS = {
                              "(bytecodes the model does not run) move it",
     ("ioconvoy", "legacy"): "the I/O thread's sem_post/sem_wait around each syscall races the woken "
                             "CPU thread for the semaphore; the model runs no bytecodes between the calls",
-    ("handoff", "cpython"): "the waiter's wake-up after its timed wait is the scheduler's (E2)",
+    ("handoff", "cpython"): "the waiter's wake-up after its timed wait is the scheduler's (DESIGN.md: load)",
     ("handoff", "legacy"): "how often the woken waiter wins the semaphore depends on the "
-                           "releaser's sem_post/sem_wait window and the cores' cache traffic (E4)",
+                           "releaser's sem_post/sem_wait window and the cores' cache traffic "
+                           "(DESIGN.md: old-GIL slowdown)",
 }
 
 

@@ -87,7 +87,8 @@ def estimate_s(groups: list[Group], interps: list[dict], cfg: dict) -> float:
 
 def _run_s(g: Group, setting: Optional[str], waits: int, io_s: float, cpu_s: float, cfg: dict) -> float:
     interval = float(setting[:-2]) / 1000 if setting and setting.endswith("ms") else 0.0
-    if g.kind == "convoy":   # ~1 interval per wait at C = 1, ~3 at C = 2 and 3 (NOTES E16)
+    # ~1 interval per wait at C = 1, ~3 at C = 2 and 3 (docs/DESIGN.md, GIL policies: convoy states)
+    if g.kind == "convoy":
         return waits * (1e-3 + interval * (0 if g.threads == 0 else (1 if g.threads == 1 else 3)))
     if g.kind == "ioconvoy":
         return io_s

@@ -1,7 +1,7 @@
 """Running one group of the fidelity run: the child program in a real interpreter,
 sumbench's gil mode as the model (every policy a group needs, in one or two invocations),
 legacy's per-repetition calibration, and the machine's load during each run (other
-users' jobs move wake-up latencies by whole scheduler ticks: bench/fidelity/NOTES.md E2).
+users' jobs move wake-up latencies by whole scheduler ticks: docs/DESIGN.md, GIL policies: load).
 """
 
 from __future__ import annotations
@@ -148,7 +148,9 @@ class Model:
     @staticmethod
     def values(group, setting: str, by_threads: dict, serial: Optional[dict]) -> list[tuple[str, Optional[float], dict]]:
         c = group.threads
-        if group.kind == "cpu":   # against gil at 1 thread (NOTES E11), and the post's: against serial
+        # against gil at 1 thread (docs/DESIGN.md, GIL policies: CPU denominator), and the post's:
+        # against serial
+        if group.kind == "cpu":
             main, one = by_threads[c], by_threads[1]
             t = points.entry_time_s(main)
             return [(f"cpu:{c}", t / points.entry_time_s(one), main),

@@ -239,7 +239,8 @@ def tally(table: list[dict]) -> dict:
 def main_thread_ratios(measurements: list[dict]) -> list[dict]:
     """One thread against the interpreter's main thread, per cpu figure and interpreter
     (medians over the repetitions), from the raw measurements: the part of seed:K that is
-    no GIL effect (NOTES E15). Older runs have no one-thread run: nothing."""
+    no GIL effect (docs/DESIGN.md, GIL policies: CPU denominator). Older runs have no one-thread
+    run: nothing."""
     groups: dict[tuple, list[dict]] = {}
     for m in measurements:
         raw = m.get("raw") or {}

@@ -84,7 +84,7 @@ def table_lines(table: list[dict], main_thread: Optional[list[dict]] = None, loa
             lines.append("    across versions: " + ", ".join(f"{k} {fmt(v, u)}" for k, v in versions.items()))
     if main_thread:
         lines += ["", "one thread against the interpreter's main thread (the part of seed:K that is no GIL "
-                      "effect, NOTES.md E15; not judged):"]
+                      "effect, docs/DESIGN.md, GIL policies: main thread; not judged):"]
         for m in main_thread:
             lines.append(f"    {m['figure']:8} {m['version']:9} K threads / main {fmt(m['ratio_main'], 'x')}, "
                          f"1 thread / main {fmt(m['one_thread_over_main'], 'x')} ({m['n']} runs)")

@@ -6,7 +6,8 @@ each state. Pure and deterministic (a fixed seed); the standard library only.
 The rule, fixed before the recorded run:
   unit        one run: a repetition's value (a run's mean added latency per wait, its
               operations per second, its CPU ratio, its time per hand-off). Waits within a
-              run are not independent (a run settles into a state, NOTES E16), so runs are
+              run are not independent (a run settles into a state: docs/DESIGN.md, GIL policies,
+              convoy states), so runs are
               resampled, never waits.
   statistic   median(model) / median(real), each side after its own baseline where the
               figure has one: a convoy figure subtracts the median of the same side's

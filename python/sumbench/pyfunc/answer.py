@@ -14,11 +14,11 @@ same interpreter and n) and from pyfunc.json's record of what was not measured.
 from __future__ import annotations
 
 import os
+import statistics
 from collections import OrderedDict
 
 from .. import points
 from ..io import read_json_object
-from ..report.stats import median
 from . import modes, record
 
 COST_COLUMNS = ["run", "function", "interpreter", "mode", "workers", "reps", "time_s", *record.PHASES,
@@ -125,7 +125,7 @@ def cost_rows(run):
                        "reps": len(reps), "flags": ", ".join(p.flags()), "_over": p.beyond_cores}
                 for key in ("time_s", *record.PHASES, "bytes_back", "workers_used"):
                     values = [r[key] for r in reps if isinstance(r.get(key), (int, float))]
-                    row[key] = median(values) if values else None
+                    row[key] = statistics.median(values) if values else None
                 rows.append(row)
     return rows
 

@@ -15,7 +15,9 @@ def pick_common_workers(run, series_list):
         if not good:
             continue
         sets_all.append({p.workers for p in good})
-        sets_ok.append({p.workers for p in good if run.within_cores(p)})
+        ok = {p.workers for p in good if run.within_cores(p)}
+        if ok:  # a series with oversubscribed points only (mpi 4x1 on 2 cores) has no say here
+            sets_ok.append(ok)
     if not sets_all:
         return None, False
     common = set.intersection(*sets_ok) if sets_ok else set()

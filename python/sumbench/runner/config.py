@@ -19,9 +19,7 @@ from ..catalogue import Catalogue
 from ..errors import ArgParser, UsageError
 from .launch import OWNED_FLAGS
 from .launchers import CHOICES as LAUNCHERS, LEGACY_CHOICES
-
-# The runner's own scaling choice beside sumbench's: both = strong and weak points.
-BOTH = "both"
+from .plan import BOTH
 
 # Keys a config file may hold, with their JSON type, and defaults.
 # None as a default means "derived at run time" (from the machine, the environment or

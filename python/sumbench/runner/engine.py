@@ -15,7 +15,7 @@ from ..catalogue import Catalogue
 from ..errors import Interrupted, RuntimeFailure, UsageError, say_error
 from ..io import atomic_write_json, read_json
 from ..schema import SCHEMA_VERSION
-from ..slurm import attempts
+from .allocation import attempt_number
 from . import config
 from .execute import probe_launch, run_point
 from .launch import Machine, launch_only_command, point_command
@@ -118,7 +118,7 @@ def write_manifest(out: Path, manifest: dict, states: dict[str, Optional[dict]])
 def slurm_attempt(machine: Machine) -> Optional[int]:
     """The attempt of the Slurm job the sweep runs in (0, then 1, 2, ... when Slurm
     requeued it after a node failure); None outside Slurm."""
-    return attempts.number(os.environ) if machine.in_slurm else None
+    return attempt_number(os.environ) if machine.in_slurm else None
 
 
 def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manifest: dict) -> int:

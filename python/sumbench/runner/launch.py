@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, TYPE_CHECKING
+from typing import Mapping, Optional
 
 from ..points import shell_line
 from ..topology import Topology
 from .hosts import Hostfile
-from .launchers import Launcher, omp_env, prefix as launcher_prefix
+from .launchers import Launcher, Machine, omp_env, prefix as launcher_prefix
+from .plan import GIL_FLAGS, Point
 
-# The sumbench flags of the GIL mode's parameters, by the runner's config key.
-GIL_FLAGS = {"gil_policy": "--gil-policy", "switch_interval": "--switch-interval"}
-# The gil policies without a switch interval: legacy (Python 2) runs one mode per
-# --check-interval value whatever --switch-interval says (modes/gil.cpp), so a sweep plans
-# one point of it, not one identical point per switch interval.
-NO_SWITCH_INTERVAL = ("legacy",)
 # sumbench flags the runner sets itself (sumbench_args, launch_only_command, and the
 # catalogue call); --extra-args must not fight over them.
 OWNED_FLAGS = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
@@ -30,52 +25,6 @@ OWNED_FLAGS = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--
                "--benchmark_format")
 
 
-if TYPE_CHECKING:
-    from .plan import Point
-
-
-@dataclass(frozen=True)
-class Machine:
-    """The allocation the points run on: per node, the cores and hardware threads its
-    points may use; and how MPI points start (``launcher``; None: Open MPI's mpirun)."""
-    cores_per_node: int
-    pus_per_node: int = 0          # 0: as many as cores (no SMT)
-    nodes: int = 1
-    slurm_job_id: Optional[str] = None
-    is_root: bool = False
-    cpus: str = "cores"            # the planning unit (--cpus): cores | hwthreads
-    sockets: int = 1               # packages per node, for per-socket mapping
-    tasks: Optional[int] = None    # SLURM_NTASKS inside an allocation (Open MPI's slots there)
-    launcher: Optional[Launcher] = None
-    topology: Optional[dict] = None  # Topology.as_dict(), with where the counts came from
-    notes: tuple = ()
-    hostfile: Optional[Hostfile] = None   # --hostfile: the nodes outside Slurm (hosts.py)
-
-    @property
-    def in_slurm(self) -> bool:
-        return bool(self.slurm_job_id)
-
-    @property
-    def cores(self) -> int:
-        return self.cores_per_node * self.nodes
-
-    @property
-    def pus(self) -> int:
-        return max(self.pus_per_node, self.cores_per_node) * self.nodes
-
-    @property
-    def threads_per_core(self) -> int:
-        return max(1, self.pus // max(1, self.cores))
-
-    @property
-    def slots_per_node(self) -> int:
-        """CPUs of one node in the planning unit: the limit of a thread mode's point."""
-        return max(self.pus_per_node, self.cores_per_node) if self.cpus == "hwthreads" else self.cores_per_node
-
-    @property
-    def slots(self) -> int:
-        """CPUs of the allocation in the planning unit: the limit of an MPI point."""
-        return self.slots_per_node * self.nodes
 
 
 def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
@@ -83,7 +32,7 @@ def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
                    cpus: str = "cores", launcher: Optional[Launcher] = None,
                    allocation="detect", hostfile: Optional[Hostfile] = None) -> Machine:
     """Per node: --cores if given; inside Slurm, the cores the job holds on each node,
-    counted from its CPUs (slurm/allocation.py: scontrol's CPU_IDs, else this process's
+    counted from its CPUs (runner/allocation.py: scontrol's CPU_IDs, else this process's
     cpuset through hwloc; ``allocation`` gives them, "detect" asks); failing both,
     SLURM_CPUS_ON_NODE divided by hwloc's threads per core; else the cores and hardware
     threads this process may use (its affinity, through hwloc)."""
@@ -95,13 +44,13 @@ def detect_machine(topology: Topology, env: Mapping[str, str] | None = None,
     per_core = topology.threads_per_core
     notes = [topology.note] if topology.note else []
     if job and allocation == "detect" and not cores_override:
-        from ..slurm import allocation as slurm_allocation
+        from . import allocation as slurm_allocation
         allocation = slurm_allocation.detect(job, topology, env)
     if cores_override:
         cores, pus = cores_override, cores_override * per_core
         notes.append(f"--cores {cores_override}: {cores} cores per node, {pus} hardware threads")
     elif job and allocation not in (None, "detect"):
-        from ..slurm.allocation import describe
+        from .allocation import describe
         cores, pus = allocation.cores_per_node, allocation.pus_per_node
         notes.append(f"Slurm job {job}: {cores} cores, {pus} hardware threads per node, from "
                      + describe(allocation))
@@ -152,7 +101,7 @@ class Command:
 DEFAULT_LAUNCHER = Launcher("openmpi", "mpirun")
 
 
-def _prefix(point: "Point", machine: Machine):
+def _prefix(point: Point, machine: Machine):
     """(argv prefix, env, launcher name, oversubscribed, flag, warnings) of one point."""
     t = point.threads
     if not point.multi_process:  # one process: sumbench directly
@@ -174,7 +123,7 @@ def _cpus_arg(cfg: dict) -> list[str]:
     return [f"--cpus={cfg['cpus']}"] if cfg.get("cpus_flag") else []
 
 
-def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
+def sumbench_args(point: Point, cfg: dict, raw_json: str) -> list[str]:
     args = [cfg["sumbench"], f"--kernels={point.kernel}", f"--modes={point.mode}",
             f"--workers={point.workers}", f"--scaling={point.scaling}",
             f"--benchmark_repetitions={cfg['repetitions']}", f"--benchmark_out={raw_json}",
@@ -194,12 +143,12 @@ def sumbench_args(point: "Point", cfg: dict, raw_json: str) -> list[str]:
     return args + list(cfg["extra_args"])
 
 
-def point_command(point: "Point", cfg: dict, machine: Machine, raw_json: str) -> Command:
+def point_command(point: Point, cfg: dict, machine: Machine, raw_json: str) -> Command:
     argv, env, launcher, over, flag, warnings = _prefix(point, machine)
     return Command(argv + sumbench_args(point, cfg, raw_json), env, launcher, over, flag, warnings)
 
 
-def launch_only_command(point: "Point", cfg: dict, machine: Machine) -> Command:
+def launch_only_command(point: Point, cfg: dict, machine: Machine) -> Command:
     """Start the same workers with the same placement, doing no work: the launch cost."""
     argv, env, launcher, over, flag, warnings = _prefix(point, machine)
     # sumbench --launch-only starts --workers threads in each rank (1 when absent).

@@ -20,14 +20,13 @@ import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Optional, TYPE_CHECKING
+from typing import Mapping, Optional
 
 from .. import procs
 from ..errors import UsageError
 from . import hosts
+from .hosts import Hostfile
 
-if TYPE_CHECKING:
-    from .launch import Machine
 
 KINDS = ("openmpi", "mpich", "srun")
 CHOICES = ("auto",) + KINDS
@@ -202,6 +201,50 @@ def resolve(choice: str, mpi: dict, in_slurm: bool, mpirun: Optional[str] = None
     return Launcher(kind, path, "", version, mpi_kind, tuple(notes))
 
 
+@dataclass(frozen=True)
+class Machine:
+    """The allocation the points run on: per node, the cores and hardware threads its
+    points may use; and how MPI points start (``launcher``; None: Open MPI's mpirun)."""
+    cores_per_node: int
+    pus_per_node: int = 0          # 0: as many as cores (no SMT)
+    nodes: int = 1
+    slurm_job_id: Optional[str] = None
+    is_root: bool = False
+    cpus: str = "cores"            # the planning unit (--cpus): cores | hwthreads
+    sockets: int = 1               # packages per node, for per-socket mapping
+    tasks: Optional[int] = None    # SLURM_NTASKS inside an allocation (Open MPI's slots there)
+    launcher: Optional[Launcher] = None
+    topology: Optional[dict] = None  # Topology.as_dict(), with where the counts came from
+    notes: tuple = ()
+    hostfile: Optional[Hostfile] = None   # --hostfile: the nodes outside Slurm (hosts.py)
+
+    @property
+    def in_slurm(self) -> bool:
+        return bool(self.slurm_job_id)
+
+    @property
+    def cores(self) -> int:
+        return self.cores_per_node * self.nodes
+
+    @property
+    def pus(self) -> int:
+        return max(self.pus_per_node, self.cores_per_node) * self.nodes
+
+    @property
+    def threads_per_core(self) -> int:
+        return max(1, self.pus // max(1, self.cores))
+
+    @property
+    def slots_per_node(self) -> int:
+        """CPUs of one node in the planning unit: the limit of a thread mode's point."""
+        return max(self.pus_per_node, self.cores_per_node) if self.cpus == "hwthreads" else self.cores_per_node
+
+    @property
+    def slots(self) -> int:
+        """CPUs of the allocation in the planning unit: the limit of an MPI point."""
+        return self.slots_per_node * self.nodes
+
+
 def omp_env(threads: int, pin: bool, unit: str = "cores") -> dict[str, str]:
     """OpenMP settings of a point: pinned to cores (or hardware threads) when the threads
     fit; unpinned otherwise, since pinning more threads than CPUs makes threads share a
@@ -220,7 +263,7 @@ def bare_flags(kind: str, ranks: int, cores: int) -> list[str]:
     return []
 
 
-def _openmpi(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> tuple[list[str], bool]:
+def _openmpi(launcher: Launcher, r: int, t: int, m: Machine, fits: bool) -> tuple[list[str], bool]:
     hw = m.cpus == "hwthreads"
     # Slots: the allocation's tasks inside Slurm, else the cores (hardware threads with
     # --use-hwthread-cpus). --oversubscribe lifts the slot check only, never a binding.
@@ -245,14 +288,14 @@ def _openmpi(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> tu
     return argv, flag
 
 
-def per_socket(r: int, t: int, m: "Machine") -> bool:
+def per_socket(r: int, t: int, m: Machine) -> bool:
     """Open MPI's ranks go R/S to each of a node's S sockets (--map-by ppr): one node, R a
     multiple of S, and each socket's share within its cores; else they fill core 0 on."""
     cores = m.cores_per_node // m.sockets if m.sockets > 1 else 0
     return m.nodes == 1 and bool(cores) and r % m.sockets == 0 and (r // m.sockets) * t <= cores
 
 
-def _mpich(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[str]:
+def _mpich(launcher: Launcher, r: int, t: int, m: Machine, fits: bool) -> list[str]:
     argv = [launcher.program] + (hosts.hydra_flags(m.hostfile, r) if m.hostfile else [])
     if fits and m.cpus == "hwthreads":  # beyond the cores (prefix): packed hardware threads
         argv += ["-bind-to", "hwthread" if t == 1 else f"hwthread:{t}"]
@@ -261,7 +304,7 @@ def _mpich(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list
     return argv  # not fitting: Hydra's default, no binding (it would wrap around and overlap)
 
 
-def _srun(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[str]:
+def _srun(launcher: Launcher, r: int, t: int, m: Machine, fits: bool) -> list[str]:
     argv = ["srun"] + ([f"--mpi={launcher.srun_mpi}"] if launcher.srun_mpi else [])
     argv += ["-n", str(r), f"--cpus-per-task={t}"]
     if m.nodes > 1 and r % m.nodes == 0:  # R/N ranks on every node, whatever the job's tasks
@@ -274,7 +317,7 @@ def _srun(launcher: Launcher, r: int, t: int, m: "Machine", fits: bool) -> list[
     return argv + ["--cpu-bind=cores"] + (["--threads-per-core=1"] if m.threads_per_core > 1 else [])
 
 
-def prefix(launcher: Launcher, ranks: int, threads: int, m: "Machine") -> Prefix:
+def prefix(launcher: Launcher, ranks: int, threads: int, m: Machine) -> Prefix:
     """The launcher's part of one point's command, with the environment it sets."""
     r, t = ranks, threads
     fits = r * t <= m.slots

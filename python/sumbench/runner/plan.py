@@ -13,8 +13,15 @@ from typing import Optional
 
 from ..catalogue import Catalogue
 from ..errors import UsageError
-from .config import BOTH
-from .launch import GIL_FLAGS, NO_SWITCH_INTERVAL
+
+# The sumbench flags of the GIL mode's parameters, by the runner's config key.
+GIL_FLAGS = {"gil_policy": "--gil-policy", "switch_interval": "--switch-interval"}
+# The gil policies without a switch interval: legacy (Python 2) runs one mode per
+# --check-interval value whatever --switch-interval says (modes/gil.cpp), so a sweep plans
+# one point of it, not one identical point per switch interval.
+NO_SWITCH_INTERVAL = ("legacy",)
+# The runner's own scaling choice beside sumbench's: both = strong and weak points.
+BOTH = "both"
 
 
 @dataclass(frozen=True)

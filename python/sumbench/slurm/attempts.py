@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from ..io import read_json_object
+from ..runner.allocation import attempt_number as number  # the runner records it too
 
 FOLDER = "attempts"
 LOG = "job.log"
@@ -35,12 +36,6 @@ REQUEUED = "REQUEUED"
 # What an attempt's summary (slurm.json "attempts") keeps of its record.
 SUMMARY_KEYS = ("attempt", "started", "finished", "state", "cause", "reason", "exit_code",
                 "signal", "node_list", "batch_host", "log")
-
-
-def number(env: Mapping[str, str]) -> int:
-    """This attempt's number: SLURM_RESTART_COUNT (unset in the first attempt: 0)."""
-    text = env.get("SLURM_RESTART_COUNT", "")
-    return int(text) if text.isdigit() else 0
 
 
 def folder(out: Path, attempt: int) -> Path:
