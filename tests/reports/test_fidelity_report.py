@@ -192,12 +192,12 @@ class RecordedTable(unittest.TestCase):
             with self.subTest(folder=name):
                 with open(os.path.join(folder, "points", "fidelity", "raw.json"), encoding="utf-8") as fh:
                     saved = json.load(fh)["table"]
-                table = summary.for_folder(folder, [])
+                table = scorecard.for_folder(folder, [])
                 self.assertEqual([(s["figure"], s["policy"], s["outcome"], s["discriminates"]) for s in table],
                                  [(s["figure"], s["policy"], s["outcome"], s["discriminates"]) for s in saved])
                 with open(os.path.join(folder, "points", "fidelity", "table.txt"), encoding="utf-8") as fh:
                     text = fh.read()
-                t = summary.tally(table)
+                t = scorecard.tally(table)
                 self.assertIn(f"{t['discriminating']} of {t['figures']} figures discriminate", text)
 
 
