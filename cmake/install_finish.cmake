@@ -1,7 +1,8 @@
 # The last step of `cmake --install` (install(SCRIPT) in CMakeLists.txt), after the files
 # are copied. Works with --prefix and with DESTDIR (a staged install for a package):
 # every path written into a file is the final one, every file goes under $DESTDIR.
-#   - bin/sumbench-sweep etc.: relative links to share/sumbench/python/<script>.py
+#   - bin/sumbench-sweep etc. and share/sumbench/runners/sweep.py etc.: relative links to
+#     share/sumbench/python/entry.py, one for each row of the table of commands
 #     (install(FILES) of a link would copy the link itself, dangling in the prefix);
 #   - share/sumbench/python/sumbench/_installed.py: where bin/sumbench is, relative to
 #     the package (sumbench.paths reads it);
@@ -11,7 +12,7 @@
 #   - share/modulefiles/sumbench/<version>: an environment module that puts bin on PATH.
 # Input (install(CODE) before this script): SUMBENCH_BINDIR, SUMBENCH_SHAREDIR,
 # SUMBENCH_MODULEDIR, SUMBENCH_DOCDIR, SUMBENCH_VERSION, SUMBENCH_COMMANDS
-# (script.py=command;...), SUMBENCH_PYTHON, SUMBENCH_SOURCE_DIR.
+# (path=installed;...), SUMBENCH_PYTHON, SUMBENCH_SOURCE_DIR.
 # Last, share/sumbench/installed-files.txt: what it wrote, for the next install's check.
 
 cmake_policy(VERSION 3.25)
@@ -23,17 +24,18 @@ if(_share MATCHES "'" OR _share MATCHES "\n")
                       "the Slurm scripts cannot name it: choose another --prefix")
 endif()
 
-# The commands in bin.
-file(MAKE_DIRECTORY "${_stage}${_bin}")
+# The commands (sumbench.commands): links to python/entry.py in bin and in share.
 foreach(pair IN LISTS SUMBENCH_COMMANDS)
-  string(REGEX REPLACE "=.*" "" _script "${pair}")
-  string(REGEX REPLACE ".*=" "" _command "${pair}")
-  file(RELATIVE_PATH _target "${_bin}" "${_share}/python/${_script}")
-  set(_link "${_stage}${_bin}/${_command}")
-  message(STATUS "Installing: ${_link} -> ${_target}")
-  file(REMOVE "${_link}")
-  file(CREATE_LINK "${_target}" "${_link}" SYMBOLIC)
-  list(APPEND _written "${_link}")
+  _sumbench_command_links("${pair}")
+  foreach(_final IN LISTS _links)
+    set(_link "${_stage}${_final}")
+    get_filename_component(_dir "${_link}" DIRECTORY)
+    file(MAKE_DIRECTORY "${_dir}")
+    message(STATUS "Installing: ${_link} -> ${_target_of_${_final}}")
+    file(REMOVE "${_link}")
+    file(CREATE_LINK "${_target_of_${_final}}" "${_link}" SYMBOLIC)
+    list(APPEND _written "${_link}")
+  endforeach()
 endforeach()
 
 # Where the binary is, for sumbench.paths.

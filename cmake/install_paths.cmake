@@ -31,14 +31,36 @@ file(RELATIVE_PATH _binary_rel "${_package_dir}" "${_bin}/sumbench")
 set(_installed_py_text "\"\"\"Written by cmake --install: this installation's sumbench binary, \
 relative to this package, and its version (sumbench.paths).\"\"\"\nBINARY = \"${_binary_rel}\"\n\
 VERSION = \"${SUMBENCH_VERSION}\"\n")
+# The links of one command, from its row PATH=INSTALLED of the table of commands
+# (SUMBENCH_COMMANDS, from sumbench.commands): _links, the full paths of share/PATH and
+# of bin/INSTALLED (when it has one), and _target_of_<link>, each one's relative target.
+macro(_sumbench_command_links pair)
+  string(REGEX REPLACE "=.*" "" _path "${pair}")
+  string(REGEX REPLACE ".*=" "" _installed "${pair}")
+  set(_links "${_share}/${_path}")
+  if(_installed)
+    list(APPEND _links "${_bin}/${_installed}")
+  endif()
+  foreach(_l IN LISTS _links)
+    get_filename_component(_d "${_l}" DIRECTORY)
+    file(RELATIVE_PATH "_target_of_${_l}" "${_d}" "${_share}/python/entry.py")
+  endforeach()
+endmacro()
+set(_installed_commands sumbench)
+foreach(pair IN LISTS SUMBENCH_COMMANDS)
+  string(REGEX REPLACE ".*=" "" _installed "${pair}")
+  if(_installed)
+    list(APPEND _installed_commands "${_installed}")
+  endif()
+endforeach()
+list(JOIN _installed_commands ", " _installed_commands)
 # The modulefile: `module help sumbench` (ModulesHelp), one sumbench at a time (conflict),
 # SUMBENCH_ROOT (the installation's share/sumbench, as the Slurm scripts read it), bin on PATH.
 set(_modulefile_text "#%Module1.0
 ## sumbench ${SUMBENCH_VERSION}, installed by cmake --install (docs: ${_doc})
 proc ModulesHelp {} {
     puts stderr {sumbench ${SUMBENCH_VERSION}: what threads, processes and a GIL-like lock do to the same CPU work.}
-    puts stderr {Commands: sumbench, sumbench-sweep, sumbench-report, sumbench-compare, sumbench-baseline,}
-    puts stderr {sumbench-fidelity, sumbench-summary, sumbench-tidy, sumbench-submit; each takes --help and --version.}
+    puts stderr {Commands: ${_installed_commands}; each takes --help and --version.}
     puts stderr {Sets SUMBENCH_ROOT=${_share} and puts ${_bin} on PATH. Docs: ${_doc}/README.md}
 }
 module-whatis \"sumbench ${SUMBENCH_VERSION}: threads, processes and a GIL on the same CPU work\"

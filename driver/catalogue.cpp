@@ -177,6 +177,12 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   j.key("reference_mode").value(mode_table().front().name);
   j.key("kernels");
   kernels(j, ctx);
+  j.key("kernel_kinds").begin_array();  // the figures that show each kind (kernels/table.cpp)
+  for (const KernelKind& k : kernel_kinds())
+    j.begin_object().key("name").value(k.name).key("summary").value(k.summary)
+        .key("summary_figure").value(k.not_in_summary.empty()).key("not_in_summary").value(k.not_in_summary)
+        .key("scaling_figures").value(k.scaling_figures).end_object();
+  j.end_array();
   j.key("modes");
   modes(j, opt, workers);
   j.key("gil_policies").begin_array();

@@ -28,7 +28,7 @@
 #include "output.hpp"
 #include "overhead.hpp"
 #include "placement.hpp"
-#include "summary.hpp"
+#include "speedup_table.hpp"
 #include "world.hpp"
 
 namespace sumbench {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cases.hpp"
-#include "summary.hpp"
+#include "speedup_table.hpp"
 
 namespace sumbench {
 

@@ -79,6 +79,12 @@ std::vector<KernelDescriptor> builtin_kernel_rows() {
   };
 }
 
+std::string kind_names() {
+  std::string out;
+  for (const KernelKind& k : kernel_kinds()) out += (out.empty() ? "" : ", ") + std::string(k.name);
+  return out;
+}
+
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
   return std::all_of(name.begin(), name.end(),
@@ -86,6 +92,20 @@ bool valid_name(std::string_view name) {
 }
 
 }  // namespace
+
+const std::vector<KernelKind>& kernel_kinds() {
+  static const std::vector<KernelKind> kinds{
+      {"cpu-bound", "CPU work and no memory traffic: what a GIL serializes (the post's loop)"},
+      {"io-bound", "blocking waits: what a GIL lets run (the post's hello_func)"},
+      {"memory-bound", "memory bandwidth",
+       "the post compares CPU-bound and I/O-bound work; bandwidth limits show in the scaling figures"},
+      {"combine", "the cost of combining the workers' partial results",
+       "a cost of the reduction, not a workload; the scaling figures show it"},
+      {"latency", "added latency of short waits beside CPU threads (GIL convoys)",
+       "it measures latency, not time to solution; the GIL figures show it", false},
+  };
+  return kinds;
+}
 
 void use_builtin_kernels(bool use) { builtin = use; }
 bool builtin_kernels_used() { return builtin; }
@@ -110,7 +130,6 @@ std::string kernel_table_problem(const std::vector<KernelDescriptor>& rows) {
   if (rows.empty())
     return "this binary has no kernels: it was built with NO_BUILTIN_KERNELS and its sources define no "
            "sumbench::extra_kernel_rows() (include/sumbench/kernel.hpp)";
-  static constexpr std::string_view kinds[] = {"cpu-bound", "io-bound", "memory-bound", "combine", "latency"};
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const KernelDescriptor& k = rows[i];
     const std::string row = "kernel table row " + std::to_string(i + 1) + " ('" + std::string(k.name) + "'): ";
@@ -120,8 +139,9 @@ std::string kernel_table_problem(const std::vector<KernelDescriptor>& rows) {
     if (!valid_name(k.name)) return row + "a name is a-z, then a-z, 0-9 or _, at most 32 characters";
     for (std::size_t j = 0; j < i; ++j)
       if (rows[j].name == k.name) return row + "the name is taken by row " + std::to_string(j + 1) + "; choose another";
-    if (std::find(std::begin(kinds), std::end(kinds), k.kind) == std::end(kinds))
-      return row + "kind '" + std::string(k.kind) + "' is not one of cpu-bound, io-bound, memory-bound, combine, latency";
+    const auto& kinds = kernel_kinds();
+    if (std::none_of(kinds.begin(), kinds.end(), [&](const KernelKind& kk) { return kk.name == k.kind; }))
+      return row + "kind '" + std::string(k.kind) + "' is not one of " + kind_names();
     if (k.summary.empty() || k.item.empty() || k.validation.empty())
       return row + "summary, item and validation must each say something";
     if (!k.default_n || !k.make) return row + "default_n and make must be set";

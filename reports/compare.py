@@ -1,1 +1,1 @@
-../python/compare.py
+../python/entry.py

@@ -1,1 +1,1 @@
-../python/report.py
+../python/entry.py

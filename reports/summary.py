@@ -1,1 +1,1 @@
-../python/summary.py
+../python/entry.py

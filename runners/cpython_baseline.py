@@ -1,1 +1,1 @@
-../python/cpython_baseline.py
+../python/entry.py

@@ -1,1 +1,1 @@
-../python/fidelity.py
+../python/entry.py

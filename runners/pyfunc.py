@@ -1,1 +1,1 @@
-../python/pyfunc.py
+../python/entry.py

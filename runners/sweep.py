@@ -1,1 +1,1 @@
-../python/sweep.py
+../python/entry.py

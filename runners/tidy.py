@@ -1,1 +1,1 @@
-../python/tidy.py
+../python/entry.py

@@ -1,1 +1,1 @@
-../python/submit_sweep.py
+../python/entry.py

@@ -165,6 +165,7 @@ struct KernelDescriptor {
   std::string_view name;        // [a-z][a-z0-9_]*, at most 32 characters, unique in the binary
   std::string_view summary;
   std::string_view kind;        // what it stresses: "cpu-bound", "io-bound", "memory-bound", "combine", "latency"
+                                // (kernel_kinds() in kernels/table.cpp; --list=json's "kernel_kinds")
   std::string_view item;        // what n counts: "element", "task", "wait", ...
   std::string_view validation;  // how every run is checked
   double bytes_per_element;   // bytes moved per element (STREAM convention for triad)

@@ -9,7 +9,7 @@ Every name, column, rule and writer is defined once here, and sumbench's own cat
   parse         value parsers with sumbench's rules (lists, layouts, sizes, intervals)
   catalogue     sumbench --list=json, the sweep folder's copy, and older folders' migration
   points        the point folder: file names and the one status.json writer and reader
-  tidy          point folders -> results.csv rows
+  tidy_table    point folders -> results.csv rows (the tidy long table)
   machine       the machine-info keys of manifest.json and the run context
   interpreters  every CPython on PATH and under pyenv, with its GIL kind
   runner        sweep planning, launching, execution (runners/sweep.py)
@@ -17,5 +17,6 @@ Every name, column, rule and writer is defined once here, and sumbench's own cat
   slurm         job submission, the job's own records, combining (slurm/)
   baseline      the CPython baseline (runners/cpython_baseline.py): orchestration here,
                 the measured code in baseline/child.py
-  cli           the entry points; the scripts in python/ and their links stay thin
+  commands      the one table of commands, run by python/entry.py (every command is a link to it)
+  cli           one main() per command
 """

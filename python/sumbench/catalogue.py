@@ -20,6 +20,12 @@ from . import parse, procs, sources
 from .errors import InputError, UsageError
 from .io import atomic_write_json, read_json
 
+# The kernel kinds of a catalogue written before it carried "kernel_kinds" (sumbench's
+# kernels/table.cpp then): cpu-bound and io-bound kernels were the summary figure's bars,
+# latency kernels had no scaling series (the GIL figures show them).
+KINDS_BEFORE_KERNEL_KINDS = tuple(
+    {"name": name, "summary_figure": name in ("cpu-bound", "io-bound"), "scaling_figures": name != "latency"}
+    for name in ("cpu-bound", "io-bound", "memory-bound", "combine", "latency"))
 FILE = "catalogue.json"
 LEGACY = Path(__file__).resolve().parent / "data" / "catalogue-0.1.0.json"
 SUPPORTED_VERSION = 1
@@ -177,6 +183,20 @@ class Catalogue:
 
     def kernels_of_kind(self, *kinds: str) -> list[str]:
         return [k["name"] for k in self.kernels if k.get("kind") in kinds]
+
+    def kinds(self) -> list[dict]:
+        """The kernel kinds and the figures that show each (--list=json's kernel_kinds)."""
+        return list(self.doc.get("kernel_kinds") or KINDS_BEFORE_KERNEL_KINDS)
+
+    def summary_kinds(self) -> list[str]:
+        """The kinds whose kernels are bars of the summary figure: every kind whose row does
+        not say why not (sumbench's kernels/table.cpp), in the table's order."""
+        return [k["name"] for k in self.kinds() if k.get("summary_figure", True)]
+
+    def has_scaling(self, kernel: str) -> bool:
+        """Whether the kernel gets speedup/efficiency series (a latency kernel does not)."""
+        kind = self.kernel(kernel).get("kind")
+        return all(k.get("scaling_figures", True) for k in self.kinds() if k["name"] == kind)
 
     def layouts(self, mode: str, workers: int) -> list[tuple[int, int]]:
         """(ranks, threads) that `mode` runs at `workers` (an evaluated catalogue only)."""

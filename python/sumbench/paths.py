@@ -1,7 +1,8 @@
 """Where the parts of sumbench are, in a source tree and in an installation.
 
-Both layouts have one share folder holding python/ (this package and the entry scripts),
-slurm/ and jube/: the source tree itself, or <prefix>/share/sumbench after
+Both layouts have one share folder holding python/ (this package and entry.py), the
+commands' links to entry.py (runners/, reports/, slurm/: sumbench.commands), the Slurm
+scripts and jube/: the source tree itself, or <prefix>/share/sumbench after
 `cmake --install`. The install writes sumbench/_installed.py into the installed package,
 with the path of bin/sumbench relative to the package (so a moved prefix still works);
 a source tree has no such file, and its binary is <tree>/build/sumbench.
@@ -25,7 +26,7 @@ except ImportError:
     _installed = None
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-ENTRY_DIR = PACKAGE_DIR.parent              # python/: the entry scripts
+ENTRY_DIR = PACKAGE_DIR.parent              # python/: entry.py, the one entry script
 SHARE_DIR = ENTRY_DIR.parent                # the source tree, or <prefix>/share/sumbench
 SLURM_DIR = SHARE_DIR / "slurm"
 JUBE_DIR = SHARE_DIR / "jube"
@@ -52,6 +53,10 @@ def find_sumbench(given: Optional[str] = None, env: Optional[Mapping[str, str]] 
     return str(BINARY)
 
 
-def entry(name: str) -> str:
-    """The path of an entry script (sweep.py, report.py, ...) of this installation."""
-    return str(ENTRY_DIR / name)
+def command(path: str) -> str:
+    """The full path of a command of this source tree or installation, given as its row
+    of sumbench.commands names it (reports/report.py, slurm/submit_sweep.py)."""
+    from .commands import COMMANDS
+    if path not in [c.path for c in COMMANDS]:
+        raise ValueError(f"{path} is not a command of sumbench.commands")
+    return str(SHARE_DIR / path)

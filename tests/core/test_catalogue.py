@@ -56,6 +56,17 @@ class Catalogue(unittest.TestCase):
             if p["name"] != "-":
                 self.assertIn(f"{p['name']}: {p['value']} [{p['origin']}]", self.text)
 
+    def test_kernel_kinds_say_their_figures(self):
+        kinds = {k["name"]: k for k in self.cat["kernel_kinds"]}
+        self.assertEqual(len(kinds), len(self.cat["kernel_kinds"]))
+        for k in self.cat["kernels"]:
+            self.assertIn(k["kind"], kinds, k["name"])
+        for k in kinds.values():   # a kind is in the summary figure unless it says why not
+            self.assertEqual(k["summary_figure"], k["not_in_summary"] == "", k)
+            self.assertIsInstance(k["scaling_figures"], bool)
+        self.assertEqual([k for k in kinds if kinds[k]["summary_figure"]], ["cpu-bound", "io-bound"])
+        self.assertEqual([k for k in kinds if not kinds[k]["scaling_figures"]], ["latency"])
+
     def test_kernel_rows_are_complete(self):
         for k in self.cat["kernels"]:
             with self.subTest(kernel=k["name"]):

@@ -2,6 +2,7 @@
 // kernels included, must be before sumbench runs anything; and the built-in switch.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -65,6 +66,29 @@ TEST(KernelTable, BadRowsAreRefusedWithTheirRow) {
   row = good_row("k");
   row.rate_in_bytes = true;
   expect_refused({row}, "bytes_per_element > 0");
+}
+
+// Item 4 of issue 25: the kinds are one table, which says for each kind which figures show
+// it; the catalogue carries it (tests/core/test_catalogue.py) and the report reads it there.
+TEST(KernelKinds, OneTableNamesEveryKindAndItsFigures) {
+  std::vector<std::string_view> names;
+  for (const KernelKind& k : kernel_kinds()) {
+    EXPECT_EQ(std::count(names.begin(), names.end(), k.name), 0) << k.name;
+    names.push_back(k.name);
+    EXPECT_FALSE(k.summary.empty()) << k.name;
+    if (!k.scaling_figures) EXPECT_FALSE(k.not_in_summary.empty()) << k.name << " is in no figure";
+  }
+  for (const auto& k : kernel_table())
+    EXPECT_NE(std::find(names.begin(), names.end(), k.kind), names.end()) << k.name << ": " << k.kind;
+  KernelDescriptor row = good_row("k");
+  row.kind = "compute";
+  std::string listed;
+  for (std::string_view n : names) listed += (listed.empty() ? "" : ", ") + std::string(n);
+  expect_refused({row}, "is not one of " + listed);
+  for (std::string_view n : names) {   // every kind of the table is a kind a kernel may have
+    row.kind = n;
+    EXPECT_EQ(kernel_table_problem({row}), "") << n;
+  }
 }
 
 }  // namespace

@@ -359,7 +359,7 @@ class Command(unittest.TestCase):
 
     def test_the_command_is_a_link_to_the_package(self):
         self.assertTrue(os.path.islink(COMMAND))
-        self.assertEqual(os.path.realpath(COMMAND), os.path.join(SOURCE_DIR, "python", "fidelity.py"))
+        self.assertEqual(os.path.realpath(COMMAND), os.path.join(SOURCE_DIR, "python", "entry.py"))
         self.assertIsNotNone(shutil.which(sys.executable))
 
 

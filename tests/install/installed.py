@@ -17,11 +17,13 @@ BUILD_DIR = Path(os.environ.get("SUMBENCH_BUILD_DIR") or SOURCE_DIR / "build").r
 CMAKE = os.environ.get("CMAKE_COMMAND") or "cmake"
 # CMake's boolean text of the build's SUMBENCH_NATIVE
 NATIVE = (os.environ.get("SUMBENCH_NATIVE") or "ON").upper() in ("ON", "1", "TRUE", "YES", "Y")
-COMMANDS = {"sumbench-sweep": "sweep.py", "sumbench-report": "report.py",
-            "sumbench-compare": "compare.py", "sumbench-baseline": "cpython_baseline.py",
-            "sumbench-submit": "submit_sweep.py", "sumbench-tidy": "tidy.py",
-            "sumbench-summary": "summary.py", "sumbench-fidelity": "fidelity.py",
-            "sumbench-py": "pyfunc.py"}
+# bin/<command> -> the command's path in the source tree and under share/sumbench, both
+# links to python/entry.py (the table: python/sumbench/commands.py)
+COMMANDS = {"sumbench-sweep": "runners/sweep.py", "sumbench-report": "reports/report.py",
+            "sumbench-compare": "reports/compare.py", "sumbench-baseline": "runners/cpython_baseline.py",
+            "sumbench-submit": "slurm/submit_sweep.py", "sumbench-tidy": "runners/tidy.py",
+            "sumbench-summary": "reports/summary.py", "sumbench-fidelity": "runners/fidelity.py",
+            "sumbench-py": "runners/pyfunc.py"}
 SHARE = Path("share") / "sumbench"
 
 

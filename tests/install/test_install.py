@@ -46,13 +46,14 @@ class InstalledPrefix(unittest.TestCase):
     def test_layout(self):
         bin_dir = self.prefix / "bin"
         self.assertTrue(os.access(bin_dir / "sumbench", os.X_OK))
-        for command, script in COMMANDS.items():
-            link = bin_dir / command
-            self.assertTrue(link.is_symlink(), command)
-            target = os.readlink(link)
-            self.assertFalse(os.path.isabs(target), f"{command} -> {target} is not relative")
-            self.assertEqual(link.resolve(), (self.share / "python" / script).resolve())
-            self.assertTrue(os.access(link, os.X_OK), command)
+        entry = (self.share / "python" / "entry.py").resolve()
+        for command, path in list(COMMANDS.items()) + [(None, "slurm/slurm_job.py")]:
+            for link in ([bin_dir / command] if command else []) + [self.share / path]:
+                self.assertTrue(link.is_symlink(), link)
+                target = os.readlink(link)
+                self.assertFalse(os.path.isabs(target), f"{link} -> {target} is not relative")
+                self.assertEqual(link.resolve(), entry)
+                self.assertTrue(os.access(link, os.X_OK), link)
         package = self.share / "python" / "sumbench"
         self.assertTrue((package / "cli" / "sweep.py").is_file())
         self.assertEqual(list(package.rglob("_installed.py")), [package / "_installed.py"])
@@ -100,7 +101,7 @@ class InstalledPrefix(unittest.TestCase):
             helped = subprocess.run(["modulecmd", "python", "help", "sumbench"], env=env, capture_output=True,
                                     text=True, timeout=60)
             self.assertIn("--help and --version", helped.stderr)
-        # The source tree's links (runners/, reports/) are not installed as links.
+        # Every link in the prefix points at a file in it.
         self.assertEqual([p for p in self.prefix.rglob("*") if p.is_symlink() and not p.exists()], [])
         # install_manifest.txt lists what the install script wrote too (for an uninstall).
         manifest = (Path(os.environ.get("SUMBENCH_BUILD_DIR", SOURCE_DIR / "build")) /
@@ -128,9 +129,11 @@ class InstalledPrefix(unittest.TestCase):
         before = snapshot(self.prefix)
         work = self.workdir("work")
         env = self.env
-        for command in COMMANDS:
+        for command, path in COMMANDS.items():
             out = self.ok(run([command, "--help"], work, env), f"{command} --help")
             self.assertIn("usage:", out)
+            out = self.ok(run(["python3", str(self.share / path), "--version"], work, env), f"{path} --version")
+            self.assertEqual(out, f"{os.path.basename(path)} (sumbench) {os.environ.get('SUMBENCH_VERSION', '')}\n")
 
         # The catalogue says which build this is.
         cat = json.loads(self.ok(run(["sumbench", "--list=json"], work, env), "sumbench --list=json"))
@@ -211,8 +214,9 @@ class StagedInstall(unittest.TestCase):
             self.assertFalse(final.exists(), f"the install wrote {final} outside DESTDIR")
             staged = root / "stage" / final.relative_to("/")
             share = staged / SHARE
-            for command, script in COMMANDS.items():
-                self.assertEqual((staged / "bin" / command).resolve(), (share / "python" / script).resolve())
+            for command, path in COMMANDS.items():
+                self.assertEqual((staged / "bin" / command).resolve(), (share / "python" / "entry.py").resolve())
+                self.assertEqual((share / path).resolve(), (share / "python" / "entry.py").resolve())
             for name in ("sumbench.sbatch", "combine.sbatch"):
                 text = (share / "slurm" / name).read_text()
                 self.assertIn(f"_INSTALLED_SHARE='{final / SHARE}'\n", text)
@@ -249,7 +253,7 @@ class ForeignFiles(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
             prefix = Path(tmp).resolve() / "rel"
             self.assertEqual((prefix / "bin" / "sumbench-sweep").resolve(),
-                             (prefix / SHARE / "python" / "sweep.py").resolve())
+                             (prefix / SHARE / "python" / "entry.py").resolve())
             text = (prefix / SHARE / "slurm" / "sumbench.sbatch").read_text()
             self.assertIn(f"\nSB_INSTALLED_SHARE='{prefix / SHARE}'\n", text)
 

@@ -52,6 +52,28 @@ class FromBinary(TempDir):
             Catalogue.from_sumbench(str(junk))
         self.assertIn("no catalogue", str(cm.exception))
 
+    def test_the_figures_take_the_kinds_from_the_catalogue(self):
+        from sumbench.report.post_comparison import summary_kernels
+        cat = Catalogue.from_sumbench(SUMBENCH)
+        self.assertEqual(cat.summary_kinds(), ["cpu-bound", "io-bound"])
+        self.assertEqual([k for k, _ in summary_kernels(cat)], ["sum", "sleep"])
+        self.assertFalse(cat.has_scaling("convoy"))
+        self.assertTrue(cat.has_scaling("triad"))
+        # A folder from before the catalogue had kernel_kinds: the kinds of then.
+        old = dict(cat.doc)
+        del old["kernel_kinds"]
+        old = Catalogue(old, "old")
+        self.assertEqual(old.summary_kinds(), ["cpu-bound", "io-bound"])
+        self.assertFalse(old.has_scaling("convoy"))
+        # A new kind whose row does not say why it is left out is in the summary figure.
+        doc = json.loads(json.dumps(cat.doc))
+        doc["kernel_kinds"].append({"name": "gpu-bound", "summary": "new"})
+        doc["kernels"].append(dict(doc["kernels"][0], name="gpu", kind="gpu-bound"))
+        new = Catalogue(doc, "new")
+        self.assertEqual(new.summary_kinds(), ["cpu-bound", "io-bound", "gpu-bound"])
+        self.assertIn("gpu", [k for k, _ in summary_kernels(new)])
+        self.assertTrue(new.has_scaling("gpu"))
+
     def test_a_newer_catalogue_version_is_refused(self):
         (self.tmp / "catalogue.json").write_text(json.dumps({"catalogue_version": 99, "kernels": [],
                                                              "modes": []}))

@@ -1,5 +1,5 @@
 """The fidelity verdict (sumbench.fidelity.verdict) and the discrimination of a figure
-(sumbench.fidelity.summary) on synthetic samples.
+(sumbench.fidelity.scorecard) on synthetic samples.
 
 The spreads are those of recorded runs (BENCHMARKS.md, fidelity-vm-20261130T131810Z, 3.11.7
 and 2.7.18 per-run values): a model off by 1.5x with the real spread must fail and one equal
@@ -11,7 +11,7 @@ than pass or fail.
 import random
 import unittest
 
-from sumbench.fidelity import figures, summary, verdict
+from sumbench.fidelity import figures, scorecard, verdict
 from sumbench.fidelity.verdict import FAIL, INCONCLUSIVE, PASS, TOO_FEW, TOO_SMALL, Side
 
 RUNS = 15
@@ -121,7 +121,7 @@ class States(unittest.TestCase):
         self.assertEqual(verdict.combine(verdict.Verdict(FAIL), {"outcome": PASS, "why": "x"}).outcome, FAIL)
 
 
-def ms(figure, policy, values, source=summary.SOURCE_MODEL, version=None):
+def ms(figure, policy, values, source=scorecard.SOURCE_MODEL, version=None):
     gil = figures.GIL_OF_POLICY.get(policy, "new")
     return [{"figure": figure, "policy": policy, "source": source, "value": v, "repetition": i,
              "interpreter": {"version": version, "gil": gil} if version else None} for i, v in enumerate(values)]
@@ -132,11 +132,11 @@ class Discrimination(unittest.TestCase):
 
     def table(self, controls):
         rng = random.Random(13)
-        m = ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015), summary.SOURCE_REAL, "3.11.7")
+        m = ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015), scorecard.SOURCE_REAL, "3.11.7")
         m += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015))
         for policy, figure, median in controls:
             m += ms(figure, policy, draw(rng, median, 0.015))
-        (s,) = summary.summarize(m)
+        (s,) = scorecard.summarize(m)
         return s
 
     def test_every_control_fails(self):
@@ -145,14 +145,14 @@ class Discrimination(unittest.TestCase):
         self.assertTrue(s["discriminates"], s["discrimination"])
         self.assertEqual([r["role"] for r in s["roles"]], ["policy", "fifo", "none", "crossed"])
         self.assertEqual([r["outcome"] for r in s["roles"]], [PASS, FAIL, FAIL, FAIL])
-        self.assertEqual(summary.tally([s])["discriminating"], 1)
+        self.assertEqual(scorecard.tally([s])["discriminating"], 1)
 
     def test_a_control_that_passes_too(self):
         s = self.table([("fifo", "handoff:5ms", 5.2e-3), ("none", "handoff:5ms", 0.3), ("legacy", "handoff:check100", 40e-6)])
         self.assertTrue(s["passed"])
         self.assertFalse(s["discriminates"])
         self.assertIn("fifo: pass", s["discrimination"])
-        self.assertEqual(summary.tally([s]), dict(summary.tally([s]), discriminating=0, passed=1))
+        self.assertEqual(scorecard.tally([s]), dict(scorecard.tally([s]), discriminating=0, passed=1))
 
     def test_controls_not_measured(self):
         s = self.table([])

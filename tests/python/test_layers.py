@@ -18,13 +18,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "python" / "sumbench"
 
 # Room (a top-level module or subpackage of sumbench) -> layer. Within the bottom layer
 # the order is the one below: each module may import only the ones listed before it.
-BOTTOM = ("errors", "io", "folders", "paths", "procs", "parse", "topology", "machine",
+BOTTOM = ("errors", "io", "folders", "commands", "paths", "procs", "parse", "topology", "machine",
           "interpreters")
 LAYERS = {
     **{name: 0 for name in BOTTOM}, "": 0,
     "schema": 1,
     "catalogue": 2, "sources": 2, "builds": 2,
-    "points": 3, "tidy": 3,
+    "points": 3, "tidy_table": 3,
     "runner": 4, "fidelity": 4, "baseline": 4, "pyfunc": 4,
     "slurm": 5,
     "report": 6,

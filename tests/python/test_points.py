@@ -4,7 +4,7 @@ import json
 import unittest
 
 from helpers import BENCH_FOLDER, TempDir
-from sumbench import points, tidy
+from sumbench import points, tidy_table
 
 
 class Status(TempDir):
@@ -30,11 +30,11 @@ class Status(TempDir):
             self.assertIsNone(status, text)
             self.assertTrue(problem, text)
             # ... and results.csv shows it as failed rather than dropping it.
-            [row] = tidy.rows_for_point(self.tmp)
+            [row] = tidy_table.rows_for_point(self.tmp)
             self.assertEqual(row["status"], "failed")
         (self.tmp / "status.json").unlink()
         self.assertEqual(points.load_status(self.tmp), (None, None))
-        self.assertEqual(tidy.rows_for_point(self.tmp), [])
+        self.assertEqual(tidy_table.rows_for_point(self.tmp), [])
 
     def test_older_shapes(self):
         (self.tmp / "status.json").write_text(json.dumps({  # the Slurm combine's job point
@@ -54,7 +54,7 @@ class Status(TempDir):
             self.assertEqual(status["source"], "cpython")
             self.assertIsInstance(status["load_before"], list)
             self.assertIsInstance(status["unstable"], bool)
-            self.assertTrue(tidy.rows_for_point(d))
+            self.assertTrue(tidy_table.rows_for_point(d))
 
     def test_write_command(self):
         points.write_command(self.tmp, ["mpirun", "-n", "2", "a b"], {"OMP_NUM_THREADS": "1"})

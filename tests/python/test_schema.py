@@ -7,7 +7,7 @@ import unittest
 import shutil
 
 from helpers import BENCH_FOLDER, MAIN_V1_FOLDER, SOURCE_DIR, TempDir
-from sumbench import schema, tidy
+from sumbench import schema, tidy_table
 from sumbench.errors import InputError
 
 
@@ -63,7 +63,7 @@ class ReadWrite(TempDir):
         self.check_v1_baseline_rows(schema.read_results_csv(MAIN_V1_FOLDER / "results.csv"))
         copy = self.tmp / "copy"
         shutil.copytree(MAIN_V1_FOLDER, copy)
-        tidy.rebuild_results(copy)   # its point folders' rows.json are version 1
+        tidy_table.rebuild_results(copy)   # its point folders' rows.json are version 1
         self.assertEqual((copy / "results.csv").read_text().splitlines()[0].split(","), schema.COLUMNS)
         rows = schema.read_results_csv(copy / "results.csv")
         self.check_v1_baseline_rows(rows)

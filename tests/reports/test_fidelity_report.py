@@ -10,8 +10,8 @@ import tempfile
 import unittest
 
 import fixtures
-from sumbench import points, tidy
-from sumbench.fidelity import experiment, summary
+from sumbench import points, tidy_table
+from sumbench.fidelity import experiment, scorecard
 
 
 def measurement(figure, policy, source, rep, value, version=None, gil=None, threads=2):
@@ -43,7 +43,7 @@ def add_fidelity_point(sweep, controls=False):
     with open(os.path.join(pdir, points.ROWS), "w") as f:
         json.dump(rows, f)
     points.write_status(pdir, point_id=experiment.POINT_ID, source="fidelity", status="ok", exit_code=0)
-    tidy.rebuild_results(sweep)
+    tidy_table.rebuild_results(sweep)
 
 
 class FidelitySection(unittest.TestCase):
@@ -157,7 +157,7 @@ class OldFolders(unittest.TestCase):
             if raw_format(os.path.join(results, name)) >= 4:
                 continue   # issue 20's recordings, with controls: RecordedTable below
             with self.subTest(folder=name):
-                table = summary.for_folder(os.path.join(results, name), [])
+                table = scorecard.for_folder(os.path.join(results, name), [])
                 self.assertTrue(table)
                 for s in table:
                     self.assertIn(s["outcome"], ("pass", "fail", "inconclusive", "too few runs", "no data"), s)
@@ -192,22 +192,22 @@ class RecordedTable(unittest.TestCase):
             with self.subTest(folder=name):
                 with open(os.path.join(folder, "points", "fidelity", "raw.json"), encoding="utf-8") as fh:
                     saved = json.load(fh)["table"]
-                table = summary.for_folder(folder, [])
+                table = scorecard.for_folder(folder, [])
                 self.assertEqual([(s["figure"], s["policy"], s["outcome"], s["discriminates"]) for s in table],
                                  [(s["figure"], s["policy"], s["outcome"], s["discriminates"]) for s in saved])
                 with open(os.path.join(folder, "points", "fidelity", "table.txt"), encoding="utf-8") as fh:
                     text = fh.read()
-                t = summary.tally(table)
+                t = scorecard.tally(table)
                 self.assertIn(f"{t['discriminating']} of {t['figures']} figures discriminate", text)
 
 
 class ReferenceVersion(unittest.TestCase):
     def test_the_newest_patch_release_of_the_reference(self):
         found = ["2.7.18", "3.6.15", "3.11.2", "3.11.10", "3.11.7", "3.12.1"]
-        self.assertEqual(summary.reference_version(found, "cpython"), "3.11.10")
-        self.assertEqual(summary.reference_version(found, "legacy"), "2.7.18")
-        self.assertEqual(summary.reference_version(["3.12.1", "3.13.0"], "cpython"), "3.12.1")
-        self.assertIsNone(summary.reference_version([], "cpython"))
+        self.assertEqual(scorecard.reference_version(found, "cpython"), "3.11.10")
+        self.assertEqual(scorecard.reference_version(found, "legacy"), "2.7.18")
+        self.assertEqual(scorecard.reference_version(["3.12.1", "3.13.0"], "cpython"), "3.12.1")
+        self.assertIsNone(scorecard.reference_version([], "cpython"))
 
 
 class MainThreadRatios(unittest.TestCase):
@@ -228,14 +228,14 @@ class MainThreadRatios(unittest.TestCase):
         ms += [measurement("convoy:2:1ms", "cpython", "cpython", 0, 0.004, "3.11.7", "new")]
         old = measurement("cpu:2", "cpython", "cpython", 1, 0.9, "3.12.1", "new")
         old["raw"] = {"serial_s": 1.0, "threads_s": 0.9, "ratio": 0.9, "valid": True}  # no ratio_main
-        got = summary.main_thread_ratios(ms + [old])
+        got = scorecard.main_thread_ratios(ms + [old])
         self.assertEqual([(g["figure"], g["version"], g["n"]) for g in got],
                          [("cpu:2", "3.9.18", 1), ("cpu:2", "3.11.7", 3), ("cpu:3", "3.11.7", 1)])
         self.assertAlmostEqual(got[1]["ratio_main"], 0.9)
         self.assertAlmostEqual(got[1]["one_thread_over_main"], 0.9)
         self.assertAlmostEqual(got[0]["ratio_main"], 1.1)
         self.assertAlmostEqual(got[2]["one_thread_over_main"], 0.5)
-        self.assertEqual(summary.main_thread_ratios([old]), [])
+        self.assertEqual(scorecard.main_thread_ratios([old]), [])
 
 
 if __name__ == "__main__":

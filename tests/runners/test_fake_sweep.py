@@ -207,7 +207,10 @@ class InterruptTests(TempDirMixin, unittest.TestCase):
 
     def test_ctrl_c_leaves_no_status_for_the_point_in_flight(self):
         out = self.tmp / "o"
-        proc = self.start(out, 3)
+        # The point sleeps long enough to stay in flight while the second runner starts and
+        # is refused: with 3 s it had finished first under a load of 14 (2 cores). SIGINT
+        # ends it at once, so the length costs nothing.
+        proc = self.start(out, 60)
         # Wait until the first point's main run (not its launch-only run) is in flight.
         log = self.tmp / "calls.log"
         wait_for(lambda: log.exists() and "--kernels=" in log.read_text(), 30, "a point in flight")

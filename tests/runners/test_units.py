@@ -5,7 +5,7 @@ import json
 import unittest
 
 from support import TempDirMixin, real_sumbench
-from sumbench import schema, tidy
+from sumbench import schema, tidy_table
 from sumbench.catalogue import Catalogue
 from sumbench.errors import UsageError
 from sumbench.machine import default_workers
@@ -237,12 +237,12 @@ def gbench_doc():
 
 class TidyTests(TempDirMixin, unittest.TestCase):
     def test_parse_name(self):
-        d = tidy.parse_benchmark_name("sum/gil/ranks:1/threads:4/n:100/policy:fifo/interval:500us")
+        d = tidy_table.parse_benchmark_name("sum/gil/ranks:1/threads:4/n:100/policy:fifo/interval:500us")
         self.assertEqual(d, {"kernel": "sum", "mode": "gil", "ranks": 1, "threads": 4, "n": 100,
                              "gil_policy": "fifo", "switch_interval_s": 0.0005})
 
     def test_rows_from_gbench_json(self):
-        rows = tidy.rows_from_gbench_json(gbench_doc(), run_id="r", point_id="p", cv=0.1,
+        rows = tidy_table.rows_from_gbench_json(gbench_doc(), run_id="r", point_id="p", cv=0.1,
                                           launch_s=0.5)
         self.assertEqual(len(rows), 3)  # the aggregate is dropped
         self.assertEqual(set(rows[0]), set(schema.COLUMNS))
@@ -272,7 +272,7 @@ class TidyTests(TempDirMixin, unittest.TestCase):
                                                    "kernel": "sum", "time_s": 1.5, "status": "ok"}]))
         (py / "status.json").write_text(json.dumps({"status": "ok"}))
         (partial / "raw.json").write_text("{}")  # no status.json: not complete, not counted
-        path = tidy.rebuild_results(self.tmp)
+        path = tidy_table.rebuild_results(self.tmp)
         with open(path) as f:
             reader = csv.DictReader(f)
             self.assertEqual(reader.fieldnames, schema.COLUMNS)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from .. import folders, machine, points, procs, tidy
+from .. import folders, machine, points, procs, tidy_table
 from ..interpreters import Interpreter
 from ..io import atomic_write_json, read_json_object
 from ..parse import interval_token
@@ -226,7 +226,7 @@ def run(cfg: dict, interps: list[Interpreter], argv: list[str], script: str) -> 
                 "config": {k: v for k, v in cfg.items() if k != "out"}, "n_per_worker": sizes,
                 "command_line": argv_full})
     finally:  # the points written so far are in results.csv, also when interrupted
-        csv_path = tidy.rebuild_results(out_dir)
+        csv_path = tidy_table.rebuild_results(out_dir)
     print(f"cpython_baseline: {summary['ok']} ok, {summary['invalid']} invalid; {csv_path}", flush=True)
     return 1 if summary["invalid"] else 0
 

@@ -31,7 +31,7 @@ import sys
 from .. import folders
 from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, prog_name, run_main
 from ..io import atomic_write_many
-from ..report import compare, interp
+from ..report import interp, two_runs
 from ..report.stats import reps_needed
 from ..report.data import load_sweep
 
@@ -94,7 +94,7 @@ def body(argv):
     check_outputs(args)
     base = load_sweep(args.baseline)
     cont = load_sweep(args.contender)
-    rows, only_base, only_cont = compare.compare(base, cont, args.threshold, args.alpha)
+    rows, only_base, only_cont = two_runs.compare(base, cont, args.threshold, args.alpha)
     if not rows:
         raise UsageError("the two runs share no measured point (same kernel, mode, ranks, "
                          "threads, n, scaling, gil params)")
@@ -122,12 +122,12 @@ def body(argv):
     out.write(f"\nsignificant changes (p < {args.alpha:g}): {len(significant)}, beyond the "
               f"threshold: {len(exceeding)}\n")
     if shown:
-        compare.print_table(shown, out)
+        two_runs.print_table(shown, out)
     outputs = []
     if args.csv:
-        outputs.append((args.csv, compare.csv_text(rows)))
+        outputs.append((args.csv, two_runs.csv_text(rows)))
     if args.html:
-        outputs.append((args.html, compare.html_text(
+        outputs.append((args.html, two_runs.html_text(
             rows, f"sumbench: {cont_label} vs {base_label}",
             [f"threshold ±{args.threshold * 100:g}%, alpha {args.alpha:g}"] + notes)))
     write_outputs(outputs)

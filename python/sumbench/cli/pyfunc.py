@@ -63,7 +63,7 @@ def print_answers(out_dir: str) -> list[str]:
 
 
 def write_report(cfg: dict) -> int:
-    proc = subprocess.run([sys.executable, paths.entry("report.py"), cfg["out"], "--out", cfg["report"]])
+    proc = subprocess.run([sys.executable, paths.command("reports/report.py"), cfg["out"], "--out", cfg["report"]])
     if proc.returncode != 0:
         orchestrate.say(f"the report was not written (report.py exit status {proc.returncode}; its line is "
                         f"above); the results are in {os.path.join(cfg['out'], 'results.csv')}")

@@ -1,4 +1,4 @@
-"""python/slurm_job.py: the records a Slurm job of sumbench writes about itself, called
+"""slurm/slurm_job.py: the records a Slurm job of sumbench writes about itself, called
 by slurm/sumbench.sbatch so that no JSON is written in bash.
 
     slurm_job.py claim OUT_DIR                    the job's folder becomes sumbench's

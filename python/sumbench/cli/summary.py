@@ -1,4 +1,4 @@
-"""python/summary.py (sumbench-summary): the median time, speedup and efficiency of every
+"""reports/summary.py (sumbench-summary): the median time, speedup and efficiency of every
 point of sweep folders, without figures: the rows of the report's tables/medians.csv,
 computed by the same code (sumbench.report.analysis), standard library only.
 

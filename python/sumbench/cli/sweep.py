@@ -20,7 +20,7 @@ from ..catalogue import Catalogue
 from ..errors import RuntimeFailure, UsageError, os_error_text, run_main
 from ..io import atomic_write_json
 from ..machine import default_workers
-from ..runner import binding, config, hosts, launchers, sweep
+from ..runner import binding, config, engine, hosts, launchers
 from ..runner.launch import detect_machine
 from ..runner.plan import enumerate_points, shuffled
 from ..runner.progress import say
@@ -67,7 +67,7 @@ def prepare(argv):
                              "use --launcher=openmpi or mpich")
         machine = dataclasses.replace(machine, launcher=launcher)
         notes += list(launcher.notes)
-        notes += [sweep.BINDING + line for line in binding.mismatches(points, machine)]
+        notes += [engine.BINDING + line for line in binding.mismatches(points, machine)]
     out = Path(cfg["out"] or f"results/sweep-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     cfg["out"] = str(out)
     return cfg, cat, ns, machine, out, points, notes
@@ -77,8 +77,8 @@ def resume(cfg: dict, cat: Catalogue, out: Path, pts: list) -> tuple[dict, dict,
     """(sumbench build, manifest, point order): an earlier run into the same folder must
     have had the same settings and build; it keeps its seed, and so its order."""
     build = builds.identity(cfg["sumbench"], cat)
-    previous, manifest = sweep.read_previous(out)
-    sweep.check_resume(cfg, previous, out, build)
+    previous, manifest = engine.read_previous(out)
+    engine.check_resume(cfg, previous, out, build)
     if cfg["seed"] is None:  # a new sweep seeds from the clock
         seed = previous.get("seed")
         cfg["seed"] = seed if isinstance(seed, int) and not isinstance(seed, bool) \
@@ -94,15 +94,15 @@ def body(argv) -> int:
     if ns.dry_run:
         folders.check(out, accept=folders.SWEEP_FOLDERS)
         _, _, order = resume(cfg, cat, out, pts)
-        return sweep.dry_run(order, cfg, machine, out, notes)
-    sweep.open_out(out)   # ours, and locked: from here on no other runner writes in it
+        return engine.dry_run(order, cfg, machine, out, notes)
+    engine.open_out(out)   # ours, and locked: from here on no other runner writes in it
     build, manifest, order = resume(cfg, cat, out, pts)
-    manifest = sweep.start(out, cfg, cat, build, order, machine, notes, manifest,
+    manifest = engine.start(out, cfg, cat, build, order, machine, notes, manifest,
                            sys.argv[1:] if argv is None else list(argv))
     say(f"sweep: {len(order)} points, {machine.cpus}={machine.slots}, seed={cfg['seed']}, out={out}")
     for note in notes:
         say(f"note: {note}")
-    code = sweep.run_sweep(order, cfg, machine, out, manifest)
+    code = engine.run_sweep(order, cfg, machine, out, manifest)
     if code in (0, 1):
         say_answer(out)
     return code

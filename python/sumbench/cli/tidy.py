@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import folders
 from ..errors import ArgParser, RuntimeFailure, UsageError, os_error_text, prog_name, run_main
-from ..tidy import rebuild_results
+from ..tidy_table import rebuild_results
 
 PROG = "tidy.py"
 

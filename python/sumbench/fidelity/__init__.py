@@ -4,7 +4,7 @@ interpreters they model, in one run, interleaved, on the same machine.
   figures      the figure table (cpu:K, convoy:C:I, handoff:I), which policy is judged
                against which interpreters, the targets and the verdict, the mechanisms
                that limit a figure (pure: no I/O)
-  summary      tidy rows -> one summary row per figure: interpreter median and IQR,
+  scorecard    tidy rows -> one summary row per figure: interpreter median and IQR,
                model median, ratio, verdict (used by the command and by the report)
   runs         running one figure: the child program in an interpreter, sumbench's gil
                mode as the model, legacy's calibration, the machine's load

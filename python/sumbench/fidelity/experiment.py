@@ -29,13 +29,13 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from .. import builds, folders, machine, points, tidy
+from .. import builds, folders, machine, points, tidy_table
 from ..catalogue import Catalogue
 from ..errors import UsageError
 from ..io import atomic_write_json, atomic_write_text, read_json_object
 from ..runner.progress import _hms
 from ..schema import COLUMNS, SCHEMA_VERSION
-from . import plan, runs, summary, text
+from . import plan, runs, scorecard, text
 from .figures import POLICY_OF_GIL, Figure
 
 POINT_ID = "fidelity"
@@ -78,7 +78,7 @@ def tidy_rows(doc: dict, run_id: str, host: str, cores: int) -> list[dict]:
     """One results.csv row per measurement."""
     rows = []
     for m in doc["measurements"]:
-        real = m["source"] == summary.SOURCE_REAL
+        real = m["source"] == scorecard.SOURCE_REAL
         info = m.get("interpreter") or {}
         cols = m["columns"]
         threads = cols["threads"]
@@ -221,7 +221,7 @@ class Run:
         # its ~50 keys would make raw.json of a recording tens of megabytes).
         e = {k: v for k, v in m["entry"].items() if k in ENTRY_KEYS or k.startswith(("gil_", "io_"))}
         name = e["name"].split("/")
-        return {"figure": m["figure"], "policy": m["policy"], "source": summary.SOURCE_MODEL, "repetition": rep,
+        return {"figure": m["figure"], "policy": m["policy"], "source": scorecard.SOURCE_MODEL, "repetition": rep,
                 "value": m["value"], "waits": m["waits"], "setting": m["setting"], "load": m["load"],
                 "noisy": bool((m["load"] or {}).get("noisy")), "quiet_before": quiet,
                 "tick": tick if m["policy"] == "legacy" else None, "command": " ".join(m["command"]),
@@ -248,7 +248,7 @@ class Run:
             result = runs.child(interp["executable"], spec)[0]
         waits = result.pop("added_s", None)
         who = {k: interp[k] for k in ("implementation", "version", "gil")}   # the rest is in doc["interpreters"]
-        return [{"figure": fig, "policy": POLICY_OF_GIL[interp["gil"]], "source": summary.SOURCE_REAL,
+        return [{"figure": fig, "policy": POLICY_OF_GIL[interp["gil"]], "source": scorecard.SOURCE_REAL,
                  "interpreter": who, "repetition": rep, "value": value, "waits": waits, "setting": setting,
                  "load": span.result, "noisy": bool((span.result or {}).get("noisy")), "quiet_before": quiet,
                  "columns": cols, "spec": spec, "raw": result}
@@ -263,9 +263,9 @@ class Run:
                            noisy_runs=f"{noisy} of {len(ms)}",
                            recording="noisy" if ms and noisy > runs.NOISY_RECORDING * len(ms) else "quiet")
         if final:
-            doc["table"] = summary.summarize(ms)
-            doc["tally"] = summary.tally(doc["table"])
-            doc["main_thread"] = summary.main_thread_ratios(ms)
+            doc["table"] = scorecard.summarize(ms)
+            doc["tally"] = scorecard.tally(doc["table"])
+            doc["main_thread"] = scorecard.main_thread_ratios(ms)
         atomic_write_json(pdir / points.RAW, doc)
         atomic_write_json(pdir / points.ROWS, rows)
         if final:
@@ -277,5 +277,5 @@ class Run:
                                        "interpreters": [i["version"] for i in self.interps]},
                                 load_after=list(os.getloadavg()),
                                 detail={"load": doc["load"], "tally": doc["tally"]})
-            tidy.rebuild_results(self.out)
+            tidy_table.rebuild_results(self.out)
 

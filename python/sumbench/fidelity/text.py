@@ -1,11 +1,11 @@
 """The printed fidelity table (runners/fidelity.py, table.txt): rendering only;
-summary.py computes the rows and verdict.py the verdicts."""
+scorecard.py computes the rows and verdict.py the verdicts."""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from . import plan, summary, verdict
+from . import plan, scorecard, verdict
 from .figures import fmt
 
 RULE = (f"rule: the model/real ratio of the medians (convoy: after each side's C = 0 overshoot; "
@@ -30,7 +30,7 @@ def _ci(r: dict) -> str:
 
 
 def role_line(r: dict) -> str:
-    return f"{summary.control_name(r) if r['role'] in summary.CONTROLS else r['policy']:16} {_ci(r):22} {r['outcome']}" + \
+    return f"{scorecard.control_name(r) if r['role'] in scorecard.CONTROLS else r['policy']:16} {_ci(r):22} {r['outcome']}" + \
         (f"  ({r['why']})" if r["outcome"] not in (verdict.PASS, verdict.FAIL) and r.get("why") else "")
 
 
@@ -46,7 +46,7 @@ def table_lines(table: list[dict], main_thread: Optional[list[dict]] = None, loa
     """Per figure: the interpreter's and the model's per-run medians and IQRs, the value
     judged, the verdict of the policy and of each control, and whether it discriminates;
     then the tally, and the one-thread-against-main-thread ratios (no GIL effect)."""
-    t = summary.tally(table)
+    t = scorecard.tally(table)
     lines = [RULE, "",
              f"{t['discriminating']} of {t['figures']} figures discriminate (agreement); the policy passes "
              f"{t['passed']}" + (f"; legacy with sumbench's defaults (no calibration flag): "

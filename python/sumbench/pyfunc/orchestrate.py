@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from .. import folders, machine, procs, tidy
+from .. import folders, machine, procs, tidy_table
 from ..errors import UsageError, prog_name
 from ..interpreters import Interpreter
 from ..io import atomic_write_json, read_json_object
@@ -173,7 +173,7 @@ def run(cfg: dict, interps: list[Interpreter], everything: bool, argv: list[str]
             "run_id": run_id, "started": started, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "interpreters": interpreters, "notes": notes, "counts": counts, "command_line": argv_full})
     finally:  # the points written so far are in results.csv, also when interrupted
-        csv_path = tidy.rebuild_results(out_dir)
+        csv_path = tidy_table.rebuild_results(out_dir)
     say(", ".join(f"{v} {k}" for k, v in counts.items() if v or k == "ok") + f"; {csv_path}")
     busy = (record.loadavg() or [0.0])[0]
     if busy > cfg["cores"]:

@@ -7,9 +7,11 @@ compute tables, draw figures, render HTML. Computing is kept apart from renderin
   analysis    rows -> points and series, speedups, efficiencies (stdlib only)
   answer      the answer first: one plain sentence per kernel, marks of what is no plain
               result (stdlib only: the sweep and summary.py print it too)
+  post_comparison  the blog post's comparison: the summary figure's kernels (the
+              catalogue's summary kinds), modes and bars
   problems    failed, invalid and unstable points and the counts from the same list
   tables      every table of the report, computed, and their CSV files (stdlib only)
-  compare     two runs point by point (scipy's U test; INCONCLUSIVE when it cannot tell)
+  two_runs    two runs point by point (scipy's U test; INCONCLUSIVE when it cannot tell)
   fits        Amdahl, Gustafson (scipy.optimize.curve_fit) and Karp-Flatt, with flags
   units       how numbers are written: 2^33, 7.2 M, ms/µs, ×, %
   plotting    the figures' style (Okabe-Ito, a distinct style per series, offsets, IQR

@@ -16,16 +16,12 @@ Without any serial point a series falls back to its own 1-worker time
 import math
 from collections import OrderedDict, defaultdict
 
-from ..fidelity import summary as fidelity_summary
+from ..fidelity import scorecard
 from ..schema import PARAMETER_COLUMNS
 from .variants import default_variant, main_variant, variant_modes, variant_text
 from .nodes import node_groups, node_parts
 from .stats import median, quantile
 
-# The catalogue's kernel kinds that the blog post's comparison shows, and the kind
-# measured as latency rather than scaling (see the GIL figures).
-SUMMARY_KINDS = ("cpu-bound", "io-bound")
-LATENCY_KIND = "latency"
 class Point:
     """All repetitions of one measurement point of one run."""
 
@@ -341,7 +337,7 @@ class RunAnalysis:
         self.label = sweep.label
         self.points = build_points(sweep)
         attach_baselines(self.points, self.cat)
-        self.fidelity = fidelity_summary.for_folder(sweep.path, sweep.rows)  # model vs real interpreter
+        self.fidelity = scorecard.for_folder(sweep.path, sweep.rows)  # model vs real interpreter
         # The core count is the allocation's: a point on N nodes had N x the cores of
         # one node (a combined Slurm sweep mixes allocations); self.cores is the largest.
         self.cores = sweep.cores()
@@ -353,7 +349,7 @@ class RunAnalysis:
         keys = sorted({(p.kernel, p.scaling) for p in self.points},
                       key=lambda k: (self.cat.kernel_rank(k[0]), k[0], k[1] != "strong"))
         for key in keys:
-            if self.cat.kernel(key[0]).get("kind") == LATENCY_KIND:
+            if not self.cat.has_scaling(key[0]):
                 continue   # measures latency, not scaling: see the GIL figures
             pts = [p for p in self.points if (p.kernel, p.scaling) == key]
             self.groups[key] = build_series(pts, self.cat)

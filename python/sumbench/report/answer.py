@@ -4,7 +4,7 @@ sentences at the top of its page, the sweep and scripts/main.sh print them last
 (summary.py --format answer).
 
 The sentence compares every mode at the worker count the verdicts use (the largest count
-within the cores that all modes have: summary.pick_common_workers), names each mode in
+within the cores that all modes have: post_comparison.pick_common_workers), names each mode in
 plain words (a hybrid layout with one thread per rank is MPI, with one rank it is OpenMP),
 and marks what is not a plain result:
   unstable     the runner's mark: the repetitions' cv stayed above its threshold
@@ -17,8 +17,7 @@ ones that gain less than GAIN ("... do not speed it up").
 
 from collections import Counter
 
-from .analysis import LATENCY_KIND
-from .summary import pick_common_workers
+from .post_comparison import pick_common_workers
 
 SUPERLINEAR = 1.05   # median speedup above 1.05 x the workers: marked, never a plain result
 CLOSE = 0.85         # within 15% of the best plain speedup: recommended
@@ -149,7 +148,7 @@ def answers(run):
     out = []
     done = set()
     for (kernel, scaling), series in run.groups.items():
-        if kernel in done or run.cat.kernel(kernel).get("kind") == LATENCY_KIND:
+        if kernel in done or not run.cat.has_scaling(kernel):
             continue
         a = sentence(run, kernel, scaling, series)
         if a is not None:

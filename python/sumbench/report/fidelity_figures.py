@@ -7,7 +7,7 @@ confidence interval, and the ratios of its controls, against the band of the ver
 Beazley's I/O convoy (operations per second relative to C = 0) is a second figure of the
 same form: its values are judged ones, after each side's C = 0 runs, so they have no
 per-run spread. Drawing only: the summaries, their verdicts and whether a figure
-discriminates are the data's (RunAnalysis.fidelity, from sumbench.fidelity.summary);
+discriminates are the data's (RunAnalysis.fidelity, from sumbench.fidelity.scorecard);
 nothing here judges, so the drawing cannot disagree with the verdict it shows."""
 
 import math

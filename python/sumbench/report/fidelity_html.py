@@ -2,9 +2,9 @@
 that discriminate, the post's own ratio (seed:K) for the model and the interpreter, and one
 table per run with every figure's verdict, each control's, and whether the figure
 discriminates; as data for the template (page.py renders it). The verdicts are the data's
-(sumbench.fidelity.summary, under sumbench.fidelity.verdict's rule); nothing here judges."""
+(sumbench.fidelity.scorecard, under sumbench.fidelity.verdict's rule); nothing here judges."""
 
-from ..fidelity import summary as fidelity_summary
+from ..fidelity import scorecard
 from ..fidelity import text as fidelity_text
 from ..fidelity import verdict as fidelity_verdict
 
@@ -27,7 +27,7 @@ def _controls(s, flag, fmt_ratio):
     not fail is flagged, as it keeps the figure from discriminating."""
     lines = []
     for r in s["roles"][1:]:
-        name = fidelity_summary.control_name(r) if r["role"] in fidelity_summary.CONTROLS else r["policy"]
+        name = scorecard.control_name(r) if r["role"] in scorecard.CONTROLS else r["policy"]
         ci = "" if r.get("ratio") is None else " " + _ci(r, fmt_ratio)
         text = f"{name}: {r['outcome']}{ci}"
         lines.append(text if r["outcome"] == fidelity_verdict.FAIL or r["role"] == "defaults" else flag(text))
@@ -35,7 +35,7 @@ def _controls(s, flag, fmt_ratio):
 
 
 def _tally(rows):
-    t = fidelity_summary.tally(rows)
+    t = scorecard.tally(rows)
     text = (f"{t['discriminating']} of {t['figures']} figures discriminate (their policy passes "
             f"{t['passed']})")
     if t["legacy_defaults"]:

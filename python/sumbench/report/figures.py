@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from . import summary, variants  # noqa: E402
+from . import post_comparison, variants  # noqa: E402
 from .answer import marks, plain_name, series_label  # noqa: E402
 from .units import fmt_n, fmt_seconds  # noqa: E402
 
@@ -173,7 +173,7 @@ def _bar(ax, x, width, pt, st, hatch, handles, vertical):
 
 
 def summary_figure(runs, outdir):
-    data = [(r, summary.summary_data(r)) for r in runs]
+    data = [(r, post_comparison.summary_data(r)) for r in runs]
     data = [(r, d) for r, d in data if d]
     if not data:
         return None

@@ -6,7 +6,6 @@ out, with a line in `missing` saying what to run."""
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from . import analysis
 from .plotting import (DPI, Figure, label_line, _legend, _log_y, mode_style, _new_figure,
                        offsets, policy_style, _save, _slug, suptitle)
 from .stats import median, quantile
@@ -61,7 +60,7 @@ def _latency_figure(runs, outdir, missing):
     one line per policy, the modes without variants as references."""
     conv = []
     for r in runs:
-        latency = set(r.cat.kernels_of_kind(analysis.LATENCY_KIND))
+        latency = {k["name"] for k in r.cat.kernels if not r.cat.has_scaling(k["name"])}
         variants = variant_modes(r.cat)
         pts = [p for p in r.points if p.kernel in latency and p.mode in variants and p.latency]
         if pts:
@@ -115,7 +114,7 @@ def _throughput_figure(runs, outdir, missing):
     switch interval per policy, with the reference mode and the lock-free thread modes."""
     thr = []
     for r in runs:
-        cpu = r.cat.kernels_of_kind(analysis.SUMMARY_KINDS[0])[:1]
+        cpu = r.cat.kernels_of_kind(*r.cat.summary_kinds()[:1])[:1]
         variants = variant_modes(r.cat)
         pts = [p for p in r.points if p.kernel in cpu and p.mode in variants
                and p.threads == 2 and p.ranks == 1 and p.times and p.interval]

@@ -1,7 +1,7 @@
 """The reports' statistics, from libraries rather than written here.
 
   median, quantile  the standard library's statistics module, through the one wrapper
-                    sumbench has (fidelity.summary.median_iqr: inclusive quartiles, numpy's
+                    sumbench has (fidelity.scorecard.median_iqr: inclusive quartiles, numpy's
                     'linear' method); baseline/child.py keeps its own, since it must run
                     on Python 2.7
   mann_whitney_u    scipy.stats.mannwhitneyu, two-sided, as Google Benchmark's
@@ -17,7 +17,7 @@ commands (summary.py, the sweep's closing answer) can use the rest of the report
 
 import functools
 
-from ..fidelity.summary import median_iqr
+from ..fidelity.scorecard import median_iqr
 
 EXACT_LIMIT = 400  # the exact distribution when n1 * n2 <= this and there are no ties
 

@@ -11,7 +11,7 @@ from .. import machine
 from ..pyfunc import answer as pyfunc_answer
 from . import answer, nodes
 from .problems import point_counts, problem_rows
-from .summary import pick_common_workers
+from .post_comparison import pick_common_workers
 from .stats import median
 
 # "over": the scaling dimension of the row, workers (p = workers) or nodes (p = N/N0 at

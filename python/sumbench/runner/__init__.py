@@ -6,5 +6,5 @@ point, results.csv rebuilt from the folders (docs/DESIGN.md).
   launch    how to start one point: environment, launcher, placement
   execute   run one point: process group, timeout, reruns, its folder
   progress  progress lines and the live bar
-  sweep     the sweep itself: set-up, resume, dry run, manifest
+  engine    the sweep itself: set-up, resume, dry run, manifest, the loop over points
 """

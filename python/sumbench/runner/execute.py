@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from .. import points, procs, tidy
+from .. import points, procs, tidy_table
 from ..errors import RuntimeFailure
 from ..io import atomic_write_json, read_json, read_json_object
 from ..schema import PARAMETER_COLUMNS
@@ -129,7 +129,7 @@ def coefficient_of_variation(doc: dict) -> Optional[float]:
     """Largest stdev/mean of time_s over the repetitions of each benchmark (rows of one
     value of every parameter column: legacy's check intervals apart); None below 2."""
     times: dict[tuple, list[float]] = {}
-    for row in tidy.rows_from_gbench_json(doc):
+    for row in tidy_table.rows_from_gbench_json(doc):
         if row["status"] == "ok" and row["time_s"] != "":
             times.setdefault(tuple(row[c] for c in PARAMETER_COLUMNS), []).append(float(row["time_s"]))
     cvs = []

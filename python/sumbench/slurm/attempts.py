@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Optional
 
 from ..io import read_json_object
 from ..runner.allocation import attempt_number as number  # the runner records it too

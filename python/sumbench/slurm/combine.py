@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .. import machine, paths, points, tidy
+from .. import machine, paths, points, tidy_table
 from ..errors import UsageError
 from ..io import atomic_write_json, atomic_write_text, read_json_object
 from ..schema import read_results_raw, write_results_csv
@@ -121,7 +121,7 @@ def job_row(job: dict, out: Path, problems: list[str]) -> tuple[dict, list[dict]
     rows, links = [], {}
     if (job_dir / "points").is_dir():
         try:
-            rows = read_results_raw(tidy.rebuild_results(job_dir))  # partial results included
+            rows = read_results_raw(tidy_table.rebuild_results(job_dir))  # partial results included
         except (OSError, ValueError) as e:
             problems.append(f"rebuilding {job_dir}/results.csv failed: {e}")
     # Point ids are unique within a job, not across jobs (2x1 on one node and 1x1 on two
@@ -262,7 +262,7 @@ def combine(sweep_dir: str) -> int:
     report_jobs(jobs)
     write_job_problems(out, jobs)
     link_points(out, links)
-    report = paths.entry("report.py")
+    report = paths.command("reports/report.py")
     python = os.environ.get("SUMBENCH_PYTHON") or sys.executable or "python3"
     argv = [python, report, str(out), "--out", str(out / "report")]
     if not rows:  # report.py refuses a results.csv without rows: say why there are none

@@ -1,6 +1,6 @@
 """The job's own record, slurm.json, and the point folder of a direct run.
 
-slurm/sumbench.sbatch calls these (python/slurm_job.py) when the job starts, when it
+slurm/sumbench.sbatch calls these (slurm/slurm_job.py) when the job starts, when it
 knows its command and from its exit trap; every file goes through the package's atomic
 writer. slurm.json keeps the job's Slurm facts, its command and how it ended (also when
 it is cancelled, reaches its time limit or is requeued after a node failure);
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Mapping, Optional
 
-from .. import folders, points, tidy
+from .. import folders, points, tidy_table
 from ..io import atomic_write_json, read_json_object
 from . import attempts
 
@@ -210,5 +210,5 @@ def direct_status(point_dir: Path, job_dir: Path, exit_code: int, wall_s: float,
                "ranks": _env(env, "SLURM_NTASKS", "int"), "threads": _env(env, "OMP_NUM_THREADS", "int")},
         stderr_tail=(point_dir / points.STDERR).read_text(errors="replace")[-4000:]
         if status != "ok" and (point_dir / points.STDERR).exists() else "")
-    tidy.rebuild_results(job_dir)
+    tidy_table.rebuild_results(job_dir)
     return written

@@ -202,7 +202,7 @@ def _submit_combine(args, ids: list[str], out: Path, logs: Path, common_env: dic
     combine_id, problem = run_sbatch(argv, env)
     if combine_id is None:
         warn(f"submitting the combine job failed: {problem}")
-        warn(f"combine by hand later: python3 {paths.entry('submit_sweep.py')} --combine {out}")
+        warn(f"combine by hand later: python3 {paths.command('slurm/submit_sweep.py')} --combine {out}")
     else:
         say(f"submitted combine: job {combine_id} (after {','.join(ids)})")
     record["combine_job"] = {"job_id": combine_id, "command": line, "submit_error": problem or None}

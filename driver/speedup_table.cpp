@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "speedup_table.hpp"
 
 #include <unistd.h>
 
@@ -109,6 +109,8 @@ void print_summary(std::ostream& out, const Plan& plan, const std::vector<Report
   }
 
   const char* kind = scaling == Scaling::weak ? "scaled speedup (weak scaling)" : "speedup (strong scaling)";
+  // The reference of every speedup: the mode table's first row (modes/table.cpp).
+  const std::string_view reference = mode_table().front().name;
   std::string kernel;
   double serial = NAN;
   char line[512];
@@ -118,8 +120,8 @@ void print_summary(std::ostream& out, const Plan& plan, const std::vector<Report
       kernel = std::string(c.kernel->name);
       serial = NAN;
       for (const Case& other : plan.cases())
-        if (other.kernel == c.kernel && other.mode->name() == "serial") serial = rows[other.name].median;
-      out << "\n" << kernel << ": " << kind << " against serial, median of repetitions\n";
+        if (other.kernel == c.kernel && other.mode->name() == reference) serial = rows[other.name].median;
+      out << "\n" << kernel << ": " << kind << " against " << reference << ", median of repetitions\n";
       std::snprintf(line, sizeof line, "  %-36s %9s %12s %8s %9s %10s  %-5s %s\n", "mode", "RxT", "median",
                     "cv", "speedup", "efficiency", "valid", "placement");
       out << line;

@@ -2,7 +2,6 @@
 point per kernel and mode at a worker count that every mode has, the same count the
 verdicts use). Computing only; figures.summary_figure draws it."""
 
-from .analysis import SUMMARY_KINDS
 from .variants import main_variant
 
 
@@ -39,9 +38,10 @@ def summary_modes(cat):
 
 
 def summary_kernels(cat):
-    """[(kernel, label)] of the comparison: the CPU-bound and I/O-bound kernels."""
+    """[(kernel, label)] of the comparison: the kernels of the catalogue's summary kinds
+    (CPU-bound and I/O-bound; a kind is in unless sumbench's kind table says why not)."""
     out = []
-    for name in cat.kernels_of_kind(*SUMMARY_KINDS):
+    for name in cat.kernels_of_kind(*cat.summary_kinds()):
         summary = cat.kernel(name).get("summary", "")
         out.append((name, f"{summary.split(':')[0]} ({name})" if ":" in summary else name))
     return out

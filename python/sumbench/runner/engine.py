@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from .. import builds, folders, machine as machine_info, points, tidy
+from .. import builds, folders, machine as machine_info, points, tidy_table
 from ..catalogue import Catalogue
 from ..errors import Interrupted, RuntimeFailure, UsageError, say_error
 from ..io import atomic_write_json, read_json
@@ -164,7 +164,7 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
         manifest["runs"][-1]["finished"] = now()
         manifest["finished"] = now()
         write_manifest(out, manifest, states)
-        tidy.rebuild_results(out)
+        tidy_table.rebuild_results(out)
     failed = [pid for pid, st in states.items() if st is None or st["status"] in points.NOT_OK]
     unstable = [pid for pid, st in states.items() if st is not None and st.get("unstable")]
     shaky = (f"; {len(unstable)} unstable (cv above {cfg['cv_threshold']:g} after reruns), no plain "
