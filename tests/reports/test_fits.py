@@ -1,7 +1,7 @@
 """Fits recover known serial fractions: Amdahl, Gustafson, Karp-Flatt; scipy's fits,
 U test and the statistics module's medians agree with the hand-written code they replaced,
-on recorded data (bench/results, data/old_stats.json, data/fidelity-old/samples.json); a fit needs 3 worker counts and
-flags a suspect serial fraction."""
+on recorded data (bench/results, data/old_stats.json, data/fidelity-old/samples.json); a
+fit needs 3 worker counts and flags a suspect serial fraction."""
 
 import json
 import math
