@@ -1,11 +1,11 @@
 """The fidelity verdict (sumbench.fidelity.verdict) and the discrimination of a figure
 (sumbench.fidelity.scorecard) on synthetic samples.
 
-The spreads are those of recorded runs (BENCHMARKS.md, fidelity-vm-20261130T131810Z, 3.11.7
-and 2.7.18 per-run values): a model off by 1.5x with the real spread must fail and one equal
-in distribution must pass, for every one of 20 random draws; where the spread is as wide as
-the convoy's states, 15 runs cannot show equality, and the verdict says inconclusive rather
-than pass or fail.
+The spreads are those of recorded runs (fidelity-vm-20261130T131810Z, removed from
+bench/results; git history: 2d4c0e4; 3.11.7 and 2.7.18 per-run values): a model off by 1.5x
+with the real spread must fail and one equal in distribution must pass, for every one of 20
+random draws; where the spread is as wide as the convoy's states, 15 runs cannot show
+equality, and the verdict says inconclusive rather than pass or fail.
 """
 
 import random

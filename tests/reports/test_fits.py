@@ -1,7 +1,7 @@
 """Fits recover known serial fractions: Amdahl, Gustafson, Karp-Flatt; scipy's fits,
 U test and the statistics module's medians agree with the hand-written code they replaced,
-on recorded data (bench/results, data/old_stats.json); a fit needs 3 worker counts and
-flags a suspect serial fraction."""
+on recorded data (bench/results, data/old_stats.json, data/fidelity-old/samples.json); a
+fit needs 3 worker counts and flags a suspect serial fraction."""
 
 import json
 import math
@@ -13,9 +13,9 @@ import unittest
 import fixtures
 from sumbench.report import analysis, fits, stats, tables
 from sumbench.report.data import load_sweep
-from sumbench.schema import read_results_csv
 
 OLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "old_stats.json")
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "fidelity-old", "samples.json")
 
 WORKERS = [2, 4, 8, 16, 32, 64]
 
@@ -119,20 +119,15 @@ class RecordedDataTest(unittest.TestCase):
             self.assertEqual(fit.m, r["m"])
 
     def test_mann_whitney(self):
-        groups = {}
-        for m in self.old["mann_whitney"]:
-            for side in ("a", "b"):
-                if m[side] not in groups:
-                    found = {}
-                    for row in read_results_csv(os.path.join(fixtures.SOURCE_DIR, m[side], "results.csv")):
-                        if row.get("fidelity_value") is not None and row["status"] == "ok":
-                            key = (row["fidelity_figure"], row["source"], row.get("gil_policy") or "",
-                                   row.get("interpreter_version") or "")
-                            found.setdefault(key, []).append(row["fidelity_value"])
-                    groups[m[side]] = found
+        # The recordings' samples (data/fidelity-old/samples.json: their results.csv rows, kept
+        # when the recordings left bench/results; git keeps the folders at the commit it names).
+        with open(SAMPLES, encoding="utf-8") as fh:
+            groups = {folder: {tuple(s["key"]): s["values"] for s in d["samples"]}
+                      for folder, d in json.load(fh)["folders"].items()}
         methods = set()
         for m in self.old["mann_whitney"]:
             x, y = (groups[m[s]][tuple(m["key"])] for s in ("a", "b"))
+            self.assertEqual([len(x), len(y)], m["n"], m["key"])
             if "round" in m:
                 x, y = [round(v, m["round"]) for v in x], [round(v, m["round"]) for v in y]
             u, p, method = stats.mann_whitney_u(x, y)
