@@ -1,7 +1,6 @@
 // sumbench's own flags: every bad input is a UsageError naming the bad value.
-#include <gtest/gtest.h>
-
 #include <benchmark/benchmark.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
@@ -42,8 +41,14 @@ TEST(Options, DefaultsRunEveryKernelButTheThreadOnlyOnesInEveryMode) {
 }
 
 TEST(Options, ParsesListsAndLeavesBenchmarkFlags) {
-  std::vector<std::string> args{"sumbench", "--kernels=sum,triad", "--workers=1,2,4", "--hybrid=2x2,1x4",
-                                "--benchmark_filter=omp", "--scaling=weak", "--n=1000", "--quick"};
+  std::vector<std::string> args{"sumbench",
+                                "--kernels=sum,triad",
+                                "--workers=1,2,4",
+                                "--hybrid=2x2,1x4",
+                                "--benchmark_filter=omp",
+                                "--scaling=weak",
+                                "--n=1000",
+                                "--quick"};
   const Options opt = parse_options(args);
   ASSERT_EQ(opt.kernels.size(), 2u);
   EXPECT_EQ(opt.kernels[1]->name, "triad");
@@ -62,7 +67,8 @@ TEST(Options, GilFlags) {
   EXPECT_DOUBLE_EQ(opt.mode.switch_intervals_s[0], 0.0005);
   EXPECT_DOUBLE_EQ(opt.mode.switch_intervals_s[2], 0.005);
   EXPECT_EQ(opt.mode.check_intervals, (std::vector<int>{100}));  // CPython 2's default
-  EXPECT_EQ(parse({"--check-interval=1,100,1000000"}).mode.check_intervals, (std::vector<int>{1, 100, 1000000}));
+  EXPECT_EQ(parse({"--check-interval=1,100,1000000"}).mode.check_intervals,
+            (std::vector<int>{1, 100, 1000000}));
 }
 
 TEST(Options, BadInputNamesTheValue) {
@@ -97,7 +103,8 @@ TEST(Options, HybridLayoutsNameTheBadItem) {
   expect_usage_error({"--hybrid=0x2"}, "'0x2' has 0 ranks");
   expect_usage_error({"--hybrid=2x1048577"}, "'2x1048577' has 1048577 threads");
   expect_usage_error({"--hybrid=1024x1025"}, "'1024x1025' has 1049600 workers");  // R x T <= 2^20
-  EXPECT_EQ(parse({"--hybrid=1024x1024,4096x1"}).mode.hybrid_layouts, (std::vector<Layout>{{1024, 1024}, {4096, 1}}));
+  EXPECT_EQ(parse({"--hybrid=1024x1024,4096x1"}).mode.hybrid_layouts,
+            (std::vector<Layout>{{1024, 1024}, {4096, 1}}));
   EXPECT_EQ(parse({"--workers=1048576"}).workers, std::vector<int>{1048576});
   expect_usage_error({"--hybrid=2x2,4x1,2x2"}, "'2x2' is given twice");
   expect_usage_error({"--hybrid=2x2,02x2"}, "'02x2' is given twice");
@@ -107,7 +114,8 @@ TEST(Options, HybridLayoutsNameTheBadItem) {
 // Names carry whole microseconds: 1.5us ran as 1.5 us under the name interval:2us, and
 // 1.2us,1.4us became one case.
 TEST(Options, SwitchIntervalsAreWholeMicrosecondsGivenOnce) {
-  expect_usage_error({"--switch-interval=1.5us"}, "'1.5us' is not a whole number of microseconds; use e.g. 1us or 2us");
+  expect_usage_error({"--switch-interval=1.5us"},
+                     "'1.5us' is not a whole number of microseconds; use e.g. 1us or 2us");
   expect_usage_error({"--switch-interval=1.2us,1.4us"}, "'1.2us'");
   expect_usage_error({"--switch-interval=0.0000025"}, "'0.0000025' is not a whole number of microseconds");
   expect_usage_error({"--switch-interval=1ms,1000us"}, "'1ms' and '1000us' are the same interval (1000us)");
@@ -121,8 +129,9 @@ TEST(Options, SwitchIntervalsAreWholeMicrosecondsGivenOnce) {
 
 // Every list alike: an empty item is refused wherever it is ("cpython," was taken, ",fifo" not).
 TEST(Options, NoEmptyItemInAnyList) {
-  for (const char* text : {"--kernels=sum,", "--modes=,serial", "--workers=1,", "--hybrid=1x1,", "--gil-policy=cpython,",
-                           "--gil-policy=,fifo", "--switch-interval=1ms,", "--check-interval=10,", "--workers=,"})
+  for (const char* text :
+       {"--kernels=sum,", "--modes=,serial", "--workers=1,", "--hybrid=1x1,", "--gil-policy=cpython,",
+        "--gil-policy=,fifo", "--switch-interval=1ms,", "--check-interval=10,", "--workers=,"})
     expect_usage_error({text}, "empty item in the list");
 }
 
@@ -130,7 +139,8 @@ TEST(Options, DuplicatesAreRefused) {
   expect_usage_error({"--kernels=sum,triad,sum"}, "'sum' is given twice");
   expect_usage_error({"--workers=2,02"}, "02 is given twice");
   expect_usage_error({"--gil-policy=fifo,fifo"}, "'fifo' is given twice");
-  expect_usage_error({"--kernels=sum", "--kernels=triad"}, "--kernels is given twice ('--kernels=sum' and '--kernels=triad')");
+  expect_usage_error({"--kernels=sum", "--kernels=triad"},
+                     "--kernels is given twice ('--kernels=sum' and '--kernels=triad')");
   expect_usage_error({"--quick", "--quick"}, "--quick is given twice");
   expect_usage_error({"--n=5", "--n=5"}, "--n is given twice");
 }
@@ -141,7 +151,6 @@ TEST(Options, SizeParser) {
   EXPECT_THROW(parse_size("--n", "12abc"), UsageError);
   EXPECT_THROW(parse_size("--n", ""), UsageError);
 }
-
 
 // The ranges the flag table publishes (--help, --list=json) are the parser's: each bound
 // is accepted and the value just beyond it refused.
@@ -190,7 +199,8 @@ TEST(Options, ListTakesTextOrJson) {
 
 // Google Benchmark's flags: resolved and checked by sumbench (issue 10: 18ebea3 aborted on
 // --benchmark_repetitions=-1, printed usage and exited 0 on --benchmark_format=xml).
-BenchSettings resolve(std::vector<std::string> flags, std::map<std::string, std::string> env = {}, int world = 1) {
+BenchSettings resolve(std::vector<std::string> flags, std::map<std::string, std::string> env = {},
+                      int world = 1) {
   flags.insert(flags.begin(), "sumbench");
   return BenchSettings::resolve(flags, false, world, [env](const char* name) -> const char* {
     const auto it = env.find(name);
@@ -209,8 +219,9 @@ void expect_bench_error(std::vector<std::string> flags, std::map<std::string, st
 }
 
 TEST(BenchFlags, CommandLineThenEnvironmentThenOurDefaultThenGoogleBenchmarks) {
-  const BenchSettings s = resolve({"--benchmark_repetitions=7"},
-                                  {{"BENCHMARK_REPETITIONS", "5"}, {"BENCHMARK_MIN_TIME", "0.25"}, {"BENCHMARK_FILTER", ""}});
+  const BenchSettings s =
+      resolve({"--benchmark_repetitions=7"},
+              {{"BENCHMARK_REPETITIONS", "5"}, {"BENCHMARK_MIN_TIME", "0.25"}, {"BENCHMARK_FILTER", ""}});
   EXPECT_EQ(s.value("benchmark_repetitions"), "7");
   EXPECT_EQ(s.source("benchmark_repetitions"), "the command line");
   EXPECT_EQ(s.value("benchmark_min_time"), "0.25");
@@ -225,8 +236,9 @@ TEST(BenchFlags, CommandLineThenEnvironmentThenOurDefaultThenGoogleBenchmarks) {
 }
 
 TEST(BenchFlags, LastOccurrenceWinsAndValuesAreCanonical) {
-  const BenchSettings s = resolve({"--benchmark_min_time=1e-2", "--benchmark_min_time=0.5", "--benchmark_list_tests",
-                                   "--benchmark_counters_tabular=YES", "--benchmark_color=off"});
+  const BenchSettings s =
+      resolve({"--benchmark_min_time=1e-2", "--benchmark_min_time=0.5", "--benchmark_list_tests",
+               "--benchmark_counters_tabular=YES", "--benchmark_color=off"});
   EXPECT_EQ(s.value("benchmark_min_time"), "0.5");
   EXPECT_TRUE(s.list_tests());
   EXPECT_EQ(s.value("benchmark_counters_tabular"), "true");
@@ -235,7 +247,8 @@ TEST(BenchFlags, LastOccurrenceWinsAndValuesAreCanonical) {
 }
 
 TEST(BenchFlags, GoogleBenchmarkGetsEveryFlagExplicitly) {
-  const BenchSettings s = resolve({"--benchmark_filter=omp", "--benchmark_out=a.json", "--benchmark_context=k=v"});
+  const BenchSettings s =
+      resolve({"--benchmark_filter=omp", "--benchmark_out=a.json", "--benchmark_context=k=v"});
   const auto args = s.initialize_args("sumbench", "a.json.tmp.1");
   EXPECT_EQ(args.size(), 1u + 16u + 1u);  // the program, every flag, the context
   auto has = [&](const std::string& a) { return std::find(args.begin(), args.end(), a) != args.end(); };
@@ -245,14 +258,16 @@ TEST(BenchFlags, GoogleBenchmarkGetsEveryFlagExplicitly) {
   EXPECT_TRUE(has("--benchmark_list_tests=false"));
   EXPECT_TRUE(has("--benchmark_context=k=v"));
   EXPECT_EQ(s.context(), (std::vector<std::pair<std::string, std::string>>{{"k", "v"}}));
-  EXPECT_EQ(s.shared_names(), (std::vector<std::string>{"benchmark_list_tests", "benchmark_filter", "benchmark_min_time",
-                                                        "benchmark_min_warmup_time", "benchmark_repetitions",
-                                                        "benchmark_enable_random_interleaving"}));
+  EXPECT_EQ(s.shared_names(),
+            (std::vector<std::string>{"benchmark_list_tests", "benchmark_filter", "benchmark_min_time",
+                                      "benchmark_min_warmup_time", "benchmark_repetitions",
+                                      "benchmark_enable_random_interleaving"}));
 }
 
 TEST(BenchFlags, BadValuesNameTheFlagOrTheVariable) {
   expect_bench_error({"--benchmark_repetitions=-1"}, {}, "--benchmark_repetitions=-1 is out of range");
-  expect_bench_error({"--benchmark_repetitions=0", "--benchmark_repetitions=3"}, {}, "--benchmark_repetitions=0");
+  expect_bench_error({"--benchmark_repetitions=0", "--benchmark_repetitions=3"}, {},
+                     "--benchmark_repetitions=0");
   expect_bench_error({"--benchmark_repetitions=2x"}, {}, "not a whole number");
   expect_bench_error({"--benchmark_min_time=-0.1"}, {}, "out of range");
   expect_bench_error({"--benchmark_min_time=inf"}, {}, "not a number of seconds");
@@ -295,16 +310,20 @@ class NameCollector : public benchmark::BenchmarkReporter {
 };
 
 TEST(BenchFlags, FilterSelectsWhatGoogleBenchmarkSelects) {
-  for (const char* name : {"sum/serial/ranks:1/threads:1/n:8", "sum/gil/ranks:1/threads:2/n:8/policy:fifo/interval:1us",
-                           "triad/mpi/ranks:2/threads:1/n:8", "triad/omp/ranks:1/threads:2/n:8"})
-    benchmark::RegisterBenchmark(name, [](benchmark::State& s) {
-      for (auto _ : s) s.SetIterationTime(1e-6);
-    })->UseManualTime()->Iterations(1);
+  for (const char* name :
+       {"sum/serial/ranks:1/threads:1/n:8", "sum/gil/ranks:1/threads:2/n:8/policy:fifo/interval:1us",
+        "triad/mpi/ranks:2/threads:1/n:8", "triad/omp/ranks:1/threads:2/n:8"})
+    benchmark::RegisterBenchmark(name,
+                                 [](benchmark::State& s) {
+                                   for (auto _ : s) s.SetIterationTime(1e-6);
+                                 })
+        ->UseManualTime()
+        ->Iterations(1);
   NameCollector all;
   benchmark::RunSpecifiedBenchmarks(&all, "");
   ASSERT_EQ(all.names.size(), 4u);
-  for (const char* spec : {"all", "^sum/", "-gil", "-^triad/", "manual_time$", "(omp|gil)/ranks:1", "threads:[2-9]/n",
-                           "^$", "-", "n:8/iter"}) {
+  for (const char* spec : {"all", "^sum/", "-gil", "-^triad/", "manual_time$", "(omp|gil)/ranks:1",
+                           "threads:[2-9]/n", "^$", "-", "n:8/iter"}) {
     NameCollector theirs;
     benchmark::RunSpecifiedBenchmarks(&theirs, spec);
     std::set<std::string> ours;
