@@ -13,7 +13,7 @@
 set -euo pipefail
 
 mode=apply
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd -P)
 while [ $# -gt 0 ]; do
   case "$1" in
     --check) mode=check ;;
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --root)
       [ $# -ge 2 ] || { echo "format.sh: --root needs a folder" >&2; exit 2; }
       [ -d "$2" ] || { echo "format.sh: --root '$2' is not a folder" >&2; exit 2; }
-      root=$(cd "$2" && pwd); shift ;;
+      root=$(cd "$2" && pwd -P); shift ;;
     *) echo "format.sh: unknown argument '$1'; use --check, --list or --root DIR" >&2; exit 2 ;;
   esac
   shift
