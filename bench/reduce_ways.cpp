@@ -19,14 +19,17 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+double now_s() {
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
 
 int rank = 0, size = 1, repetitions = 20;
 
 void report(const char* what, std::vector<double> t) {
   std::sort(t.begin(), t.end());
   const double median = t.size() % 2 ? t[t.size() / 2] : 0.5 * (t[t.size() / 2 - 1] + t[t.size() / 2]);
-  if (rank == 0) std::printf("  %-58s best %7.3f ms   median %7.3f ms\n", what, t.front() * 1e3, median * 1e3);
+  if (rank == 0)
+    std::printf("  %-58s best %7.3f ms   median %7.3f ms\n", what, t.front() * 1e3, median * 1e3);
 }
 
 // Max over ranks of one timed call, from a barrier, `repetitions` times.
@@ -54,12 +57,17 @@ int main(int argc, char** argv) {
   std::vector<double> d(m, 1.0), dr(m, 0.0);
   std::vector<std::uint64_t> u(m, 1), ur(m, 0);
   std::vector<unsigned char> b(8u * m, 1), br(8u * m, 0);
-  if (rank == 0) std::printf("8 MiB reduced to rank 0 of %d ranks, %d repetitions (max over ranks of each call)\n", size, repetitions);
+  if (rank == 0)
+    std::printf("8 MiB reduced to rank 0 of %d ranks, %d repetitions (max over ranks of each call)\n", size,
+                repetitions);
 
   if (rank == 0) std::printf("data type (from a barrier):\n");
-  from_barrier("MPI_DOUBLE, MPI_SUM (combine's)", [&] { MPI_Reduce(d.data(), dr.data(), m, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD); });
-  from_barrier("MPI_UINT64_T, MPI_SUM", [&] { MPI_Reduce(u.data(), ur.data(), m, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD); });
-  from_barrier("MPI_BYTE, MPI_BOR", [&] { MPI_Reduce(b.data(), br.data(), 8 * m, MPI_BYTE, MPI_BOR, 0, MPI_COMM_WORLD); });
+  from_barrier("MPI_DOUBLE, MPI_SUM (combine's)",
+               [&] { MPI_Reduce(d.data(), dr.data(), m, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD); });
+  from_barrier("MPI_UINT64_T, MPI_SUM",
+               [&] { MPI_Reduce(u.data(), ur.data(), m, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD); });
+  from_barrier("MPI_BYTE, MPI_BOR",
+               [&] { MPI_Reduce(b.data(), br.data(), 8 * m, MPI_BYTE, MPI_BOR, 0, MPI_COMM_WORLD); });
   from_barrier("MPI_Send/MPI_Recv of the 8 MiB, no operation (2 ranks)", [&] {
     if (rank == 1) MPI_Send(d.data(), m, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
     if (rank == 0 && size > 1) MPI_Recv(dr.data(), m, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);

@@ -47,8 +47,14 @@ void BM_in_ticks(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK_TEMPLATE(BM_in_ticks, sumbench::sum_range)->Name("BM_sum_kernel_in_2^17_ticks")->Arg(1 << 30)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(BM_in_ticks, plain_sum)->Name("BM_plain_loop_O3_native_in_2^17_ticks")->Arg(1 << 30)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_in_ticks, sumbench::sum_range)
+    ->Name("BM_sum_kernel_in_2^17_ticks")
+    ->Arg(1 << 30)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_in_ticks, plain_sum)
+    ->Name("BM_plain_loop_O3_native_in_2^17_ticks")
+    ->Arg(1 << 30)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_sum_kernel)->Arg(1 << 27)->Arg(1 << 30)->Arg(1ll << 33)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_plain_loop_O3_native)->Arg(1 << 30)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -18,14 +18,17 @@
 namespace sumbench {
 namespace {
 
-std::uint64_t buckets(bool quick) { return quick ? (1u << 16) : (1u << 20); }
+std::uint64_t buckets(bool quick) {
+  return quick ? (1u << 16) : (1u << 20);
+}
 
 class CombineKernel final : public KernelInstance {
  public:
   CombineKernel(std::uint64_t n, std::uint64_t m) : n_(n), m_(m) {
     // Bucket totals c(c+1)/2 must stay exact in a double (c < 2^26 keeps them < 2^53).
     if (n / m >= (1u << 26))
-      throw std::length_error("combine: n = " + std::to_string(n) + " is too large for exact bucket sums (at most " +
+      throw std::length_error("combine: n = " + std::to_string(n) +
+                              " is too large for exact bucket sums (at most " +
                               std::to_string((m << 26) - 1) + ")");
   }
   Partial make_partial() const override { return Partial{{}, std::vector<double>(m_, 0.0)}; }
@@ -44,7 +47,8 @@ class CombineKernel final : public KernelInstance {
     // Bucket j receives 1 + 2 + ... + c, where c = #{k : k*m + j < n} = n/m + (j < n%m):
     // two values in all, so the loop compares without dividing.
     const std::uint64_t q = n_ / m_, r = n_ % m_;
-    const double more = static_cast<double>((q + 1) * (q + 2) / 2), fewer = static_cast<double>(q * (q + 1) / 2);
+    const double more = static_cast<double>((q + 1) * (q + 2) / 2),
+                 fewer = static_cast<double>(q * (q + 1) / 2);
     const double* v = combined.values.data();
     std::uint64_t bad = m_;
     for (std::uint64_t j = 0; j < m_; ++j)
@@ -63,7 +67,9 @@ class CombineKernel final : public KernelInstance {
 
 }  // namespace
 
-std::uint64_t combine_default_n(const SizeContext& ctx) { return 4 * buckets(ctx.quick); }
+std::uint64_t combine_default_n(const SizeContext& ctx) {
+  return 4 * buckets(ctx.quick);
+}
 
 std::unique_ptr<KernelInstance> make_combine(const KernelConfig& cfg, Slice) {
   return std::make_unique<CombineKernel>(cfg.n, buckets(cfg.quick));

@@ -35,12 +35,13 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include <sumbench/kernel.hpp>
+
 #include "sum.hpp"
 
 namespace sumbench {
@@ -98,7 +99,8 @@ class ConvoyKernel final : public KernelInstance {
 
   std::string validate(const Partial& combined) const override {
     if (combined.counts[kWaitsRun] != waits_)
-      return std::to_string(combined.counts[kWaitsRun]) + " of " + std::to_string(waits_) + " convoy waits ran";
+      return std::to_string(combined.counts[kWaitsRun]) + " of " + std::to_string(waits_) +
+             " convoy waits ran";
     if (combined.counts[kWaitsShort] != 0)
       return std::to_string(combined.counts[kWaitsShort]) + " convoy waits lasted less than the nominal 1 ms";
     return {};
@@ -155,7 +157,8 @@ class ConvoyKernel final : public KernelInstance {
   }
 
   static void sleep_until(std::chrono::steady_clock::time_point deadline) {
-    const auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch());
+    const auto since_epoch =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch());
     const timespec at{static_cast<time_t>(since_epoch.count() / 1000000000),
                       static_cast<long>(since_epoch.count() % 1000000000)};
     // An absolute deadline: signals (EINTR) cannot shorten the wait.
@@ -164,14 +167,16 @@ class ConvoyKernel final : public KernelInstance {
   }
 
   std::uint64_t waits_;
-  mutable std::atomic<std::uint64_t> resets_{0};          // reset() calls so far
-  std::atomic<std::uint64_t> team_{0};                    // team size, from the bodies
-  std::atomic<std::uint64_t> io_runs_finished_{0};        // runs whose K waits are done
+  mutable std::atomic<std::uint64_t> resets_{0};    // reset() calls so far
+  std::atomic<std::uint64_t> team_{0};              // team size, from the bodies
+  std::atomic<std::uint64_t> io_runs_finished_{0};  // runs whose K waits are done
 };
 
 }  // namespace
 
-std::uint64_t convoy_default_n(const SizeContext& ctx) { return ctx.quick ? 20 : 200; }
+std::uint64_t convoy_default_n(const SizeContext& ctx) {
+  return ctx.quick ? 20 : 200;
+}
 
 std::unique_ptr<KernelInstance> make_convoy(const KernelConfig& cfg, Slice) {
   return std::make_unique<ConvoyKernel>(cfg.n);

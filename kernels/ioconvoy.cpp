@@ -37,6 +37,7 @@
 #include <system_error>
 
 #include <sumbench/kernel.hpp>
+
 #include "sum.hpp"
 
 namespace sumbench {
@@ -180,16 +181,20 @@ class IoConvoyKernel final : public KernelInstance {
   std::uint64_t ms_;
   int io_;
   std::array<std::array<int, 2>, kMaxIo> pairs_{};
-  std::array<Clock::time_point, kMaxIo> start_{};   // each I/O thread's start (its own slot)
+  std::array<Clock::time_point, kMaxIo> start_{};  // each I/O thread's start (its own slot)
   mutable std::atomic<std::uint64_t> resets_{0};
   std::atomic<std::uint64_t> team_{0};
-  std::atomic<std::uint64_t> io_done_{0};          // I/O threads that finished, over all runs
+  std::atomic<std::uint64_t> io_done_{0};  // I/O threads that finished, over all runs
 };
 
 }  // namespace
 
-std::uint64_t ioconvoy_default_n(const SizeContext& ctx) { return ctx.quick ? 50 : 500; }
-std::uint64_t ioconvoy2_default_n(const SizeContext& ctx) { return ioconvoy_default_n(ctx); }
+std::uint64_t ioconvoy_default_n(const SizeContext& ctx) {
+  return ctx.quick ? 50 : 500;
+}
+std::uint64_t ioconvoy2_default_n(const SizeContext& ctx) {
+  return ioconvoy_default_n(ctx);
+}
 
 std::unique_ptr<KernelInstance> make_ioconvoy(const KernelConfig& cfg, Slice) {
   return std::make_unique<IoConvoyKernel>(cfg.n, 1);

@@ -3,11 +3,11 @@
 // own does (docs/DESIGN.md, "The kernel API").
 #pragma once
 
-#include <sumbench/kernel.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sumbench/kernel.hpp>
 
 namespace sumbench {
 

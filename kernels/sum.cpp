@@ -89,8 +89,8 @@ class SumKernel final : public KernelInstance {
   std::string validate(const Partial& combined) const override {
     const std::uint64_t want = sum_expected(n_);
     if (combined.counts[0] == want) return {};
-    return "sum is " + std::to_string(combined.counts[0]) + ", expected n(n-1)/2 mod 2^64 = " +
-           std::to_string(want);
+    return "sum is " + std::to_string(combined.counts[0]) +
+           ", expected n(n-1)/2 mod 2^64 = " + std::to_string(want);
   }
 
  private:

@@ -1,15 +1,15 @@
 // The one table of kernels. Adding a kernel: its own file, a row here, a line in CMakeLists.txt.
 // A kernel outside sumbench comes in through the binary's extra_kernel_rows() instead
 // (include/sumbench/kernel.hpp, sumbench_add_benchmark).
-#include "kernel.hpp"
-
 #include <algorithm>
 #include <cmath>
 
+#include "kernel.hpp"
+
 namespace sumbench {
 
-#define SUMBENCH_KERNEL_ENTRY(id)                                        \
-  std::uint64_t id##_default_n(const SizeContext&);                     \
+#define SUMBENCH_KERNEL_ENTRY(id)                   \
+  std::uint64_t id##_default_n(const SizeContext&); \
   std::unique_ptr<KernelInstance> make_##id(const KernelConfig&, Slice);
 SUMBENCH_KERNEL_ENTRY(sum)
 SUMBENCH_KERNEL_ENTRY(sleep)
@@ -22,7 +22,9 @@ SUMBENCH_KERNEL_ENTRY(ioconvoy2)
 
 // Weak: a benchmark binary's own sources define it (the test-only sumbench_extra, a user's
 // sumbench_add_benchmark); sumbench itself adds nothing.
-__attribute__((weak)) std::vector<KernelDescriptor> extra_kernel_rows() { return {}; }
+__attribute__((weak)) std::vector<KernelDescriptor> extra_kernel_rows() {
+  return {};
+}
 
 namespace {
 
@@ -32,50 +34,85 @@ std::size_t builtin_rows = 0;  // how many rows of the table are built-in kernel
 std::vector<KernelDescriptor> builtin_kernel_rows() {
   // tick_elements: about 5 us of work per GIL tick on a 2020s x86 core.
   return {
-        {.name = "sum",
-         .summary = "CPU-bound: unsigned 64-bit sum of i over [0,n) (the post's heavy_calculation)",
-         .kind = "cpu-bound", .item = "element",
-         .validation = "the sum equals n(n-1)/2 mod 2^64; the checksum is the same in every mode",
-         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = false,
-         .tick_elements = 1u << 17, .default_n = sum_default_n, .make = make_sum},
-        {.name = "sleep",
-         .summary = "I/O-bound: tasks that block in clock_nanosleep for --sleep-ms (the post's hello_func)",
-         .kind = "io-bound", .item = "task",
-         .validation = "all n tasks ran and none returned before --sleep-ms",
-         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = false,
-         .tick_elements = 1, .default_n = sleep_default_n, .make = make_sleep},
-        {.name = "triad",
-         .summary = "memory-bound: STREAM triad a[i] = b[i] + s*c[i] on doubles, 24 B per element",
-         .kind = "memory-bound", .item = "element",
-         .validation = "every element of a equals b + 3c, checked by the thread that wrote it",
-         .bytes_per_element = 24.0, .rate_in_bytes = true, .thread_only = false,
-         .tick_elements = 1u << 11, .default_n = triad_default_n, .make = make_triad,
-         .held_bytes_per_element = 24.0},
-        {.name = "combine",
-         .summary = "combine cost: each worker builds an 8 MiB partial vector; partials are summed",
-         .kind = "combine", .item = "element",
-         .validation = "every bucket of the combined vector equals its exact sum 1 + 2 + ... + c",
-         .bytes_per_element = 8.0, .rate_in_bytes = false, .thread_only = false,
-         .tick_elements = 1u << 13, .default_n = combine_default_n, .make = make_combine},
-        {.name = "convoy",
-         .summary = "GIL convoy: one thread does short blocking waits while the others run sum",
-         .kind = "latency", .item = "wait",
-         .validation = "all n waits ran and each lasted at least its nominal 1 ms",
-         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
-         .tick_elements = 1u << 17, .default_n = convoy_default_n, .make = make_convoy},
-        {.name = "ioconvoy",
-         .summary = "GIL I/O convoy (bpo-7946): one thread does 1-byte socketpair ping-pongs for n ms "
-                    "while the others run sum",
-         .kind = "latency", .item = "ms",
-         .validation = "the I/O thread ran its n ms, completed operations, and every byte came back",
-         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
-         .tick_elements = 1u << 17, .default_n = ioconvoy_default_n, .make = make_ioconvoy},
-        {.name = "ioconvoy2",
-         .summary = "GIL I/O convoy with two I/O threads (each its own socketpair) beside the sum threads",
-         .kind = "latency", .item = "ms",
-         .validation = "both I/O threads ran their n ms, completed operations, and every byte came back",
-         .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = true,
-         .tick_elements = 1u << 17, .default_n = ioconvoy2_default_n, .make = make_ioconvoy2},
+      {.name = "sum",
+       .summary = "CPU-bound: unsigned 64-bit sum of i over [0,n) (the post's heavy_calculation)",
+       .kind = "cpu-bound",
+       .item = "element",
+       .validation = "the sum equals n(n-1)/2 mod 2^64; the checksum is the same in every mode",
+       .bytes_per_element = 0.0,
+       .rate_in_bytes = false,
+       .thread_only = false,
+       .tick_elements = 1u << 17,
+       .default_n = sum_default_n,
+       .make = make_sum},
+      {.name = "sleep",
+       .summary = "I/O-bound: tasks that block in clock_nanosleep for --sleep-ms (the post's hello_func)",
+       .kind = "io-bound",
+       .item = "task",
+       .validation = "all n tasks ran and none returned before --sleep-ms",
+       .bytes_per_element = 0.0,
+       .rate_in_bytes = false,
+       .thread_only = false,
+       .tick_elements = 1,
+       .default_n = sleep_default_n,
+       .make = make_sleep},
+      {.name = "triad",
+       .summary = "memory-bound: STREAM triad a[i] = b[i] + s*c[i] on doubles, 24 B per element",
+       .kind = "memory-bound",
+       .item = "element",
+       .validation = "every element of a equals b + 3c, checked by the thread that wrote it",
+       .bytes_per_element = 24.0,
+       .rate_in_bytes = true,
+       .thread_only = false,
+       .tick_elements = 1u << 11,
+       .default_n = triad_default_n,
+       .make = make_triad,
+       .held_bytes_per_element = 24.0},
+      {.name = "combine",
+       .summary = "combine cost: each worker builds an 8 MiB partial vector; partials are summed",
+       .kind = "combine",
+       .item = "element",
+       .validation = "every bucket of the combined vector equals its exact sum 1 + 2 + ... + c",
+       .bytes_per_element = 8.0,
+       .rate_in_bytes = false,
+       .thread_only = false,
+       .tick_elements = 1u << 13,
+       .default_n = combine_default_n,
+       .make = make_combine},
+      {.name = "convoy",
+       .summary = "GIL convoy: one thread does short blocking waits while the others run sum",
+       .kind = "latency",
+       .item = "wait",
+       .validation = "all n waits ran and each lasted at least its nominal 1 ms",
+       .bytes_per_element = 0.0,
+       .rate_in_bytes = false,
+       .thread_only = true,
+       .tick_elements = 1u << 17,
+       .default_n = convoy_default_n,
+       .make = make_convoy},
+      {.name = "ioconvoy",
+       .summary = "GIL I/O convoy (bpo-7946): one thread does 1-byte socketpair ping-pongs for n ms "
+                  "while the others run sum",
+       .kind = "latency",
+       .item = "ms",
+       .validation = "the I/O thread ran its n ms, completed operations, and every byte came back",
+       .bytes_per_element = 0.0,
+       .rate_in_bytes = false,
+       .thread_only = true,
+       .tick_elements = 1u << 17,
+       .default_n = ioconvoy_default_n,
+       .make = make_ioconvoy},
+      {.name = "ioconvoy2",
+       .summary = "GIL I/O convoy with two I/O threads (each its own socketpair) beside the sum threads",
+       .kind = "latency",
+       .item = "ms",
+       .validation = "both I/O threads ran their n ms, completed operations, and every byte came back",
+       .bytes_per_element = 0.0,
+       .rate_in_bytes = false,
+       .thread_only = true,
+       .tick_elements = 1u << 17,
+       .default_n = ioconvoy2_default_n,
+       .make = make_ioconvoy2},
   };
 }
 
@@ -107,8 +144,12 @@ const std::vector<KernelKind>& kernel_kinds() {
   return kinds;
 }
 
-void use_builtin_kernels(bool use) { builtin = use; }
-bool builtin_kernels_used() { return builtin; }
+void use_builtin_kernels(bool use) {
+  builtin = use;
+}
+bool builtin_kernels_used() {
+  return builtin;
+}
 
 const std::vector<KernelDescriptor>& kernel_table() {
   static const std::vector<KernelDescriptor> table = [] {
@@ -132,13 +173,16 @@ std::string kernel_table_problem(const std::vector<KernelDescriptor>& rows) {
            "sumbench::extra_kernel_rows() (include/sumbench/kernel.hpp)";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const KernelDescriptor& k = rows[i];
-    const std::string row = "kernel table row " + std::to_string(i + 1) + " ('" + std::string(k.name) + "'): ";
+    const std::string row =
+        "kernel table row " + std::to_string(i + 1) + " ('" + std::string(k.name) + "'): ";
     if (k.api_version != SUMBENCH_KERNEL_API_VERSION)
-      return row + "compiled against kernel API version " + std::to_string(k.api_version) + ", this sumbench has " +
-             std::to_string(SUMBENCH_KERNEL_API_VERSION) + "; rebuild it against this sumbench's <sumbench/kernel.hpp>";
+      return row + "compiled against kernel API version " + std::to_string(k.api_version) +
+             ", this sumbench has " + std::to_string(SUMBENCH_KERNEL_API_VERSION) +
+             "; rebuild it against this sumbench's <sumbench/kernel.hpp>";
     if (!valid_name(k.name)) return row + "a name is a-z, then a-z, 0-9 or _, at most 32 characters";
     for (std::size_t j = 0; j < i; ++j)
-      if (rows[j].name == k.name) return row + "the name is taken by row " + std::to_string(j + 1) + "; choose another";
+      if (rows[j].name == k.name)
+        return row + "the name is taken by row " + std::to_string(j + 1) + "; choose another";
     const auto& kinds = kernel_kinds();
     if (std::none_of(kinds.begin(), kinds.end(), [&](const KernelKind& kk) { return kk.name == k.kind; }))
       return row + "kind '" + std::string(k.kind) + "' is not one of " + kind_names();
@@ -146,10 +190,11 @@ std::string kernel_table_problem(const std::vector<KernelDescriptor>& rows) {
       return row + "summary, item and validation must each say something";
     if (!k.default_n || !k.make) return row + "default_n and make must be set";
     if (k.tick_elements < 1) return row + "tick_elements must be at least 1";
-    if (!std::isfinite(k.bytes_per_element) || k.bytes_per_element < 0 || !std::isfinite(k.held_bytes_per_element) ||
-        k.held_bytes_per_element < 0)
+    if (!std::isfinite(k.bytes_per_element) || k.bytes_per_element < 0 ||
+        !std::isfinite(k.held_bytes_per_element) || k.held_bytes_per_element < 0)
       return row + "bytes_per_element and held_bytes_per_element must be finite and at least 0";
-    if (k.rate_in_bytes && k.bytes_per_element <= 0) return row + "a rate in bytes needs bytes_per_element > 0";
+    if (k.rate_in_bytes && k.bytes_per_element <= 0)
+      return row + "a rate in bytes needs bytes_per_element > 0";
   }
   return {};
 }

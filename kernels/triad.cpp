@@ -18,21 +18,27 @@
 #include <vector>
 
 #include <sumbench/kernel.hpp>
+
 #include "workspace.hpp"
 
 namespace sumbench {
 namespace {
 
 constexpr double kScalar = 3.0;
-inline double gold_b(std::uint64_t i) { return static_cast<double>(i % 1024) * 0.5; }
-inline double gold_c(std::uint64_t i) { return static_cast<double>(i % 512) * 0.25; }
+inline double gold_b(std::uint64_t i) {
+  return static_cast<double>(i % 1024) * 0.5;
+}
+inline double gold_c(std::uint64_t i) {
+  return static_cast<double>(i % 512) * 0.25;
+}
 
 // The gold values repeat every 1024 elements: one period of each, computed once.
 constexpr std::uint64_t kPeriod = 1024;
 struct Gold {
   double a[kPeriod], b[kPeriod], c[kPeriod];
   Gold() {
-    for (std::uint64_t j = 0; j < kPeriod; ++j) b[j] = gold_b(j), c[j] = gold_c(j), a[j] = b[j] + kScalar * c[j];
+    for (std::uint64_t j = 0; j < kPeriod; ++j)
+      b[j] = gold_b(j), c[j] = gold_c(j), a[j] = b[j] + kScalar * c[j];
   }
 };
 const Gold& gold() {
@@ -57,7 +63,8 @@ std::uint64_t count_wrong(double* x, std::uint64_t base, Slice s, const double* 
     double* xi = x + (i - base);
     for (std::uint64_t j = 0; j < len; ++j) wrong += xi[j] != t[j0 + j];
     if (poison)
-      for (std::uint64_t j = (kPoisonStride - j0 % kPoisonStride) % kPoisonStride; j < len; j += kPoisonStride)
+      for (std::uint64_t j = (kPoisonStride - j0 % kPoisonStride) % kPoisonStride; j < len;
+           j += kPoisonStride)
         xi[j] = std::nan("");
     i += len;
   }
@@ -109,7 +116,9 @@ class TriadKernel final : public KernelInstance {
     for (std::uint64_t i = 0; i < len; ++i) a[i] = b[i] + kScalar * c[i];
   }
 
-  bool checks_slices() const override { return true; }
+  bool checks_slices() const override {
+    return true;
+  }
 
   // Every element of a, every time. b and c are inputs the body never writes: they are
   // checked once, by the first check after first_touch wrote them.
@@ -117,7 +126,8 @@ class TriadKernel final : public KernelInstance {
     const Gold& g = gold();
     std::uint64_t wrong = count_wrong(a_, base_, s, g.a, true);
     if (take_unverified(s)) {
-      const std::uint64_t inputs = count_wrong(b_, base_, s, g.b, false) + count_wrong(c_, base_, s, g.c, false);
+      const std::uint64_t inputs =
+          count_wrong(b_, base_, s, g.b, false) + count_wrong(c_, base_, s, g.c, false);
       inputs_verified(inputs == 0);
       wrong += inputs;
     }
@@ -161,7 +171,7 @@ class TriadKernel final : public KernelInstance {
   Slice range_;
   bool inputs_kept_ = false, inputs_bad_ = false;
   std::uint64_t pending_ = 0;  // slices written by first_touch whose inputs are not checked yet
-  Workspace own_;  // used when the driver lends none
+  Workspace own_;              // used when the driver lends none
   Workspace& ws_;
   double *a_ = nullptr, *b_ = nullptr, *c_ = nullptr;
   std::mutex mutex_;

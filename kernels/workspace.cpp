@@ -27,7 +27,8 @@ long anon_huge_kib(const void* p) {
   for (std::string line; std::getline(in, line);) {
     unsigned long start = 0, end = 0;
     char sep = 0, space = 0;
-    if (std::sscanf(line.c_str(), "%lx%c%lx%c", &start, &sep, &end, &space) == 4 && sep == '-' && space == ' ')
+    if (std::sscanf(line.c_str(), "%lx%c%lx%c", &start, &sep, &end, &space) == 4 && sep == '-' &&
+        space == ' ')
       inside = start <= at && at < end;  // a mapping's first line: "start-end perms ..."
     else if (inside && line.rfind("AnonHugePages:", 0) == 0)
       return std::strtol(line.c_str() + 14, nullptr, 10);
@@ -48,12 +49,14 @@ std::string page_size_probe() {
   if (mode != "always") return "4 KiB (" + thp + ")";
   constexpr std::size_t kHuge = std::size_t{2} << 20;
   // MAP_NORESERVE: a mapping of its own, never merged with a neighbour in smaps.
-  void* p = mmap(nullptr, 2 * kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p =
+      mmap(nullptr, 2 * kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return "unknown (" + thp + "; a test mapping failed)";
   auto* aligned = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1));
-  if (aligned != p) munmap(p, static_cast<std::size_t>(aligned - static_cast<char*>(p)));  // the aligned 2 MiB
+  if (aligned != p)
+    munmap(p, static_cast<std::size_t>(aligned - static_cast<char*>(p)));  // the aligned 2 MiB
   const std::size_t tail = static_cast<std::size_t>(static_cast<char*>(p) + 2 * kHuge - (aligned + kHuge));
-  if (tail) munmap(aligned + kHuge, tail);                                                   // stay, alone
+  if (tail) munmap(aligned + kHuge, tail);      // stay, alone
   static_cast<volatile char*>(aligned)[0] = 1;  // the first write faults the page in
   const bool huge = anon_huge_kib(aligned) >= static_cast<long>(kHuge >> 10);
   munmap(aligned, kHuge);
@@ -90,7 +93,8 @@ constexpr std::size_t kChunk = std::size_t{4} << 20;
 void Workspace::release() {
   std::size_t total = 0;
   for (const Block& b : blocks_) total += b.bytes;
-  const int threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(release_threads_, 1)), total / (8 * kChunk) + 1));
+  const int threads = static_cast<int>(std::min<std::size_t>(
+      static_cast<std::size_t>(std::max(release_threads_, 1)), total / (8 * kChunk) + 1));
   if (threads > 1) {
     auto zap = [this](int t, int of) {
       std::size_t k = 0;

@@ -42,8 +42,12 @@ class Workspace {
   void set_capacity_hint(std::uint64_t count) { hint_ = count; }
   // What a kernel recorded as verified in a slot's pages (global indices it wrote there and
   // checked); kept with reused pages, empty when the slot's pages are fresh.
-  std::uint64_t verified_begin(std::size_t slot) const { return slot < blocks_.size() ? blocks_[slot].verified_begin : 0; }
-  std::uint64_t verified_end(std::size_t slot) const { return slot < blocks_.size() ? blocks_[slot].verified_end : 0; }
+  std::uint64_t verified_begin(std::size_t slot) const {
+    return slot < blocks_.size() ? blocks_[slot].verified_begin : 0;
+  }
+  std::uint64_t verified_end(std::size_t slot) const {
+    return slot < blocks_.size() ? blocks_[slot].verified_end : 0;
+  }
   void set_verified(std::size_t slot, std::uint64_t begin, std::uint64_t end) {
     if (slot < blocks_.size()) blocks_[slot].verified_begin = begin, blocks_[slot].verified_end = end;
   }

@@ -23,7 +23,9 @@ GilLock::GilLock(GilPolicy policy, double switch_interval_s, int threads, int ch
   if (sem_init(&sem_, 0, 1) != 0) throw std::system_error(errno, std::generic_category(), "sem_init");
 }
 
-GilLock::~GilLock() { sem_destroy(&sem_); }
+GilLock::~GilLock() {
+  sem_destroy(&sem_);
+}
 
 void GilLock::sem_take() {
   // PyThread_acquire_lock(lock, 1): sem_wait until it succeeds (EINTR: try again).
@@ -104,8 +106,10 @@ bool GilLock::timed_wait(std::unique_lock<std::mutex>& lk, std::optional<Clock::
   const std::int64_t ns = at.tv_nsec + interval_.count();  // at most kMaxSwitchIntervalS: no overflow
   at.tv_sec += static_cast<time_t>(ns / 1000000000);
   at.tv_nsec = static_cast<long>(ns % 1000000000);
-  const int rc = pthread_cond_clockwait(cond_.native_handle(), lk.mutex()->native_handle(), CLOCK_MONOTONIC, &at);
-  if (rc != 0 && rc != ETIMEDOUT) throw std::system_error(rc, std::generic_category(), "pthread_cond_clockwait");
+  const int rc =
+      pthread_cond_clockwait(cond_.native_handle(), lk.mutex()->native_handle(), CLOCK_MONOTONIC, &at);
+  if (rc != 0 && rc != ETIMEDOUT)
+    throw std::system_error(rc, std::generic_category(), "pthread_cond_clockwait");
   return rc == ETIMEDOUT;
 }
 
@@ -199,7 +203,7 @@ void GilLock::release(int id, GilRelease why) {
     // As in drop_gil, gil->mutex is released first and the wait is on switch_mutex.
     if (drop_request_.load(std::memory_order_relaxed) && why != GilRelease::final) {
       std::unique_lock<std::mutex> sk(switch_mutex_);
-      if (last_holder_ == id) {  // not switched yet
+      if (last_holder_ == id) {                                 // not switched yet
         drop_request_.store(false, std::memory_order_relaxed);  // as CPython, before waiting
         ++me.stats.forced_waits;
         switch_cond_.wait(sk, [this, id] { return last_holder_ != id; });

@@ -38,13 +38,14 @@
 // decides the C=2 convoy's states (docs/DESIGN.md, GIL policies: timeout from the return code).
 #pragma once
 
+#include <semaphore.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <semaphore.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,8 +114,8 @@ struct GilThreadStats {
   // Time waiting in take() plus forced-switch waits. cpython, fifo: a take's wait starts at its
   // first timed wait (no clock read before gil->mutex), so one that finds the lock free adds 0.
   double wait_s = 0;
-  double longest_wait_s = 0;             // the longest single take() or forced-switch wait
-  double held_s = 0;                     // time between take() returning and the next release
+  double longest_wait_s = 0;  // the longest single take() or forced-switch wait
+  double held_s = 0;          // time between take() returning and the next release
 };
 
 // Statistics of the whole lock. Written under its mutex; read after all threads are joined.
@@ -124,18 +125,19 @@ struct GilThreadStats {
 //   sum of thread takes == sum of thread drop_releases + voluntary_releases
 struct GilLockStats {
   std::uint64_t takes = 0;
-  std::uint64_t first_takes = 0;      // takes with no previous holder (1 once the lock was used)
-  std::uint64_t switches = 0;         // takes by a thread other than the previous holder
-  std::uint64_t retakes = 0;          // takes by the previous holder itself
+  std::uint64_t first_takes = 0;               // takes with no previous holder (1 once the lock was used)
+  std::uint64_t switches = 0;                  // takes by a thread other than the previous holder
+  std::uint64_t retakes = 0;                   // takes by the previous holder itself
   std::uint64_t handoffs_after_drop = 0;       // switches whose previous release was a drop_request one
   std::uint64_t handoffs_after_voluntary = 0;  // switches whose previous release was blocking or final
-  std::uint64_t drop_requests = 0;    // times a waiter set the drop request (0 -> 1)
+  std::uint64_t drop_requests = 0;             // times a waiter set the drop request (0 -> 1)
 };
 
 class GilLock {
  public:
   // `threads`: thread ids are 0..threads-1. `check_interval`: legacy's sys.setcheckinterval.
-  GilLock(GilPolicy policy, double switch_interval_s, int threads, int check_interval = kDefaultCheckInterval);
+  GilLock(GilPolicy policy, double switch_interval_s, int threads,
+          int check_interval = kDefaultCheckInterval);
   ~GilLock();
   GilLock(const GilLock&) = delete;
   GilLock& operator=(const GilLock&) = delete;
@@ -207,8 +209,8 @@ class GilLock {
   bool my_turn(int id, std::uint64_t ticket) const;
   // One interval on cond_; true: timed out. Sets `first` to its clock read if unset.
   bool timed_wait(std::unique_lock<std::mutex>& lk, std::optional<Clock::time_point>& first);
-  void note_taken(int id);  // lock held (cpython: and switch_mutex): switch accounting
-  void sem_take();          // legacy: sem_wait until it succeeds
+  void note_taken(int id);    // lock held (cpython: and switch_mutex): switch accounting
+  void sem_take();            // legacy: sem_wait until it succeeds
   void legacy_yield(int id);  // legacy: ceval's release and immediate re-acquire
   void legacy_taken(int id, Clock::time_point wait_start);  // semaphore held: accounting
   static void add_wait(GilThreadStats& s, Clock::duration d);

@@ -29,7 +29,9 @@ std::optional<GilPolicy> parse_gil_policy(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_gil_policy(std::string_view name) { return parse_gil_policy(name).has_value(); }
+bool is_gil_policy(std::string_view name) {
+  return parse_gil_policy(name).has_value();
+}
 
 std::string_view gil_policy_name(GilPolicy policy) {
   return kGilPolicyNames[static_cast<std::size_t>(policy)];
@@ -58,7 +60,9 @@ std::optional<double> parse_switch_interval(std::string_view text) {
   return seconds;
 }
 
-std::int64_t switch_interval_us(double seconds) { return std::llround(seconds * 1e6); }
+std::int64_t switch_interval_us(double seconds) {
+  return std::llround(seconds * 1e6);
+}
 
 namespace {
 
@@ -73,8 +77,8 @@ std::string joined(const std::vector<std::string>& items) {
 std::string check_check_intervals(ModeOptions& opt) {
   if (opt.check_interval_texts.empty()) return {};  // CPython 2's default
   const std::string flag = "--check-interval", text = joined(opt.check_interval_texts);
-  const std::string allowed =
-      flag + " takes comma-separated whole numbers from 1 to " + std::to_string(kMaxCheckInterval) + " (bytecodes)";
+  const std::string allowed = flag + " takes comma-separated whole numbers from 1 to " +
+                              std::to_string(kMaxCheckInterval) + " (bytecodes)";
   std::vector<int> values;
   for (const std::string& item : opt.check_interval_texts) {
     if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos)
@@ -82,7 +86,8 @@ std::string check_check_intervals(ModeOptions& opt) {
     const std::size_t first = item.find_first_not_of('0');  // "007" is 7; too many digits: too large
     const std::string digits = first == std::string::npos ? "0" : item.substr(first);
     const long v = digits.size() > 9 ? kMaxCheckInterval + 1L : std::stol(digits);
-    if (v < 1 || v > kMaxCheckInterval) return flag + "=" + text + ": " + item + " is out of range; " + allowed;
+    if (v < 1 || v > kMaxCheckInterval)
+      return flag + "=" + text + ": " + item + " is out of range; " + allowed;
     if (std::find(values.begin(), values.end(), static_cast<int>(v)) != values.end())
       return flag + "=" + text + ": " + item + " is given twice; give each value once";
     values.push_back(static_cast<int>(v));
@@ -95,7 +100,8 @@ std::string check_check_intervals(ModeOptions& opt) {
 
 std::string check_gil_options(ModeOptions& opt) {
   for (const std::string& p : opt.gil_policies)
-    if (!parse_gil_policy(p)) return "--gil-policy: unknown policy '" + p + "'; allowed: " + gil_policy_list();
+    if (!parse_gil_policy(p))
+      return "--gil-policy: unknown policy '" + p + "'; allowed: " + gil_policy_list();
   if (std::string why = check_check_intervals(opt); !why.empty()) return why;
   if (opt.switch_interval_texts.empty()) return {};  // the default interval
   const std::string flag = "--switch-interval";

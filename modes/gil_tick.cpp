@@ -44,8 +44,10 @@ std::uint64_t GilMode::tick_elements(const KernelInstance& k) const {
     // 20 this was the kernel tick / 1024, which assumed a 5 us sum tick: on the 2-core guest
     // that tick takes ~2.9 us, so the check interval was ~35% shorter than 2.7's.
     const KernelDescriptor* sum = find_kernel("sum");
-    const double sum_tick = sum ? static_cast<double>(sum->tick_elements) : static_cast<double>(k.tick_elements);
-    const double elements = kPython27BytecodeNs / element_ns_ * static_cast<double>(k.tick_elements) / sum_tick;
+    const double sum_tick =
+        sum ? static_cast<double>(sum->tick_elements) : static_cast<double>(k.tick_elements);
+    const double elements =
+        kPython27BytecodeNs / element_ns_ * static_cast<double>(k.tick_elements) / sum_tick;
     return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(std::min(elements, 1e18))));
   }
   // Why 1/32 for cpython: CPython 3 checks its eval breaker at every backward jump, every

@@ -24,6 +24,8 @@ class HybridMode final : public OmpTeamMode {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_hybrid_modes(const ModeOptions&) { return one_mode<HybridMode>(); }
+std::vector<std::unique_ptr<Mode>> make_hybrid_modes(const ModeOptions&) {
+  return one_mode<HybridMode>();
+}
 
 }  // namespace sumbench

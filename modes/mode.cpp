@@ -1,8 +1,8 @@
 // What every mode shares: the default check (one std::thread per worker), the
 // single-worker modes' run, and the mode table's option checks.
-#include <thread>
-
 #include "mode.hpp"
+
+#include <thread>
 
 namespace sumbench {
 namespace {
@@ -35,7 +35,9 @@ void check_with_threads(KernelInstance& k, Slice range, int threads, Partial& ou
   for (const Partial& p : checked) out.add(p);
 }
 
-void SingleWorkerMode::first_touch(KernelInstance& k, Slice range, int) { k.first_touch(k.worker_slice(range, 0, 1)); }
+void SingleWorkerMode::first_touch(KernelInstance& k, Slice range, int) {
+  k.first_touch(k.worker_slice(range, 0, 1));
+}
 
 void SingleWorkerMode::run(KernelInstance& k, Slice range, int, Partial& out) {
   SoloWorker w;

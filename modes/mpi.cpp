@@ -18,6 +18,8 @@ class MpiMode final : public SingleWorkerMode {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_mpi_modes(const ModeOptions&) { return one_mode<MpiMode>(); }
+std::vector<std::unique_ptr<Mode>> make_mpi_modes(const ModeOptions&) {
+  return one_mode<MpiMode>();
+}
 
 }  // namespace sumbench

@@ -105,6 +105,8 @@ class OmpMode final : public OmpTeamMode {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_omp_modes(const ModeOptions&) { return one_mode<OmpMode>(); }
+std::vector<std::unique_ptr<Mode>> make_omp_modes(const ModeOptions&) {
+  return one_mode<OmpMode>();
+}
 
 }  // namespace sumbench

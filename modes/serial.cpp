@@ -12,6 +12,8 @@ class SerialMode final : public SingleWorkerMode {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Mode>> make_serial_modes(const ModeOptions&) { return one_mode<SerialMode>(); }
+std::vector<std::unique_ptr<Mode>> make_serial_modes(const ModeOptions&) {
+  return one_mode<SerialMode>();
+}
 
 }  // namespace sumbench

@@ -6,7 +6,8 @@
 #                           and the report's matplotlib, numpy, scipy and jinja2)
 #   scripts/setup.sh test   that, plus what the tests need (GoogleTest, Chromium, Slurm, munge, iproute2,
 #                           MPICH beside Open MPI, hwloc's tools for the synthetic topologies,
-#                           JUBE, tclsh and Environment Modules for the modulefile test)
+#                           JUBE, tclsh and Environment Modules for the modulefile test,
+#                           clang-format-14 for the formatting check)
 set -euo pipefail
 
 what=${1:-main}
@@ -14,7 +15,7 @@ main_packages=(g++ cmake make git pkg-config openmpi-bin libopenmpi-dev libhwloc
                libgtest-dev python3 python3-matplotlib python3-numpy python3-scipy python3-jinja2 procps)
 # MPICH installs beside Open MPI: Debian's alternatives keep Open MPI the default mpirun/mpicxx.
 test_packages=(chromium slurmctld slurmd slurm-client munge iproute2 util-linux mpich libmpich-dev hwloc
-               jube tcl environment-modules)
+               jube tcl environment-modules clang-format-14)
 case "$what" in
   main) wanted=("${main_packages[@]}") ;;
   test) wanted=("${main_packages[@]}" "${test_packages[@]}") ;;

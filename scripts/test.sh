@@ -22,6 +22,7 @@ cmake -S . -B "$elsewhere" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$elsewhere" --target sumbench -j "$(nproc)"
 ctest --test-dir "$elsewhere" -R '^runners\.' --output-on-failure --no-tests=error
 export SUMBENCH_REQUIRE_MPICH=1  # the Slurm test must run its MPICH job, never skip it
+export SUMBENCH_REQUIRE_CLANG_FORMAT=1  # the formatting check must run, never skip
 for preset in release asan tsan; do
   echo "== $preset: build"
   scripts/build.sh "$preset"

@@ -15,12 +15,12 @@
 //
 // The buckets (16384, 128 KiB of counts per worker) fit a core's L2 cache: the body is
 // CPU-bound, one random increment per element, and the combine moves 128 KiB per worker.
-#include <sumbench/kernel.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sumbench/kernel.hpp>
 
 #if SUMBENCH_KERNEL_API_VERSION != 1
 #error "histogram.cpp is written for sumbench's kernel API version 1"
@@ -45,7 +45,9 @@ inline std::uint64_t key(std::uint64_t x) {
   x ^= x >> 7;
   return x;
 }
-inline std::uint64_t bucket(std::uint64_t k) { return k >> (kPeriodBits - kBucketBits); }
+inline std::uint64_t bucket(std::uint64_t k) {
+  return k >> (kPeriodBits - kBucketBits);
+}
 
 class HistogramKernel final : public KernelInstance {
  public:
@@ -65,8 +67,8 @@ class HistogramKernel final : public KernelInstance {
     if (expected_.empty()) expected_ = exact_histogram(n_);  // once per instance, on rank 0
     for (std::uint64_t b = 0; b < kBuckets; ++b)
       if (combined.counts[b] != expected_[b])
-        return "bucket " + std::to_string(b) + " holds " + std::to_string(combined.counts[b]) + ", expected " +
-               std::to_string(expected_[b]) + " (n = " + std::to_string(n_) + ")";
+        return "bucket " + std::to_string(b) + " holds " + std::to_string(combined.counts[b]) +
+               ", expected " + std::to_string(expected_[b]) + " (n = " + std::to_string(n_) + ")";
     return {};
   }
 
@@ -87,11 +89,13 @@ class HistogramKernel final : public KernelInstance {
 // This binary's kernel table: the rows it adds to sumbench's (sumbench_add_benchmark).
 std::vector<sumbench::KernelDescriptor> sumbench::extra_kernel_rows() {
   return {{.name = "histogram",
-           .summary = "CPU-bound: counts pseudo-random keys into 16384 buckets; the workers' histograms are summed",
+           .summary =
+               "CPU-bound: counts pseudo-random keys into 16384 buckets; the workers' histograms are summed",
            .kind = "cpu-bound",
            .item = "element",
-           .validation = "every bucket equals its exact count: n/2^20 whole periods of 64 each, plus the rest "
-                         "counted by the reference loop",
+           .validation =
+               "every bucket equals its exact count: n/2^20 whole periods of 64 each, plus the rest "
+               "counted by the reference loop",
            .bytes_per_element = 0.0,
            .rate_in_bytes = false,
            .thread_only = false,

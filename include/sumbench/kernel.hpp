@@ -87,9 +87,9 @@ class Workspace;
 
 // Per-run inputs of a kernel instance.
 struct KernelConfig {
-  std::uint64_t n = 0;    // total elements (tasks for sleep) over all workers
-  int sleep_ms = 100;     // --sleep-ms: duration of one sleep task
-  bool quick = false;     // --quick: small sizes for tests
+  std::uint64_t n = 0;  // total elements (tasks for sleep) over all workers
+  int sleep_ms = 100;   // --sleep-ms: duration of one sleep task
+  bool quick = false;   // --quick: small sizes for tests
   // Kept by the driver across the cases of one kernel; nullptr: the instance keeps its own.
   Workspace* workspace = nullptr;
 };
@@ -106,9 +106,7 @@ class KernelInstance {
   virtual void first_touch(Slice /*s*/) {}
   // The part of `range` that worker `index` of a team of `team` runs. Kernels whose
   // workers have different roles (convoy: one I/O thread, the rest CPU) override it.
-  virtual Slice worker_slice(Slice range, int index, int team) const {
-    return partition(range, team, index);
-  }
+  virtual Slice worker_slice(Slice range, int index, int team) const { return partition(range, team, index); }
   // True once the run's work is complete even if slices remain (convoy's CPU threads
   // stop when its I/O thread is done); modes that run ticks check it between ticks.
   virtual bool done() const { return false; }
@@ -140,8 +138,10 @@ class KernelInstance {
   // process's result after a run, as a bug would, so the tests can see validation catch it.
   // By default one slot of the partial; kernels whose result is data (triad) override it.
   virtual void corrupt(Slice /*range*/, Partial& local) {
-    if (!local.counts.empty()) local.counts[0] += 1;
-    else if (!local.values.empty()) local.values[0] += 1.0;
+    if (!local.counts.empty())
+      local.counts[0] += 1;
+    else if (!local.values.empty())
+      local.values[0] += 1.0;
   }
 
   // Elements per GIL tick (a few microseconds of work); set from the descriptor.
@@ -154,23 +154,23 @@ enum class Scaling { strong, weak };
 struct SizeContext {
   bool quick = false;
   Scaling scaling = Scaling::strong;
-  int max_workers = 1;           // largest worker count of the run
-  std::uint64_t llc_bytes = 0;   // last-level cache size of this machine
+  int max_workers = 1;          // largest worker count of the run
+  std::uint64_t llc_bytes = 0;  // last-level cache size of this machine
 };
 
 // A row of the kernel table. `sumbench --list=json` publishes every field a runner or
 // report needs, so a new row needs no change outside C++.
 struct KernelDescriptor {
   int api_version = SUMBENCH_KERNEL_API_VERSION;  // left as it is: the header it was compiled with
-  std::string_view name;        // [a-z][a-z0-9_]*, at most 32 characters, unique in the binary
+  std::string_view name;  // [a-z][a-z0-9_]*, at most 32 characters, unique in the binary
   std::string_view summary;
-  std::string_view kind;        // what it stresses: "cpu-bound", "io-bound", "memory-bound", "combine", "latency"
-                                // (kernel_kinds() in kernels/table.cpp; --list=json's "kernel_kinds")
-  std::string_view item;        // what n counts: "element", "task", "wait", ...
+  std::string_view kind;  // what it stresses: "cpu-bound", "io-bound", "memory-bound", "combine", "latency"
+                          // (kernel_kinds() in kernels/table.cpp; --list=json's "kernel_kinds")
+  std::string_view item;  // what n counts: "element", "task", "wait", ...
   std::string_view validation;  // how every run is checked
-  double bytes_per_element;   // bytes moved per element (STREAM convention for triad)
-  bool rate_in_bytes;         // report bytes_per_second (true) or items_per_second
-  bool thread_only;           // runs only in thread modes (one process)
+  double bytes_per_element;     // bytes moved per element (STREAM convention for triad)
+  bool rate_in_bytes;           // report bytes_per_second (true) or items_per_second
+  bool thread_only;             // runs only in thread modes (one process)
   std::uint64_t tick_elements;  // elements per GIL tick: a few microseconds of work
   // Default n at one worker (weak scaling multiplies it by the worker count).
   std::uint64_t (*default_n)(const SizeContext&);

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "kernel.hpp"
-#include "test_sizes.hpp"
 #include "mode.hpp"
 #include "reuse.hpp"
+#include "test_sizes.hpp"
 #include "workspace.hpp"
 
 namespace sumbench {
@@ -36,7 +36,8 @@ TEST(Workspace, CapacityHintMapsAheadAndNoReuseMapsFresh) {
   EXPECT_EQ(ws.doubles(0, 1 << 16), p) << "a later, larger range within the hint keeps its pages";
   ws.set_reuse(false);
   ws.doubles(0, 100);
-  EXPECT_LT(ws.mapped_bytes(), (1u << 16) * sizeof(double)) << "without reuse: fresh pages, exactly what is asked";
+  EXPECT_LT(ws.mapped_bytes(), (1u << 16) * sizeof(double))
+      << "without reuse: fresh pages, exactly what is asked";
   EXPECT_THROW(ws.doubles(0, 1ull << 62), std::length_error);
   EXPECT_GE(numa_nodes_of_this_process(), 1);
 }
@@ -87,7 +88,8 @@ TEST(ModeCheck, TriadCatchesASkippedRangeOnALaterRun) {
   const KernelDescriptor* d = find_kernel("triad");
   const Slice range{0, 10000};
   auto k = d->make(KernelConfig{range.end, 0, true}, range);
-  class NoLock : public Worker {} w;
+  class NoLock : public Worker {
+  } w;
   k->first_touch(range);
   Partial p = k->make_partial();
   k->body(range, p, w);
@@ -106,7 +108,8 @@ TEST(ModeCheck, TriadPoisonsEveryStrideOfUnalignedSlices) {
   const KernelDescriptor* d = find_kernel("triad");
   const Slice range{100, 10100}, halves[2] = {{100, 3333}, {3333, 10100}};
   auto k = d->make(KernelConfig{range.size(), 0, true}, range);  // this process's part of n
-  class NoLock : public Worker {} w;
+  class NoLock : public Worker {
+  } w;
   for (const Slice& s : halves) k->first_touch(s);
   Partial p = k->make_partial();
   k->body(range, p, w);
@@ -152,7 +155,8 @@ TEST(Reuse, OnlyWhereTheMemoryKeptStillFits) {
   for (const Layout l : {Layout{1, 1}, Layout{1, 4}, Layout{4, 1}, Layout{2, 2}, Layout{1, 4}}) {
     Case c;
     c.kernel = triad, c.layout = l, c.n = n;
-    c.name = "triad/" + std::to_string(l.ranks) + "x" + std::to_string(l.threads) + "/" + std::to_string(cases.size());
+    c.name = "triad/" + std::to_string(l.ranks) + "x" + std::to_string(l.threads) + "/" +
+             std::to_string(cases.size());
     cases.push_back(c);
   }
   const std::vector<std::string> hosts(4, "node");
@@ -160,11 +164,13 @@ TEST(Reuse, OnlyWhereTheMemoryKeptStillFits) {
     return r < c.layout.ranks ? 24.0 * static_cast<double>(partition(c.n, c.layout.ranks, r).size()) : 0.0;
   };
   auto allowed = [&](std::uint64_t usable) {
-    return kernels_that_may_keep_memory(cases, hosts, std::vector<std::uint64_t>(4, usable), held).count(triad) == 1;
+    return kernels_that_may_keep_memory(cases, hosts, std::vector<std::uint64_t>(4, usable), held)
+               .count(triad) == 1;
   };
   const double data = 24.0 * n, peak_with_reuse = 1.75 * data;
   EXPECT_TRUE(allowed(static_cast<std::uint64_t>(peak_with_reuse / 0.9) + 4096));
-  EXPECT_FALSE(allowed(static_cast<std::uint64_t>(peak_with_reuse / 0.9) - 4096)) << "the surplus does not fit";
+  EXPECT_FALSE(allowed(static_cast<std::uint64_t>(peak_with_reuse / 0.9) - 4096))
+      << "the surplus does not fit";
   EXPECT_TRUE(allowed(0)) << "unknown memory passes, as in the memory check";
 }
 

@@ -7,9 +7,9 @@
 #include <set>
 
 #include "kernel.hpp"
-#include "test_sizes.hpp"
 #include "mode.hpp"
 #include "sum.hpp"
+#include "test_sizes.hpp"
 
 namespace sumbench {
 namespace {
@@ -128,8 +128,10 @@ TEST(Kernels, ValidationRejectsAWrongResult) {
     KernelConfig cfg{test_n(d, 100003u, 3), 5, true};
     auto k = d.make(cfg, Slice{0, cfg.n});
     Partial wrong = run_reference(d, cfg, 2);
-    if (!wrong.counts.empty()) wrong.counts[0] += 1;
-    else wrong.values[wrong.values.size() / 2] += 1.0;
+    if (!wrong.counts.empty())
+      wrong.counts[0] += 1;
+    else
+      wrong.values[wrong.values.size() / 2] += 1.0;
     EXPECT_NE(k->validate(wrong), "") << d.name << " accepted a corrupted result";
   }
 }
@@ -180,7 +182,8 @@ TEST(Modes, SameResultFromEveryThreadModeAndCount) {
           mode->run(*k, Slice{0, cfg.n}, threads, out);
           if (k->checks_slices()) mode->check(*k, Slice{0, cfg.n}, threads, out);
           EXPECT_EQ(k->validate(out), "") << d.name << "/" << mode_name << " threads=" << threads;
-          EXPECT_EQ(k->checksum(out), k->checksum(reference)) << d.name << "/" << mode_name << " threads=" << threads;
+          EXPECT_EQ(k->checksum(out), k->checksum(reference))
+              << d.name << "/" << mode_name << " threads=" << threads;
         }
       }
     }

@@ -27,17 +27,19 @@ std::string problem(const std::vector<Case>& cases, const std::vector<std::strin
 TEST(Memory, TheRanksOfANodeAddUp) {
   const std::vector<Case> cases{make_case("triad/mpi/ranks:2", 2)};
   // Each rank alone would fit (0.6 of 1 GiB), the two on one node do not.
-  EXPECT_NE(problem(cases, {"a", "a"}, {kGiB, kGiB}, 0.6 * kGiB).find("triad/mpi/ranks:2 does not fit in memory: it "
-                                                                        "needs 1.2 GiB on a (2 rank(s)), where 1.0 GiB is free (MemAvailable)"),
+  EXPECT_NE(problem(cases, {"a", "a"}, {kGiB, kGiB}, 0.6 * kGiB)
+                .find("triad/mpi/ranks:2 does not fit in memory: it "
+                      "needs 1.2 GiB on a (2 rank(s)), where 1.0 GiB is free (MemAvailable)"),
             std::string::npos);
-  EXPECT_EQ(problem(cases, {"a", "b"}, {kGiB, kGiB}, 0.6 * kGiB), "");  // one on each node
+  EXPECT_EQ(problem(cases, {"a", "b"}, {kGiB, kGiB}, 0.6 * kGiB), "");   // one on each node
   EXPECT_EQ(problem(cases, {"a", "a"}, {kGiB, kGiB}, 0.45 * kGiB), "");  // 0.9 of what is usable
-  EXPECT_EQ(problem(cases, {"a", "a"}, {0, 0}, 1e30), "");              // unknown: not checked
+  EXPECT_EQ(problem(cases, {"a", "a"}, {0, 0}, 1e30), "");               // unknown: not checked
 }
 
 TEST(Memory, TheLeastUsableRankOfANodeCountsAndOnlyTheCaseRanks) {
   const std::vector<Case> one_rank{make_case("triad/serial", 1)};
-  EXPECT_EQ(problem(one_rank, {"a", "a", "a"}, {kGiB, kGiB, kGiB}, 0.8 * kGiB), "");  // ranks 1, 2 hold nothing
+  EXPECT_EQ(problem(one_rank, {"a", "a", "a"}, {kGiB, kGiB, kGiB}, 0.8 * kGiB),
+            "");  // ranks 1, 2 hold nothing
   const std::vector<Case> three{make_case("x", 3), make_case("y", 3), make_case("z", 1)};
   const std::string p = problem(three, {"a", "a", "b"}, {4 * kGiB, kGiB, 4 * kGiB}, 0.5 * kGiB);
   EXPECT_NE(p.find("x does not fit"), std::string::npos) << p;  // a: 1 GiB usable (its least), 2 ranks

@@ -1,5 +1,5 @@
-// Test sizes from the kernel table, for runs of up to `workers` workers: at most `elements`, and never more than the kernel's own
-// quick size, so a kernel whose n counts tasks, waits or milliseconds (sleep, convoy,
+// Test sizes from the kernel table, for runs of up to `workers` workers: at most `elements`, and never more
+// than the kernel's own quick size, so a kernel whose n counts tasks, waits or milliseconds (sleep, convoy,
 // ioconvoy) runs as briefly as its --quick run. A name list here once missed ioconvoy, whose
 // n is milliseconds, and ran it for 100 s per case.
 #pragma once

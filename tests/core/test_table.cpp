@@ -14,8 +14,15 @@ namespace sumbench {
 namespace {
 
 KernelDescriptor good_row(std::string_view name) {
-  return {.name = name, .summary = "s", .kind = "cpu-bound", .item = "element", .validation = "v",
-          .bytes_per_element = 0.0, .rate_in_bytes = false, .thread_only = false, .tick_elements = 1,
+  return {.name = name,
+          .summary = "s",
+          .kind = "cpu-bound",
+          .item = "element",
+          .validation = "v",
+          .bytes_per_element = 0.0,
+          .rate_in_bytes = false,
+          .thread_only = false,
+          .tick_elements = 1,
           .default_n = [](const SizeContext&) -> std::uint64_t { return 1; },
           .make = [](const KernelConfig&, Slice) -> std::unique_ptr<KernelInstance> { return nullptr; }};
 }
@@ -85,7 +92,7 @@ TEST(KernelKinds, OneTableNamesEveryKindAndItsFigures) {
   std::string listed;
   for (std::string_view n : names) listed += (listed.empty() ? "" : ", ") + std::string(n);
   expect_refused({row}, "is not one of " + listed);
-  for (std::string_view n : names) {   // every kind of the table is a kind a kernel may have
+  for (std::string_view n : names) {  // every kind of the table is a kind a kernel may have
     row.kind = n;
     EXPECT_EQ(kernel_table_problem({row}), "") << n;
   }

@@ -24,9 +24,10 @@ TEST(Topology, SyntheticShapes) {
     const char* desc;
     int packages, numa, cores, pus;
   };
-  for (const Want& w : {Want{"pack:2 core:16 pu:2", 2, 1, 32, 64}, Want{"pack:2 [numa] core:16 pu:2", 2, 2, 32, 64},
-                        Want{"pack:2 numa:2 core:8 pu:2", 2, 4, 32, 64}, Want{"pack:1 core:2 pu:1", 1, 1, 2, 2},
-                        Want{"numa:2 core:16 pu:2", 0, 2, 32, 64}}) {
+  for (const Want& w :
+       {Want{"pack:2 core:16 pu:2", 2, 1, 32, 64}, Want{"pack:2 [numa] core:16 pu:2", 2, 2, 32, 64},
+        Want{"pack:2 numa:2 core:8 pu:2", 2, 4, 32, 64}, Want{"pack:1 core:2 pu:1", 1, 1, 2, 2},
+        Want{"numa:2 core:16 pu:2", 0, 2, 32, 64}}) {
     const Topology t = Topology::synthetic(w.desc);
     const NodeShape& s = t.shape();
     EXPECT_EQ(s.packages, w.packages) << w.desc;
@@ -51,14 +52,17 @@ TEST(Topology, LargerThanPlannedIsRefused) {
     }
     return std::string("taken");
   };
-  EXPECT_EQ(why("pack:100000 core:100000 pu:2"), "describes 20000000000 hardware threads, more than the 1024 of the "
-                                                 "largest node sumbench plans");
+  EXPECT_EQ(why("pack:100000 core:100000 pu:2"),
+            "describes 20000000000 hardware threads, more than the 1024 of the "
+            "largest node sumbench plans");
   EXPECT_EQ(why("pack:2 core:0x100 pu:2"), "taken");  // 1024, strtoul's hexadecimal as hwloc reads it
   EXPECT_NE(why("pack:2 core:0x101 pu:2").find("describes 1028 hardware threads"), std::string::npos);
   // Root attributes and memory children are no level: 2 x 16 x 2 hardware threads.
   EXPECT_EQ(why("(memory=1GB) pack:2 [numa(memory=1GB)] core:16 pu:2"), "taken");
-  EXPECT_EQ(why("pack:2 [numa(memory=1GB)] core:512 pu:2").substr(0, 34), "describes 2048 hardware threads, m");
-  EXPECT_EQ(why("pack:1 core:2 pu:1(indexes=0,1024)"), "numbers a hardware thread 1024, beyond the 0 to 1023 sumbench plans");
+  EXPECT_EQ(why("pack:2 [numa(memory=1GB)] core:512 pu:2").substr(0, 34),
+            "describes 2048 hardware threads, m");
+  EXPECT_EQ(why("pack:1 core:2 pu:1(indexes=0,1024)"),
+            "numbers a hardware thread 1024, beyond the 0 to 1023 sumbench plans");
   EXPECT_THROW(Topology::xml("/nonexistent/node.xml"), std::invalid_argument);
   EXPECT_THROW(Topology::xml("/"), std::invalid_argument);
 }
@@ -80,7 +84,8 @@ TEST(Topology, ThisSystem) {
 }
 
 // Places of `ranks` ranks on one node of `desc`, rank r given masks[r].
-Placement places(const std::string& desc, const std::vector<std::vector<int>>& masks, const char* host = "n1") {
+Placement places(const std::string& desc, const std::vector<std::vector<int>>& masks,
+                 const char* host = "n1") {
   const Topology t = Topology::synthetic(desc);
   std::vector<RankPlace> ranks;
   for (const auto& mask : masks) ranks.push_back({host, mask, t.cores_of(mask), t.shape()});
@@ -121,7 +126,8 @@ TEST(Oversubscription, BoundRanks) {
   EXPECT_EQ(halves.oversubscription({2, 16}, CpuUnit::cores), "");
   // Overlapping masks (a launcher that wraps around): the node's cores are what counts.
   const Placement overlap = places(smt, {range(0, 3), range(0, 3)});
-  EXPECT_NE(overlap.oversubscription({2, 2}, CpuUnit::cores).find("4 workers share the 2 core(s)"), std::string::npos);
+  EXPECT_NE(overlap.oversubscription({2, 2}, CpuUnit::cores).find("4 workers share the 2 core(s)"),
+            std::string::npos);
 }
 
 TEST(Oversubscription, NumaAndPlainNodes) {
@@ -136,8 +142,10 @@ TEST(Oversubscription, NumaAndPlainNodes) {
 
 TEST(Oversubscription, EachNodeOnItsOwn) {
   const Topology t = Topology::synthetic("pack:1 core:2 pu:1");
-  std::vector<RankPlace> ranks{{"a", {0, 1}, {0, 1}, t.shape()}, {"a", {0, 1}, {0, 1}, t.shape()},
-                               {"b", {0, 1}, {0, 1}, t.shape()}, {"b", {0, 1}, {0, 1}, t.shape()}};
+  std::vector<RankPlace> ranks{{"a", {0, 1}, {0, 1}, t.shape()},
+                               {"a", {0, 1}, {0, 1}, t.shape()},
+                               {"b", {0, 1}, {0, 1}, t.shape()},
+                               {"b", {0, 1}, {0, 1}, t.shape()}};
   const Placement two_nodes(ranks);
   EXPECT_EQ(two_nodes.oversubscription({4, 1}, CpuUnit::cores), "");  // 2 per node on 2 cores each
   EXPECT_NE(two_nodes.oversubscription({4, 2}, CpuUnit::cores), "");

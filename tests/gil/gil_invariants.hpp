@@ -13,11 +13,11 @@ namespace sumbench::test {
 struct RunFacts {
   GilPolicy policy = GilPolicy::cpython;
   int threads = 0;
-  std::uint64_t blocking_calls = 0;             // BlockingRegions entered, all threads
-  std::vector<std::uint64_t> between_ticks;     // ticks passed to between_ticks() per thread (legacy)
-  bool exact_ticks = true;                      // false: between_ticks is only an upper bound
-  int check_interval = kDefaultCheckInterval;   // legacy
-  double wall_s = 0;                            // wall time of the run
+  std::uint64_t blocking_calls = 0;            // BlockingRegions entered, all threads
+  std::vector<std::uint64_t> between_ticks;    // ticks passed to between_ticks() per thread (legacy)
+  bool exact_ticks = true;                     // false: between_ticks is only an upper bound
+  int check_interval = kDefaultCheckInterval;  // legacy
+  double wall_s = 0;                           // wall time of the run
 };
 
 inline void expect_consistent(const GilLockStats& lock, const std::vector<GilThreadStats>& threads,

@@ -75,15 +75,29 @@ void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick 
   }
 }
 
-TEST(Convoy, GilCpythonTwoThreadsRunAfterRun) { run_gil_convoy(GilPolicy::cpython, 2, 3); }
-TEST(Convoy, GilCpythonFourThreads) { run_gil_convoy(GilPolicy::cpython, 4, 2); }
+TEST(Convoy, GilCpythonTwoThreadsRunAfterRun) {
+  run_gil_convoy(GilPolicy::cpython, 2, 3);
+}
+TEST(Convoy, GilCpythonFourThreads) {
+  run_gil_convoy(GilPolicy::cpython, 4, 2);
+}
 // Python 2's semaphore: a woken I/O thread wins the lock within a few check intervals
 // (microseconds), so the waits end and the CPU threads stop, as in Python 2.7.
-TEST(Convoy, GilLegacyTwoCpuThreads) { run_gil_convoy(GilPolicy::legacy, 3, 2); }
-TEST(Convoy, GilFifo) { run_gil_convoy(GilPolicy::fifo, 3, 2); }
-TEST(Convoy, GilNoneCpuThreadsStopWithoutLock) { run_gil_convoy(GilPolicy::none, 3, 3); }
-TEST(Convoy, GilTinyTicksOneWaitPerTick) { run_gil_convoy(GilPolicy::cpython, 2, 2, /*tick=*/1); }
-TEST(Convoy, GilTeamOfOneIsTheBaseline) { run_gil_convoy(GilPolicy::cpython, 1, 2); }
+TEST(Convoy, GilLegacyTwoCpuThreads) {
+  run_gil_convoy(GilPolicy::legacy, 3, 2);
+}
+TEST(Convoy, GilFifo) {
+  run_gil_convoy(GilPolicy::fifo, 3, 2);
+}
+TEST(Convoy, GilNoneCpuThreadsStopWithoutLock) {
+  run_gil_convoy(GilPolicy::none, 3, 3);
+}
+TEST(Convoy, GilTinyTicksOneWaitPerTick) {
+  run_gil_convoy(GilPolicy::cpython, 2, 2, /*tick=*/1);
+}
+TEST(Convoy, GilTeamOfOneIsTheBaseline) {
+  run_gil_convoy(GilPolicy::cpython, 1, 2);
+}
 
 // The omp mode runs the CPU workers' whole slice in one body call, with no barrier between
 // a worker's reset and its body: they must still stop, run after run. OpenMP is not

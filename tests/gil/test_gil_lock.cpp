@@ -19,10 +19,13 @@ struct LockCase {
   int threads;
 };
 // Readable parameters in test names ("... # GetParam() = cpython/2 threads").
-void PrintTo(const LockCase& c, std::ostream* os) { *os << gil_policy_name(c.policy) << "/" << c.threads << " threads"; }
+void PrintTo(const LockCase& c, std::ostream* os) {
+  *os << gil_policy_name(c.policy) << "/" << c.threads << " threads";
+}
 
 std::string case_name(const testing::TestParamInfo<LockCase>& info) {
-  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) + "threads";
+  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) +
+         "threads";
 }
 
 class GilLockTest : public testing::TestWithParam<LockCase> {};

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <ostream>
 #include <memory>
+#include <ostream>
 
 #include "gil.hpp"
+#include "gil_invariants.hpp"
 #include "gil_params.hpp"
 #include "kernel.hpp"
-#include "gil_invariants.hpp"
 #include "test_kernels.hpp"
 
 namespace sumbench {
@@ -38,10 +38,13 @@ struct ModeCase {
   int threads;
 };
 // Readable parameters in test names ("... # GetParam() = cpython/2 threads").
-void PrintTo(const ModeCase& c, std::ostream* os) { *os << gil_policy_name(c.policy) << "/" << c.threads << " threads"; }
+void PrintTo(const ModeCase& c, std::ostream* os) {
+  *os << gil_policy_name(c.policy) << "/" << c.threads << " threads";
+}
 
 std::string case_name(const testing::TestParamInfo<ModeCase>& info) {
-  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) + "threads";
+  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) +
+         "threads";
 }
 
 class GilModeTest : public testing::TestWithParam<ModeCase> {};
@@ -93,9 +96,10 @@ TEST_P(GilModeTest, ExclusiveProgressAndConsistentStatistics) {
   EXPECT_EQ(scope.probe.ticks.load(), 2 * shape.n / 5);
 
   const ModeCounters c = mode.counters();
-  for (const char* key : {"gil_switches", "gil_drop_requests", "gil_drop_releases", "gil_forced_waits",
-                          "gil_voluntary_releases", "gil_wait_total_s", "gil_wait_max_s", "gil_wait_longest_s",
-                          "gil_held_min_s", "gil_held_max_s", "gil_fairness", "gil_takes"})
+  for (const char* key :
+       {"gil_switches", "gil_drop_requests", "gil_drop_releases", "gil_forced_waits",
+        "gil_voluntary_releases", "gil_wait_total_s", "gil_wait_max_s", "gil_wait_longest_s",
+        "gil_held_min_s", "gil_held_max_s", "gil_fairness", "gil_takes"})
     EXPECT_TRUE(c.count(key)) << key;
   EXPECT_LE(c.at("gil_held_min_s"), c.at("gil_held_max_s"));
   EXPECT_LE(c.at("gil_wait_max_s"), c.at("gil_wait_total_s") + 1e-12);
@@ -209,7 +213,8 @@ TEST(GilTick, LegacyDefaultIsTheStoredBytecodeAtTheMeasuredRate) {
   GilMode legacy(GilPolicy::legacy, 5e-3, kDefaultCheckInterval, ModeOptions{});
   const auto tick = legacy.tick_elements(*k);
   EXPECT_EQ(tick, std::max<std::uint64_t>(1, std::llround(kPython27BytecodeNs / element_ns)));
-  EXPECT_NEAR(static_cast<double>(tick) * element_ns, kPython27BytecodeNs, element_ns);  // half an element each way
+  EXPECT_NEAR(static_cast<double>(tick) * element_ns, kPython27BytecodeNs,
+              element_ns);  // half an element each way
   ModeOptions over;
   over.gil_tick_elements = 7;
   EXPECT_EQ(GilMode(GilPolicy::legacy, 5e-3, 100, over).tick_elements(*k), 7u);

@@ -71,12 +71,14 @@ TEST(IoConvoy, RowsDefaultsAndSlices) {
   }
   auto one = make("ioconvoy", 20), two = make("ioconvoy2", 20);
   EXPECT_EQ(one->worker_slice({0, 20}, 0, 3), (Slice{0, 20}));
-  EXPECT_GE(one->worker_slice({0, 20}, 1, 3).begin, 20u);   // a CPU thread: sum elements
+  EXPECT_GE(one->worker_slice({0, 20}, 1, 3).begin, 20u);       // a CPU thread: sum elements
   EXPECT_EQ(two->worker_slice({0, 20}, 1, 3), (Slice{0, 20}));  // the second I/O thread
   EXPECT_GE(two->worker_slice({0, 20}, 2, 3).begin, two->worker_slice({0, 20}, 1, 3).end);
 }
 
-TEST(IoConvoy, AloneIsTheBaseline) { run_io("ioconvoy", GilPolicy::cpython, 1, 2); }
+TEST(IoConvoy, AloneIsTheBaseline) {
+  run_io("ioconvoy", GilPolicy::cpython, 1, 2);
+}
 TEST(IoConvoy, CpythonBesideOneAndTwoCpuThreads) {
   run_io("ioconvoy", GilPolicy::cpython, 2, 3);
   run_io("ioconvoy", GilPolicy::cpython, 3, 2);
@@ -91,7 +93,9 @@ TEST(IoConvoy, TwoIoThreads) {
   run_io("ioconvoy2", GilPolicy::legacy, 3, 2);
 }
 // Ticks of one element: the I/O thread's time runs in many calls, timed from the first.
-TEST(IoConvoy, TinyTicksRunTheWholeTime) { run_io("ioconvoy2", GilPolicy::cpython, 3, 2, 1); }
+TEST(IoConvoy, TinyTicksRunTheWholeTime) {
+  run_io("ioconvoy2", GilPolicy::cpython, 3, 2, 1);
+}
 
 TEST(IoConvoy, ACorruptedResultFails) {
   auto k = make("ioconvoy", 5);

@@ -65,11 +65,15 @@ class RecordingKernel final : public KernelInstance {
     return total == shape_.n ? "" : "ran " + std::to_string(total) + " of " + std::to_string(shape_.n);
   }
 
-  std::uint64_t elements_of(const Partial& p, int worker) const { return p.counts[static_cast<std::size_t>(worker)]; }
+  std::uint64_t elements_of(const Partial& p, int worker) const {
+    return p.counts[static_cast<std::size_t>(worker)];
+  }
   std::uint64_t ticks_of(const Partial& p, int worker) const {
     return p.counts[static_cast<std::size_t>(shape_.team + worker)];
   }
-  std::uint64_t blocking_calls(const Partial& p) const { return p.counts[2 * static_cast<std::size_t>(shape_.team)]; }
+  std::uint64_t blocking_calls(const Partial& p) const {
+    return p.counts[2 * static_cast<std::size_t>(shape_.team)];
+  }
   const Shape& shape() const { return shape_; }
 
  private:
