@@ -80,6 +80,10 @@ void modes(Json& j, const Options& opt, const std::vector<int>& workers) {
     j.key("flags").begin_array();
     for (const auto& f : flag_table())
       if (f.mode == d.name) j.value(f.name);
+    j.end_array().key("params").begin_array();  // each case's, in its entry's "params" (params.hpp)
+    for (const ModeParam& p : d.params)
+      j.begin_object().key("flag").value(p.flag).key("column").value(p.column).key("type").value(p.type)
+          .key("unit").value(p.unit).key("name_key").value(p.name_key).end_object();
     j.end_array();
     j.key("layouts").begin_array();
     for (int w : workers) {
@@ -117,7 +121,7 @@ void flags(Json& j, const Options& defaults) {
     j.key("max");
     f.min == 0 && f.max == 0 ? void(j.null()) : void(j.value(f.max));
     j.key("unit").value(f.unit).key("default");
-    f.normalised(defaults, j);
+    flag_value(f, defaults, j);
     j.key("default_rule").value(f.default_rule).key("mode");
     f.mode.empty() ? void(j.null()) : void(j.value(f.mode));
     j.key("help").value(f.help).end_object();
@@ -200,7 +204,7 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   j.key("options").begin_object();
   for (const FlagSpec& f : flag_table()) {
     j.key(f.name);
-    f.normalised(opt, j);
+    flag_value(f, opt, j);
   }
   j.end_object();
   j.key("exit_status").begin_array();

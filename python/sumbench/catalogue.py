@@ -6,7 +6,8 @@ The runner asks the binary (``Catalogue.from_sumbench``) and saves the answer as
 (``Catalogue.for_folder``). A folder written before the catalogue existed gets the
 frozen catalogue of sumbench 0.1.0 (data/catalogue-0.1.0.json), its migration. The
 CPython baseline's own kernels and modes are merged into every catalogue, marked with
-source "cpython", and sumbench-py's modes with source "pyfunc" (sources.py) (its kernels are the users' functions, MODULE:FUNCTION).
+source "cpython", and sumbench-py's modes with source "pyfunc" (sources.py; its kernels
+are the users' functions, MODULE:FUNCTION).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ KINDS_BEFORE_KERNEL_KINDS = tuple(
     for name in ("cpu-bound", "io-bound", "memory-bound", "combine", "latency"))
 FILE = "catalogue.json"
 LEGACY = Path(__file__).resolve().parent / "data" / "catalogue-0.1.0.json"
+# The modes' parameters for a catalogue from before modes[].params (its migration).
+PARAMS_MIGRATION = Path(__file__).resolve().parent / "data" / "mode-params-migration.json"
 SUPPORTED_VERSION = 1
 SOURCE = "sumbench"
 
@@ -55,6 +58,10 @@ class Catalogue:
                                      "source": sources.CPYTHON})
         self.modes = [dict(m, source=SOURCE, reference_mode=doc["reference_mode"])
                       for m in doc["modes"]]
+        if any("params" not in m for m in self.modes):
+            older = read_json(PARAMS_MIGRATION)["modes"]
+            for m in self.modes:
+                m.setdefault("params", older.get(m["name"], []))
         for source, reference in ((sources.CPYTHON, sources.CPYTHON_REFERENCE_MODE),
                                   (sources.PYFUNC, sources.PYFUNC_REFERENCE_MODE)):
             self.modes += [dict(m, source=source, reference_mode=reference, flags=[], layouts=[])
@@ -204,6 +211,16 @@ class Catalogue:
             if row["workers"] == workers:
                 return [parse.layout_of(text) for text in row["layouts"]]
         return []
+
+    def params(self, mode: str) -> list[dict]:
+        """The parameters of `mode`'s cases, in the catalogue's order: each its flag,
+        column (its key in a JSON entry's "params"), type (str, int, float), unit and
+        name_key (its part of a case's name)."""
+        return list(self.mode(mode).get("params", []))
+
+    def param_columns(self) -> list[str]:
+        """Every mode's parameter columns, in the catalogue's order, each once."""
+        return list(dict.fromkeys(p["column"] for m in self.modes for p in m.get("params", [])))
 
     def modes_configured_by(self, flag: str) -> list[str]:
         return [m["name"] for m in self.modes if flag in m.get("flags", [])]

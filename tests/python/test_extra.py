@@ -56,5 +56,68 @@ class ExtraKernelAndMode(TempDir):
         self.assertIn('data-kernel="xcount"', page)
 
 
+class ExtraModeParameter(TempDir):
+    """xeven declares a parameter of its own (--xeven-grain, column xeven_grain) in C++
+    only: the catalogue lists it, sumbench checks it, every JSON entry carries its value,
+    and the tidy rows read it through the catalogue."""
+
+    def sumbench(self, *args):
+        return subprocess.run([str(EXTRA), *args], capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, OMPI_MCA_ess_singleton_isolated="1"))
+
+    def test_declared_checked_and_carried(self):
+        from sumbench import tidy
+        from sumbench.catalogue import Catalogue
+        listed = self.sumbench("--list=json")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        doc = json.loads(listed.stdout)
+        modes = {m["name"]: m for m in doc["modes"]}
+        self.assertEqual(modes["xeven"]["params"], [
+            {"flag": "--xeven-grain", "column": "xeven_grain", "type": "int", "unit": "elements",
+             "name_key": "grain"}])
+        self.assertEqual([p["column"] for p in modes["gil"]["params"]],
+                         ["gil_policy", "switch_interval_s", "check_interval"])
+        flag = next(f for f in doc["flags"] if f["name"] == "--xeven-grain")
+        self.assertEqual((flag["mode"], flag["type"], flag["default"]), ("xeven", "list", None))
+        self.assertIn("--xeven-grain", modes["xeven"]["flags"])
+
+        for bad in ("0", "65", "x", "2,2"):
+            refused = self.sumbench(f"--xeven-grain={bad}", "--list=json")
+            self.assertEqual(refused.returncode, 2, refused.stderr)
+            lines = refused.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, refused.stderr)
+            self.assertIn("--xeven-grain", lines[0])
+
+        out = self.tmp / "raw.json"
+        ran = self.sumbench("--kernels=xcount", "--modes=xeven,gil", "--workers=2", "--quick",
+                            "--xeven-grain=2,4", "--gil-policy=cpython,legacy",
+                            "--switch-interval=1ms", "--benchmark_repetitions=1",
+                            f"--benchmark_out={out}", "--benchmark_out_format=json")
+        self.assertEqual(ran.returncode, 0, ran.stderr)
+        entries = {e["name"]: e for e in json.loads(out.read_text())["benchmarks"]}
+        self.assertEqual({n: e.get("params") for n, e in entries.items()}, {
+            "xcount/xeven/ranks:1/threads:2/n:65536/grain:2": {"xeven_grain": 2},
+            "xcount/xeven/ranks:1/threads:2/n:65536/grain:4": {"xeven_grain": 4},
+            "xcount/gil/ranks:1/threads:2/n:65536/policy:cpython/interval:1000us":
+                {"gil_policy": "cpython", "switch_interval_s": 0.001},
+            "xcount/gil/ranks:1/threads:2/n:65536/policy:legacy/check:100":
+                {"gil_policy": "legacy", "check_interval": 100}})
+
+        cat = Catalogue(doc, "sumbench_extra --list=json")
+        rows = tidy.rows_from_gbench_json(json.loads(out.read_text()), cat=cat)
+        self.assertEqual(sorted((r["mode"], r["gil_policy"], r["switch_interval_s"], r["check_interval"])
+                                for r in rows),
+                         [("gil", "cpython", 0.001, ""), ("gil", "legacy", "", 100),
+                          ("xeven", "", "", ""), ("xeven", "", "", "")])
+        # An entry without "params" (an older sumbench): the same values from its name.
+        plain = json.loads(out.read_text())
+        for e in plain["benchmarks"]:
+            e.pop("params")
+        self.assertEqual(tidy.rows_from_gbench_json(plain, cat=cat), rows)
+        self.assertEqual(tidy.parse_benchmark_name(
+            "xcount/xeven/ranks:1/threads:2/n:8/grain:4", cat)["xeven_grain"], 4)
+
+
 if __name__ == "__main__":
     unittest.main()
