@@ -12,6 +12,7 @@
 #include "gil_lock.hpp"
 #include "gil_params.hpp"
 #include "json.hpp"
+#include "params.hpp"
 #include "placement.hpp"
 #include "topology.hpp"
 #include "world.hpp"
@@ -80,11 +81,8 @@ void modes(Json& j, const Options& opt, const std::vector<int>& workers) {
     j.key("flags").begin_array();
     for (const auto& f : flag_table())
       if (f.mode == d.name) j.value(f.name);
-    j.end_array().key("params").begin_array();  // each case's, in its entry's "params" (params.hpp)
-    for (const ModeParam& p : d.params)
-      j.begin_object().key("flag").value(p.flag).key("column").value(p.column).key("type").value(p.type)
-          .key("unit").value(p.unit).key("name_key").value(p.name_key).end_object();
     j.end_array();
+    describe_params(j, d, instances);  // each case's, in its entry's "params" (params.hpp)
     j.key("layouts").begin_array();
     for (int w : workers) {
       j.begin_object().key("workers").value(w).key("layouts").begin_array();

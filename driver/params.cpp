@@ -13,17 +13,32 @@ std::map<std::string, std::string>& remembered() {
   return params;
 }
 
-}  // namespace
-
-void remember_params(const std::string& name, const ModeParams& params) {
-  if (params.empty()) return;
-  Json j;
+void values(Json& j, const ModeParams& params) {
   j.begin_object();
   for (const auto& [column, value] : params) {
     j.key(column);
     std::visit([&j](const auto& v) { j.value(v); }, value);
   }
-  remembered()[name] = j.end_object().str();
+  j.end_object();
+}
+
+}  // namespace
+
+void remember_params(const std::string& name, const ModeParams& params) {
+  if (params.empty()) return;
+  Json j;
+  values(j, params);
+  remembered()[name] = j.str();
+}
+
+void describe_params(Json& j, const ModeDescriptor& d, const std::vector<std::unique_ptr<Mode>>& instances) {
+  j.key("params").begin_array();
+  for (const ModeParam& p : d.params)
+    j.begin_object().key("flag").value(p.flag).key("column").value(p.column).key("type").value(p.type)
+        .key("unit").value(p.unit).key("name_key").value(p.name_key).end_object();
+  j.end_array().key("instances").begin_array();  // the sweep plans one point per instance
+  for (const auto& m : instances) values(j, m->params());
+  j.end_array();
 }
 
 std::string with_params(const std::string& json, const std::vector<benchmark::BenchmarkReporter::Run>& runs) {

@@ -6,6 +6,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,13 @@
 
 namespace sumbench {
 
+class Json;
+
 // Remembers the parameters of the case registered as `name` (Plan::register_all).
 void remember_params(const std::string& name, const ModeParams& params);
+// --list=json, in a mode's object: "params", what its row declares (ModeDescriptor::params),
+// and "instances", the values of each mode instance the options make (one case each).
+void describe_params(Json& j, const ModeDescriptor& d, const std::vector<std::unique_ptr<Mode>>& instances);
 // `json`: what Google Benchmark's JSONReporter wrote for `runs`, one entry each, in order.
 // Returns it with "params" before each entry's "run_name", where its case has parameters.
 std::string with_params(const std::string& json, const std::vector<benchmark::BenchmarkReporter::Run>& runs);

@@ -35,6 +35,11 @@ SUPPORTED_VERSION = 1
 SOURCE = "sumbench"
 
 
+def param_key(flag: str) -> str:
+    """A mode parameter's settings key (sweep config, point.json): --gil-policy: gil_policy."""
+    return flag.lstrip("-").replace("-", "_")
+
+
 class Catalogue:
     def __init__(self, doc: dict, origin: str):
         version = doc.get("catalogue_version")
@@ -221,6 +226,25 @@ class Catalogue:
     def param_columns(self) -> list[str]:
         """Every mode's parameter columns, in the catalogue's order, each once."""
         return list(dict.fromkeys(p["column"] for m in self.modes for p in m.get("params", [])))
+
+    def instances(self, mode: str) -> Optional[list[dict]]:
+        """The parameter values of each instance of `mode` that the catalogue's options
+        make (one case, and one sweep point, each), by column; None from a sumbench that
+        does not list them (before modes[].instances)."""
+        found = self.mode(mode).get("instances")
+        return [dict(i) for i in found] if isinstance(found, list) else None
+
+    def param_flags(self) -> dict[str, str]:
+        """The flag of every mode parameter of sumbench's modes, by its settings key
+        (--gil-policy: gil_policy): a sweep takes each as a comma list."""
+        return {param_key(p["flag"]): p["flag"] for m in self.modes if m["source"] == SOURCE
+                for p in m.get("params", []) if p.get("flag")}
+
+    def param_text(self, param: dict, value) -> str:
+        """`value` of a parameter as its flag takes it (a duration: 5ms, 500us)."""
+        if self.has_flag(param["flag"]) and self.flag(param["flag"])["type"] == "duration_list":
+            return parse.interval_token(float(value))
+        return str(value)
 
     def modes_configured_by(self, flag: str) -> list[str]:
         return [m["name"] for m in self.modes if flag in m.get("flags", [])]
