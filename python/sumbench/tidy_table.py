@@ -15,7 +15,7 @@ from typing import Any
 
 from . import points
 from .io import read_json, read_json_object
-from .catalogue import Catalogue
+from .catalogue import Catalogue, param_key
 from .parse import switch_interval_s
 from .schema import SCHEMA_VERSION, empty_row, migrate, write_results_csv
 
@@ -123,9 +123,11 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
                    scaling=scaling, hosts=hosts, status=status, cv=_num(cv) if cv is not None else "",
                    unstable=_bool01(unstable), launch_s=launch_s if launch_s is not None else "",
                    schema_version=SCHEMA_VERSION)
-        for param in cat.params(row["mode"]):  # the columns results.csv has for them
-            if param["column"] in row and param["column"] in name:
+        for param in cat.params(row["mode"]):  # results.csv's columns (schema, then param_columns)
+            if param["column"] in name:
                 row[param["column"]] = name[param["column"]]
+        for column, value in (entry.get("params") or {}).items():
+            row[column] = value   # one the catalogue does not declare still keeps its rows apart
         for col in ("ranks", "threads", "n"):  # counters are authoritative, the name the fallback
             row[col] = _num(entry.get(col, name.get(col, "")))
         row["workers"] = _num(entry.get("workers", ""))
@@ -154,7 +156,7 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
 def failed_point_row(*, run_id: str = "", point_id: str = "", status: str = "failed",
                      point: dict | None = None, source: str = "sumbench",
                      launch_s: Any = "", oversubscribed: Any = "",
-                     cv: Any = "", unstable: Any = "") -> dict:
+                     cv: Any = "", unstable: Any = "", cat: Catalogue | None = None) -> dict:
     """The single row of a point that produced no measurements."""
     point = point or {}
     row = empty_row()
@@ -163,15 +165,20 @@ def failed_point_row(*, run_id: str = "", point_id: str = "", status: str = "fai
                launch_s=launch_s if launch_s is not None else "",
                oversubscribed=_bool01(oversubscribed),
                cv=cv if cv is not None else "", unstable=_bool01(unstable))
-    for col in ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n",
-                "gil_policy"):
+    for col in ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n"):
         if point.get(col) is not None:
             row[col] = point[col]
-    interval = point.get("switch_interval")
-    if isinstance(interval, str) and interval:
-        seconds = switch_interval_s(interval, low=0.0, high=math.inf)
-        if seconds is not None:
-            row["switch_interval_s"] = seconds
+    # The mode's parameters as the point passed them (point.json "params": by key, flag
+    # texts); an older point.json (and the CPython baseline's) has gil_policy and
+    # switch_interval of its own.
+    given = dict(point.get("params") or {}) if isinstance(point.get("params"), dict) else {}
+    for key in ("gil_policy", "switch_interval"):
+        if isinstance(point.get(key), str) and point[key]:
+            given.setdefault(key, point[key])
+    for param in (cat or Catalogue.legacy()).params(str(row["mode"])):
+        text = given.get(param_key(param["flag"])) if param.get("flag") else None
+        if isinstance(text, str) and text:
+            row[param["column"]] = param_value(param, text)
     return row
 
 
@@ -214,7 +221,7 @@ def rows_for_point(point_dir: os.PathLike | str, run_id: str = "",
         rows = _given_rows(point_dir / points.ROWS, run_id, point_id)
         if rows is not None:
             return rows
-        return [failed_point_row(run_id=run_id, point_id=point_id, point=point)]
+        return [failed_point_row(run_id=run_id, point_id=point_id, point=point, cat=cat)]
     rows = []
     raw = read_json_object(point_dir / points.RAW)
     if raw is not None:
@@ -227,7 +234,7 @@ def rows_for_point(point_dir: os.PathLike | str, run_id: str = "",
                                  source=status["source"] if status["source"] != "slurm" else "sumbench",
                                  launch_s=status["launch_s"],
                                  oversubscribed=status["oversubscribed"],
-                                 cv=status["cv"], unstable=status["unstable"])]
+                                 cv=status["cv"], unstable=status["unstable"], cat=cat)]
     return rows
 
 
@@ -246,5 +253,5 @@ def rebuild_results(sweep_dir: os.PathLike | str) -> Path:
     for point_dir in points.point_dirs(sweep_dir):
         rows.extend(rows_for_point(point_dir, run_id, cat))
     out = sweep_dir / "results.csv"
-    write_results_csv(out, rows)
+    write_results_csv(out, rows, cat.param_columns())
     return out
