@@ -81,8 +81,7 @@ void modes(Json& j, const Options& opt, const std::vector<int>& workers) {
     j.key("flags").begin_array();
     for (const auto& f : flag_table())
       if (f.mode == d.name) j.value(f.name);
-    j.end_array();
-    describe_params(j, d, instances);  // each case's, in its entry's "params" (params.hpp)
+    describe_params(j.end_array(), d, instances);  // "params" and "instances" (params.hpp)
     j.key("layouts").begin_array();
     for (int w : workers) {
       j.begin_object().key("workers").value(w).key("layouts").begin_array();
