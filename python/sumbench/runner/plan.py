@@ -82,18 +82,17 @@ def mode_params(cfg: dict, cat: Catalogue, mode: str) -> list[tuple[tuple[str, s
     """The parameter settings of `mode`'s points: one per instance that sumbench makes
     of it with the sweep's values (catalogue modes[].instances, evaluated with them),
     each parameter it has there as (flag, text). A parameter whose flag has no default
-    and was not given is left to sumbench. A sumbench that lists no instances: the
-    cross product of the values given (cfg["params"])."""
+    and was not given is left to sumbench. A sumbench that lists no instances (older
+    than modes[].instances): one point with the values given, whose cases sumbench
+    makes (results.csv keeps them apart by their names)."""
     given = cfg.get("params") or {}
     params = [p for p in cat.params(mode) if p.get("flag")]
-    passed = [p for p in params if given.get(param_key(p["flag"])) is not None
-              or (cat.has_flag(p["flag"]) and cat.default(p["flag"]) is not None)]
     found = cat.instances(mode)
     if found is None:
-        settings = [()]
-        for p in passed:
-            settings = [s + ((p["flag"], v),) for s in settings for v in given.get(param_key(p["flag"])) or []]
-        return list(dict.fromkeys(settings))
+        return [tuple((p["flag"], ",".join(given[param_key(p["flag"])])) for p in params
+                      if given.get(param_key(p["flag"])))]
+    passed = [p for p in params if given.get(param_key(p["flag"])) is not None
+              or (cat.has_flag(p["flag"]) and cat.default(p["flag"]) is not None)]
     return list(dict.fromkeys(tuple((p["flag"], cat.param_text(p, i[p["column"]])) for p in passed
                                     if p["column"] in i) for i in found)) or [()]
 
