@@ -85,6 +85,19 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(cfg["repetitions"], 2)
 
 
+    def test_mode_parameters_in_a_config_file(self):
+        path = self.tmp / "c.json"
+        path.write_text(json.dumps({"check_interval": ["50"], "gil_policy": ["legacy"]}))
+        cfg = cfg_for(["--config", str(path), "--modes=gil", "--check-interval=70"])
+        self.assertEqual(cfg["params"], {"check_interval": ["70"], "gil_policy": ["legacy"]})
+        self.assertEqual(config.as_file({"modes": ["gil"], "params": cfg["params"]}),
+                         {"modes": ["gil"], "check_interval": ["70"], "gil_policy": ["legacy"]})
+        path.write_text(json.dumps({"gil_policy": "legacy"}))
+        with self.assertRaises(UsageError) as cm:
+            cfg_for(["--config", str(path)])
+        self.assertIn("'gil_policy' must be list[str]", str(cm.exception))
+
+
 class PointTests(unittest.TestCase):
     def test_enumeration(self):
         points, notes = enumerate_points(*planned(["--kernels=sum,convoy", "--modes=serial,omp,mpi,hybrid,gil",

@@ -201,6 +201,13 @@ def _cli_values(ns: argparse.Namespace) -> dict:
     return out
 
 
+def as_file(settings: dict) -> dict:
+    """Settings as a config file holds them: a mode parameter under its own key."""
+    flat = {k: v for k, v in settings.items() if k != "params"}
+    flat.update(settings.get("params") or {})
+    return flat
+
+
 def _param_values(rest: list[str]) -> dict:
     """The arguments argparse does not know: mode parameters (--flag=LIST or --flag LIST),
     by key; validate() checks the flags against sumbench's catalogue."""
