@@ -132,6 +132,13 @@ class PointTests(unittest.TestCase):
         self.assertIn("--check-interval=1000", cmd.argv)
         self.assertFalse(any(a.startswith("--switch-interval") for a in cmd.argv), cmd.argv)
 
+    def test_a_parameter_in_extra_args_runs_all_its_values_in_each_point(self):
+        cfg, cat, workers = planned(["--kernels=sum", "--modes=gil", "--workers=2", "--gil-policy=legacy",
+                                     "--extra-args=--check-interval=1,10000"])
+        points, _ = enumerate_points(cfg, cat, workers)
+        self.assertEqual([(p.point_id, p.params) for p in points],
+                         [("sum-gil-r1t2-strong-legacy", (("--gil-policy", "legacy"),))])
+
     def test_without_instances_one_point_gets_the_values_given(self):
         """A sumbench older than modes[].instances: sumbench makes the cases of one point."""
         cfg, cat, workers = planned(["--kernels=sum", "--modes=gil", "--workers=2",
@@ -143,7 +150,7 @@ class PointTests(unittest.TestCase):
 
     def test_mode_parameters_are_the_catalogues(self):
         for argv, needle in ((["--xgrain=2"], "xgrain"), (["--check-interval=0"], "--check-interval=0"),
-                             (["--extra-args=--gil-policy=fifo"], "pass --gil-policy=LIST")):
+                             (["--gil-policy=fifo", "--extra-args=--gil-policy=fifo"], "given twice")):
             with self.subTest(argv=argv), self.assertRaises(UsageError) as cm:
                 cfg_for(["--modes=gil", *argv])
             self.assertIn(needle, str(cm.exception))

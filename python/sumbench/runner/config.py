@@ -329,10 +329,11 @@ def check_params(cfg: dict, cat: Catalogue) -> dict:
     """The mode parameters given, each a flag of a mode of the catalogue and its values
     by sumbench's rules (the catalogue evaluates the instances: plan.mode_params)."""
     flags = cat.param_flags()
-    for arg in cfg["extra_args"]:
-        if arg.split("=", 1)[0] in flags.values():
-            raise UsageError(f"--extra-args may not contain {arg.split('=', 1)[0]}: a mode parameter "
-                             f"makes one point per value; pass {arg.split('=', 1)[0]}=LIST to the sweep")
+    for arg in cfg["extra_args"]:   # passed as is: sumbench runs every value in each point
+        key = param_key(arg.split("=", 1)[0])
+        if flags.get(key) == arg.split("=", 1)[0] and (cfg.get("params") or {}).get(key) is not None:
+            raise UsageError(f"{flags[key]} is given twice, as a sweep option and in --extra-args; "
+                             f"give it once (the sweep option: one point per value)")
     out = {}
     for key, values in (cfg.get("params") or {}).items():
         if key not in flags:

@@ -82,7 +82,8 @@ def mode_params(cfg: dict, cat: Catalogue, mode: str) -> list[tuple[tuple[str, s
     """The parameter settings of `mode`'s points: one per instance that sumbench makes
     of it with the sweep's values (catalogue modes[].instances, evaluated with them),
     each parameter it has there as (flag, text). A parameter whose flag has no default
-    and was not given is left to sumbench. A sumbench that lists no instances (older
+    and was not given, or that --extra-args sets (every point then runs all its values,
+    which results.csv keeps apart), is left to sumbench. A sumbench that lists no instances (older
     than modes[].instances): one point with the values given, whose cases sumbench
     makes (results.csv keeps them apart by their names)."""
     given = cfg.get("params") or {}
@@ -91,8 +92,9 @@ def mode_params(cfg: dict, cat: Catalogue, mode: str) -> list[tuple[tuple[str, s
     if found is None:
         return [tuple((p["flag"], ",".join(given[param_key(p["flag"])])) for p in params
                       if given.get(param_key(p["flag"])))]
-    passed = [p for p in params if given.get(param_key(p["flag"])) is not None
-              or (cat.has_flag(p["flag"]) and cat.default(p["flag"]) is not None)]
+    extra = {arg.split("=", 1)[0] for arg in cfg.get("extra_args") or []}
+    passed = [p for p in params if p["flag"] not in extra and (given.get(param_key(p["flag"])) is not None
+              or (cat.has_flag(p["flag"]) and cat.default(p["flag"]) is not None))]
     return list(dict.fromkeys(tuple((p["flag"], cat.param_text(p, i[p["column"]])) for p in passed
                                     if p["column"] in i) for i in found)) or [()]
 
