@@ -12,15 +12,14 @@
 #include <thread>
 
 #include "memory.hpp"
+#include "params.hpp"
 #include "reuse.hpp"
 #include "spread.hpp"
 
 namespace sumbench {
 namespace {
-
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
 }  // namespace
 
 int usable_cpus(CpuUnit unit) {
@@ -128,6 +127,7 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 
 void Plan::register_all() {
   for (const Case& c : cases_) {  // the time unit is --benchmark_time_unit's (sumbench's default: ms)
+    remember_params(c.name, c.mode->params());  // its JSON entry's "params" (params.hpp)
     benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
         ->UseManualTime();
   }

@@ -12,6 +12,7 @@
 #include "gil_lock.hpp"
 #include "gil_params.hpp"
 #include "json.hpp"
+#include "params.hpp"
 #include "placement.hpp"
 #include "topology.hpp"
 #include "world.hpp"
@@ -80,7 +81,7 @@ void modes(Json& j, const Options& opt, const std::vector<int>& workers) {
     j.key("flags").begin_array();
     for (const auto& f : flag_table())
       if (f.mode == d.name) j.value(f.name);
-    j.end_array();
+    describe_params(j.end_array(), d, instances);  // "params" and "instances" (params.hpp)
     j.key("layouts").begin_array();
     for (int w : workers) {
       j.begin_object().key("workers").value(w).key("layouts").begin_array();
@@ -117,7 +118,7 @@ void flags(Json& j, const Options& defaults) {
     j.key("max");
     f.min == 0 && f.max == 0 ? void(j.null()) : void(j.value(f.max));
     j.key("unit").value(f.unit).key("default");
-    f.normalised(defaults, j);
+    flag_value(f, defaults, j);
     j.key("default_rule").value(f.default_rule).key("mode");
     f.mode.empty() ? void(j.null()) : void(j.value(f.mode));
     j.key("help").value(f.help).end_object();
@@ -200,7 +201,7 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   j.key("options").begin_object();
   for (const FlagSpec& f : flag_table()) {
     j.key(f.name);
-    f.normalised(opt, j);
+    flag_value(f, opt, j);
   }
   j.end_object();
   j.key("exit_status").begin_array();

@@ -140,7 +140,25 @@ const std::vector<FlagSpec>& flag_table() {
        },
        [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.gil_tick_elements = parse_size(name(f), v); }},
   };
-  return table;
+  static const std::vector<FlagSpec> with_modes = [] {
+    std::vector<FlagSpec> rows = table;
+    for (const ModeDescriptor& m : mode_table())
+      for (const ModeParam& p : m.params)
+        if (p.own_flag)
+          rows.push_back({p.flag, "LIST", "list", "", 0, 0,
+                          p.unit, "", m.name, p.help, nullptr,
+                          [](const FlagSpec& f, const std::string& v, Options& o) {
+                            o.mode.texts[std::string(f.name)] = split_list(name(f), v);  // checked by the mode
+                          }});
+    return rows;
+  }();
+  return with_modes;
+}
+
+void flag_value(const FlagSpec& f, const Options& o, Json& j) {
+  if (f.normalised) return f.normalised(o, j);
+  const auto given = o.mode.texts.find(f.name);
+  given == o.mode.texts.end() ? void(j.null()) : void(j.array(given->second));
 }
 
 const FlagSpec* find_flag(std::string_view name) {
@@ -192,7 +210,7 @@ std::string flags_help() {
       (line += "; default: ") += f.default_rule;
     } else if (f.type != "switch") {
       Json j;
-      f.normalised(defaults, j);
+      flag_value(f, defaults, j);
       std::string text;
       for (char c : j.str())
         if (c != '"' && c != '[' && c != ']' && c != ' ' && c != '\n') text += c;

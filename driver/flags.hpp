@@ -16,7 +16,7 @@ class Json;
 struct FlagSpec {
   std::string_view name;     // "--workers"
   std::string_view value;    // value syntax for --help ("LIST"); "" for a switch
-  std::string_view type;     // switch, names, int_list, layouts, choice, size, int, duration_list
+  std::string_view type;     // switch, names, int_list, layouts, choice, size, int, duration_list, list (a mode's own: items as given)
   std::string_view choices;  // names: the table ("kernels", "modes", "gil_policies"); choice: "a,b"
   double min = 0, max = 0;   // range of each number (both 0: none)
   std::string_view unit;     // of each number
@@ -30,7 +30,10 @@ struct FlagSpec {
   void (*apply)(const FlagSpec&, const std::string& value, Options&) = nullptr;
 };
 
+// The driver's flags, then each mode's own (ModeParam::own_flag: a list of values).
 const std::vector<FlagSpec>& flag_table();
+// The flag's value in `o` as --list=json shows it (a mode's own flag: its items as given, or null).
+void flag_value(const FlagSpec& f, const Options& o, Json& j);
 const FlagSpec* find_flag(std::string_view name);
 
 // "--kernels --modes ...": every flag name, for the unknown-argument message.

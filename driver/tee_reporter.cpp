@@ -3,6 +3,7 @@
 
 #include "console_note.hpp"
 #include "output.hpp"
+#include "params.hpp"
 
 namespace sumbench {
 
@@ -40,7 +41,14 @@ void TeeReporter::ReportRuns(const std::vector<Run>& runs) {
   const bool aggregates_follow =
       !aggregates && std::count_if(runs.begin(), runs.end(), [](const Run& r) { return !r.error_occurred; }) >= 2;
   if (aggregates || !(display_only_aggregates_ && aggregates_follow)) display_.ReportRuns(runs);
-  if (aggregates || !(file_only_aggregates_ && aggregates_follow)) file_->ReportRuns(runs);
+  if (aggregates || !(file_only_aggregates_ && aggregates_follow)) {
+    const std::string before = text_.str();
+    file_->ReportRuns(runs);
+    if (dynamic_cast<benchmark::JSONReporter*>(file_.get())) {  // each case's "params" (params.hpp)
+      text_.str(before + with_params(text_.str().substr(before.size()), runs));
+      text_.seekp(0, std::ios_base::end);
+    }
+  }
 }
 
 void TeeReporter::Finalize() {

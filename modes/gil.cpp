@@ -83,6 +83,13 @@ std::string GilMode::name_suffix() const {
          "/interval:" + std::to_string(switch_interval_us(switch_interval_s_)) + "us";
 }
 
+ModeParams GilMode::params() const {
+  ModeParams p{{"gil_policy", std::string(gil_policy_name(policy_))}};
+  if (policy_ == GilPolicy::legacy) p.emplace_back("check_interval", static_cast<long long>(check_interval_));
+  else p.emplace_back("switch_interval_s", static_cast<double>(switch_interval_us(switch_interval_s_)) / 1e6);
+  return p;
+}
+
 void GilMode::first_touch(KernelInstance& k, Slice range, int threads) {
   // Untimed and outside the lock: each thread initializes the data (and the partial)
   // it will later run, from the slice mapping the runs use.

@@ -39,6 +39,8 @@ class GilMode final : public Mode {
   std::string_view name() const override { return "gil"; }
   // "/policy:<p>/interval:<N>us"; legacy, which has no switch interval: "/policy:legacy/check:<N>"
   std::string name_suffix() const override;
+  // gil_policy, and switch_interval_s (legacy: check_interval instead).
+  ModeParams params() const override;
   std::vector<Layout> layouts(int workers, const ModeOptions&) const override { return {{1, workers}}; }
 
   void first_touch(KernelInstance& k, Slice range, int threads) override;

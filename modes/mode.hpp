@@ -4,10 +4,13 @@
 // process run the kernel and combine their partials in shared memory.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "kernel.hpp"
@@ -33,7 +36,27 @@ struct ModeOptions {
   std::vector<std::string> check_interval_texts;  // --check-interval as given (empty: the default)
   std::vector<int> check_intervals{100};  // legacy: CPython 2's sys.setcheckinterval, in bytecodes (parsed
                                           // by the gil mode's check_options)
+  // The flags a mode declares itself (ModeParam::own_flag), as given: flag -> its list's items.
+  std::map<std::string, std::vector<std::string>, std::less<>> texts;
 };
+
+// A parameter of a mode's cases: the catalogue declares it (--list=json: modes[].params)
+// and every case's JSON entry carries its value ("params": {column: value}), so that the
+// runner, the results and the report need no list of their own (docs/DESIGN.md).
+struct ModeParam {
+  std::string_view flag;      // the flag that sets it: "--switch-interval"
+  std::string_view column;    // its key in an entry's "params", and its results column: "switch_interval_s"
+  std::string_view type;      // of one value: "str", "int" or "float"
+  std::string_view unit;      // of one value ("s"), "" for none
+  std::string_view name_key;  // its part of the case name ("interval" in .../interval:5000us), "" for none
+  // A flag the driver's flag table lacks: the mode declares it, as a list of values
+  // (flag_table adds a row; ModeOptions::texts gets the items; check_options checks them).
+  bool own_flag = false;
+  std::string_view help = "";
+};
+// One case's parameter values, by column.
+using ParamValue = std::variant<std::string, double, long long>;
+using ModeParams = std::vector<std::pair<std::string, ParamValue>>;
 
 // Statistics a mode adds to a benchmark entry, as named counters.
 using ModeCounters = std::map<std::string, double>;
@@ -44,6 +67,8 @@ class Mode {
   virtual std::string_view name() const = 0;
   // Extra name components, e.g. "/policy:cpython/interval:5000us" (start with '/').
   virtual std::string name_suffix() const { return {}; }
+  // This instance's values of its row's ModeDescriptor::params (by column).
+  virtual ModeParams params() const { return {}; }
   // Layouts to run for a requested worker count; empty when not applicable.
   virtual std::vector<Layout> layouts(int workers, const ModeOptions& opt) const = 0;
   // Whether the mode can run a kernel that only works inside one process.
@@ -77,6 +102,7 @@ struct ModeDescriptor {
   // when they are valid, else one line naming the bad value and what is allowed.
   // nullptr: the mode has no options of its own.
   std::string (*check_options)(ModeOptions&) = nullptr;
+  std::vector<ModeParam> params = {};  // what one instance's params() gives values of
 };
 
 // Mode::check's default: one std::thread per worker, each checking the slice it ran into

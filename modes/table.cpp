@@ -28,7 +28,10 @@ const std::vector<ModeDescriptor>& mode_table() {
          "world has 2 or more ranks and W is even, else 1xW",
          make_hybrid_modes},
         {"gil", "T threads serialized by a CPython-like global interpreter lock",
-         "1xW, once per --gil-policy x --switch-interval", make_gil_modes, check_gil_options},
+         "1xW, once per --gil-policy x --switch-interval", make_gil_modes, check_gil_options,
+         {{"--gil-policy", "gil_policy", "str", "", "policy"},
+          {"--switch-interval", "switch_interval_s", "float", "s", "interval"},  // not legacy's
+          {"--check-interval", "check_interval", "int", "bytecodes", "check"}}},  // legacy's only
     };
     for (auto& row : extra_mode_rows()) rows.push_back(std::move(row));
     return rows;

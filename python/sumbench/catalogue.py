@@ -6,7 +6,8 @@ The runner asks the binary (``Catalogue.from_sumbench``) and saves the answer as
 (``Catalogue.for_folder``). A folder written before the catalogue existed gets the
 frozen catalogue of sumbench 0.1.0 (data/catalogue-0.1.0.json), its migration. The
 CPython baseline's own kernels and modes are merged into every catalogue, marked with
-source "cpython", and sumbench-py's modes with source "pyfunc" (sources.py) (its kernels are the users' functions, MODULE:FUNCTION).
+source "cpython", and sumbench-py's modes with source "pyfunc" (sources.py; its kernels
+are the users' functions, MODULE:FUNCTION).
 """
 
 from __future__ import annotations
@@ -28,8 +29,15 @@ KINDS_BEFORE_KERNEL_KINDS = tuple(
     for name in ("cpu-bound", "io-bound", "memory-bound", "combine", "latency"))
 FILE = "catalogue.json"
 LEGACY = Path(__file__).resolve().parent / "data" / "catalogue-0.1.0.json"
+# The modes' parameters for a catalogue from before modes[].params (its migration).
+PARAMS_MIGRATION = Path(__file__).resolve().parent / "data" / "mode-params-migration.json"
 SUPPORTED_VERSION = 1
 SOURCE = "sumbench"
+
+
+def param_key(flag: str) -> str:
+    """A mode parameter's settings key (sweep config, point.json): --gil-policy: gil_policy."""
+    return flag.lstrip("-").replace("-", "_")
 
 
 class Catalogue:
@@ -55,6 +63,10 @@ class Catalogue:
                                      "source": sources.CPYTHON})
         self.modes = [dict(m, source=SOURCE, reference_mode=doc["reference_mode"])
                       for m in doc["modes"]]
+        if any("params" not in m for m in self.modes):
+            older = read_json(PARAMS_MIGRATION)["modes"]
+            for m in self.modes:
+                m.setdefault("params", older.get(m["name"], []))
         for source, reference in ((sources.CPYTHON, sources.CPYTHON_REFERENCE_MODE),
                                   (sources.PYFUNC, sources.PYFUNC_REFERENCE_MODE)):
             self.modes += [dict(m, source=source, reference_mode=reference, flags=[], layouts=[])
@@ -204,6 +216,35 @@ class Catalogue:
             if row["workers"] == workers:
                 return [parse.layout_of(text) for text in row["layouts"]]
         return []
+
+    def params(self, mode: str) -> list[dict]:
+        """The parameters of `mode`'s cases, in the catalogue's order: each its flag,
+        column (its key in a JSON entry's "params"), type (str, int, float), unit and
+        name_key (its part of a case's name)."""
+        return list(self.mode(mode).get("params", []))
+
+    def param_columns(self) -> list[str]:
+        """Every mode's parameter columns, in the catalogue's order, each once."""
+        return list(dict.fromkeys(p["column"] for m in self.modes for p in m.get("params", [])))
+
+    def instances(self, mode: str) -> Optional[list[dict]]:
+        """The parameter values of each instance of `mode` that the catalogue's options
+        make (one case, and one sweep point, each), by column; None from a sumbench that
+        does not list them (before modes[].instances)."""
+        found = self.mode(mode).get("instances")
+        return [dict(i) for i in found] if isinstance(found, list) else None
+
+    def param_flags(self) -> dict[str, str]:
+        """The flag of every mode parameter of sumbench's modes, by its settings key
+        (--gil-policy: gil_policy): a sweep takes each as a comma list."""
+        return {param_key(p["flag"]): p["flag"] for m in self.modes if m["source"] == SOURCE
+                for p in m.get("params", []) if p.get("flag")}
+
+    def param_text(self, param: dict, value) -> str:
+        """`value` of a parameter as its flag takes it (a duration: 5ms, 500us)."""
+        if self.has_flag(param["flag"]) and self.flag(param["flag"])["type"] == "duration_list":
+            return parse.interval_token(float(value))
+        return str(value)
 
     def modes_configured_by(self, flag: str) -> list[str]:
         return [m["name"] for m in self.modes if flag in m.get("flags", [])]

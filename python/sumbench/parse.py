@@ -190,4 +190,6 @@ def parse_flag(spec: dict, text: Optional[str]):
         return parse_layouts(name, text, int(low), int(high))
     if kind == "duration_list":
         return parse_switch_intervals(name, text, float(low), float(high))
+    if kind == "list":  # a mode's own flag: its items, which sumbench's mode checks
+        return split_list(name, text)
     raise UsageError(f"{name}: this sumbench has a flag type '{kind}' that this Python does not know")

@@ -181,18 +181,21 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def results_text(rows: Iterable[dict]) -> str:
+def results_text(rows: Iterable[dict], params: Iterable[str] = ()) -> str:
+    header = COLUMNS + [c for c in params if c not in SPECS]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     for row in rows:
-        writer.writerow([format_value(row.get(c, "")) for c in COLUMNS])
+        writer.writerow([format_value(row.get(c, "")) for c in header])
     return buf.getvalue()
 
 
-def write_results_csv(path: os.PathLike | str, rows: Iterable[dict]) -> None:
-    """Exactly COLUMNS (missing keys empty, extra keys dropped), written atomically."""
-    atomic_write_text(path, results_text(rows))
+def write_results_csv(path: os.PathLike | str, rows: Iterable[dict], params: Iterable[str] = ()) -> None:
+    """COLUMNS, then each of `params` (the catalogue's mode parameter columns,
+    Catalogue.param_columns) that is not one of them (missing keys empty, other keys
+    dropped), written atomically."""
+    atomic_write_text(path, results_text(rows, params))
 
 
 def read_results_raw(path: os.PathLike | str) -> list[dict]:

@@ -15,34 +15,50 @@ from typing import Any
 
 from . import points
 from .io import read_json, read_json_object
+from .catalogue import Catalogue, param_key
 from .parse import switch_interval_s
 from .schema import SCHEMA_VERSION, empty_row, migrate, write_results_csv
 
-# Benchmark name parts (kernel/mode/ranks:R/threads:T/n:N/policy:P/interval:Ius, or
-# .../policy:legacy/check:N) -> columns.
-_NAME_COLUMNS = {"ranks": "ranks", "threads": "threads", "n": "n", "policy": "gil_policy",
-                 "interval": "switch_interval_s", "check": "check_interval"}
+# The driver's own name parts (kernel/mode/ranks:R/threads:T/n:N/...); a mode's parameters
+# follow, each under its catalogue name_key (modes[].params).
+_CORE_PARTS = ("ranks", "threads", "n")
 
 
-def parse_benchmark_name(name: str) -> dict:
-    """Split ``kernel/mode/ranks:R/threads:T/n:N[/policy:P/interval:Ius|/check:N]`` into columns.
+def param_value(param: dict, text: str):
+    """A parameter's value as its case name spells it: int, str, or a float (a time in
+    seconds may carry us, ms or s: interval:5000us); the text itself when it is none."""
+    if param["type"] == "int":
+        return int(text) if text.isdigit() else text
+    if param["type"] == "float":
+        seconds = switch_interval_s(text, low=0.0, high=math.inf) if param.get("unit") == "s" else None
+        if seconds is not None:
+            return seconds
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text
+
+
+def parse_benchmark_name(name: str, cat: Catalogue | None = None) -> dict:
+    """Split ``kernel/mode/ranks:R/threads:T/n:N[/KEY:VALUE...]`` into columns: the mode's
+    parameters by the catalogue's name_key (an old entry has no "params" of its own).
 
     Unknown ``key:value`` parts are kept under their key; Google Benchmark suffixes such
     as ``/repeats:3`` or ``/manual_time`` are ignored."""
     parts = name.split("/")
     out: dict = {"kernel": parts[0] if parts else "", "mode": parts[1] if len(parts) > 1 else ""}
+    params = {p["name_key"]: p for p in (cat or Catalogue.legacy()).params(out["mode"]) if p.get("name_key")}
     for part in parts[2:]:
         key, sep, value = part.partition(":")
         if not sep:
             continue
-        column = _NAME_COLUMNS.get(key, key)
-        if column in ("ranks", "threads", "n", "check_interval"):
-            out[column] = int(value) if value.isdigit() else value
-        elif column == "switch_interval_s":
-            seconds = switch_interval_s(value, low=0.0, high=math.inf)
-            out[column] = seconds if seconds is not None else value
+        if key in _CORE_PARTS:
+            out[key] = int(value) if value.isdigit() else value
+        elif key in params:
+            out[params[key]["column"]] = param_value(params[key], value)
         else:
-            out[column] = value
+            out[key] = value
     return out
 
 
@@ -85,27 +101,33 @@ def topology_columns(context: dict) -> dict:
 def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
                           status: str = "ok", cv: Any = "", unstable: Any = "",
                           launch_s: Any = "", scaling: str = "",
-                          source: str = "sumbench") -> list[dict]:
+                          source: str = "sumbench", cat: Catalogue | None = None) -> list[dict]:
     """One row per ``run_type == "iteration"`` entry. ``status`` is the point's; entries
-    with ``error_occurred`` become ``valid=0, status=invalid`` whatever it is."""
+    with ``error_occurred`` become ``valid=0, status=invalid`` whatever it is. A mode's
+    parameters come from the entry's "params", else (an older sumbench) from its name."""
     if not isinstance(doc, dict):
         return []
+    cat = cat or Catalogue.legacy()
     context = doc.get("context") or {}
     hosts = _hosts(context)
     topology = topology_columns(context)
     scaling = context.get("scaling") or scaling
     rows = []
     for entry in points.iteration_entries(doc):  # aggregates are recomputed by the reports
-        name = parse_benchmark_name(entry.get("run_name") or entry.get("name", ""))
+        name = parse_benchmark_name(entry.get("run_name") or entry.get("name", ""), cat)
+        if isinstance(entry.get("params"), dict):
+            name.update(entry["params"])
         row = empty_row()
         row.update(run_id=run_id, point_id=point_id, source=source,
                    kernel=name.get("kernel", ""), mode=name.get("mode", ""),
                    scaling=scaling, hosts=hosts, status=status, cv=_num(cv) if cv is not None else "",
                    unstable=_bool01(unstable), launch_s=launch_s if launch_s is not None else "",
-                   gil_policy=name.get("gil_policy", ""),
-                   switch_interval_s=name.get("switch_interval_s", ""),
-                   check_interval=name.get("check_interval", ""),
                    schema_version=SCHEMA_VERSION)
+        for param in cat.params(row["mode"]):  # results.csv's columns (schema, then param_columns)
+            if param["column"] in name:
+                row[param["column"]] = name[param["column"]]
+        for column, value in (entry.get("params") or {}).items():
+            row[column] = value   # one the catalogue does not declare still keeps its rows apart
         for col in ("ranks", "threads", "n"):  # counters are authoritative, the name the fallback
             row[col] = _num(entry.get(col, name.get(col, "")))
         row["workers"] = _num(entry.get("workers", ""))
@@ -134,7 +156,7 @@ def rows_from_gbench_json(doc: dict, *, run_id: str = "", point_id: str = "",
 def failed_point_row(*, run_id: str = "", point_id: str = "", status: str = "failed",
                      point: dict | None = None, source: str = "sumbench",
                      launch_s: Any = "", oversubscribed: Any = "",
-                     cv: Any = "", unstable: Any = "") -> dict:
+                     cv: Any = "", unstable: Any = "", cat: Catalogue | None = None) -> dict:
     """The single row of a point that produced no measurements."""
     point = point or {}
     row = empty_row()
@@ -143,15 +165,20 @@ def failed_point_row(*, run_id: str = "", point_id: str = "", status: str = "fai
                launch_s=launch_s if launch_s is not None else "",
                oversubscribed=_bool01(oversubscribed),
                cv=cv if cv is not None else "", unstable=_bool01(unstable))
-    for col in ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n",
-                "gil_policy"):
+    for col in ("kernel", "mode", "ranks", "threads", "workers", "nodes", "scaling", "n"):
         if point.get(col) is not None:
             row[col] = point[col]
-    interval = point.get("switch_interval")
-    if isinstance(interval, str) and interval:
-        seconds = switch_interval_s(interval, low=0.0, high=math.inf)
-        if seconds is not None:
-            row["switch_interval_s"] = seconds
+    # The mode's parameters as the point passed them (point.json "params": by key, flag
+    # texts); an older point.json (and the CPython baseline's) has gil_policy and
+    # switch_interval of its own.
+    given = dict(point.get("params") or {}) if isinstance(point.get("params"), dict) else {}
+    for key in ("gil_policy", "switch_interval"):
+        if isinstance(point.get(key), str) and point[key]:
+            given.setdefault(key, point[key])
+    for param in (cat or Catalogue.legacy()).params(str(row["mode"])):
+        text = given.get(param_key(param["flag"])) if param.get("flag") else None
+        if isinstance(text, str) and text:
+            row[param["column"]] = param_value(param, text)
     return row
 
 
@@ -174,7 +201,8 @@ def _given_rows(path: Path, run_id: str, point_id: str) -> list[dict] | None:
     return rows
 
 
-def rows_for_point(point_dir: os.PathLike | str, run_id: str = "") -> list[dict]:
+def rows_for_point(point_dir: os.PathLike | str, run_id: str = "",
+                   cat: Catalogue | None = None) -> list[dict]:
     """Rows of one point folder with a status.json ([] when it has none).
 
     Sources, in order: rows.json, raw.json, else one failed row from status.json. A
@@ -193,11 +221,11 @@ def rows_for_point(point_dir: os.PathLike | str, run_id: str = "") -> list[dict]
         rows = _given_rows(point_dir / points.ROWS, run_id, point_id)
         if rows is not None:
             return rows
-        return [failed_point_row(run_id=run_id, point_id=point_id, point=point)]
+        return [failed_point_row(run_id=run_id, point_id=point_id, point=point, cat=cat)]
     rows = []
     raw = read_json_object(point_dir / points.RAW)
     if raw is not None:
-        rows = rows_from_gbench_json(raw, scaling=point.get("scaling", ""), run_id=run_id,
+        rows = rows_from_gbench_json(raw, scaling=point.get("scaling", ""), run_id=run_id, cat=cat,
                                      point_id=point_id, status=st, cv=status["cv"],
                                      unstable=status["unstable"], launch_s=status["launch_s"])
     if not rows:  # no measurement (a torn or garbled raw.json counts as none)
@@ -206,7 +234,7 @@ def rows_for_point(point_dir: os.PathLike | str, run_id: str = "") -> list[dict]
                                  source=status["source"] if status["source"] != "slurm" else "sumbench",
                                  launch_s=status["launch_s"],
                                  oversubscribed=status["oversubscribed"],
-                                 cv=status["cv"], unstable=status["unstable"])]
+                                 cv=status["cv"], unstable=status["unstable"], cat=cat)]
     return rows
 
 
@@ -221,8 +249,9 @@ def rebuild_results(sweep_dir: os.PathLike | str) -> Path:
     sweep_dir = Path(sweep_dir)
     run_id = sweep_run_id(sweep_dir)
     rows: list[dict] = []
+    cat = Catalogue.for_folder(sweep_dir)
     for point_dir in points.point_dirs(sweep_dir):
-        rows.extend(rows_for_point(point_dir, run_id))
+        rows.extend(rows_for_point(point_dir, run_id, cat))
     out = sweep_dir / "results.csv"
-    write_results_csv(out, rows)
+    write_results_csv(out, rows, cat.param_columns())
     return out

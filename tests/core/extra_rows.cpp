@@ -5,6 +5,7 @@
 // to show that adding a row needs no Python change.
 #include <sumbench/kernel.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -27,15 +28,48 @@ class CountKernel final : public KernelInstance {
   std::uint64_t n_;
 };
 
-// xeven: OpenMP threads that run only an even number of workers.
+// xeven: OpenMP threads that run only an even number of workers, once per --xeven-grain
+// value: a parameter that only this row declares (its flag, its column, its name part).
 class EvenMode final : public OmpTeamMode {
  public:
+  explicit EvenMode(long long grain) : grain_(grain) {}
   std::string_view name() const override { return "xeven"; }
+  std::string name_suffix() const override { return "/grain:" + std::to_string(grain_); }
+  ModeParams params() const override { return {{"xeven_grain", grain_}}; }
   std::vector<Layout> layouts(int workers, const ModeOptions&) const override {
     if (workers % 2 != 0) return {};
     return {{1, workers}};
   }
+
+ private:
+  long long grain_;
 };
+
+constexpr std::string_view kGrainFlag = "--xeven-grain";
+
+std::vector<long long> grains(const ModeOptions& opt) {
+  const auto given = opt.texts.find(kGrainFlag);
+  if (given == opt.texts.end()) return {1};
+  std::vector<long long> out;
+  for (const std::string& item : given->second) out.push_back(std::stoll(item));
+  return out;
+}
+
+// Whole numbers 1 to 64, each once (the option parser refused empty items).
+std::string check_grains(ModeOptions& opt) {
+  const auto given = opt.texts.find(kGrainFlag);
+  if (given == opt.texts.end()) return {};
+  std::vector<std::string> seen;
+  for (const std::string& item : given->second) {
+    const bool digits = !item.empty() && item.size() < 3 && item.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(item) < 1 || std::stoi(item) > 64)
+      return std::string(kGrainFlag) + ": '" + item + "' is not allowed; use whole numbers from 1 to 64";
+    if (std::find(seen.begin(), seen.end(), item) != seen.end())
+      return std::string(kGrainFlag) + ": " + item + " is given twice; give each value once";
+    seen.push_back(item);
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -52,7 +86,14 @@ std::vector<KernelDescriptor> extra_kernel_rows() {
 std::vector<ModeDescriptor> extra_mode_rows() {
   std::vector<ModeDescriptor> rows;
   rows.push_back({"xeven", "test-only: OpenMP threads, even worker counts only", "1xW for even W, nothing for odd W",
-                  [](const ModeOptions&) { return one_mode<EvenMode>(); }});
+                  [](const ModeOptions& opt) {
+                    std::vector<std::unique_ptr<Mode>> modes;
+                    for (long long g : grains(opt)) modes.push_back(std::make_unique<EvenMode>(g));
+                    return modes;
+                  },
+                  check_grains,
+                  {{kGrainFlag, "xeven_grain", "int", "elements", "grain", true,
+                    "test-only: xeven's grain, a parameter only this row declares (default 1)"}}});
   return rows;
 }
 

@@ -85,6 +85,19 @@ class ConfigTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(cfg["repetitions"], 2)
 
 
+    def test_mode_parameters_in_a_config_file(self):
+        path = self.tmp / "c.json"
+        path.write_text(json.dumps({"check_interval": ["50"], "gil_policy": ["legacy"]}))
+        cfg = cfg_for(["--config", str(path), "--modes=gil", "--check-interval=70"])
+        self.assertEqual(cfg["params"], {"check_interval": ["70"], "gil_policy": ["legacy"]})
+        self.assertEqual(config.as_file({"modes": ["gil"], "params": cfg["params"]}),
+                         {"modes": ["gil"], "check_interval": ["70"], "gil_policy": ["legacy"]})
+        path.write_text(json.dumps({"gil_policy": "legacy"}))
+        with self.assertRaises(UsageError) as cm:
+            cfg_for(["--config", str(path)])
+        self.assertIn("'gil_policy' must be list[str]", str(cm.exception))
+
+
 class PointTests(unittest.TestCase):
     def test_enumeration(self):
         points, notes = enumerate_points(*planned(["--kernels=sum,convoy", "--modes=serial,omp,mpi,hybrid,gil",
@@ -99,6 +112,48 @@ class PointTests(unittest.TestCase):
         self.assertNotIn("convoy-mpi-r1t1-strong", ids)
         self.assertTrue(any("convoy" in n for n in notes))
         self.assertEqual(len(ids), len(points))
+
+    def test_one_point_per_instance_of_the_catalogue(self):
+        """The gil mode's points are sumbench's instances (modes[].instances): cpython per
+        switch interval, legacy per check interval and never per switch interval, each
+        with its own flags, so no two parameter values share a point."""
+        cfg, cat, workers = planned(["--kernels=sum", "--modes=gil", "--workers=2",
+                                     "--gil-policy=cpython,legacy", "--switch-interval=1ms,0.005s",
+                                     "--check-interval=100,1000"])
+        points, _ = enumerate_points(cfg, cat, workers)
+        self.assertEqual(sorted((p.point_id, p.params) for p in points), [
+            ("sum-gil-r1t2-strong-cpython-1ms", (("--gil-policy", "cpython"), ("--switch-interval", "1ms"))),
+            ("sum-gil-r1t2-strong-cpython-5ms", (("--gil-policy", "cpython"), ("--switch-interval", "5ms"))),
+            ("sum-gil-r1t2-strong-legacy-100", (("--gil-policy", "legacy"), ("--check-interval", "100"))),
+            ("sum-gil-r1t2-strong-legacy-1000", (("--gil-policy", "legacy"), ("--check-interval", "1000")))])
+        self.assertEqual(points[0].as_dict()["params"], {"gil_policy": "cpython", "switch_interval": "1ms"})
+        cmd = point_command(next(p for p in points if p.point_id.endswith("legacy-1000")), dict(cfg, extra_args=[]),
+                            Machine(cores_per_node=2), "raw.json")
+        self.assertIn("--check-interval=1000", cmd.argv)
+        self.assertFalse(any(a.startswith("--switch-interval") for a in cmd.argv), cmd.argv)
+
+    def test_a_parameter_in_extra_args_runs_all_its_values_in_each_point(self):
+        cfg, cat, workers = planned(["--kernels=sum", "--modes=gil", "--workers=2", "--gil-policy=legacy",
+                                     "--extra-args=--check-interval=1,10000"])
+        points, _ = enumerate_points(cfg, cat, workers)
+        self.assertEqual([(p.point_id, p.params) for p in points],
+                         [("sum-gil-r1t2-strong-legacy", (("--gil-policy", "legacy"),))])
+
+    def test_without_instances_one_point_gets_the_values_given(self):
+        """A sumbench older than modes[].instances: sumbench makes the cases of one point."""
+        cfg, cat, workers = planned(["--kernels=sum", "--modes=gil", "--workers=2",
+                                     "--gil-policy=cpython,legacy"])
+        for mode in cat.modes:
+            mode.pop("instances", None)
+        points, _ = enumerate_points(cfg, cat, workers)
+        self.assertEqual([p.params for p in points], [(("--gil-policy", "cpython,legacy"),)])
+
+    def test_mode_parameters_are_the_catalogues(self):
+        for argv, needle in ((["--xgrain=2"], "xgrain"), (["--check-interval=0"], "--check-interval=0"),
+                             (["--gil-policy=fifo", "--extra-args=--gil-policy=fifo"], "given twice")):
+            with self.subTest(argv=argv), self.assertRaises(UsageError) as cm:
+                cfg_for(["--modes=gil", *argv])
+            self.assertIn(needle, str(cm.exception))
 
     def test_shuffle_is_seeded(self):
         points, _ = enumerate_points(*planned(["--kernels=sum,sleep,triad", "--modes=omp,mpi", "--workers=1,2,4"]))
@@ -253,6 +308,14 @@ class TidyTests(TempDirMixin, unittest.TestCase):
         self.assertEqual(rows[0]["bytes_per_s"], 24000)
         self.assertEqual((rows[0]["valid"], rows[0]["status"]), (1, "ok"))
         self.assertEqual((rows[2]["valid"], rows[2]["status"]), (0, "invalid"))
+
+    def test_failed_point_row_reads_the_points_params(self):
+        new = tidy_table.failed_point_row(point={"kernel": "sum", "mode": "gil", "params": {
+            "gil_policy": "legacy", "check_interval": "1000"}})
+        old = tidy_table.failed_point_row(point={"kernel": "sum", "mode": "gil", "gil_policy": "fifo",
+                                                 "switch_interval": "500us"})
+        self.assertEqual((new["gil_policy"], new["check_interval"], new["switch_interval_s"]), ("legacy", 1000, ""))
+        self.assertEqual((old["gil_policy"], old["switch_interval_s"]), ("fifo", 0.0005))
 
     def test_cv(self):
         self.assertAlmostEqual(coefficient_of_variation(gbench_doc()), 0.128565, places=5)

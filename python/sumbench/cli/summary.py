@@ -27,7 +27,7 @@ from ..io import atomic_write_text
 from ..report.analysis import RunAnalysis
 from ..report.answer import answers
 from ..report.data import load_sweeps
-from ..report.tables import MEDIANS_CSV, medians_rows
+from ..report.tables import medians_columns, medians_rows, param_columns
 
 PROG = "summary.py"
 FORMATS = ("csv", "lines", "answer")
@@ -58,14 +58,15 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def render(rows: list[dict], fmt: str) -> str:
+def render(rows: list[dict], fmt: str, params=()) -> str:
+    columns = medians_columns(params)   # with the modes' own parameters (the catalogue's)
     if fmt == "lines":
-        return "".join("".join(f"{c}={_text(r.get(c))}\n" for c in MEDIANS_CSV) + "\n" for r in rows)
+        return "".join("".join(f"{c}={_text(r.get(c))}\n" for c in columns) + "\n" for r in rows)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(MEDIANS_CSV)
+    w.writerow(columns)
     for r in rows:
-        w.writerow([_text(r.get(c)) for c in MEDIANS_CSV])
+        w.writerow([_text(r.get(c)) for c in columns])
     return buf.getvalue()
 
 
@@ -86,7 +87,7 @@ def body(argv) -> int:
     if not rows:
         print(f"{prog_name(PROG)}: no point of {', '.join(args.sweeps)} matches the filters", file=sys.stderr)
         return 1
-    return _emit(args, render(rows, args.format))
+    return _emit(args, render(rows, args.format, param_columns(runs)))
 
 
 def _emit(args, text: str) -> int:

@@ -48,7 +48,7 @@ def prepare(argv):
     if ns.save_config:
         folders.check_output_file(ns.save_config, "--save-config")
         try:   # checked above: a failure now is the disk's (full, I/O): exit 3
-            atomic_write_json(ns.save_config, given)
+            atomic_write_json(ns.save_config, config.as_file(given))
         except OSError as e:
             raise RuntimeFailure(f"cannot write --save-config {os_error_text(e)}; nothing "
                                  f"written") from None

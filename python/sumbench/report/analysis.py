@@ -17,8 +17,8 @@ import math
 from collections import OrderedDict, defaultdict
 
 from ..fidelity import scorecard
-from ..schema import PARAMETER_COLUMNS
-from .variants import default_variant, main_variant, variant_modes, variant_text
+from ..schema import PARAMETER_COLUMNS, SPECS
+from .variants import default_variant, main_variant, params_text, variant_modes, variant_text
 from .nodes import node_groups, node_parts
 from .stats import median, quantile
 
@@ -33,8 +33,11 @@ class Point:
         self.policy, self.interval = values["gil_policy"], values["switch_interval_s"]
         self.check = values["check_interval"]             # Python 2's (legacy's) check interval
         self.interpreter = values["interpreter_version"]  # the CPython baseline's, one per version
+        # A mode's parameters that results.csv has no column of its own for (the
+        # catalogue's, beyond the schema's): (column, value) pairs, the key's last item.
+        self.params = dict(key[len(PARAMETER_COLUMNS)])
         self.run = run
-        self.key = key   # the value of every parameter column (schema.PARAMETER_COLUMNS)
+        self.key = key   # every parameter column's value (schema.PARAMETER_COLUMNS), then params
         self.workers = (self.ranks or 1) * (self.threads or 1)
         self.source = ""
         self.times = []
@@ -161,9 +164,11 @@ class Point:
         return out
 
 
-def _key(row, variants, default_policy):
+def _key(row, variants, default_policy, extra=()):
     """The point of a row: the value of every parameter column (schema.PARAMETER_COLUMNS),
-    so that rows of two settings never merge; older rows' blanks read as what they ran
+    then the (column, value) pairs of the `extra` columns it has (the catalogue's mode
+    parameters beyond them: param_columns), so that rows of two settings never merge,
+    in one run or across two; older rows' blanks read as what they ran
     (strong scaling, 1 rank, 1 thread, 1 node, and for the gil mode sumbench's default
     policy). 2 ranks on one node and on two nodes are different points."""
     values = {c: row.get(c) for c in PARAMETER_COLUMNS}
@@ -173,17 +178,25 @@ def _key(row, variants, default_policy):
         values["gil_policy"] = row.get("gil_policy") or default_policy
     for column in ("gil_policy", "interpreter", "interpreter_version", "gil_kind", "fidelity_figure"):
         values[column] = values[column] or ""
-    return tuple(values[c] for c in PARAMETER_COLUMNS)
+    params = tuple((c, row[c]) for c in extra if row.get(c) not in (None, ""))
+    return tuple(values[c] for c in PARAMETER_COLUMNS) + (params,)
+
+
+def extra_columns(cat):
+    """The catalogue's mode parameter columns that the schema does not have (results.csv
+    carries them after its own, tidy_table.rebuild_results)."""
+    return [c for c in cat.param_columns() if c not in SPECS]
 
 
 def build_points(sweep):
     points = OrderedDict()
     variants = variant_modes(sweep.catalogue)
     default_policy = default_variant(sweep.catalogue)[0]
+    extra = extra_columns(sweep.catalogue)
     for row in sweep.rows:
         if row.get("fidelity_figure"):
             continue   # the fidelity experiment's: see tables.fidelity_tables
-        key = _key(row, variants, default_policy)
+        key = _key(row, variants, default_policy, extra)
         pt = points.get(key)
         if pt is None:
             pt = points[key] = Point(sweep.label, key)
@@ -249,6 +262,7 @@ def attach_baselines(points, cat):
             if (other.workers == 1 and other.median and other.mode == pt.mode
                     and other.kernel == pt.kernel and other.scaling == pt.scaling
                     and other.policy == pt.policy and other.interval == pt.interval
+                    and other.check == pt.check and other.params == pt.params
                     and other.interpreter == pt.interpreter
                     and (other.n == pt.n or pt.scaling == "weak")):
                 pt.baseline, pt.baseline_kind = other.median, "self"
@@ -310,6 +324,7 @@ def build_series(points, cat):
                 name = ", ".join([mode] + ([where] if where else []) +
                                  ([_count(p.ranks, "rank")] if split_ranks else []))
                 name += f" {p.interpreter}" if len(versions) > 1 else ""
+                name += f" ({params_text(p.params, cat)})" if p.params else ""  # one series each
                 groups.setdefault(name, []).append(p)
         final = OrderedDict()
         for name, gpts in groups.items():

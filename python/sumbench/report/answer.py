@@ -18,6 +18,7 @@ ones that gain less than GAIN ("... do not speed it up").
 from collections import Counter
 
 from .post_comparison import pick_common_workers
+from .variants import params_text
 
 SUPERLINEAR = 1.05   # median speedup above 1.05 x the workers: marked, never a plain result
 CLOSE = 0.85         # within 15% of the best plain speedup: recommended
@@ -42,6 +43,8 @@ def plain_name(cat, point):
             return f"{word} {point.ranks}×{point.threads}"
     if point.interpreter and mode.startswith("cpython"):
         word += f" {point.interpreter}"
+    if getattr(point, "params", None):   # a mode's own parameters: "xyz (threads) [grain 4]"
+        word += f" [{params_text(point.params, cat)}]"
     return word
 
 

@@ -12,7 +12,8 @@ import os
 from .. import machine, points
 from ..catalogue import Catalogue
 from ..errors import InputError
-from ..schema import read_results_csv
+from ..schema import SPECS, read_results_csv
+from ..tidy_table import param_value
 
 
 def _read_json(path, required=False):
@@ -112,6 +113,11 @@ def load_sweep(path):
     sweep.manifest = _read_json(os.path.join(sweep.path, "manifest.json"))
     sweep.config = _read_json(os.path.join(sweep.path, "sweep.json"))
     sweep.catalogue = Catalogue.for_folder(sweep.path)
+    for param in {p["column"]: p for m in sweep.catalogue.modes for p in m.get("params", [])
+                  if p["column"] not in SPECS}.values():   # a mode's own column: its type
+        for row in sweep.rows:
+            if isinstance(row.get(param["column"]), str) and row[param["column"]]:
+                row[param["column"]] = param_value(param, row[param["column"]])
     sweep.slurm_jobs = slurm_jobs(sweep)
     points_dir = os.path.join(sweep.path, "points")
     for pdir in points.point_dirs(sweep.path):

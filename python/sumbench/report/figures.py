@@ -199,6 +199,8 @@ def summary_figure(runs, outdir):
                     label += f" at {pt.layout}: {plain_name(run.cat, pt).split(' (hybrid')[0]}"
                 if mode in variants.variant_modes(run.cat) and d.get("variant"):
                     label += f" [{variants.variant_text(d['variant'])}]"
+                if pt.params:   # a mode's own parameters: the bar is its first series'
+                    label += f" [{variants.params_text(pt.params, run.cat)}]"
                 handles.setdefault(mode, Patch(facecolor=st["color"], edgecolor="black",
                                                hatch=hatch, label=label))
         w = d["workers"]

@@ -204,19 +204,20 @@ def _medians(t, multi):
         r["kernel"], r["scaling"], r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else ""),
         str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), fmt_n(r["n"]),
         r["gil_policy"], interval_text(r["switch_interval_s"], r["check_interval"]),
-        str(r["reps"]), fmt_seconds(r["median_s"]),
+        *("" if r.get(c) is None else str(r[c]) for c in t.param_columns), str(r["reps"]), fmt_seconds(r["median_s"]),
         f"{fmt_seconds(r['q1_s'])} – {fmt_seconds(r['q3_s'])}" if r.get("q1_s") is not None else "—",
         f"{fmt_seconds(r['min_s'])} – {fmt_seconds(r['max_s'])}" if r["min_s"] is not None else "—",
         fmt_pct(r.get("cv")), fmt_ratio(r["speedup"]), fmt_fraction(r["efficiency"]),
         fmt_seconds(r["io_latency_s"]), _flag(r["flags"])] for r in med]
     head = (["run"] if multi else []) + [
-        "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval", "reps", "median",
+        "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval", *t.param_columns,
+        "reps", "median",
         "IQR", "min – max", "cv", "speedup", "efficiency", "I/O latency", "flags"]
     return {"id": "medians", "title": "Medians", "intro": [
         "Every point: time of the slowest rank, median, interquartile range and min–max over valid "
         "repetitions, and the repetitions' cv; speedup and efficiency as in the figures. Also in "
         "tables/medians.csv (seconds)."],
-        "parts": [{"table": _t(head, rows, num_cols=range(3 + multi, 18 + multi), cls="medians",
+        "parts": [{"table": _t(head, rows, num_cols=range(3 + multi, 18 + multi + len(t.param_columns)), cls="medians",
                                row_classes=["over" if r["_over"] else "" for r in med])}]}
 
 

@@ -42,6 +42,7 @@ class Tables:
     fits: list = field(default_factory=list)       # fit_rows
     karp_flatt: list = field(default_factory=list)
     medians: list = field(default_factory=list)
+    param_columns: list = field(default_factory=list)  # the modes' own (analysis.extra_columns)
     nodes: list = field(default_factory=list)      # nodes.node_rows
     problems: dict = field(default_factory=dict)   # run label -> problem_rows
     counts: dict = field(default_factory=dict)     # run label -> problems.point_counts
@@ -189,13 +190,13 @@ def medians_rows(runs):
         for p in sorted(run.points, key=lambda p: (cat.kernel_rank(p.kernel), p.kernel,
                                                   p.scaling, cat.mode_rank(p.mode),
                                                   p.interpreter, p.policy, p.interval or 0,
-                                                  p.check or 0,
+                                                  p.check or 0, tuple(sorted(p.params.items())),
                                                   p.workers, p.ranks, p.nodes, p.n or 0)):
             rows.append({"run": run.label, "kernel": p.kernel, "scaling": p.scaling,
                          "mode": p.mode, "ranks": p.ranks, "threads": p.threads,
                          "nodes": p.nodes, "workers": p.workers, "n": p.n,
                          "gil_policy": p.policy or "", "switch_interval_s": p.interval,
-                         "check_interval": p.check,
+                         "check_interval": p.check, **p.params,
                          "interpreter": p.interpreter,
                          "reps": p.reps, "median_s": p.median, "min_s": p.tmin,
                          "max_s": p.tmax, "iqr_s": (p.q3 - p.q1) if p.times else None,
@@ -205,6 +206,17 @@ def medians_rows(runs):
                          "io_latency_s": median(p.latency) if p.latency else None,
                          "flags": ", ".join(p.flags()), "_over": p.beyond_cores})
     return rows
+
+
+def param_columns(runs):
+    """The modes' own parameter columns of the runs' points (Point.params), in order."""
+    return list(dict.fromkeys(c for run in runs for p in run.points for c in p.params))
+
+
+def medians_columns(params):
+    """MEDIANS_CSV with the modes' own parameter columns after the gil mode's."""
+    at = MEDIANS_CSV.index("check_interval") + 1
+    return MEDIANS_CSV[:at] + list(params) + MEDIANS_CSV[at:]
 
 
 def flatten(obj, prefix="", limit=40, width=400):
@@ -306,6 +318,7 @@ def compute(runs):
         t.fidelity[run.label] = run.fidelity
         t.pyfunc[run.label] = pyfunc_answer.summarize(run, [v for v in t.verdicts if v["run"] == run.label])
     t.medians = medians_rows(runs)
+    t.param_columns = param_columns(runs)
     return t
 
 
@@ -327,7 +340,7 @@ def write_csvs(t, folder):
     _write(os.path.join(folder, "fits.csv"), fits, FITS_CSV)
     _write(os.path.join(folder, "karp_flatt.csv"), [dict(r, flags="; ".join(r["flags"])) for r in t.karp_flatt],
            KARP_FLATT_CSV)
-    _write(os.path.join(folder, "medians.csv"), t.medians, MEDIANS_CSV)
+    _write(os.path.join(folder, "medians.csv"), t.medians, medians_columns(t.param_columns))
     _write(os.path.join(folder, "nodes.csv"), t.nodes, NODES_CSV)
     problems = [dict(p, run=run, reasons="; ".join(p["reasons"]))
                 for run, rows in t.problems.items() for p in rows]

@@ -38,7 +38,7 @@ def compare(base_sweep, cont_sweep, threshold, alpha):
             "kernel": b.kernel, "mode": b.mode, "ranks": b.ranks, "threads": b.threads,
             "nodes": b.nodes, "n": b.n, "scaling": b.scaling, "gil_policy": b.policy,
             "switch_interval_s": b.interval, "check_interval": b.check,
-            "interpreter_version": b.interpreter,
+            "interpreter_version": b.interpreter, **b.params,
             "baseline_reps": b.reps, "contender_reps": c.reps,
             "baseline_median_s": b.median, "contender_median_s": c.median, "ratio": ratio,
             "change_pct": (ratio - 1.0) * 100.0, "p_value": p, "test": method,
@@ -50,6 +50,13 @@ def compare(base_sweep, cont_sweep, threshold, alpha):
     return rows, only_base, only_cont
 
 
+def param_columns(rows):
+    """The modes' own parameter columns of compared rows (Point.params: the catalogue's
+    beyond results.csv's), in their order: the table and the CSV show them after python."""
+    fixed = set(COLUMNS) | {"nodes"}
+    return list(dict.fromkeys(k for r in rows for k in r if k not in fixed))
+
+
 def verdict(r):
     if r["exceeds_threshold"]:
         return "SIGNIFICANT " + r["direction"]
@@ -58,10 +65,11 @@ def verdict(r):
     return "INCONCLUSIVE (too few repetitions)" if r["inconclusive"] else ""
 
 
-def _fmt_row(r):
+def _fmt_row(r, extra=()):
     interval = interval_text(r["switch_interval_s"], r["check_interval"])
     return [r["kernel"], r["mode"], str(r["ranks"]), str(r["threads"]), fmt_n(r["n"]),
             r["scaling"], r["gil_policy"] or "", interval, r["interpreter_version"] or "",
+            *("" if r.get(c) is None else str(r[c]) for c in extra),
             fmt_seconds(r["baseline_median_s"], 4), fmt_seconds(r["contender_median_s"], 4),
             f"{r['ratio']:.3f}", f"{r['change_pct']:+.1f}%", f"{r['p_value']:.2g}",
             f"{r['baseline_reps']}/{r['contender_reps']}", verdict(r)]
@@ -71,9 +79,15 @@ HEAD = ["kernel", "mode", "R", "T", "n", "scaling", "policy", "interval", "pytho
         "contender", "ratio", "change", "p", "reps", "verdict"]
 
 
+def _head(extra):
+    at = HEAD.index("python") + 1
+    return HEAD[:at] + list(extra) + HEAD[at:]
+
+
 def print_table(rows, out):
-    cells = [HEAD] + [_fmt_row(r) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEAD))]
+    extra = param_columns(rows)
+    cells = [_head(extra)] + [_fmt_row(r, extra) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
     for i, line in enumerate(cells):
         out.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
         if i == 0:
@@ -82,10 +96,12 @@ def print_table(rows, out):
 
 def csv_text(rows):
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    at = COLUMNS.index("interpreter_version") + 1
+    columns = COLUMNS[:at] + param_columns(rows) + COLUMNS[at:]
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if r[k] is None else r[k]) for k in COLUMNS})
+        w.writerow({k: ("" if r.get(k) is None else r[k]) for k in columns})
     return buf.getvalue()
 
 
@@ -94,4 +110,5 @@ def html_text(rows, title, notes):
     klass = ["exceeds" if r["exceeds_threshold"] else "sig" if r["significant"] else
              "inconclusive" if r["inconclusive"] else "" for r in rows]
     return env().get_template("compare.html.j2").render(
-        title=title, notes=notes, head=HEAD, rows=[_fmt_row(r) for r in rows], classes=klass)
+        title=title, notes=notes, head=_head(param_columns(rows)),
+        rows=[_fmt_row(r, param_columns(rows)) for r in rows], classes=klass)

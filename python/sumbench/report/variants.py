@@ -4,18 +4,22 @@ mode's main curve, and how variants and intervals are written. Standard library 
 
 from collections import Counter
 
-# The flags whose values make separate points of a mode (the gil mode's policy and
-# switch interval); the catalogue names the modes they configure.
-VARIANT_FLAGS = ("--gil-policy", "--switch-interval")
+# The results.csv columns that the lock figures and variant labels draw (Point.policy,
+# .interval); a mode whose catalogue parameters fill them (modes[].params: the gil mode)
+# has variants. A mode's other parameters make series of their own (analysis.build_series).
+VARIANT_COLUMNS = ("gil_policy", "switch_interval_s")
 
 
 def variant_modes(cat):
-    return {m for flag in VARIANT_FLAGS for m in cat.modes_configured_by(flag)}
+    return {m["name"] for m in cat.modes
+            if any(p["column"] in VARIANT_COLUMNS for p in m.get("params", []))}
 
 
 def default_variant(cat):
-    """(policy, interval) that sumbench runs without flags."""
-    return cat.default("--gil-policy")[0], cat.default("--switch-interval")[0]
+    """(policy, interval) that sumbench runs without flags: the defaults of the flags of
+    the parameters that fill VARIANT_COLUMNS (the catalogue's)."""
+    flags = {p["column"]: p["flag"] for m in cat.modes for p in m.get("params", [])}
+    return tuple((cat.default(flags[c]) or [None])[0] if c in flags else None for c in VARIANT_COLUMNS)
 
 
 def fmt_interval(seconds):
@@ -59,3 +63,19 @@ def variant_text(variant):
     """"cpython, 5 ms" or "legacy, check 100": a variant for labels."""
     policy, interval, check = variant
     return f"{policy}, {interval_text(interval, check) or fmt_interval(None)}"
+
+
+def params_text(params, cat):
+    """A point's other mode parameters (Point.params) for labels, each as the catalogue
+    declares it: "grain 4" (its name_key), a time in seconds "5 ms", a text as it is."""
+    declared = {p["column"]: p for m in cat.modes for p in m.get("params", [])}
+    out = []
+    for column, value in params.items():
+        param = declared.get(column, {})
+        if param.get("type") == "str":
+            out.append(str(value))
+        elif param.get("unit") == "s" and isinstance(value, (int, float)):
+            out.append(fmt_interval(value))
+        else:
+            out.append(f"{param.get('name_key') or column} {value}")
+    return ", ".join(out)

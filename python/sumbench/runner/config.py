@@ -3,7 +3,10 @@
 Precedence: built-in defaults < ``--config FILE`` < command-line flags. Every problem
 raises UsageError with one line naming the bad value and what is allowed (exit 2).
 Kernel, mode and policy names and every sumbench value rule come from sumbench's
-catalogue (``validate``); this module knows only the runner's own settings.
+catalogue (``validate``); this module knows only the runner's own settings. A mode's
+parameters (--gil-policy, --switch-interval, --check-interval, any a mode declares:
+the catalogue's modes[].params) are taken as comma lists, under cfg["params"] by their
+key (gil_policy), on the command line and in a config file alike.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import shlex
 from typing import Optional
 
 from .. import parse, paths
-from ..catalogue import Catalogue
+from ..catalogue import Catalogue, param_key
 from ..errors import ArgParser, UsageError
 from .launch import OWNED_FLAGS
 from .launchers import CHOICES as LAUNCHERS, LEGACY_CHOICES
@@ -39,8 +42,6 @@ CONFIG_SCHEMA = {
     "seed": ("int", None),                   # from the clock (or the resumed sweep)
     "cv_threshold": ("number", 0.05),
     "max_reruns": ("int", 2),
-    "gil_policy": ("list[str]", None),       # sumbench's default (--list=json)
-    "switch_interval": ("list[str]", None),  # sumbench's default (--list=json)
     "mpirun": ("str", None),                 # the MPI's own launcher, found on PATH
     "launcher": ("str", "auto"),             # by sumbench's MPI, or srun inside Slurm
     "srun_mpi": ("str", None),               # srun --mpi: the site's MpiDefault
@@ -72,7 +73,9 @@ def _type_ok(value, kind: str) -> bool:
 
 
 def load_config_file(path: str) -> dict:
-    """Read and type-check a config file; values are validated later with the CLI ones."""
+    """Read and type-check a config file; values are validated later with the CLI ones.
+    A key that is not the runner's is a mode parameter's (a list of texts): under
+    "params", checked against sumbench's catalogue by validate()."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
@@ -89,7 +92,12 @@ def load_config_file(path: str) -> dict:
         if key in INFO_KEYS:
             continue
         if key not in CONFIG_SCHEMA:
-            raise UsageError(f"config file {path!r}: unknown key {key!r}; allowed: {', '.join(CONFIG_SCHEMA)}")
+            if value is not None and not _type_ok(value, "list[str]"):
+                raise UsageError(f"config file {path!r}: key {key!r} must be list[str] (a mode "
+                                 f"parameter's values) or one of {', '.join(CONFIG_SCHEMA)}; "
+                                 f"got {json.dumps(value)}")
+            out.setdefault("params", {})[key] = value
+            continue
         kind = CONFIG_SCHEMA[key][0]
         if value is None and CONFIG_SCHEMA[key][1] is None:
             continue  # null = "use the derived default"
@@ -107,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a sumbench sweep: one sumbench process per point, one folder per "
                     "point, results.csv rebuilt from the folders (see docs/DESIGN.md).",
         epilog="Flags whose value starts with '-' need '=': --extra-args=--sleep-ms=10. "
+               "A mode's parameter flags (sumbench --list: each mode's params, e.g. "
+               "--gil-policy=cpython,legacy --switch-interval=1ms,5ms --check-interval=100) "
+               "take comma lists: one point per value, as sumbench makes one case each. "
                "Kernels, modes, policies and value rules are sumbench's (sumbench --list).",
         exits=((0, "all points ok"), (1, "some point failed, was invalid or timed out")))
     # Every default is None so that resolve() can tell "given" from "not given".
@@ -126,9 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     a("--seed", help="seed of the randomized point order (default: from the clock)")
     a("--cv-threshold", dest="cv_threshold", help="rerun a point whose time CV exceeds this (default 0.05)")
     a("--max-reruns", dest="max_reruns", help="reruns of a noisy point (default 2)")
-    a("--gil-policy", dest="gil_policy", help="comma list of GIL policies for the gil mode (default: sumbench's)")
-    a("--switch-interval", dest="switch_interval", help="comma list like 500us,1ms,0.005s for the gil mode "
-                                                        "(default: sumbench's)")
     a("--launcher", help=f"{'|'.join(LAUNCHERS)}: how mpi/hybrid points start: Open MPI's mpirun, "
                          "MPICH's mpiexec (Hydra) or srun (default auto: srun inside a Slurm "
                          "allocation, else the launcher of the MPI sumbench is built with)")
@@ -176,7 +184,7 @@ def _cli_values(ns: argparse.Namespace) -> dict:
     """Command-line settings given by the user, converted to config-file types."""
     conv = {
         **{key: _split(f"--{key.replace('_', '-')}")
-           for key in ("kernels", "modes", "hybrid", "gil_policy", "switch_interval")},
+           for key in ("kernels", "modes", "hybrid")},
         "workers": lambda s: parse.parse_int_list("--workers", s.replace(" ", "")),
         "n": lambda s: parse.parse_int_list("--n", s.replace(" ", "")),
         **{key: _convert(int, "an integer", f"--{key.replace('_', '-')}")
@@ -193,15 +201,42 @@ def _cli_values(ns: argparse.Namespace) -> dict:
     return out
 
 
+def as_file(settings: dict) -> dict:
+    """Settings as a config file holds them: a mode parameter under its own key."""
+    flat = {k: v for k, v in settings.items() if k != "params"}
+    flat.update(settings.get("params") or {})
+    return flat
+
+
+def _param_values(rest: list[str]) -> dict:
+    """The arguments argparse does not know: mode parameters (--flag=LIST or --flag LIST),
+    by key; validate() checks the flags against sumbench's catalogue."""
+    out, items = {}, list(rest)
+    while items:
+        arg = items.pop(0)
+        flag, eq, text = arg.partition("=")
+        if not eq and items and not items[0].startswith("-"):
+            text, eq = items.pop(0), "="
+        if not flag.startswith("--") or len(flag) < 3 or not eq:
+            raise UsageError(f"unrecognized argument {arg!r}: see --help (a mode parameter "
+                             f"takes a value: --FLAG=LIST)")
+        out[param_key(flag)] = parse.split_list(flag, text)
+    return out
+
+
 def resolve(argv: list[str] | None = None) -> tuple[dict, dict, argparse.Namespace]:
     """Parse argv -> (full config with the runner's own settings checked, the settings
     given explicitly, namespace). sumbench's names and rules are checked by validate()."""
-    ns = build_parser().parse_args(argv)
+    ns, rest = build_parser().parse_known_args(argv)
     given = {}
     if ns.config:
         given.update(load_config_file(ns.config))
     given.update(_cli_values(ns))
+    given["params"] = {**given.get("params", {}), **_param_values(rest)}
+    if not given["params"]:
+        del given["params"]
     cfg = {key: default for key, (_, default) in CONFIG_SCHEMA.items()}
+    cfg["params"] = {}
     cfg.update(given)
     cfg = {k: (list(v) if isinstance(v, list) else v) for k, v in cfg.items()}
     cfg["sumbench"] = paths.find_sumbench(cfg["sumbench"])
@@ -225,8 +260,11 @@ def check_runner_settings(cfg: dict) -> dict:
         raise UsageError(f"bad --timeout {cfg['timeout']}: must be > 0 seconds")
     if not 0 <= cfg["cv_threshold"] < math.inf:
         raise UsageError(f"bad --cv-threshold {cfg['cv_threshold']}: must be >= 0")
-    for key in ("workers", "n", "hybrid", "kernels", "modes", "gil_policy", "switch_interval"):
+    for key in ("workers", "n", "hybrid", "kernels", "modes"):
         if cfg[key] is not None and not cfg[key]:
+            raise UsageError(f"empty --{key.replace('_', '-')} list")
+    for key, values in cfg.get("params", {}).items():
+        if values is not None and not values:
             raise UsageError(f"empty --{key.replace('_', '-')} list")
     for arg in cfg["extra_args"]:
         flag = arg.split("=", 1)[0]
@@ -249,9 +287,9 @@ def catalogue_args(cfg: dict, workers: list[int]) -> list[str]:
         args.append("--quick")
     if cfg.get("cpus_flag"):
         args.append(f"--cpus={cfg['cpus']}")
-    for key, flag in (("gil_policy", "--gil-policy"), ("switch_interval", "--switch-interval")):
-        if cfg[key]:
-            args.append(f"{flag}={','.join(cfg[key])}")
+    for key, values in cfg.get("params", {}).items():
+        if values:   # a mode's parameter: sumbench checks its values and makes the instances
+            args.append(f"--{key.replace('_', '-')}={','.join(values)}")
     return args + list(cfg["extra_args"])
 
 
@@ -287,6 +325,27 @@ def check_cpus(cfg: dict, cat: Catalogue) -> dict:
     return cfg
 
 
+def check_params(cfg: dict, cat: Catalogue) -> dict:
+    """The mode parameters given, each a flag of a mode of the catalogue and its values
+    by sumbench's rules (the catalogue evaluates the instances: plan.mode_params)."""
+    flags = cat.param_flags()
+    for arg in cfg["extra_args"]:   # passed as is: sumbench runs every value in each point
+        key = param_key(arg.split("=", 1)[0])
+        if flags.get(key) == arg.split("=", 1)[0] and (cfg.get("params") or {}).get(key) is not None:
+            raise UsageError(f"{flags[key]} is given twice, as a sweep option and in --extra-args; "
+                             f"give it once (the sweep option: one point per value)")
+    out = {}
+    for key, values in (cfg.get("params") or {}).items():
+        if key not in flags:
+            allowed = ", ".join(sorted(set(CONFIG_SCHEMA) | set(flags)))
+            raise UsageError(f"unknown setting {key!r} (--{key.replace('_', '-')}): neither the "
+                             f"runner's nor a mode parameter of this sumbench; allowed: {allowed}")
+        if values is not None:
+            cat.parse(flags[key], ",".join(values))   # UsageError naming the bad value
+            out[key] = list(dict.fromkeys(values))
+    return out
+
+
 def validate(cfg: dict, cat: Catalogue) -> dict:
     """Names and values against sumbench's catalogue; returns a normalised copy."""
     cfg = dict(cfg)
@@ -298,10 +357,7 @@ def validate(cfg: dict, cat: Catalogue) -> dict:
     cfg = check_cpus(cfg, cat)
     cfg["kernels"] = names("kernels", "--kernels", cat.default("--kernels"))
     cfg["modes"] = names("modes", "--modes", cat.mode_names())
-    cfg["gil_policy"] = names("gil_policy", "--gil-policy", cat.default("--gil-policy"))
-    intervals = cfg["switch_interval"] or [parse.interval_token(s) for s in cat.default("--switch-interval")]
-    cfg["switch_interval"] = list(dict.fromkeys(
-        parse.interval_token(s) for s in cat.parse("--switch-interval", ",".join(intervals))))
+    cfg["params"] = check_params(cfg, cat)
     scalings = list(cat.flag("--scaling")["choices"]) + [BOTH]
     if cfg["scaling"] not in scalings:
         raise UsageError(f"unknown scaling {cfg['scaling']!r}: allowed: {','.join(scalings)}")

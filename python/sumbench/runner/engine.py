@@ -179,7 +179,7 @@ def run_sweep(order: list[Point], cfg: dict, machine: Machine, out: Path, manife
 def start(out: Path, cfg: dict, cat: Catalogue, build: dict, order: list[Point],
           machine: Machine, notes: list[str], manifest: dict, argv: list[str]) -> dict:
     """sweep.json, catalogue.json and the manifest of a run that starts (or resumes)."""
-    saved = {k: cfg[k] for k in config.CONFIG_SCHEMA}
+    saved = config.as_file({k: cfg[k] for k in (*config.CONFIG_SCHEMA, "params") if k in cfg})
     saved["order"] = [p.point_id for p in order]
     saved["schema_version"] = SCHEMA_VERSION
     saved["sumbench_version"] = cat.doc.get("sumbench_version")

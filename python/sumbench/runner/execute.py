@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from .. import points, procs, tidy_table
 from ..errors import RuntimeFailure
 from ..io import atomic_write_json, read_json, read_json_object
-from ..schema import PARAMETER_COLUMNS
+from ..schema import PARAMETER_COLUMNS, SPECS
 from . import launchers
 from .launch import Command, Machine, launch_only_command, point_command
 from .plan import Point
@@ -131,7 +131,9 @@ def coefficient_of_variation(doc: dict) -> Optional[float]:
     times: dict[tuple, list[float]] = {}
     for row in tidy_table.rows_from_gbench_json(doc):
         if row["status"] == "ok" and row["time_s"] != "":
-            times.setdefault(tuple(row[c] for c in PARAMETER_COLUMNS), []).append(float(row["time_s"]))
+            key = tuple(row[c] for c in PARAMETER_COLUMNS) + tuple(  # and a mode's own parameters
+                sorted((k, str(v)) for k, v in row.items() if k not in SPECS))
+            times.setdefault(key, []).append(float(row["time_s"]))
     cvs = []
     for values in times.values():
         if len(values) >= 2 and statistics.fmean(values) > 0:

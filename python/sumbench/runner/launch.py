@@ -15,12 +15,13 @@ from ..points import shell_line
 from ..topology import Topology
 from .hosts import Hostfile
 from .launchers import Launcher, Machine, omp_env, prefix as launcher_prefix
-from .plan import GIL_FLAGS, Point
+from .plan import Point
 
 # sumbench flags the runner sets itself (sumbench_args, launch_only_command, and the
-# catalogue call); --extra-args must not fight over them.
+# catalogue call); --extra-args must not fight over them, nor over the modes' parameter
+# flags (the catalogue's: config.check_extra_args).
 OWNED_FLAGS = ("--kernels", "--modes", "--workers", "--hybrid", "--scaling", "--n", "--quick",
-               "--launch-only", "--list", "--help", "--cpus", *GIL_FLAGS.values(),
+               "--launch-only", "--list", "--help", "--cpus",
                "--benchmark_out", "--benchmark_out_format", "--benchmark_repetitions",
                "--benchmark_format")
 
@@ -136,10 +137,7 @@ def sumbench_args(point: Point, cfg: dict, raw_json: str) -> list[str]:
     if cfg["quick"]:
         args.append("--quick")
     args += _cpus_arg(cfg)
-    if point.gil_policy is not None:
-        args.append(f"{GIL_FLAGS['gil_policy']}={point.gil_policy}")
-    if point.switch_interval is not None:
-        args.append(f"{GIL_FLAGS['switch_interval']}={point.switch_interval}")
+    args += [f"{flag}={text}" for flag, text in point.params]
     return args + list(cfg["extra_args"])
 
 

@@ -11,15 +11,9 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
-from ..catalogue import Catalogue
+from ..catalogue import Catalogue, param_key
 from ..errors import UsageError
 
-# The sumbench flags of the GIL mode's parameters, by the runner's config key.
-GIL_FLAGS = {"gil_policy": "--gil-policy", "switch_interval": "--switch-interval"}
-# The gil policies without a switch interval: legacy (Python 2) runs one mode per
-# --check-interval value whatever --switch-interval says (modes/gil.cpp), so a sweep plans
-# one point of it, not one identical point per switch interval.
-NO_SWITCH_INTERVAL = ("legacy",)
 # The runner's own scaling choice beside sumbench's: both = strong and weak points.
 BOTH = "both"
 
@@ -32,8 +26,10 @@ class Point:
     threads: int
     scaling: str
     n: Optional[int] = None
-    gil_policy: Optional[str] = None
-    switch_interval: Optional[str] = None
+    # The mode's parameters at this point, one instance of the mode (catalogue: its
+    # modes[].params and .instances): (flag, value as the flag takes it), in the
+    # catalogue's order; sumbench gets each as --flag=value.
+    params: tuple[tuple[str, str], ...] = ()
     # The size passed when n is not set, for a kernel whose default size follows the
     # run's worker count (sleep): it must be the same at every point of a strong series.
     # Not part of point_id: it follows from the sweep's worker counts.
@@ -57,14 +53,12 @@ class Point:
         parts = [self.kernel, self.mode, f"r{self.ranks}t{self.threads}", self.scaling]
         if self.n is not None:
             parts.append(f"n{self.n}")
-        if self.gil_policy is not None:
-            parts.append(self.gil_policy)
-        if self.switch_interval is not None:
-            parts.append(self.switch_interval)
+        parts += [text for _, text in self.params]  # gil: cpython-5ms, legacy-100
         return "-".join(parts)
 
     def as_dict(self) -> dict:
         d = asdict(self)
+        d["params"] = {param_key(flag): text for flag, text in self.params}
         d["workers"] = self.workers
         d["point_id"] = self.point_id
         return d
@@ -84,11 +78,31 @@ def layouts_for_mode(cat: Catalogue, mode: str, workers: list[int], explicit: bo
     return list(dict.fromkeys(l for w in counts for l in cat.layouts(mode, w)))
 
 
+def mode_params(cfg: dict, cat: Catalogue, mode: str) -> list[tuple[tuple[str, str], ...]]:
+    """The parameter settings of `mode`'s points: one per instance that sumbench makes
+    of it with the sweep's values (catalogue modes[].instances, evaluated with them),
+    each parameter it has there as (flag, text). A parameter whose flag has no default
+    and was not given, or that --extra-args sets (every point then runs all its values,
+    which results.csv keeps apart), is left to sumbench. A sumbench that lists no instances (older
+    than modes[].instances): one point with the values given, whose cases sumbench
+    makes (results.csv keeps them apart by their names)."""
+    given = cfg.get("params") or {}
+    params = [p for p in cat.params(mode) if p.get("flag")]
+    found = cat.instances(mode)
+    if found is None:
+        return [tuple((p["flag"], ",".join(given[param_key(p["flag"])])) for p in params
+                      if given.get(param_key(p["flag"])))]
+    extra = {arg.split("=", 1)[0] for arg in cfg.get("extra_args") or []}
+    passed = [p for p in params if p["flag"] not in extra and (given.get(param_key(p["flag"])) is not None
+              or (cat.has_flag(p["flag"]) and cat.default(p["flag"]) is not None))]
+    return list(dict.fromkeys(tuple((p["flag"], cat.param_text(p, i[p["column"]])) for p in passed
+                                    if p["column"] in i) for i in found)) or [()]
+
+
 def enumerate_points(cfg: dict, cat: Catalogue, workers: list[int]) -> tuple[list[Point], list[str]]:
     """All points in a stable (unshuffled) order, plus notes on combinations left out."""
     scalings = ["strong", "weak"] if cfg["scaling"] == BOTH else [cfg["scaling"]]
     sizes = cfg["n"] or [None]
-    gil_modes = set(cat.modes_configured_by(GIL_FLAGS["gil_policy"]))
     points, notes = [], []
     layouts_of = {}
     for mode in cfg["modes"]:
@@ -105,19 +119,15 @@ def enumerate_points(cfg: dict, cat: Catalogue, workers: list[int]) -> tuple[lis
                 notes.append(f"{kernel} runs in thread modes only: no {kernel}/{mode} points")
                 continue
             flag = layout_flag(cat, mode)
-            layouts = layouts_of[mode]
-            gil = list(dict.fromkeys((p, None if p in NO_SWITCH_INTERVAL else i)
-                                     for p in cfg["gil_policy"] for i in cfg["switch_interval"])) \
-                if mode in gil_modes else [(None, None)]
-            for ranks, threads in layouts:
+            settings = mode_params(cfg, cat, mode)
+            for ranks, threads in layouts_of[mode]:
                 for scaling in scalings:
                     default = cat.default_n(kernel, scaling)
                     pinned = default["value"] if "max_workers" in default["inputs"] else None
                     for n in sizes:
-                        for policy, interval in gil:
-                            points.append(Point(kernel, mode, ranks, threads, scaling, n, policy,
-                                                interval, pinned if n is None else None,
-                                                multi, flag))
+                        for params in settings:
+                            points.append(Point(kernel, mode, ranks, threads, scaling, n, params,
+                                                pinned if n is None else None, multi, flag))
     points = list(dict.fromkeys(points))
     check_items(points, cat)
     return points, notes
