@@ -36,12 +36,15 @@ void keep_benchmark_variables(int, char**, char** envp) {
   if (!envp) return;
   char** out = envp;
   for (char** in = envp; *in; ++in)
-    if (g_count < kMostKept && (starts_with(*in, "BENCHMARK_") || starts_with(*in, "V="))) g_kept[g_count++] = *in;
-    else *out++ = *in;
+    if (g_count < kMostKept && (starts_with(*in, "BENCHMARK_") || starts_with(*in, "V=")))
+      g_kept[g_count++] = *in;
+    else
+      *out++ = *in;
   *out = nullptr;
 }
 
-__attribute__((section(".preinit_array"), used)) void (*const g_keep)(int, char**, char**) = keep_benchmark_variables;
+__attribute__((section(".preinit_array"), used)) void (*const g_keep)(int, char**,
+                                                                      char**) = keep_benchmark_variables;
 
 }  // namespace
 

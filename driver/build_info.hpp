@@ -50,7 +50,8 @@ inline std::string compiler_id() {
 #if defined(__INTEL_LLVM_COMPILER)
   return "icpx " SUMBENCH_STR(__INTEL_LLVM_COMPILER);
 #elif defined(__clang__)
-  return "clang " SUMBENCH_STR(__clang_major__) "." SUMBENCH_STR(__clang_minor__) "." SUMBENCH_STR(__clang_patchlevel__);
+  return "clang " SUMBENCH_STR(__clang_major__) "." SUMBENCH_STR(__clang_minor__) "." SUMBENCH_STR(
+      __clang_patchlevel__);
 #elif defined(__GNUC__)
   return "g++ " SUMBENCH_STR(__GNUC__) "." SUMBENCH_STR(__GNUC_MINOR__) "." SUMBENCH_STR(__GNUC_PATCHLEVEL__);
 #else

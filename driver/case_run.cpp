@@ -13,17 +13,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-double clock_s(Clock::time_point t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+double clock_s(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
 
 // Sums a partial over `comm` into `out` on its rank 0: the combine step of processes.
 void reduce_partial(const Partial& local, Partial& out, MPI_Comm comm) {
   if (!local.counts.empty())
-    MPI_Reduce(local.counts.data(), out.counts.data(), static_cast<int>(local.counts.size()),
-               MPI_UINT64_T, MPI_SUM, 0, comm);
+    MPI_Reduce(local.counts.data(), out.counts.data(), static_cast<int>(local.counts.size()), MPI_UINT64_T,
+               MPI_SUM, 0, comm);
   if (!local.values.empty())
-    MPI_Reduce(local.values.data(), out.values.data(), static_cast<int>(local.values.size()),
-               MPI_DOUBLE, MPI_SUM, 0, comm);
+    MPI_Reduce(local.values.data(), out.values.data(), static_cast<int>(local.values.size()), MPI_DOUBLE,
+               MPI_SUM, 0, comm);
 }
 
 }  // namespace
@@ -152,7 +156,8 @@ void Plan::run(benchmark::State& state, const Case& c) {
   counters["teardown_s"] = cost.teardown_s;
   counters["validate_s"] = verdict[2];
   // Bytes that must travel to combine: every worker's partial but one.
-  const double partial_bytes = member ? 8.0 * static_cast<double>(local.counts.size() + local.values.size()) : 0.0;
+  const double partial_bytes =
+      member ? 8.0 * static_cast<double>(local.counts.size() + local.values.size()) : 0.0;
   counters["combine_bytes"] = partial_bytes * (c.layout.workers() - 1);
   if (c.kernel->rate_in_bytes)
     counters["bytes_per_second"] = c.kernel->bytes_per_element * static_cast<double>(c.n) / time;

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <set>
 #include <thread>
 
@@ -19,31 +18,10 @@
 namespace sumbench {
 namespace {
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 }  // namespace
-
-int usable_cpus(CpuUnit unit) {
-  const Topology& topo = Topology::get();
-  return std::max(1, topo.count(topo.allowed_pus(), unit));
-}
-
-std::vector<int> default_workers(int world_size, CpuUnit unit) {
-  return {world_size > 1 ? world_size : usable_cpus(unit)};
-}
-
-std::uint64_t last_level_cache_bytes() {
-  std::uint64_t best = 0;
-  for (int index = 0; index < 8; ++index) {
-    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
-    std::string text;
-    if (!(in >> text) || text.empty()) continue;
-    std::uint64_t v = std::strtoull(text.c_str(), nullptr, 10);
-    if (text.back() == 'K') v <<= 10;
-    if (text.back() == 'M') v <<= 20;
-    best = std::max(best, v);
-  }
-  return best;
-}
 
 Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(opt), world_(world) {
   std::vector<int> workers = opt.workers;
@@ -60,10 +38,14 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
   MPI_Bcast(flags, 2, MPI_INT, 0, world.comm());
   corrupt_ = flags[0] != 0;
   test_delay_ = std::chrono::milliseconds(std::max(flags[1], 0));
-  if (corrupt_) benchmark::AddCustomContext("test_corrupt", "1 (SUMBENCH_TEST_CORRUPT: every result corrupted on purpose)");
-  if (flags[1] > 0) benchmark::AddCustomContext("test_delay_ms", std::to_string(flags[1]) + " (SUMBENCH_TEST_DELAY_MS)");
+  if (corrupt_)
+    benchmark::AddCustomContext("test_corrupt",
+                                "1 (SUMBENCH_TEST_CORRUPT: every result corrupted on purpose)");
+  if (flags[1] > 0)
+    benchmark::AddCustomContext("test_delay_ms", std::to_string(flags[1]) + " (SUMBENCH_TEST_DELAY_MS)");
   if (corrupt_ || flags[1] > 0)
-    warnings_.push_back(std::string("test-only hooks are on (SUMBENCH_TEST_CORRUPT=") + (corrupt_ ? "1" : "0") +
+    warnings_.push_back(std::string("test-only hooks are on (SUMBENCH_TEST_CORRUPT=") +
+                        (corrupt_ ? "1" : "0") +
                         ", SUMBENCH_TEST_DELAY_MS=" + std::to_string(std::max(flags[1], 0)) +
                         "): these results are wrong or slow on purpose");
   // Memory is reused across cases only where placement cannot differ (workspace.hpp), and
@@ -102,18 +84,21 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
             c.mode_name = std::string(m->name()) + m->name_suffix();
             c.layout = layout;
             c.n_per_worker = n_one;
-            const std::uint64_t scale = opt.scaling == Scaling::weak ? static_cast<std::uint64_t>(layout.workers()) : 1;
+            const std::uint64_t scale =
+                opt.scaling == Scaling::weak ? static_cast<std::uint64_t>(layout.workers()) : 1;
             if (n_one > (1ull << 62) / scale)
               throw UsageError("--n=" + std::to_string(n_one) + " times " + std::to_string(scale) +
                                " workers overflows; weak scaling needs n x workers <= 2^62");
             c.n = n_one * scale;
-            if (c.n < static_cast<std::uint64_t>(layout.workers()))  // a worker without an item measures nothing
-              throw UsageError("--n=" + std::to_string(c.n) + " is fewer items than the " + std::to_string(layout.workers()) +
-                               " workers of " + c.mode_name + " " + std::to_string(layout.ranks) + "x" +
-                               std::to_string(layout.threads) + " (" + std::string(kernel->name) +
+            if (c.n <
+                static_cast<std::uint64_t>(layout.workers()))  // a worker without an item measures nothing
+              throw UsageError("--n=" + std::to_string(c.n) + " is fewer items than the " +
+                               std::to_string(layout.workers()) + " workers of " + c.mode_name + " " +
+                               std::to_string(layout.ranks) + "x" + std::to_string(layout.threads) + " (" +
+                               std::string(kernel->name) +
                                "); strong scaling needs n >= workers: pass a larger --n or fewer workers");
-            c.name = std::string(kernel->name) + "/" + std::string(m->name()) + "/ranks:" +
-                     std::to_string(layout.ranks) + "/threads:" + std::to_string(layout.threads) +
+            c.name = std::string(kernel->name) + "/" + std::string(m->name()) +
+                     "/ranks:" + std::to_string(layout.ranks) + "/threads:" + std::to_string(layout.threads) +
                      "/n:" + std::to_string(c.n) + m->name_suffix();
             c.oversubscribed = placement.oversubscription(layout, opt.cpus);
             c.hosts = placement.hosts(layout.ranks);
@@ -128,8 +113,9 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
 void Plan::register_all() {
   for (const Case& c : cases_) {  // the time unit is --benchmark_time_unit's (sumbench's default: ms)
     remember_params(c.name, c.mode->params());  // its JSON entry's "params" (params.hpp)
-    benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) { run(s, c); })
-        ->UseManualTime();
+    benchmark::RegisterBenchmark(c.name.c_str(), [this, &c](benchmark::State& s) {
+      run(s, c);
+    })->UseManualTime();
   }
   // Which kernels may keep their memory across cases: every rank decides the same from the
   // same inputs (reuse.hpp).
@@ -139,7 +125,9 @@ void Plan::register_all() {
   MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, usable.data(), 1, MPI_UNSIGNED_LONG_LONG, world_.comm());
   reuse_kernels_ = kernels_that_may_keep_memory(
       cases_, rank_hosts_, std::vector<std::uint64_t>(usable.begin(), usable.end()),
-      [&](const Case& c, int r) { return case_bytes(c, r, KernelConfig{c.n, opt_.sleep_ms, opt_.quick}); });
+      [&](const Case& c, int r) {
+        return case_bytes(c, r, KernelConfig{c.n, opt_.sleep_ms, opt_.quick});
+      });
   std::string off;
   for (const Case& c : cases_)
     if (c.kernel->held_bytes_per_element > 0 && !reuse_kernels_.count(c.kernel) &&
@@ -150,15 +138,17 @@ void Plan::register_all() {
   benchmark::AddCustomContext(
       "memory_reuse", max_numa_nodes_ > 1 ? "off: a rank's CPUs span " + std::to_string(max_numa_nodes_) +
                                                 " NUMA nodes; every case maps fresh pages"
-                      : off.empty() ? "on: each rank's CPUs are on one NUMA node"
-                                    : "on, but off for " + off + ": its cases would not fit beside the memory kept");
+                      : off.empty()
+                          ? "on: each rank's CPUs are on one NUMA node"
+                          : "on, but off for " + off + ": its cases would not fit beside the memory kept");
 }
 
 std::uint64_t Plan::capacity_hint(const Case& c) const {
   // The largest range this rank gets in the cases of this kernel from `c` on.
   std::uint64_t most = 0;
   for (auto it = cases_.begin() + (&c - cases_.data()); it != cases_.end() && it->kernel == c.kernel; ++it)
-    if (world_.rank() < it->layout.ranks) most = std::max(most, partition(it->n, it->layout.ranks, world_.rank()).size());
+    if (world_.rank() < it->layout.ranks)
+      most = std::max(most, partition(it->n, it->layout.ranks, world_.rank()).size());
   return most;
 }
 
@@ -198,12 +188,14 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
       p.combined = p.kernel->make_partial();
       // Kernels with data: their untimed phases spread over the rank's CPUs (spread.hpp).
       if (numa_nodes_ == 1 && c.kernel->held_bytes_per_element > 0)
-        p.spread = std::make_unique<SpreadKernel>(*p.kernel, spread_parts(numa_nodes_, ranks_on_my_host(
-            rank_hosts_, world_.rank(), c.layout.ranks), c.layout.threads));
+        p.spread = std::make_unique<SpreadKernel>(
+            *p.kernel, spread_parts(numa_nodes_, ranks_on_my_host(rank_hosts_, world_.rank(), c.layout.ranks),
+                                    c.layout.threads));
       c.mode->first_touch(p.untimed(), p.range, c.layout.threads);
       std::this_thread::sleep_for(test_delay_);  // test-only, 0 in a real run
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "sumbench: %s: rank %d: setup failed: %s\n", c.name.c_str(), world_.rank(), e.what());
+      std::fprintf(stderr, "sumbench: %s: rank %d: setup failed: %s\n", c.name.c_str(), world_.rank(),
+                   e.what());
       spent[0] = 1;
     }
   }
@@ -222,7 +214,8 @@ PreparedCase& Plan::prepare(const Case& c, CaseCost& cost) {
   if (p.failed) p.kernel.reset();
   // Ranks on several hosts align their clocks to time the combine step (collective).
   const auto align_start = Clock::now();
-  if (!p.failed && member && c.layout.ranks > 1) p.clock_offset_s = World::clock_offset(team, c.hosts.size() == 1);
+  if (!p.failed && member && c.layout.ranks > 1)
+    p.clock_offset_s = World::clock_offset(team, c.hosts.size() == 1);
   // Summed: a case sets up again only when cases are interleaved (random interleaving).
   // The release is reported here, where it was paid, but it is the previous case's cost:
   // its wall time (and so its kernel's measured share) carries it.

@@ -27,9 +27,9 @@ struct Case {
   Mode* mode = nullptr;
   std::string mode_name;  // "gil/policy:cpython/interval:5000us" for display
   Layout layout;
-  std::uint64_t n = 0;          // total size
+  std::uint64_t n = 0;  // total size
   std::uint64_t n_per_worker = 0;
-  std::string oversubscribed;   // why, or ""
+  std::string oversubscribed;  // why, or ""
   std::vector<std::string> hosts;
 };
 
@@ -64,7 +64,7 @@ struct PreparedCase {
   std::unique_ptr<KernelInstance> spread;
   KernelInstance& untimed() { return spread ? *spread : *kernel; }
   Partial local, combined;
-  double clock_offset_s = 0;   // this rank's steady clock minus the team root's
+  double clock_offset_s = 0;  // this rank's steady clock minus the team root's
   bool failed = false;
 };
 
@@ -104,22 +104,14 @@ class Plan {
   std::map<std::string, CaseOutcome> outcomes_;
   std::map<std::string, CaseCost> costs_;
   PreparedCase prepared_;
-  Workspace workspace_;  // the prepared kernel's large data, kept across its cases
-  int numa_nodes_ = 1, max_numa_nodes_ = 1;       // this rank's, the most of any rank
-  std::vector<std::string> rank_hosts_;           // per world rank
+  Workspace workspace_;                      // the prepared kernel's large data, kept across its cases
+  int numa_nodes_ = 1, max_numa_nodes_ = 1;  // this rank's, the most of any rank
+  std::vector<std::string> rank_hosts_;      // per world rank
   std::set<const KernelDescriptor*> reuse_kernels_;  // kernels whose cases may reuse memory
-  bool corrupt_ = false;                     // SUMBENCH_TEST_CORRUPT (test-only)
-  std::chrono::milliseconds test_delay_{0};  // SUMBENCH_TEST_DELAY_MS (test-only)
+  bool corrupt_ = false;                             // SUMBENCH_TEST_CORRUPT (test-only)
+  std::chrono::milliseconds test_delay_{0};          // SUMBENCH_TEST_DELAY_MS (test-only)
   int max_workers_ = 1;
   double wall_s_ = 0, final_teardown_s_ = 0;
 };
-
-// The CPUs this process may use, counted in `unit` (its cores, or its hardware threads).
-int usable_cpus(CpuUnit unit);
-// Worker counts without --workers: the world size under mpirun with more than one rank,
-// else the CPUs (of --cpus) this process may use.
-std::vector<int> default_workers(int world_size, CpuUnit unit);
-// Size of the last-level cache in bytes (0 if unknown).
-std::uint64_t last_level_cache_bytes();
 
 }  // namespace sumbench

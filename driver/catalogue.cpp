@@ -2,15 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <sstream>
 #include <string>
 
 #include "build_info.hpp"
 #include "cases.hpp"
 #include "flags.hpp"
-#include "gil_lock.hpp"
-#include "gil_params.hpp"
 #include "json.hpp"
 #include "params.hpp"
 #include "placement.hpp"
@@ -20,7 +16,9 @@
 namespace sumbench {
 namespace {
 
-std::string layout_text(const Layout& l) { return std::to_string(l.ranks) + "x" + std::to_string(l.threads); }
+std::string layout_text(const Layout& l) {
+  return std::to_string(l.ranks) + "x" + std::to_string(l.threads);
+}
 
 // A kernel's default n for one scaling, and which inputs of the size context it reads
 // (found by changing each input and looking whether the size changes).
@@ -44,7 +42,12 @@ void kernels(Json& j, const SizeContext& ctx) {
   for (const KernelDescriptor& k : kernel_table()) {
     j.begin_object();
     j.key("name").value(k.name).key("summary").value(k.summary).key("kind").value(k.kind);
-    j.key("item").value(k.item).key("thread_only").value(k.thread_only).key("builtin").value(is_builtin_kernel(k));
+    j.key("item")
+        .value(k.item)
+        .key("thread_only")
+        .value(k.thread_only)
+        .key("builtin")
+        .value(is_builtin_kernel(k));
     j.key("tick_elements").value(static_cast<unsigned long long>(k.tick_elements));
     j.key("validation").value(k.validation);
     j.key("rate").begin_object();
@@ -166,13 +169,22 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   // Which benchmark binary (sumbench_add_benchmark): sumbench's own, or a user's with its kernels.
   const BinaryInfo& binary = this_binary();
   j.key("binary").begin_object().key("name").value(binary.name);
-  j.key("builtin_kernels").value(binary.builtin_kernels).key("kernel_api_version").value(SUMBENCH_KERNEL_API_VERSION);
+  j.key("builtin_kernels")
+      .value(binary.builtin_kernels)
+      .key("kernel_api_version")
+      .value(SUMBENCH_KERNEL_API_VERSION);
   j.key("cxx_flags").value(binary.cxx_flags).key("build_type").value(binary.build_type).end_object();
   j.key("context").begin_object();
   j.key("world_size").value(world_size).key("workers").array(workers);
   j.key("max_workers").value(ctx.max_workers).key("quick").value(ctx.quick);
   j.key("llc_bytes").value(static_cast<unsigned long long>(ctx.llc_bytes)).end_object();
-  j.key("mpi").begin_object().key("library").value(mpi_library).key("kind").value(mpi_kind(mpi_library)).end_object();
+  j.key("mpi")
+      .begin_object()
+      .key("library")
+      .value(mpi_library)
+      .key("kind")
+      .value(mpi_kind(mpi_library))
+      .end_object();
   j.key("topology");
   topology(j);
   j.key("reference_mode").value(mode_table().front().name);
@@ -180,22 +192,22 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   kernels(j, ctx);
   j.key("kernel_kinds").begin_array();  // the figures that show each kind (kernels/table.cpp)
   for (const KernelKind& k : kernel_kinds())
-    j.begin_object().key("name").value(k.name).key("summary").value(k.summary)
-        .key("summary_figure").value(k.not_in_summary.empty()).key("not_in_summary").value(k.not_in_summary)
-        .key("scaling_figures").value(k.scaling_figures).end_object();
+    j.begin_object()
+        .key("name")
+        .value(k.name)
+        .key("summary")
+        .value(k.summary)
+        .key("summary_figure")
+        .value(k.not_in_summary.empty())
+        .key("not_in_summary")
+        .value(k.not_in_summary)
+        .key("scaling_figures")
+        .value(k.scaling_figures)
+        .end_object();
   j.end_array();
   j.key("modes");
   modes(j, opt, workers);
-  j.key("gil_policies").begin_array();
-  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i)
-    j.begin_object().key("name").value(kGilPolicyNames[i]).key("summary").value(kGilPolicySummaries[i]).end_object();
-  j.end_array();
-  j.key("gil_parameters").begin_array();  // gil_params.hpp: which were fitted, to what, where
-  for (const GilParameter& p : kGilParameters)
-    j.begin_object().key("policy").value(p.policy).key("name").value(p.name).key("value").value(p.value)
-        .key("origin").value(p.origin).key("detail").value(p.detail).end_object();
-  j.end_array();
-  j.key("legacy_bytecode_ns").value(kPython27BytecodeNs);
+  gil_catalogue(j);  // gil_policies, gil_parameters, legacy_bytecode_ns (gil_catalogue.cpp)
   j.key("flags");
   flags(j, defaults);
   j.key("options").begin_object();
@@ -210,41 +222,6 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
   j.end_array();
   j.end_object();
   return j.str();
-}
-
-void list_kernels_and_modes() {
-  std::printf("kernels:\n");
-  for (const auto& k : kernel_table())
-    std::printf("  %-8s %s%s\n", std::string(k.name).c_str(), std::string(k.summary).c_str(),
-                k.thread_only ? " [thread modes only]" : "");
-  std::printf("modes:\n");
-  for (const auto& m : mode_table())
-    std::printf("  %-8s %s\n", std::string(m.name).c_str(), std::string(m.summary).c_str());
-  std::printf("gil policies (--gil-policy), measured against the real interpreters by runners/fidelity.py:\n");
-  for (std::size_t i = 0; i < kGilPolicyNames.size(); ++i) {
-    std::string line = "  " + std::string(kGilPolicyNames[i]), word;
-    line.resize(11, ' ');
-    std::size_t width = line.size();  // wrapped at 88 columns, continued under the text
-    std::istringstream words{std::string(kGilPolicySummaries[i])};
-    while (words >> word) {
-      if (width > 11 && width + 1 + word.size() > 88) {
-        line += '\n' + std::string(11, ' ');
-        width = 11;
-      } else if (width > 11) {
-        line += ' ';
-        ++width;
-      }
-      line += word;
-      width += word.size();
-    }
-    std::printf("%s\n", line.c_str());
-    for (const GilParameter& p : kGilParameters)
-      if (p.policy == kGilPolicyNames[i] && p.name != "-")
-        std::printf("           %s: %s [%s]\n", std::string(p.name).c_str(), std::string(p.value).c_str(),
-                    std::string(p.origin).c_str());
-  }
-  std::printf("[fitted]: chosen by matching the figures that --list=json's gil_parameters name; those\n"
-              "figures are weaker evidence for the model (docs/DESIGN.md, BENCHMARKS.md)\n");
 }
 
 }  // namespace sumbench

@@ -15,7 +15,7 @@ namespace sumbench {
 inline constexpr int kCatalogueVersion = 1;
 
 struct BuildInfo {
-  std::string_view version;         // sumbench's (the VERSION file)
+  std::string_view version;  // sumbench's (the VERSION file)
   std::string_view git_commit;
   std::string_view schema_version;  // of the benchmark JSON (counters and context keys)
   std::string_view build_type;      // CMAKE_BUILD_TYPE
@@ -32,5 +32,9 @@ std::string catalogue_json(const Options& opt, const World& world, const BuildIn
 
 // `sumbench --list`: the kernels, modes and GIL policies with their summaries, on stdout.
 void list_kernels_and_modes();
+
+// The GIL policies' keys of catalogue_json (gil_catalogue.cpp).
+class Json;
+void gil_catalogue(Json& j);
 
 }  // namespace sumbench

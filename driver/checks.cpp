@@ -13,7 +13,8 @@ namespace sumbench {
 Inputs read_inputs(const World& world, std::vector<std::string> args, const std::string& build_id) {
   std::string arguments;
   for (std::size_t i = 1; i < args.size(); ++i) arguments += (i > 1 ? " " : "") + args[i];
-  check_same_everywhere(world, {{"arguments", arguments, "its command line"}, {"the sumbench build", build_id, "its binary"}});
+  check_same_everywhere(
+      world, {{"arguments", arguments, "its command line"}, {"the sumbench build", build_id, "its binary"}});
   Inputs in;
   std::string error;
   try {
@@ -25,20 +26,22 @@ Inputs read_inputs(const World& world, std::vector<std::string> args, const std:
       // every rank that asked, and records none.
       if (const std::string& perf = in.bench.value("benchmark_perf_counters");
           !perf.empty() && !dlopen("libpfm.so.4", RTLD_LAZY | RTLD_NOLOAD))
-        throw UsageError("--benchmark_perf_counters=" + perf + " (from " + in.bench.source("benchmark_perf_counters") +
-                         ") is not allowed: this Google Benchmark was built without performance counters (libpfm)");
+        throw UsageError(
+            "--benchmark_perf_counters=" + perf + " (from " + in.bench.source("benchmark_perf_counters") +
+            ") is not allowed: this Google Benchmark was built without performance counters (libpfm)");
       const std::string& out = in.bench.out();
       if (in.bench.list_tests() && !out.empty())
-        throw UsageError("--benchmark_list_tests runs nothing, so it writes no --benchmark_out=" + out + " (from " +
-                         in.bench.source("benchmark_out") + "); drop one of them");
+        throw UsageError("--benchmark_list_tests runs nothing, so it writes no --benchmark_out=" + out +
+                         " (from " + in.bench.source("benchmark_out") + "); drop one of them");
       // Neither do --list and --launch-only: an explicit --benchmark_out would be ignored; a
       // BENCHMARK_OUT in the environment is a standing setting for runs, and stays quiet.
       if ((in.opt.list || in.opt.launch_only) && in.bench.source("benchmark_out") == "the command line")
-        throw UsageError(in.opt.launch_only ? "--launch-only runs no benchmark, so it writes no --benchmark_out=" + out +
-                                                  "; drop one of them"
-                                            : std::string(in.opt.list_json ? "--list=json" : "--list") +
-                                                  " prints on stdout and writes no --benchmark_out=" + out +
-                                                  "; drop it, or redirect stdout to the file");
+        throw UsageError(in.opt.launch_only
+                             ? "--launch-only runs no benchmark, so it writes no --benchmark_out=" + out +
+                                   "; drop one of them"
+                             : std::string(in.opt.list_json ? "--list=json" : "--list") +
+                                   " prints on stdout and writes no --benchmark_out=" + out +
+                                   "; drop it, or redirect stdout to the file");
     }
   } catch (const UsageError& e) {
     error = e.what();
@@ -53,7 +56,9 @@ NameFilter::NameFilter(const std::string& spec) {
   re_ = std::regex(re, std::regex::extended);
 }
 
-bool NameFilter::matches(const std::string& full_name) const { return std::regex_search(full_name, re_) != negative_; }
+bool NameFilter::matches(const std::string& full_name) const {
+  return std::regex_search(full_name, re_) != negative_;
+}
 
 void Plan::keep_only(const std::function<bool(const Case&)>& keep) {
   std::erase_if(cases_, [&](const Case& c) { return !keep(c); });
@@ -69,14 +74,17 @@ void select_cases(const World& world, Plan& plan, const BenchSettings& bench) {
   std::string names;
   for (const Case& c : plan.cases()) names += c.name + "\n";
   char cases[64];
-  std::snprintf(cases, sizeof cases, "%zu benchmark(s), fingerprint %016llx", plan.cases().size(), fingerprint(names));
+  std::snprintf(cases, sizeof cases, "%zu benchmark(s), fingerprint %016llx", plan.cases().size(),
+                fingerprint(names));
   shared.push_back({"the benchmarks to run", cases, "from its flags"});
   check_same_everywhere(world, shared);
   if (all == 0)
-    throw UsageError("nothing to run: no kernel/mode/worker combination applies: " + join(plan.notes(), "; "));
+    throw UsageError("nothing to run: no kernel/mode/worker combination applies: " +
+                     join(plan.notes(), "; "));
   if (plan.cases().empty())
     throw UsageError("--benchmark_filter=" + bench.filter() + " (from " + bench.source("benchmark_filter") +
-                     ") matches none of the " + std::to_string(all) + " benchmarks; see --benchmark_list_tests");
+                     ") matches none of the " + std::to_string(all) +
+                     " benchmarks; see --benchmark_list_tests");
 }
 
 std::unique_ptr<OutputFile> open_output(const World& world, const BenchSettings& bench) {
@@ -86,7 +94,8 @@ std::unique_ptr<OutputFile> open_output(const World& world, const BenchSettings&
       out = std::make_unique<OutputFile>(bench.out());
     } catch (const UsageError& e) {
       error = e.what();
-      if (bench.source("benchmark_out") != "the command line") error += " (from " + bench.source("benchmark_out") + ")";
+      if (bench.source("benchmark_out") != "the command line")
+        error += " (from " + bench.source("benchmark_out") + ")";
     }
   agree_on_error(world, error);
   return out;

@@ -10,7 +10,9 @@ namespace sumbench {
 namespace {
 
 // Length-prefixed strings: "5:hello3:abc", safe whatever the values hold.
-void put(std::string& out, const std::string& s) { out += std::to_string(s.size()) + ":" + s; }
+void put(std::string& out, const std::string& s) {
+  out += std::to_string(s.size()) + ":" + s;
+}
 
 std::vector<std::string> take_all(const std::string& in) {
   std::vector<std::string> out;
@@ -39,7 +41,9 @@ std::vector<std::string> gather_on_root(const World& world, const std::string& m
   return out;
 }
 
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
+std::string quoted(const std::string& s) {
+  return "'" + s + "'";
+}
 
 }  // namespace
 
@@ -89,7 +93,8 @@ void check_same_everywhere(const World& world, const std::vector<SharedInput>& i
       const std::vector<std::string> other = take_all(all[r]);
       if (other.size() != first.size() || other[i + 1] == first[i + 1]) continue;
       const std::string ranks = "rank 0 has " + quoted(first[i + 1]) + " (" + first[i + 2] + "), rank " +
-                                std::to_string(r) + " has " + quoted(other[i + 1]) + " (" + other[i + 2] + ")";
+                                std::to_string(r) + " has " + quoted(other[i + 1]) + " (" + other[i + 2] +
+                                ")";
       if (first[i] == "arguments")
         throw UsageError("the ranks were started with different arguments: " + ranks +
                          "; every rank must get the same command line");
@@ -97,7 +102,8 @@ void check_same_everywhere(const World& world, const std::vector<SharedInput>& i
                        "; every rank must see the same flags and BENCHMARK_* variables "
                        "(mpirun -x NAME=VALUE sets a variable for every rank)");
     }
-  throw UsageError("the ranks disagree on their inputs; every rank must get the same command line and environment");
+  throw UsageError(
+      "the ranks disagree on their inputs; every rank must get the same command line and environment");
 }
 
 }  // namespace sumbench

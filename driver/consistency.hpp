@@ -16,7 +16,7 @@ void agree_on_error(const World& world, const std::string& mine);
 
 // An input that must be the same on every rank, and where this rank got it.
 struct SharedInput {
-  std::string name;    // "--benchmark_filter"
+  std::string name;  // "--benchmark_filter"
   std::string value;
   std::string source;  // "BENCHMARK_FILTER in the environment"
 };

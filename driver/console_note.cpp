@@ -31,16 +31,21 @@ std::string label_of(const std::map<std::string, benchmark::Counter>& c, const s
   const auto has = [&](const char* name) { return shown.count(name) && c.count(name); };
   const auto value = [&](const char* name) { return c.at(name).value; };
   std::string label;
-  if (has("ranks") && has("threads")) label += human(value("ranks")) + "x" + human(value("threads")) + " ";
-  else if (has("workers")) label += human(value("workers")) + " workers ";
+  if (has("ranks") && has("threads"))
+    label += human(value("ranks")) + "x" + human(value("threads")) + " ";
+  else if (has("workers"))
+    label += human(value("workers")) + " workers ";
   if (has("valid")) label += value("valid") >= 1 ? "valid" : "INVALID";
   if (has("oversubscribed") && value("oversubscribed") > 0) label += " OVERSUBSCRIBED";
   if (!values) return label;
   if (has("items_per_second")) label += ", " + human(value("items_per_second")) + " items/s";
   if (has("bytes_per_second")) label += ", " + human(value("bytes_per_second")) + "B/s";
-  if (has("imbalance") && value("imbalance") >= 0.01) label += ", imbalance " + human(value("imbalance") * 100) + "%";
-  if (has("gil_switches") && value("gil_switches") > 0) label += ", " + human(value("gil_switches")) + " GIL switches";
-  if (has("io_latency_s") && value("io_latency_s") > 0) label += ", I/O latency " + human(value("io_latency_s") * 1e3) + " ms";
+  if (has("imbalance") && value("imbalance") >= 0.01)
+    label += ", imbalance " + human(value("imbalance") * 100) + "%";
+  if (has("gil_switches") && value("gil_switches") > 0)
+    label += ", " + human(value("gil_switches")) + " GIL switches";
+  if (has("io_latency_s") && value("io_latency_s") > 0)
+    label += ", I/O latency " + human(value("io_latency_s") * 1e3) + " ms";
   return label;
 }
 
@@ -73,19 +78,21 @@ bool report_context(benchmark::BenchmarkReporter& inner, const benchmark::Benchm
   return ok;
 }
 
-std::vector<benchmark::BenchmarkReporter::Run> labelled(const std::vector<benchmark::BenchmarkReporter::Run>& runs,
-                                                         const std::set<std::string>& shown) {
+std::vector<benchmark::BenchmarkReporter::Run> labelled(
+    const std::vector<benchmark::BenchmarkReporter::Run>& runs, const std::set<std::string>& shown) {
   using Run = benchmark::BenchmarkReporter::Run;
   const Run* median = nullptr;
   for (const Run& r : runs)
     if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") median = &r;
   std::vector<Run> out = runs;
   for (Run& r : out) {
-    const bool statistic = r.run_type == Run::RT_Aggregate && r.aggregate_name != "mean" && r.aggregate_name != "median";
+    const bool statistic =
+        r.run_type == Run::RT_Aggregate && r.aggregate_name != "mean" && r.aggregate_name != "median";
     const Run& source = statistic && median ? *median : r;
     std::string label = label_of(source.counters, shown, !statistic);
-    if (statistic && !median) label.clear();   // a spread of counters: nothing to say in words
-    r.report_label = label + (r.report_label.empty() || label.empty() ? "" : " ") + console_label(r.report_label);
+    if (statistic && !median) label.clear();  // a spread of counters: nothing to say in words
+    r.report_label =
+        label + (r.report_label.empty() || label.empty() ? "" : " ") + console_label(r.report_label);
     r.counters.clear();
   }
   return out;

@@ -28,7 +28,7 @@ bool report_context(benchmark::BenchmarkReporter& inner, const benchmark::Benchm
 // counters in `shown` said ("1x2 valid, 7.42G items/s"), taken for an aggregate row from
 // the run's median (the cv of a counter that is always 0, say, would read -nan%); a long
 // label of the kernel's own (convoy's every wait) is cut to its start.
-std::vector<benchmark::BenchmarkReporter::Run> labelled(const std::vector<benchmark::BenchmarkReporter::Run>& runs,
-                                                         const std::set<std::string>& shown);
+std::vector<benchmark::BenchmarkReporter::Run> labelled(
+    const std::vector<benchmark::BenchmarkReporter::Run>& runs, const std::set<std::string>& shown);
 
 }  // namespace sumbench

@@ -31,8 +31,12 @@ BinaryInfo& binary_info() {
 
 }  // namespace
 
-const BinaryInfo& this_binary() { return binary_info(); }
-void set_this_binary(BinaryInfo info) { binary_info() = std::move(info); }
+const BinaryInfo& this_binary() {
+  return binary_info();
+}
+void set_this_binary(BinaryInfo info) {
+  binary_info() = std::move(info);
+}
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -43,7 +47,8 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 std::vector<std::string> oversubscription_warnings(const Plan& plan) {
   std::vector<std::string> warnings;
   for (const Case& c : plan.cases())
-    if (!c.oversubscribed.empty() && std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
+    if (!c.oversubscribed.empty() &&
+        std::find(warnings.begin(), warnings.end(), c.oversubscribed) == warnings.end())
       warnings.push_back(c.oversubscribed);
   return warnings;
 }
@@ -84,12 +89,15 @@ Context run_context(const World& world, const Placement& placement, const Inputs
   c.emplace_back("benchmark_environment", in.bench.from_environment());
   c.emplace_back("placement_warnings", join(warnings, " | "));
   // --benchmark_context may add keys, not replace sumbench's or Google Benchmark's own.
-  static const std::set<std::string> kGoogleBenchmark{"date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
-      "cpu_scaling_enabled", "caches", "load_avg", "library_build_type", "json_schema_version"};
+  static const std::set<std::string> kGoogleBenchmark{
+      "date",   "host_name", "executable",         "num_cpus",           "mhz_per_cpu", "cpu_scaling_enabled",
+      "caches", "load_avg",  "library_build_type", "json_schema_version"};
   std::string error;
   for (const auto& [key, value] : in.bench.context())
-    if (kGoogleBenchmark.count(key) || std::any_of(c.begin(), c.end(), [&](const auto& kv) { return kv.first == key; }))
-      error = "--benchmark_context: key '" + key + "' is one of sumbench's or Google Benchmark's own; choose another";
+    if (kGoogleBenchmark.count(key) ||
+        std::any_of(c.begin(), c.end(), [&](const auto& kv) { return kv.first == key; }))
+      error = "--benchmark_context: key '" + key +
+              "' is one of sumbench's or Google Benchmark's own; choose another";
   agree_on_error(world, error);
   return c;
 }
@@ -97,15 +105,18 @@ Context run_context(const World& world, const Placement& placement, const Inputs
 void add_page_size_context(const World& world, const Plan& plan) {
   std::vector<const KernelDescriptor*> holding;  // in the plan's order, each once
   for (const Case& c : plan.cases())
-    if (c.kernel->held_bytes_per_element > 0 && std::find(holding.begin(), holding.end(), c.kernel) == holding.end())
+    if (c.kernel->held_bytes_per_element > 0 &&
+        std::find(holding.begin(), holding.end(), c.kernel) == holding.end())
       holding.push_back(c.kernel);
   if (holding.empty()) return;
   std::string pages = page_size_probe();  // the same for every kernel: fresh anonymous memory
   const int huge = pages.rfind("2 MiB", 0) == 0 ? 1 : 0, mine[2] = {huge, -huge};
   int least[2];  // the least of huge and of -huge: whether all ranks got the same
   MPI_Allreduce(mine, least, 2, MPI_INT, MPI_MIN, world.comm());
-  if (least[0] != -least[1]) pages += std::string("; other ranks got ") + (huge ? "4 KiB" : "2 MiB") + " pages";
-  for (const KernelDescriptor* k : holding) benchmark::AddCustomContext(std::string(k->name) + "_pages", pages);
+  if (least[0] != -least[1])
+    pages += std::string("; other ranks got ") + (huge ? "4 KiB" : "2 MiB") + " pages";
+  for (const KernelDescriptor* k : holding)
+    benchmark::AddCustomContext(std::string(k->name) + "_pages", pages);
 }
 
 }  // namespace sumbench

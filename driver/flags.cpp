@@ -18,8 +18,10 @@ void names(Json& j, const std::vector<const T*>& rows) {
 }
 
 void optional_list(Json& j, const std::vector<int>& v) {
-  if (v.empty()) j.null();
-  else j.array(v);
+  if (v.empty())
+    j.null();
+  else
+    j.array(v);
 }
 
 template <class T>
@@ -29,8 +31,12 @@ std::string names_of(const std::vector<T>& table) {
   return out;
 }
 
-std::string name(const FlagSpec& f) { return std::string(f.name); }
-int most(const FlagSpec& f) { return static_cast<int>(f.max); }
+std::string name(const FlagSpec& f) {
+  return std::string(f.name);
+}
+int most(const FlagSpec& f) {
+  return static_cast<int>(f.max);
+}
 
 // The position of `v` among a choice flag's values ("strong,weak"), else a UsageError.
 std::size_t choice(const FlagSpec& f, const std::string& v) {
@@ -61,16 +67,22 @@ const std::vector<FlagSpec>& flag_table() {
   static const std::vector<FlagSpec> table{
       {"--kernels", "LIST", "names", "kernels", 0, 0, "", "every kernel that is not thread-only", "",
        "kernels to run (see --list)", [](const Options& o, Json& j) { names(j, o.kernels); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { names_into(f, v, kernel_table(), "kernel", o.kernels); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         names_into(f, v, kernel_table(), "kernel", o.kernels);
+       }},
       {"--modes", "LIST", "names", "modes", 0, 0, "", "", "", "execution modes to run",
        [](const Options& o, Json& j) { names(j, o.modes); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { names_into(f, v, mode_table(), "mode", o.modes); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         names_into(f, v, mode_table(), "mode", o.modes);
+       }},
       {"--workers", "LIST", "int_list", "", 1, kMaxWorkers, "workers",
        "the world size under mpirun with more than one rank, else the CPUs this process may use", "",
        "worker counts (threads or ranks)", [](const Options& o, Json& j) { optional_list(j, o.workers); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.workers = parse_int_list(name(f), v, most(f)); }},
-      {"--hybrid", "RxT,...", "layouts", "", 1, kMaxWorkers, "ranks, threads", "the hybrid mode's layouts rule (--list)",
-       "hybrid", "hybrid layouts (ranks x threads)",
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.workers = parse_int_list(name(f), v, most(f));
+       }},
+      {"--hybrid", "RxT,...", "layouts", "", 1, kMaxWorkers, "ranks, threads",
+       "the hybrid mode's layouts rule (--list)", "hybrid", "hybrid layouts (ranks x threads)",
        [](const Options& o, Json& j) {
          if (o.mode.hybrid_layouts.empty()) return void(j.null());
          j.begin_array();
@@ -78,25 +90,34 @@ const std::vector<FlagSpec>& flag_table() {
            j.value(std::to_string(l.ranks) + "x" + std::to_string(l.threads));
          j.end_array();
        },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.hybrid_layouts = parse_layouts(name(f), v); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.mode.hybrid_layouts = parse_layouts(name(f), v);
+       }},
       {"--scaling", "strong|weak", "choice", "strong,weak", 0, 0, "", "", "",
        "strong: total size fixed; weak: size per worker fixed",
        [](const Options& o, Json& j) { j.value(o.scaling == Scaling::weak ? "weak" : "strong"); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.scaling = choice(f, v) ? Scaling::weak : Scaling::strong; }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.scaling = choice(f, v) ? Scaling::weak : Scaling::strong;
+       }},
       {"--n", "N", "size", "", 1, 4611686018427387904.0, "items (see each kernel's item)",
        "per kernel (--list=json: default_n)", "", "problem size at one worker",
-       [](const Options& o, Json& j) { o.n ? void(j.value(static_cast<unsigned long long>(*o.n))) : void(j.null()); },
+       [](const Options& o, Json& j) {
+         o.n ? void(j.value(static_cast<unsigned long long>(*o.n))) : void(j.null());
+       },
        [](const FlagSpec& f, const std::string& v, Options& o) { o.n = parse_size(name(f), v); }},
       {"--cpus", "cores|hwthreads", "choice", "cores,hwthreads", 0, 0, "", "", "",
        "what one CPU is, for the default worker count and the oversubscription check: a physical core, "
        "or a hardware thread (SMT siblings share a core)",
        [](const Options& o, Json& j) { j.value(cpu_unit_name(o.cpus)); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.cpus = choice(f, v) ? CpuUnit::hwthreads : CpuUnit::cores; }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.cpus = choice(f, v) ? CpuUnit::hwthreads : CpuUnit::cores;
+       }},
       {"--sleep-ms", "MS", "int", "", 1, 3600000, "ms", "", "", "duration of one sleep task",
        [](const Options& o, Json& j) { j.value(o.sleep_ms); },
        [](const FlagSpec& f, const std::string& v, Options& o) {
          o.sleep_ms = parse_int_list(name(f), v, most(f)).at(0);
-         if (v.find(',') != std::string::npos) throw UsageError(name(f) + "=" + v + ": takes one value (milliseconds)");
+         if (v.find(',') != std::string::npos)
+           throw UsageError(name(f) + "=" + v + ": takes one value (milliseconds)");
        }},
       {"--quick", "", "switch", "", 0, 0, "", "", "", "small sizes and short runs, for tests and smoke runs",
        [](const Options& o, Json& j) { j.value(o.quick); },
@@ -115,40 +136,51 @@ const std::vector<FlagSpec>& flag_table() {
       {"--help", "", "switch", "", 0, 0, "", "", "", "this help, then Google Benchmark's flags",
        [](const Options& o, Json& j) { j.value(o.help); },
        [](const FlagSpec&, const std::string&, Options& o) { o.help = true; }},
-      {"--version", "", "switch", "", 0, 0, "", "", "", "print sumbench's version, git commit and build type, then exit",
+      {"--version", "", "switch", "", 0, 0, "", "", "",
+       "print sumbench's version, git commit and build type, then exit",
        [](const Options& o, Json& j) { j.value(o.version); },
        [](const FlagSpec&, const std::string&, Options& o) { o.version = true; }},
       {"--gil-policy", "LIST", "names", "gil_policies", 0, 0, "", "", "gil", "lock policies of the gil mode",
        [](const Options& o, Json& j) { j.array(o.mode.gil_policies); },
        // The modes check their own values (check_mode_options).
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.gil_policies = split_list(name(f), v); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.mode.gil_policies = split_list(name(f), v);
+       }},
       {"--switch-interval", "LIST", "duration_list", "", 1e-6, kMaxSwitchIntervalS, "s", "", "gil",
-       "GIL switch intervals like sys.setswitchinterval, in whole microseconds: 500us, 1ms, 0.005s or 0.005 (seconds)",
+       "GIL switch intervals like sys.setswitchinterval, in whole microseconds: 500us, 1ms, 0.005s or 0.005 "
+       "(seconds)",
        [](const Options& o, Json& j) { j.array(o.mode.switch_intervals_s); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.switch_interval_texts = split_list(name(f), v); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.mode.switch_interval_texts = split_list(name(f), v);
+       }},
       {"--check-interval", "LIST", "int_list", "", 1, kMaxCheckInterval, "bytecodes", "", "gil",
-       "legacy's check intervals like sys.setcheckinterval (one legacy case each; the other policies have none)",
+       "legacy's check intervals like sys.setcheckinterval (one legacy case each; the other policies have "
+       "none)",
        [](const Options& o, Json& j) { j.array(o.mode.check_intervals); },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.check_interval_texts = split_list(name(f), v); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.mode.check_interval_texts = split_list(name(f), v);
+       }},
       {"--gil-tick", "ELEMS", "size", "", 1, 4611686018427387904.0, "items",
        "the kernel's tick_elements (about 5 us of work), cpython 1/32 of it; legacy one Python 2.7 "
-       "bytecode (4.49 ns) at the sum rate measured at start-up", "gil",
-       "items per GIL tick",
+       "bytecode (4.49 ns) at the sum rate measured at start-up",
+       "gil", "items per GIL tick",
        [](const Options& o, Json& j) {
          o.mode.gil_tick_elements ? void(j.value(static_cast<unsigned long long>(o.mode.gil_tick_elements)))
                                   : void(j.null());
        },
-       [](const FlagSpec& f, const std::string& v, Options& o) { o.mode.gil_tick_elements = parse_size(name(f), v); }},
+       [](const FlagSpec& f, const std::string& v, Options& o) {
+         o.mode.gil_tick_elements = parse_size(name(f), v);
+       }},
   };
   static const std::vector<FlagSpec> with_modes = [] {
     std::vector<FlagSpec> rows = table;
     for (const ModeDescriptor& m : mode_table())
       for (const ModeParam& p : m.params)
         if (p.own_flag)
-          rows.push_back({p.flag, "LIST", "list", "", 0, 0,
-                          p.unit, "", m.name, p.help, nullptr,
+          rows.push_back({p.flag, "LIST", "list", "", 0, 0, p.unit, "", m.name, p.help, nullptr,
                           [](const FlagSpec& f, const std::string& v, Options& o) {
-                            o.mode.texts[std::string(f.name)] = split_list(name(f), v);  // checked by the mode
+                            o.mode.texts[std::string(f.name)] =
+                                split_list(name(f), v);  // checked by the mode
                           }});
     return rows;
   }();
@@ -165,71 +197,6 @@ const FlagSpec* find_flag(std::string_view name) {
   for (const auto& f : flag_table())
     if (f.name == name) return &f;
   return nullptr;
-}
-
-std::string flag_names() {
-  std::string out;
-  for (const auto& f : flag_table()) {
-    if (!out.empty()) out += ' ';
-    out += f.name;
-  }
-  return out;
-}
-
-std::string flag_choices(const FlagSpec& flag) {
-  std::string out;
-  auto add = [&](std::string_view name) {
-    if (!out.empty()) out += ',';
-    out += name;
-  };
-  if (flag.choices == "kernels")
-    for (const auto& k : kernel_table()) add(k.name);
-  else if (flag.choices == "modes")
-    for (const auto& m : mode_table()) add(m.name);
-  else if (flag.choices == "gil_policies")
-    for (auto name : kGilPolicyNames) add(name);
-  else
-    out = flag.choices;
-  return out;
-}
-
-std::string flags_help() {
-  // Defaults as the parser produces them from an empty command line, so they cannot drift.
-  std::vector<std::string> none{"sumbench"};
-  const Options defaults = parse_options(none);
-  std::string out;
-  for (const auto& f : flag_table()) {
-    std::string head = "  ";
-    head += f.name;
-    if (!f.value.empty()) (head += '=') += f.value;
-    if (head.size() < 26) head.resize(26, ' ');
-    else head += ' ';
-    std::string line = head + std::string(f.help);
-    if (f.type == "names") ((line += " (") += flag_choices(f)) += ')';
-    if (!f.default_rule.empty()) {
-      (line += "; default: ") += f.default_rule;
-    } else if (f.type != "switch") {
-      Json j;
-      flag_value(f, defaults, j);
-      std::string text;
-      for (char c : j.str())
-        if (c != '"' && c != '[' && c != ']' && c != ' ' && c != '\n') text += c;
-      (line += "; default ") += text;
-      if (!f.unit.empty()) (line += ' ') += f.unit;
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
-const std::vector<ExitStatus>& exit_statuses() {
-  static const std::vector<ExitStatus> codes{
-      {0, "every result valid"},
-      {1, "a result failed validation, a set-up failed or a case does not fit in memory"},
-      {2, "bad usage: one line on stderr names the bad value and what is allowed; nothing is run or written"},
-      {128, "and above (128+N): stopped by signal N, the temporary output removed (docs/DESIGN.md)"},
-  };
-  return codes;
 }
 
 }  // namespace sumbench

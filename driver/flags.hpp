@@ -16,12 +16,13 @@ class Json;
 struct FlagSpec {
   std::string_view name;     // "--workers"
   std::string_view value;    // value syntax for --help ("LIST"); "" for a switch
-  std::string_view type;     // switch, names, int_list, layouts, choice, size, int, duration_list, list (a mode's own: items as given)
+  std::string_view type;     // switch, names, int_list, layouts, choice, size, int, duration_list, list (a
+                             // mode's own: items as given)
   std::string_view choices;  // names: the table ("kernels", "modes", "gil_policies"); choice: "a,b"
   double min = 0, max = 0;   // range of each number (both 0: none)
   std::string_view unit;     // of each number
   std::string_view default_rule;  // the default in words, when it is derived rather than fixed
-  std::string_view mode;     // the mode whose cases the flag configures ("" = every mode)
+  std::string_view mode;          // the mode whose cases the flag configures ("" = every mode)
   std::string_view help;
   // The parsed value, as --list=json shows it (normalised: "0.005" and "5ms" both 0.005).
   void (*normalised)(const Options&, Json&) = nullptr;

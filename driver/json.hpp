@@ -3,9 +3,9 @@
 #pragma once
 
 #include <charconv>
-#include <cstdio>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,13 +55,16 @@ class Json {
   void quote(std::string_view s) {
     out_ += '"';
     for (const char c : s) {
-      if (c == '"' || c == '\\') out_ += '\\', out_ += c;
-      else if (c == '\n') out_ += "\\n";
+      if (c == '"' || c == '\\')
+        out_ += '\\', out_ += c;
+      else if (c == '\n')
+        out_ += "\\n";
       else if (static_cast<unsigned char>(c) < 0x20) {
         char buf[8];
         std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
         out_ += buf;
-      } else out_ += c;
+      } else
+        out_ += c;
     }
     out_ += '"';
   }

@@ -35,9 +35,12 @@ namespace sumbench {
 namespace {
 
 constexpr const char* kSchemaVersion = "1";
-constexpr BuildInfo kBuild{.version = SUMBENCH_VERSION, .git_commit = SUMBENCH_GIT_COMMIT,
-                           .schema_version = kSchemaVersion, .build_type = SUMBENCH_BUILD_TYPE,
-                           .native = SUMBENCH_NATIVE != 0, .arch_flags = SUMBENCH_ARCH_FLAGS,
+constexpr BuildInfo kBuild{.version = SUMBENCH_VERSION,
+                           .git_commit = SUMBENCH_GIT_COMMIT,
+                           .schema_version = kSchemaVersion,
+                           .build_type = SUMBENCH_BUILD_TYPE,
+                           .native = SUMBENCH_NATIVE != 0,
+                           .arch_flags = SUMBENCH_ARCH_FLAGS,
                            .cxx_flags = SUMBENCH_CXX_FLAGS};
 
 // Starts the workers and does nothing else: what launching costs, without work.
@@ -47,11 +50,9 @@ int launch_only(const Options& opt, World& world) {
 #pragma omp parallel num_threads(threads) reduction(+ : started)
   started += 1;
   world.sleepy_barrier();
-  if (world.root())
-    std::printf("launch-only: %d rank(s) x %d thread(s) started\n", world.size(), started);
+  if (world.root()) std::printf("launch-only: %d rank(s) x %d thread(s) started\n", world.size(), started);
   return 0;
 }
-
 
 // Runs the cases under Google Benchmark; returns the exit status of this rank.
 int measure(World& world, Plan& plan, const Inputs& in, const Context& context, OutputFile* out,
@@ -62,7 +63,9 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   // rank 0's TeeReporter keeps the file's report in memory, seeing every run (it applies the
   // two aggregates flags itself), and `out` writes it at the end.
   std::vector<std::string> bench_args = in.bench.initialize_args(program, "");
-  if (out) bench_args.insert(bench_args.end(), {"--benchmark_display_aggregates_only=false", "--benchmark_report_aggregates_only=false"});
+  if (out)
+    bench_args.insert(bench_args.end(), {"--benchmark_display_aggregates_only=false",
+                                         "--benchmark_report_aggregates_only=false"});
   std::vector<char*> bench_argv;
   for (auto& a : bench_args) bench_argv.push_back(a.data());
   int bench_argc = static_cast<int>(bench_argv.size());
@@ -73,13 +76,18 @@ int measure(World& world, Plan& plan, const Inputs& in, const Context& context, 
   if (world.root()) {
     const bool console = in.bench.format() == "console";
     std::set<std::string> shown;
-    if (console) shown = {"ranks", "threads", "valid", "oversubscribed", "items_per_second", "bytes_per_second", "imbalance", "gil_switches", "io_latency_s"};
+    if (console)
+      shown = {"ranks",          "threads",          "valid",
+               "oversubscribed", "items_per_second", "bytes_per_second",
+               "imbalance",      "gil_switches",     "io_latency_s"};
     CollectingReporter reporter(make_reporter(in.bench.format()), shown);
     std::unique_ptr<TeeReporter> tee;
-    if (out) tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
-                                                 in.bench.value("benchmark_display_aggregates_only") == "true",
-                                                 in.bench.value("benchmark_report_aggregates_only") == "true");
-    benchmark::RunSpecifiedBenchmarks(tee ? static_cast<benchmark::BenchmarkReporter*>(tee.get()) : &reporter);
+    if (out)
+      tee = std::make_unique<TeeReporter>(reporter, in.bench.value("benchmark_out_format"),
+                                          in.bench.value("benchmark_display_aggregates_only") == "true",
+                                          in.bench.value("benchmark_report_aggregates_only") == "true");
+    benchmark::RunSpecifiedBenchmarks(tee ? static_cast<benchmark::BenchmarkReporter*>(tee.get())
+                                          : &reporter);
     plan.finish();
     if (tee) file_text = tee->text();
     // Keep stdout machine-readable when it carries JSON or CSV.
@@ -128,12 +136,14 @@ int run(int argc, char** argv) {
     if (problem.empty()) problem = topology_problem;
     if (problem.empty()) problem = kernel_table_problem(kernel_table());
     agree_on_error(world, problem);
-    const Inputs in = read_inputs(world, args, SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS " " +
-                                                    binary.name + " " + binary.cxx_flags +
-                                                    (binary.builtin_kernels ? " builtin" : ""));
+    const Inputs in =
+        read_inputs(world, args,
+                    SUMBENCH_VERSION " " SUMBENCH_GIT_COMMIT " " SUMBENCH_CXX_FLAGS " " + binary.name + " " +
+                        binary.cxx_flags + (binary.builtin_kernels ? " builtin" : ""));
     if (in.opt.version) {  // the build's identity, as --list=json's keys say it
       if (world.root())
-        std::cout << binary.name << " " SUMBENCH_VERSION " (git " SUMBENCH_GIT_COMMIT ", " SUMBENCH_BUILD_TYPE ")\n";
+        std::cout << binary.name
+                  << " " SUMBENCH_VERSION " (git " SUMBENCH_GIT_COMMIT ", " SUMBENCH_BUILD_TYPE ")\n";
       return 0;
     }
     if (in.opt.help) {
@@ -172,7 +182,8 @@ int run(int argc, char** argv) {
     const std::unique_ptr<OutputFile> out = open_output(world, in.bench);
     say("note", plan.notes());
     say("warning", plan.warnings());
-    if (placement.test_cpusets()) say("warning", {"test-only hook SUMBENCH_TEST_CPUSETS replaces every rank's CPUs"});
+    if (placement.test_cpusets())
+      say("warning", {"test-only hook SUMBENCH_TEST_CPUSETS replaces every rank's CPUs"});
     for (const std::string& w : warnings) say("warning", {"oversubscribed: " + w});
     return measure(world, plan, in, context, out.get(), args[0]);
   } catch (const UsageError& e) {

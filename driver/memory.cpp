@@ -45,11 +45,13 @@ std::optional<std::pair<std::string, bool>> cgroup_folder(std::string* mount) {
     std::istringstream f(line);
     std::string id, parent, dev, root, point, word;
     f >> id >> parent >> dev >> root >> point;
-    while (f >> word && word != "-") {}
+    while (f >> word && word != "-") {
+    }
     std::string fstype, source, options;
     f >> fstype >> source >> options;
     const bool is_v2 = fstype == "cgroup2" && !v2.empty() && v1.empty();
-    const bool is_v1 = fstype == "cgroup" && !v1.empty() && ("," + options).append(",").find(",memory,") != std::string::npos;
+    const bool is_v1 = fstype == "cgroup" && !v1.empty() &&
+                       ("," + options).append(",").find(",memory,") != std::string::npos;
     if (!is_v1 && !is_v2) continue;
     std::string path = is_v1 ? v1 : v2;
     if (root != "/" && path.rfind(root, 0) == 0) path = path.substr(root.size());
@@ -71,7 +73,8 @@ std::optional<std::uint64_t> cgroup_headroom(std::string* where) {
     const auto limit = read_number(folder + (v2 ? "/memory.max" : "/memory.limit_in_bytes"));
     const auto usage = read_number(folder + (v2 ? "/memory.current" : "/memory.usage_in_bytes"));
     if (limit && usage && *limit < (1ull << 60)) {
-      const std::uint64_t inactive = stat_field(folder + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file");
+      const std::uint64_t inactive =
+          stat_field(folder + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file");
       const std::uint64_t used = *usage - std::min(*usage, inactive);
       const std::uint64_t room = *limit - std::min(*limit, used);
       if (!least || room < *least) least = room, *where = folder;
@@ -118,13 +121,14 @@ double case_bytes(const Case& c, int rank, const KernelConfig& config) {
 }
 
 std::string memory_problem(const std::vector<Case>& cases, const std::vector<std::string>& rank_host,
-                           const std::vector<std::uint64_t>& rank_usable, const std::vector<std::string>& rank_how,
+                           const std::vector<std::uint64_t>& rank_usable,
+                           const std::vector<std::string>& rank_how,
                            const std::function<double(const Case&, int)>& bytes) {
   std::string first;
   int more = 0;
   for (const Case& c : cases) {
     std::map<std::string, std::pair<double, int>> need;  // host -> bytes, ranks
-    std::map<std::string, int> lowest;                    // host -> the rank with the least usable memory
+    std::map<std::string, int> lowest;                   // host -> the rank with the least usable memory
     for (int r = 0; r < c.layout.ranks && r < static_cast<int>(rank_host.size()); ++r) {
       auto& [sum, ranks] = need[rank_host[r]];
       sum += bytes(c, r), ranks += 1;
@@ -133,12 +137,14 @@ std::string memory_problem(const std::vector<Case>& cases, const std::vector<std
     }
     for (const auto& [host, sum_ranks] : need) {
       const int r = lowest[host];
-      if (rank_usable[r] == 0 || sum_ranks.first <= kMemoryShare * static_cast<double>(rank_usable[r])) continue;
+      if (rank_usable[r] == 0 || sum_ranks.first <= kMemoryShare * static_cast<double>(rank_usable[r]))
+        continue;
       if (first.empty())
         first = c.name + " does not fit in memory: it needs " + gib(sum_ranks.first) + " on " + host + " (" +
-                std::to_string(sum_ranks.second) + " rank(s)), where " + gib(static_cast<double>(rank_usable[r])) +
-                " is free (" + rank_how[r] + ") and sumbench uses at most " +
-                std::to_string(static_cast<int>(kMemoryShare * 100)) + "% of it; use a smaller --n or fewer workers";
+                std::to_string(sum_ranks.second) + " rank(s)), where " +
+                gib(static_cast<double>(rank_usable[r])) + " is free (" + rank_how[r] +
+                ") and sumbench uses at most " + std::to_string(static_cast<int>(kMemoryShare * 100)) +
+                "% of it; use a smaller --n or fewer workers";
       else
         ++more;
       break;
@@ -148,7 +154,8 @@ std::string memory_problem(const std::vector<Case>& cases, const std::vector<std
   return first;
 }
 
-void check_memory(const World& world, const Plan& plan, const Placement& placement, const KernelConfig& config) {
+void check_memory(const World& world, const Plan& plan, const Placement& placement,
+                  const KernelConfig& config) {
   std::string how;
   unsigned long long mine = usable_memory(&how);
   std::vector<unsigned long long> usable(static_cast<std::size_t>(world.size()));
@@ -161,9 +168,10 @@ void check_memory(const World& world, const Plan& plan, const Placement& placeme
   for (const RankPlace& place : placement.ranks()) hosts.push_back(place.host);
   for (std::size_t r = 0; r < usable.size(); ++r) hows.emplace_back(all.data() + r * sizeof said);
   const std::vector<std::uint64_t> rank_usable(usable.begin(), usable.end());
-  const std::string problem = memory_problem(plan.cases(), hosts, rank_usable, hows, [&](const Case& c, int r) {
-    return case_bytes(c, r, KernelConfig{c.n, config.sleep_ms, config.quick});
-  });
+  const std::string problem =
+      memory_problem(plan.cases(), hosts, rank_usable, hows, [&](const Case& c, int r) {
+        return case_bytes(c, r, KernelConfig{c.n, config.sleep_ms, config.quick});
+      });
   if (!problem.empty()) throw DoesNotFit(problem);
 }
 

@@ -37,10 +37,12 @@ double case_bytes(const Case& c, int rank, const KernelConfig& config);
 // over its ranks there), as one line; "" when all fit. `rank_host`, `rank_usable`,
 // `rank_how`: one entry per world rank.
 std::string memory_problem(const std::vector<Case>& cases, const std::vector<std::string>& rank_host,
-                           const std::vector<std::uint64_t>& rank_usable, const std::vector<std::string>& rank_how,
+                           const std::vector<std::uint64_t>& rank_usable,
+                           const std::vector<std::string>& rank_how,
                            const std::function<double(const Case&, int)>& bytes);
 
 // Collective: throws DoesNotFit on every rank when memory_problem finds one.
-void check_memory(const World& world, const Plan& plan, const Placement& placement, const KernelConfig& config);
+void check_memory(const World& world, const Plan& plan, const Placement& placement,
+                  const KernelConfig& config);
 
 }  // namespace sumbench

@@ -15,9 +15,12 @@ namespace sumbench {
 std::string one_line(const std::string& text) {
   std::string out;
   for (unsigned char c : text)
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
     else if (c < 0x20 || c == 0x7f) {
       const char* hex = "0123456789abcdef";
       ((out += "\\x") += hex[c >> 4]) += hex[c & 15];
@@ -31,7 +34,8 @@ std::vector<std::string> split_list(const std::string& flag, const std::string& 
   std::vector<std::string> items;
   std::string item;
   std::istringstream in(text);
-  if (!text.empty() && text.back() == ',')  // getline drops a last empty item; ",1" and "1," alike are refused
+  if (!text.empty() &&
+      text.back() == ',')  // getline drops a last empty item; ",1" and "1," alike are refused
     throw UsageError(flag + "=" + text + ": empty item in the list; use comma-separated values");
   while (std::getline(in, item, ','))
     if (item.empty())
@@ -50,8 +54,7 @@ std::uint64_t parse_size(const std::string& flag, const std::string& text) {
     throw UsageError(flag + "=" + text + " is not a number: " + allowed);
   errno = 0;
   const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
-  if (errno == ERANGE || v > (1ull << 62))
-    throw UsageError(flag + "=" + text + " is too large: " + allowed);
+  if (errno == ERANGE || v > (1ull << 62)) throw UsageError(flag + "=" + text + " is too large: " + allowed);
   if (v == 0) throw UsageError(flag + "=0 is not allowed: " + allowed);
   return v;
 }
@@ -59,7 +62,8 @@ std::uint64_t parse_size(const std::string& flag, const std::string& text) {
 std::vector<int> parse_int_list(const std::string& flag, const std::string& text, int max) {
   std::vector<int> out;
   for (const std::string& item : split_list(flag, text)) {
-    const std::string allowed = flag + " takes comma-separated whole numbers from 1 to " + std::to_string(max);
+    const std::string allowed =
+        flag + " takes comma-separated whole numbers from 1 to " + std::to_string(max);
     if (item.find_first_not_of("0123456789") != std::string::npos)
       throw UsageError(flag + "=" + text + ": '" + item + "' is not a whole number; " + allowed);
     errno = 0;
@@ -75,8 +79,9 @@ std::vector<int> parse_int_list(const std::string& flag, const std::string& text
 
 std::vector<Layout> parse_layouts(const std::string& flag, const std::string& text) {
   std::vector<Layout> out;
-  const std::string allowed = flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each at least 1, R x T at most " +
-                              std::to_string(kMaxWorkers) + ")";
+  const std::string allowed =
+      flag + " takes RxT layouts such as 2x2,4x1 (ranks x threads, each at least 1, R x T at most " +
+      std::to_string(kMaxWorkers) + ")";
   for (const std::string& item : split_list(flag, text)) {
     const std::string bad = flag + "=" + text + ": '" + item + "' ";
     const auto x = item.find('x');
@@ -88,7 +93,8 @@ std::vector<Layout> parse_layouts(const std::string& flag, const std::string& te
         throw UsageError(bad + "has no whole number of " + what + "; " + allowed);
       errno = 0;
       const unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
-      if (errno == ERANGE || v < 1 || v > kMaxWorkers) throw UsageError(bad + "has " + digits + " " + what + "; " + allowed);
+      if (errno == ERANGE || v < 1 || v > kMaxWorkers)
+        throw UsageError(bad + "has " + digits + " " + what + "; " + allowed);
       return static_cast<int>(v);
     };
     const Layout layout{side(item.substr(0, x), "ranks"), side(item.substr(x + 1), "threads")};
@@ -118,10 +124,11 @@ Options parse_options(std::vector<std::string>& args) {
       if (f->type == "switch" && eq != std::string::npos) {
         if (f->choices.empty()) throw UsageError(name + " takes no value (got '" + arg + "')");
         if (value.empty())
-          throw UsageError(arg + " is not allowed; use " + name + " or " + name + "=VALUE with VALUE one of " +
-                           flag_choices(*f));
+          throw UsageError(arg + " is not allowed; use " + name + " or " + name +
+                           "=VALUE with VALUE one of " + flag_choices(*f));
       }
-      if (f->type != "switch" && eq == std::string::npos) throw UsageError(name + " needs a value: " + name + "=VALUE");
+      if (f->type != "switch" && eq == std::string::npos)
+        throw UsageError(name + " needs a value: " + name + "=VALUE");
       f->apply(*f, value, opt);
       if (name == "--help") rest.push_back(arg);  // Google Benchmark prints its flags too
     } else if (arg.rfind("--benchmark_", 0) == 0 || arg.rfind("--v=", 0) == 0) {
@@ -147,13 +154,15 @@ std::string options_help() {
     if (!exits.empty()) exits += ", ";
     exits += std::to_string(e.code) + " " + std::string(e.meaning);
   }
-  return "sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a GIL.\n"
+  return "sumbench: the same kernels serially, under OpenMP threads, MPI ranks, hybrid MPIxOpenMP and a "
+         "GIL.\n"
          "usage: [mpirun -n R] sumbench [flags] [--benchmark_* flags]\n" +
          flags_help() +
          "each flag once; Google Benchmark's: the last one, else its BENCHMARK_* variable, else sumbench's\n"
          "  defaults --benchmark_min_time=0.03 --benchmark_repetitions=3 (--quick: 0.01 and 2)\n"
          "  --benchmark_display_aggregates_only=true --benchmark_time_unit=ms, else Google Benchmark's\n"
-         "exit status: " + exits + "\n";
+         "exit status: " +
+         exits + "\n";
 }
 
 }  // namespace sumbench

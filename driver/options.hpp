@@ -27,7 +27,7 @@ constexpr int kMaxWorkers = 1 << 20;
 struct Options {
   std::vector<const KernelDescriptor*> kernels;
   std::vector<const ModeDescriptor*> modes;
-  std::vector<int> workers;       // empty: the default (world size or CPUs)
+  std::vector<int> workers;  // empty: the default (world size or CPUs)
   Scaling scaling = Scaling::strong;
   std::optional<std::uint64_t> n;  // size at one worker
   int sleep_ms = 100;
@@ -38,7 +38,7 @@ struct Options {
   bool version = false;  // --version
   bool launch_only = false;
   CpuUnit cpus = CpuUnit::cores;  // --cpus: what one CPU is (placement.hpp)
-  ModeOptions mode;  // --hybrid, --gil-policy, --switch-interval, --gil-tick
+  ModeOptions mode;               // --hybrid, --gil-policy, --switch-interval, --gil-tick
 };
 
 // Parses and removes sumbench's flags from `args` (args[0] is the program);

@@ -22,7 +22,7 @@ namespace {
 // Signals whose default action ends the process: sent by a user (Ctrl-C, kill), a launcher
 // or a scheduler (mpirun and Slurm send SIGTERM), raised by a closed pipe (sumbench | head),
 // a CPU or file-size limit, or abort() (an uncaught exception).
-constexpr int kSignals[] = {SIGHUP, SIGINT,  SIGQUIT, SIGTERM, SIGPIPE, SIGALRM,
+constexpr int kSignals[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGPIPE, SIGALRM,
                             SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ, SIGABRT};
 
 // All the handler touches: a fixed buffer and flags (async-signal-safe).
@@ -53,12 +53,6 @@ void install_handlers() {
 void remove_handlers() {
   for (int sig : kSignals)
     if (g_installed[sig]) sigaction(sig, &g_previous[sig], nullptr), g_installed[sig] = false;
-}
-
-std::string folder_of(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 // Holds back the signals above while it lives: what is done meanwhile completes first.
@@ -150,41 +144,9 @@ void sync_folder(const std::string& folder) {
 
 }  // namespace
 
-std::string output_path_problem(const std::string& path, std::string* target) {
-  const std::string flag = "--benchmark_out=" + path;
-  const std::string give = "; give the path of a file to write, e.g. --benchmark_out=results.json";
-  if (path.empty()) return "--benchmark_out= needs a file name";
-  if (path.back() == '/') return flag + " names a folder" + give;
-  std::string real = path;
-  struct stat st {};
-  if (stat(path.c_str(), &st) == 0) {  // what the path is, through any symbolic links
-    if (S_ISDIR(st.st_mode)) return flag + " is a directory" + give;
-    if (!S_ISREG(st.st_mode))
-      return flag + " is not a regular file (a device, a pipe or a socket)" + give +
-             " (--benchmark_format=json puts JSON on stdout)";
-    if (access(path.c_str(), W_OK) != 0 || (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
-      return flag + " is a read-only file" + give;
-    char resolved[PATH_MAX];  // a link is kept: the file it points to is replaced
-    if (!realpath(path.c_str(), resolved)) return flag + ": " + std::strerror(errno) + give;
-    real = resolved;
-  } else if (errno != ENOENT) {
-    return flag + ": " + std::strerror(errno) + give;
-  } else if (lstat(path.c_str(), &st) == 0) {
-    return flag + " is a symbolic link to a missing file" + give;
-  }
-  const std::string folder = folder_of(real);
-  struct stat dir {};
-  if (stat(folder.c_str(), &dir) != 0)
-    return flag + ": folder " + folder + (errno == ENOENT ? " does not exist" : ": " + std::string(std::strerror(errno))) + give;
-  if (!S_ISDIR(dir.st_mode)) return flag + ": " + folder + " is not a folder" + give;
-  if (access(folder.c_str(), W_OK | X_OK) != 0)
-    return flag + ": cannot write in folder " + folder + " (" + std::strerror(errno) + ")" + give;
-  if (target) *target = real;
-  return "";
-}
-
 OutputFile::OutputFile(const std::string& path) : path_(path) {
-  if (const std::string problem = output_path_problem(path, &target_); !problem.empty()) throw UsageError(problem);
+  if (const std::string problem = output_path_problem(path, &target_); !problem.empty())
+    throw UsageError(problem);
   // Whether the folder takes a new file (a read-only or full file system, /proc): one is
   // created and removed before any signal can end the process.
   std::string probe;
@@ -233,7 +195,8 @@ std::string OutputFile::write(const std::string& text) {
     }
     close(fd);  // the data is synced; without a name the file is gone
   } else {
-    if (fd >= 0 && close(fd) != 0 && why.empty()) why = std::strerror(errno);  // NFS may report a write error here
+    if (fd >= 0 && close(fd) != 0 && why.empty())
+      why = std::strerror(errno);  // NFS may report a write error here
     if (why.empty() && std::rename(temp.c_str(), target_.c_str()) != 0) why = std::strerror(errno);
   }
   if (why.empty()) sync_folder(folder_of(target_));

@@ -43,13 +43,16 @@ class OutputFile {
 
 // Why `path` cannot be the output, or "" (no side effects; for the tests and the constructor).
 std::string output_path_problem(const std::string& path, std::string* target);
+// The folder part of `path` ("." for a bare name, "/" at the root).
+std::string folder_of(const std::string& path);
 
 // Rank 0's reporter when there is an output file: passes the runs on to `display` (the
 // console, or JSON/CSV on stdout) and to a reporter of `format` (console, json or csv)
 // that writes into memory. Google Benchmark must report every run to it (run it with
 // --benchmark_display_aggregates_only=false and --benchmark_report_aggregates_only=false);
 // it then applies the user's settings of those two flags to each side, as Google Benchmark
-// does: the display shows only aggregates when either is on, the file when --benchmark_report_aggregates_only is.
+// does: the display shows only aggregates when either is on, the file when --benchmark_report_aggregates_only
+// is.
 class TeeReporter : public benchmark::BenchmarkReporter {
  public:
   TeeReporter(benchmark::BenchmarkReporter& display, const std::string& format, bool display_aggregates_only,

@@ -36,7 +36,8 @@ double median_of(std::vector<double> v) {
 
 // The median over repetitions of a counter of one case: Google Benchmark's median
 // aggregate when there is one, else the median of the repetitions themselves.
-double median_counter(const std::vector<ReportedRun>& runs, const std::string& name, const std::string& counter) {
+double median_counter(const std::vector<ReportedRun>& runs, const std::string& name,
+                      const std::string& counter) {
   std::vector<double> values;
   for (const ReportedRun& r : runs) {
     if (r.name != name || r.error) continue;
@@ -61,22 +62,26 @@ RunCost run_cost(const Plan& plan) {
     const CaseCost& cost = it->second;
     run.measured_s += cost.measured_s, run.setup_s += cost.setup_s, run.teardown_s += cost.teardown_s;
     run.validate_s += cost.validate_s, run.reference_s += cost.reference_s;
-    if (kernels.empty() || kernels.back().first != c.kernel->name) kernels.push_back({std::string(c.kernel->name), {0, 0}});
+    if (kernels.empty() || kernels.back().first != c.kernel->name)
+      kernels.push_back({std::string(c.kernel->name), {0, 0}});
     kernels.back().second.first += cost.measured_s;
     kernels.back().second.second += cost.wall_s;
   }
-  for (const auto& [name, t] : kernels) run.share_by_kernel.push_back({name, t.second > 0 ? t.first / t.second : 0.0});
+  for (const auto& [name, t] : kernels)
+    run.share_by_kernel.push_back({name, t.second > 0 ? t.first / t.second : 0.0});
   return run;
 }
 
 void print_overhead(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs) {
   const RunCost run = run_cost(plan);
-  out << "\nwhere the time went: " << duration(run.wall_s) << " since MPI start-up, " << duration(run.measured_s)
-      << " of it measured (" << fixed("%.0f%%", 100 * run.share()) << ")\n  set-up " << duration(run.setup_s)
-      << ", teardown " << duration(run.teardown_s) << ", validation " << duration(run.validate_s)
-      << ", MPI_Reduce reference " << duration(run.reference_s) << ", other " << duration(run.other_s())
+  out << "\nwhere the time went: " << duration(run.wall_s) << " since MPI start-up, "
+      << duration(run.measured_s) << " of it measured (" << fixed("%.0f%%", 100 * run.share())
+      << ")\n  set-up " << duration(run.setup_s) << ", teardown " << duration(run.teardown_s)
+      << ", validation " << duration(run.validate_s) << ", MPI_Reduce reference " << duration(run.reference_s)
+      << ", other " << duration(run.other_s())
       << " (start-up, waits, Google Benchmark)\n  measured share per kernel (its cases' wall time):";
-  for (const auto& [kernel, share] : run.share_by_kernel) out << " " << kernel << " " << fixed("%.0f%%", 100 * share);
+  for (const auto& [kernel, share] : run.share_by_kernel)
+    out << " " << kernel << " " << fixed("%.0f%%", 100 * share);
   out << "\n";
 
   // Partials under 64 KiB take microseconds either way, and their ratio is mostly noise;
@@ -95,10 +100,10 @@ void print_overhead(std::ostream& out, const Plan& plan, const std::vector<Repor
           << "rank's arrival / from a barrier):\n";
     header = true;
     char line[512];
-    std::snprintf(line, sizeof line, "  %-8s %-8s %3dx%-3d %10s  combine %9s  MPI_Reduce %9s  ratio %s  (arrival spread %s)\n",
+    std::snprintf(line, sizeof line,
+                  "  %-8s %-8s %3dx%-3d %10s  combine %9s  MPI_Reduce %9s  ratio %s  (arrival spread %s)\n",
                   std::string(c.kernel->name).c_str(), c.mode_name.c_str(), c.layout.ranks, c.layout.threads,
-                  size(bytes).c_str(),
-                  duration(combine).c_str(), duration(reference).c_str(),
+                  size(bytes).c_str(), duration(combine).c_str(), duration(reference).c_str(),
                   reference > 0 ? fixed("%.2fx", combine / reference).c_str() : "-",
                   duration(median_counter(runs, c.name, "combine_wait_s")).c_str());
     out << line;
@@ -111,7 +116,8 @@ void add_overhead_context(std::string& json, const Plan& plan) {
   if (at == std::string::npos || json.compare(0, 1, "{") != 0) return;  // not Google Benchmark's JSON
   const RunCost run = run_cost(plan);
   std::string shares;
-  for (const auto& [kernel, share] : run.share_by_kernel) shares += (shares.empty() ? "" : ",") + kernel + fixed(":%.3f", share);
+  for (const auto& [kernel, share] : run.share_by_kernel)
+    shares += (shares.empty() ? "" : ",") + kernel + fixed(":%.3f", share);
   std::string added;
   auto add = [&added](const std::string& name, const std::string& value) {
     added += "\n    \"" + name + "\": \"" + value + "\",";

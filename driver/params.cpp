@@ -34,8 +34,18 @@ void remember_params(const std::string& name, const ModeParams& params) {
 void describe_params(Json& j, const ModeDescriptor& d, const std::vector<std::unique_ptr<Mode>>& instances) {
   j.key("params").begin_array();
   for (const ModeParam& p : d.params)
-    j.begin_object().key("flag").value(p.flag).key("column").value(p.column).key("type").value(p.type)
-        .key("unit").value(p.unit).key("name_key").value(p.name_key).end_object();
+    j.begin_object()
+        .key("flag")
+        .value(p.flag)
+        .key("column")
+        .value(p.column)
+        .key("type")
+        .value(p.type)
+        .key("unit")
+        .value(p.unit)
+        .key("name_key")
+        .value(p.name_key)
+        .end_object();
   j.end_array().key("instances").begin_array();  // the sweep plans one point per instance
   for (const auto& m : instances) values(j, m->params());
   j.end_array();

@@ -18,9 +18,9 @@ struct PackedPlace {
   char host[256];
   char source[192];
   int packages, numa_nodes, cores, pus, this_system;
-  int bad_hook;                    // SUMBENCH_TEST_CPUSETS could not be read on this rank
-  unsigned char cpu[kMaxCpus];     // 1 if the rank may use that PU (OS index)
-  unsigned char core[kMaxCpus];    // 1 if one of those PUs belongs to that core (logical index)
+  int bad_hook;                  // SUMBENCH_TEST_CPUSETS could not be read on this rank
+  unsigned char cpu[kMaxCpus];   // 1 if the rank may use that PU (OS index)
+  unsigned char core[kMaxCpus];  // 1 if one of those PUs belongs to that core (logical index)
 };
 
 // SUMBENCH_TEST_CPUSETS (test-only): item `rank` of "0-1;2-3;...", or nothing.
@@ -78,7 +78,8 @@ std::vector<int> parse_cpu_list(const std::string& text, const std::string& what
     const std::size_t dash = item.find('-');
     const std::string lo = item.substr(0, dash), hi = dash == std::string::npos ? lo : item.substr(dash + 1);
     for (const std::string& s : {lo, hi})
-      if (s.empty() || s.size() > 4 || s.find_first_not_of("0123456789") != std::string::npos) throw UsageError(bad);
+      if (s.empty() || s.size() > 4 || s.find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError(bad);
     const int a = std::stoi(lo), b = std::stoi(hi);
     if (a > b || b >= kMaxCpus) throw UsageError(bad);
     for (int c = a; c <= b; ++c) out.insert(c);
@@ -106,7 +107,8 @@ Placement Placement::gather(const World& world) {
   for (int c : topo.cores_of(cpus))
     if (c >= 0 && c < kMaxCpus) mine.core[c] = 1;
   std::vector<PackedPlace> all(static_cast<std::size_t>(world.size()));
-  MPI_Allgather(&mine, sizeof(PackedPlace), MPI_BYTE, all.data(), sizeof(PackedPlace), MPI_BYTE, world.comm());
+  MPI_Allgather(&mine, sizeof(PackedPlace), MPI_BYTE, all.data(), sizeof(PackedPlace), MPI_BYTE,
+                world.comm());
   std::vector<RankPlace> ranks;
   for (const PackedPlace& packed : all) {
     if (packed.bad_hook) {  // every rank stops, with the same line
@@ -116,7 +118,8 @@ Placement Placement::gather(const World& world) {
     }
     RankPlace r;
     r.host = packed.host;
-    r.node = {packed.packages, packed.numa_nodes, packed.cores, packed.pus, packed.this_system != 0, packed.source};
+    r.node = {packed.packages, packed.numa_nodes,       packed.cores,
+              packed.pus,      packed.this_system != 0, packed.source};
     for (int c = 0; c < kMaxCpus; ++c) {
       if (packed.cpu[c]) r.cpus.push_back(c);
       if (packed.core[c]) r.cores.push_back(c);
@@ -145,15 +148,17 @@ std::string Placement::oversubscription(const Layout& layout, CpuUnit unit) cons
     const auto& place = ranks_[r];
     const int usable = static_cast<int>(by_core ? place.cores.size() : place.cpus.size());
     if (layout.threads <= usable) continue;
-    const std::string what = "rank " + std::to_string(r) + " runs " + t + " threads on the " + std::to_string(usable) +
-                             what_cpu + " of its CPUs (" + cpu_list(place.cpus) + ")";
+    const std::string what = "rank " + std::to_string(r) + " runs " + t + " threads on the " +
+                             std::to_string(usable) + what_cpu + " of its CPUs (" + cpu_list(place.cpus) +
+                             ")";
     if (static_cast<int>(place.cpus.size()) < place.node.pus)  // bound to part of its node by the launcher
       return what + "; its launcher bound it to part of the node: give each rank " + t +
              " cores (mpirun --map-by slot:PE=" + t + " --bind-to core, mpiexec.mpich -bind-to core:" + t +
              ", srun --cpus-per-task=" + t + ") or no binding (mpirun --bind-to none)";
     const bool smt = by_core && static_cast<int>(place.cpus.size()) >= layout.threads;
-    return what + ": the run measures time-sharing, not parallel speed; use at most " + std::to_string(usable) +
-           " threads" + (smt ? " (or --cpus=hwthreads to count hardware threads, which share a core)" : "");
+    return what + ": the run measures time-sharing, not parallel speed; use at most " +
+           std::to_string(usable) + " threads" +
+           (smt ? " (or --cpus=hwthreads to count hardware threads, which share a core)" : "");
   }
   for (const std::string& host : hosts(ranks)) {
     int workers = 0;
@@ -165,8 +170,9 @@ std::string Placement::oversubscription(const Layout& layout, CpuUnit unit) cons
       usable.insert(set.begin(), set.end());
     }
     if (workers > static_cast<int>(usable.size()))
-      return std::to_string(workers) + " workers share the " + std::to_string(usable.size()) + what_cpu + " of " +
-             host + ": the run measures time-sharing, not parallel speed; use fewer workers or more nodes";
+      return std::to_string(workers) + " workers share the " + std::to_string(usable.size()) + what_cpu +
+             " of " + host +
+             ": the run measures time-sharing, not parallel speed; use fewer workers or more nodes";
   }
   return {};
 }
@@ -187,30 +193,35 @@ std::string per_rank(const std::vector<RankPlace>& ranks, std::vector<int> RankP
 }
 }  // namespace
 
-std::string Placement::rank_cpus() const { return per_rank(ranks_, &RankPlace::cpus); }
-std::string Placement::rank_cores() const { return per_rank(ranks_, &RankPlace::cores); }
+std::string Placement::rank_cpus() const {
+  return per_rank(ranks_, &RankPlace::cpus);
+}
+std::string Placement::rank_cores() const {
+  return per_rank(ranks_, &RankPlace::cores);
+}
 
 std::vector<std::pair<std::string, std::string>> Placement::context(CpuUnit unit) const {
   const NodeShape node = ranks_.empty() ? NodeShape{} : ranks_.front().node;
-  std::vector<std::pair<std::string, std::string>> c{
-      {"cpus", cpu_unit_name(unit)},
-      {"topology", node.describe()},
-      {"topology_packages", std::to_string(node.packages)},
-      {"topology_numa_nodes", std::to_string(node.numa_nodes)},
-      {"topology_cores", std::to_string(node.cores)},
-      {"topology_pus", std::to_string(node.pus)},
-      {"topology_source", node.source},
-      {"rank_cores", rank_cores()}};
+  std::vector<std::pair<std::string, std::string>> c{{"cpus", cpu_unit_name(unit)},
+                                                     {"topology", node.describe()},
+                                                     {"topology_packages", std::to_string(node.packages)},
+                                                     {"topology_numa_nodes", std::to_string(node.numa_nodes)},
+                                                     {"topology_cores", std::to_string(node.cores)},
+                                                     {"topology_pus", std::to_string(node.pus)},
+                                                     {"topology_source", node.source},
+                                                     {"rank_cores", rank_cores()}};
   std::string others;  // nodes whose topology differs from rank 0's
   for (const std::string& host : hosts(static_cast<int>(ranks_.size())))
     for (const RankPlace& r : ranks_)
       if (r.host == host) {
-        if (r.node.describe() != node.describe()) others += (others.empty() ? "" : "; ") + host + ": " + r.node.describe();
+        if (r.node.describe() != node.describe())
+          others += (others.empty() ? "" : "; ") + host + ": " + r.node.describe();
         break;
       }
   if (!others.empty()) c.emplace_back("topology_other_nodes", others);
   if (test_cpusets_)
-    c.emplace_back("test_cpusets", std::string(std::getenv("SUMBENCH_TEST_CPUSETS")) + " (SUMBENCH_TEST_CPUSETS)");
+    c.emplace_back("test_cpusets",
+                   std::string(std::getenv("SUMBENCH_TEST_CPUSETS")) + " (SUMBENCH_TEST_CPUSETS)");
   return c;
 }
 

@@ -36,9 +36,9 @@ std::set<const KernelDescriptor*> kernels_that_may_keep_memory(
   std::set<const KernelDescriptor*> allowed;
   const std::vector<std::string> how(ranks, "");
   for (const auto& [k, its_cases] : by_kernel) {
-    const std::string problem = memory_problem(its_cases, rank_host, rank_usable, how, [&](const Case& c, int r) {
-      return bytes(c, r) + surplus[c.name][static_cast<std::size_t>(r)];
-    });
+    const std::string problem = memory_problem(
+        its_cases, rank_host, rank_usable, how,
+        [&](const Case& c, int r) { return bytes(c, r) + surplus[c.name][static_cast<std::size_t>(r)]; });
     if (problem.empty()) allowed.insert(k);
   }
   return allowed;

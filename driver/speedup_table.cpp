@@ -23,7 +23,8 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
   for (const Run& run : runs) {
     ReportedRun r;
     r.name = run.run_name.str();
-    if (r.name.size() > kManual.size() && r.name.compare(r.name.size() - kManual.size(), kManual.size(), kManual) == 0)
+    if (r.name.size() > kManual.size() &&
+        r.name.compare(r.name.size() - kManual.size(), kManual.size(), kManual) == 0)
       r.name.resize(r.name.size() - kManual.size());
     r.aggregate = run.run_type == Run::RT_Aggregate ? run.aggregate_name : "";
     r.error = run.error_occurred;
@@ -68,9 +69,12 @@ struct Row {
 std::string format_time(double s) {
   char buf[32];
   if (!std::isfinite(s)) return "-";
-  if (s >= 1) std::snprintf(buf, sizeof buf, "%.3f s", s);
-  else if (s >= 1e-3) std::snprintf(buf, sizeof buf, "%.2f ms", s * 1e3);
-  else std::snprintf(buf, sizeof buf, "%.1f us", s * 1e6);
+  if (s >= 1)
+    std::snprintf(buf, sizeof buf, "%.3f s", s);
+  else if (s >= 1e-3)
+    std::snprintf(buf, sizeof buf, "%.2f ms", s * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f us", s * 1e6);
   return buf;
 }
 
@@ -83,17 +87,22 @@ double median_of(std::vector<double> v) {
 
 }  // namespace
 
-void print_summary(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs, Scaling scaling) {
+void print_summary(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs,
+                   Scaling scaling) {
   std::map<std::string, Row> rows;
   for (const Case& c : plan.cases()) rows[c.name].c = &c;
   for (const ReportedRun& r : runs) {
     auto it = rows.find(r.name);
     if (it == rows.end()) continue;
     Row& row = it->second;
-    if (r.error) row.error = true;
-    else if (r.aggregate.empty()) row.seconds.push_back(r.seconds);
-    else if (r.aggregate == "median") row.median = r.seconds;
-    else if (r.aggregate == "cv") row.cv = r.seconds;  // a ratio, not a time
+    if (r.error)
+      row.error = true;
+    else if (r.aggregate.empty())
+      row.seconds.push_back(r.seconds);
+    else if (r.aggregate == "median")
+      row.median = r.seconds;
+    else if (r.aggregate == "cv")
+      row.cv = r.seconds;  // a ratio, not a time
   }
   for (auto& [name, row] : rows) {
     if (std::isnan(row.median)) row.median = median_of(row.seconds);

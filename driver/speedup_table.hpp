@@ -27,7 +27,8 @@ struct ReportedRun {
 class CollectingReporter : public benchmark::BenchmarkReporter {
  public:
   // `console_counters`: the counters to pass on (all when empty).
-  CollectingReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner, std::set<std::string> console_counters)
+  CollectingReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner,
+                     std::set<std::string> console_counters)
       : inner_(std::move(inner)), console_counters_(std::move(console_counters)) {}
   bool ReportContext(const Context& context) override;
   void ReportRuns(const std::vector<Run>& runs) override;
@@ -52,6 +53,7 @@ std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string& f
 
 // One table per kernel: mode, ranks x threads, median time, spread, speedup and
 // efficiency against serial, valid, placement.
-void print_summary(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs, Scaling scaling);
+void print_summary(std::ostream& out, const Plan& plan, const std::vector<ReportedRun>& runs,
+                   Scaling scaling);
 
 }  // namespace sumbench

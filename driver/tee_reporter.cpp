@@ -38,8 +38,9 @@ void TeeReporter::ReportRuns(const std::vector<Run>& runs) {
   // two of them succeeded, their aggregates in another; "aggregates only" leaves out the
   // repetitions only when aggregates follow.
   const bool aggregates = !runs.empty() && runs.front().run_type == Run::RT_Aggregate;
-  const bool aggregates_follow =
-      !aggregates && std::count_if(runs.begin(), runs.end(), [](const Run& r) { return !r.error_occurred; }) >= 2;
+  const bool aggregates_follow = !aggregates && std::count_if(runs.begin(), runs.end(), [](const Run& r) {
+                                                  return !r.error_occurred;
+                                                }) >= 2;
   if (aggregates || !(display_only_aggregates_ && aggregates_follow)) display_.ReportRuns(runs);
   if (aggregates || !(file_only_aggregates_ && aggregates_follow)) {
     const std::string before = text_.str();

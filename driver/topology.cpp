@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -17,7 +18,9 @@
 namespace sumbench {
 namespace {
 
-int count_of(hwloc_topology_t t, hwloc_obj_type_t type) { return std::max(0, hwloc_get_nbobjs_by_type(t, type)); }
+int count_of(hwloc_topology_t t, hwloc_obj_type_t type) {
+  return std::max(0, hwloc_get_nbobjs_by_type(t, type));
+}
 
 // Where the topology came from, for the context and the catalogue.
 std::string source_of(hwloc_topology_t t, const std::string& given) {
@@ -44,7 +47,9 @@ const char* variable(const char* name) {
 
 }  // namespace
 
-const char* cpu_unit_name(CpuUnit unit) { return unit == CpuUnit::hwthreads ? "hwthreads" : "cores"; }
+const char* cpu_unit_name(CpuUnit unit) {
+  return unit == CpuUnit::hwthreads ? "hwthreads" : "cores";
+}
 
 std::string NodeShape::describe() const {
   return std::to_string(packages) + " package(s), " + std::to_string(numa_nodes) + " NUMA node(s), " +
@@ -59,8 +64,8 @@ Topology::Topology(Input input, const std::string& text) {
     if (input == Input::synthetic) {
       if (hwloc_topology_set_synthetic(topo_, text.c_str()) != 0) return "is not an hwloc synthetic topology";
       if (const double pus = synthetic_pus(text); pus > kMaxPus)
-        return "describes " + whole_number(pus) + " hardware threads, more than the " + std::to_string(kMaxPus) +
-               " of the largest node sumbench plans";
+        return "describes " + whole_number(pus) + " hardware threads, more than the " +
+               std::to_string(kMaxPus) + " of the largest node sumbench plans";
       return load_in_child(true, text);
     }
     if (input == Input::xml) {
@@ -74,7 +79,8 @@ Topology::Topology(Input input, const std::string& text) {
   if (why.empty() && hwloc_topology_load(topo_) != 0) {
     if (input != Input::this_system)
       why = std::string("is a topology hwloc cannot load (") + std::strerror(errno) + ")";
-    else shape_.source = "unknown (hwloc could not load a topology)";  // one core, one PU
+    else
+      shape_.source = "unknown (hwloc could not load a topology)";  // one core, one PU
   }
   if (why.empty() && !shape_.source.empty()) return;
   if (why.empty() && input != Input::this_system) {  // loaded: does it describe a node sumbench can plan?
@@ -82,15 +88,16 @@ Topology::Topology(Input input, const std::string& text) {
     unsigned last = 0;  // OS indices are unsigned: os_index="-1" in a file is 4294967295
     for (hwloc_obj_t pu = nullptr; (pu = hwloc_get_next_obj_by_type(topo_, HWLOC_OBJ_PU, pu));)
       last = std::max(last, pu->os_index);
-    const int last_bit = hwloc_bitmap_last(hwloc_topology_get_complete_cpuset(topo_));  // -1: empty or infinite
+    const int last_bit =
+        hwloc_bitmap_last(hwloc_topology_get_complete_cpuset(topo_));  // -1: empty or infinite
     if (pus == 0 || hwloc_bitmap_iszero(hwloc_topology_get_topology_cpuset(topo_)))
       why = "has no hardware threads (an empty cpuset)";
     else if (pus > kMaxPus)
       why = "has " + std::to_string(pus) + " hardware threads, more than the " + std::to_string(kMaxPus) +
             " of the largest node sumbench plans";
     else if (last >= static_cast<unsigned>(kMaxPus) || last_bit < 0 || last_bit >= kMaxPus)
-      why = "numbers a hardware thread " + std::to_string(std::max<long long>(last, last_bit)) + ", beyond the 0 to " +
-            std::to_string(kMaxPus - 1) + " sumbench plans";
+      why = "numbers a hardware thread " + std::to_string(std::max<long long>(last, last_bit)) +
+            ", beyond the 0 to " + std::to_string(kMaxPus - 1) + " sumbench plans";
   }
   if (!why.empty()) {
     hwloc_topology_destroy(topo_);
@@ -132,9 +139,13 @@ std::string Topology::load_input() {
     unsetenv("HWLOC_XMLFILE");
     loaded().emplace(Topology(Input::this_system, ""));
     const std::string most = std::to_string(kMaxPus) + " hardware threads";
-    return std::string(synthetic ? "HWLOC_SYNTHETIC" : "HWLOC_XMLFILE") + "='" + text + "' " + e.what() + "; " +
-           (synthetic ? "give levels such as 'pack:2 core:16 pu:2' (lstopo -i DESCRIPTION shows them), at most " + most
-                      : "give an XML file written by lstopo --of xml, of at most " + most) + ", or unset it";
+    return std::string(synthetic ? "HWLOC_SYNTHETIC" : "HWLOC_XMLFILE") + "='" + text + "' " + e.what() +
+           "; " +
+           (synthetic
+                ? "give levels such as 'pack:2 core:16 pu:2' (lstopo -i DESCRIPTION shows them), at most " +
+                      most
+                : "give an XML file written by lstopo --of xml, of at most " + most) +
+           ", or unset it";
   }
 }
 
@@ -143,8 +154,12 @@ const Topology& Topology::get() {
   return *loaded();
 }
 
-Topology Topology::synthetic(const std::string& description) { return Topology(Input::synthetic, description); }
-Topology Topology::xml(const std::string& path) { return Topology(Input::xml, path); }
+Topology Topology::synthetic(const std::string& description) {
+  return Topology(Input::synthetic, description);
+}
+Topology Topology::xml(const std::string& path) {
+  return Topology(Input::xml, path);
+}
 
 std::vector<int> Topology::cores_of(const std::vector<int>& pus) const {
   std::set<int> cores;
@@ -184,6 +199,29 @@ std::vector<int> Topology::allowed_pus() const {
 int Topology::count(const std::vector<int>& pus, CpuUnit unit) const {
   if (unit == CpuUnit::hwthreads) return static_cast<int>(pus.size());
   return static_cast<int>(cores_of(pus).size());
+}
+
+int usable_cpus(CpuUnit unit) {
+  const Topology& topo = Topology::get();
+  return std::max(1, topo.count(topo.allowed_pus(), unit));
+}
+
+std::vector<int> default_workers(int world_size, CpuUnit unit) {
+  return {world_size > 1 ? world_size : usable_cpus(unit)};
+}
+
+std::uint64_t last_level_cache_bytes() {
+  std::uint64_t best = 0;
+  for (int index = 0; index < 8; ++index) {
+    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+    std::string text;
+    if (!(in >> text) || text.empty()) continue;
+    std::uint64_t v = std::strtoull(text.c_str(), nullptr, 10);
+    if (text.back() == 'K') v <<= 10;
+    if (text.back() == 'M') v <<= 20;
+    best = std::max(best, v);
+  }
+  return best;
 }
 
 }  // namespace sumbench

@@ -4,6 +4,7 @@
 // real machine, as they do for mpirun and mpiexec (docs/DESIGN.md, "Topology").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,8 @@ inline constexpr long long kMaxTopologyXmlBytes = 16ll << 20;
 
 struct NodeShape {
   int packages = 0, numa_nodes = 0, cores = 1, pus = 1;  // 0 packages: hwloc found none
-  bool this_system = true;    // false for a synthetic or XML topology: another machine
-  std::string source;         // "this system", "synthetic: pack:2 core:16 pu:2", "xml: FILE"
+  bool this_system = true;  // false for a synthetic or XML topology: another machine
+  std::string source;       // "this system", "synthetic: pack:2 core:16 pu:2", "xml: FILE"
   // "2 packages, 2 NUMA nodes, 32 cores, 64 hardware threads (synthetic: ...)"
   std::string describe() const;
 };
@@ -73,5 +74,13 @@ class Topology {
   ::hwloc_topology* topo_ = nullptr;
   NodeShape shape_;
 };
+
+// The CPUs this process may use, counted in `unit` (its cores, or its hardware threads).
+int usable_cpus(CpuUnit unit);
+// Worker counts without --workers: the world size under mpirun with more than one rank,
+// else the CPUs (of --cpus) this process may use.
+std::vector<int> default_workers(int world_size, CpuUnit unit);
+// Size of the last-level cache in bytes (0 if unknown).
+std::uint64_t last_level_cache_bytes();
 
 }  // namespace sumbench

@@ -31,7 +31,8 @@ double synthetic_pus(const std::string& description) {
     }
     std::size_t end = at;
     for (int depth = 0; end < description.size() && (depth > 0 || description[end] != ' '); ++end)
-      depth += (description[end] == '(' || description[end] == '[') - (description[end] == ')' || description[end] == ']');
+      depth += (description[end] == '(' || description[end] == '[') -
+               (description[end] == ')' || description[end] == ']');
     const std::string level = description.substr(at, end - at);
     at = end;
     if (level[0] == '(' || level[0] == '[') continue;
@@ -58,10 +59,13 @@ std::string xml_file_problem(const std::string& path) {
   if (S_ISDIR(st.st_mode)) return "is a directory";
   if (!S_ISREG(st.st_mode)) return "is not a regular file";
   if (st.st_size > kMaxTopologyXmlBytes)
-    return "has " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(kMaxTopologyXmlBytes >> 20) +
-           " MiB an XML topology of " + std::to_string(kMaxPus) + " hardware threads needs";
-  if (FILE* f = std::fopen(path.c_str(), "r")) std::fclose(f);
-  else return std::string("cannot be read (") + std::strerror(errno) + ")";
+    return "has " + std::to_string(st.st_size) + " bytes, more than the " +
+           std::to_string(kMaxTopologyXmlBytes >> 20) + " MiB an XML topology of " + std::to_string(kMaxPus) +
+           " hardware threads needs";
+  if (FILE* f = std::fopen(path.c_str(), "r"))
+    std::fclose(f);
+  else
+    return std::string("cannot be read (") + std::strerror(errno) + ")";
   return {};
 }
 
@@ -77,13 +81,15 @@ std::string load_in_child(bool synthetic, const std::string& text) {
     alarm(60);  // whatever hwloc makes of a pathological file (os_index="-1": seconds here)
     hwloc_topology_t t;
     hwloc_topology_init(&t);
-    const int set = synthetic ? hwloc_topology_set_synthetic(t, text.c_str()) : hwloc_topology_set_xml(t, text.c_str());
+    const int set =
+        synthetic ? hwloc_topology_set_synthetic(t, text.c_str()) : hwloc_topology_set_xml(t, text.c_str());
     if (set == 0 && hwloc_topology_load(t) == 0) _exit(0);
     _exit(errno > 0 && errno < 126 ? errno : EINVAL);  // the exit status carries errno
   }
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid) return {};  // cannot tell: load it here
-  if (WIFSIGNALED(status)) return std::string("crashes hwloc (") + strsignal(WTERMSIG(status)) + " while loading it)";
+  if (WIFSIGNALED(status))
+    return std::string("crashes hwloc (") + strsignal(WTERMSIG(status)) + " while loading it)";
   if (WEXITSTATUS(status) != 0)
     return std::string("is a topology hwloc cannot load (") + std::strerror(WEXITSTATUS(status)) + ")";
   return {};

@@ -20,7 +20,9 @@ bool launched_by_mpi() {
 }
 
 // The steady clock in seconds (CLOCK_MONOTONIC on Linux: one clock per host).
-double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -74,8 +76,10 @@ void World::bcast(double* values, int count, bool sleep) {
   if (size_ == 1) return;
   MPI_Request request;
   MPI_Ibcast(values, count, MPI_DOUBLE, 0, MPI_COMM_WORLD, &request);
-  if (sleep) sleepy_wait(request);
-  else MPI_Wait(&request, MPI_STATUS_IGNORE);
+  if (sleep)
+    sleepy_wait(request);
+  else
+    MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
 // Cristian's algorithm: the ping-pong with the shortest round trip bounds the error by half
@@ -115,10 +119,12 @@ std::string World::library_version() const {
   MPI_Get_library_version(version, &length);
   std::string v(version, static_cast<std::size_t>(length));
   v = v.substr(0, v.find_first_of(",\n"));  // "Open MPI v4.1.4, package: ..." -> "Open MPI v4.1.4"
-  std::string out;  // "MPICH Version:\t4.0.2" -> "MPICH Version: 4.0.2"
+  std::string out;                          // "MPICH Version:\t4.0.2" -> "MPICH Version: 4.0.2"
   for (char c : v)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
-    else if (!out.empty() && out.back() != ' ') out += ' ';
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
@@ -128,7 +134,8 @@ std::string World::expected_ranks_problem() const {
   if (!text || !*text) return {};
   const std::string t = text;
   if (t.size() > 7 || t.find_first_not_of("0123456789") != std::string::npos || std::stoi(t) < 1)
-    return "SUMBENCH_EXPECT_RANKS=" + t + " is not a rank count: use a whole number from 1 to 9999999, or unset it";
+    return "SUMBENCH_EXPECT_RANKS=" + t +
+           " is not a rank count: use a whole number from 1 to 9999999, or unset it";
   const int expected = std::stoi(t);
   if (expected == size_) return {};
   const std::string size = std::to_string(size_);
@@ -138,10 +145,12 @@ std::string World::expected_ranks_problem() const {
            " for every rank, or unset it";
   const std::string library = library_version(), kind = mpi_kind(library);
   const std::string launcher = kind == "openmpi" ? "Open MPI's mpirun, or srun --mpi=pmix"
-                               : kind == "mpich" ? "MPICH's mpiexec (Hydra, e.g. mpiexec.mpich), or srun --mpi=pmi2"
-                                                 : "the launcher of the MPI it was built with";
+                               : kind == "mpich"
+                                   ? "MPICH's mpiexec (Hydra, e.g. mpiexec.mpich), or srun --mpi=pmi2"
+                                   : "the launcher of the MPI it was built with";
   return "MPI_COMM_WORLD has " + size + " rank(s) but the launcher was asked for " + t +
-         " (SUMBENCH_EXPECT_RANKS): it does not start sumbench's MPI (" + library + ") as one world; use " + launcher;
+         " (SUMBENCH_EXPECT_RANKS): it does not start sumbench's MPI (" + library + ") as one world; use " +
+         launcher;
 }
 
 std::string mpi_kind(const std::string& library_version) {

@@ -85,8 +85,10 @@ std::string GilMode::name_suffix() const {
 
 ModeParams GilMode::params() const {
   ModeParams p{{"gil_policy", std::string(gil_policy_name(policy_))}};
-  if (policy_ == GilPolicy::legacy) p.emplace_back("check_interval", static_cast<long long>(check_interval_));
-  else p.emplace_back("switch_interval_s", static_cast<double>(switch_interval_us(switch_interval_s_)) / 1e6);
+  if (policy_ == GilPolicy::legacy)
+    p.emplace_back("check_interval", static_cast<long long>(check_interval_));
+  else
+    p.emplace_back("switch_interval_s", static_cast<double>(switch_interval_us(switch_interval_s_)) / 1e6);
   return p;
 }
 

@@ -73,16 +73,16 @@ class GilMode final : public Mode {
            fairness = 0, wait_longest_s = 0;
   };
 
-  void worker_main(KernelInstance& k, GilLock& lock, Slice range, int index, int threads,
-                   std::uint64_t tick, GilOccupancyProbe* probe);
+  void worker_main(KernelInstance& k, GilLock& lock, Slice range, int index, int threads, std::uint64_t tick,
+                   GilOccupancyProbe* probe);
   void record_run(const GilLock& lock);
 
   GilPolicy policy_;
   double switch_interval_s_;
   std::uint64_t tick_override_;
   int check_interval_;
-  std::uint64_t last_tick_ = 0;  // elements per tick of the last run (a counter)
-  double element_ns_ = 0;        // legacy: the sum kernel's ns per element, measured at start-up
+  std::uint64_t last_tick_ = 0;    // elements per tick of the last run (a counter)
+  double element_ns_ = 0;          // legacy: the sum kernel's ns per element, measured at start-up
   std::vector<Partial> partials_;  // one per thread, kept across runs (not allocated in the timed run)
   Totals totals_;
   std::vector<GilThreadStats> last_threads_;

@@ -27,8 +27,8 @@ struct Layout {
 // Options of the run that modes may read. The driver fills them from the command line
 // as given; each mode's check_options (in the mode table) checks and completes its own.
 struct ModeOptions {
-  int world_size = 1;                   // MPI ranks available
-  std::vector<Layout> hybrid_layouts;   // from --hybrid (empty: derive from the worker count)
+  int world_size = 1;                  // MPI ranks available
+  std::vector<Layout> hybrid_layouts;  // from --hybrid (empty: derive from the worker count)
   std::vector<std::string> gil_policies{"cpython"};
   std::vector<std::string> switch_interval_texts;  // --switch-interval as given (empty: the default)
   std::vector<double> switch_intervals_s{0.005};   // parsed by the gil mode's check_options

@@ -27,11 +27,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# Temporary: formatted after issue 25 item 1 merges. These files are being changed on
-# another branch; they are formatted, and leave this list, after that merge. A path that
-# ends in / excludes the folder.
-pending_issue25_item1=(driver/ modes/gil.cpp modes/gil.hpp modes/mode.hpp modes/table.cpp tests/core/extra_rows.cpp)
-
 source_folders=(include kernels modes driver tests examples bench)
 
 list_files() {
@@ -45,14 +40,7 @@ list_files() {
     done
   fi | sort -u | while IFS= read -r file; do
     [ -f "$root/$file" ] || continue  # deleted in the work tree, not yet in git
-    local pending excluded=0
-    for pending in "${pending_issue25_item1[@]}"; do
-      case "$pending" in
-        */) [[ "$file" == "$pending"* ]] && excluded=1 ;;
-        *) [ "$file" = "$pending" ] && excluded=1 ;;
-      esac
-    done
-    [ $excluded -eq 1 ] || printf '%s\n' "$file"
+    printf '%s\n' "$file"
   done
 }
 

@@ -3,11 +3,11 @@
 // the kernel comes in as a user's does (sumbench_add_benchmark, <sumbench/kernel.hpp>).
 // tests/python/test_extra.py runs them through `sumbench --list=json`, a sweep and a report
 // to show that adding a row needs no Python change.
-#include <sumbench/kernel.hpp>
-
 #include <algorithm>
 #include <memory>
 #include <string>
+
+#include <sumbench/kernel.hpp>
 
 #include "mode.hpp"
 
@@ -21,7 +21,9 @@ class CountKernel final : public KernelInstance {
   Partial make_partial() const override { return Partial{{0}, {}}; }
   void body(Slice s, Partial& acc, Worker&) override { acc.counts[0] += s.size(); }
   std::string validate(const Partial& combined) const override {
-    return combined.counts[0] == n_ ? "" : "counted " + std::to_string(combined.counts[0]) + " of " + std::to_string(n_);
+    return combined.counts[0] == n_
+               ? ""
+               : "counted " + std::to_string(combined.counts[0]) + " of " + std::to_string(n_);
   }
 
  private:
@@ -61,7 +63,8 @@ std::string check_grains(ModeOptions& opt) {
   if (given == opt.texts.end()) return {};
   std::vector<std::string> seen;
   for (const std::string& item : given->second) {
-    const bool digits = !item.empty() && item.size() < 3 && item.find_first_not_of("0123456789") == std::string::npos;
+    const bool digits =
+        !item.empty() && item.size() < 3 && item.find_first_not_of("0123456789") == std::string::npos;
     if (!digits || std::stoi(item) < 1 || std::stoi(item) > 64)
       return std::string(kGrainFlag) + ": '" + item + "' is not allowed; use whole numbers from 1 to 64";
     if (std::find(seen.begin(), seen.end(), item) != seen.end())
@@ -74,9 +77,15 @@ std::string check_grains(ModeOptions& opt) {
 }  // namespace
 
 std::vector<KernelDescriptor> extra_kernel_rows() {
-  return {{.name = "xcount", .summary = "test-only: counts the elements of [0,n)", .kind = "cpu-bound",
-           .item = "element", .validation = "the count equals n", .bytes_per_element = 0.0,
-           .rate_in_bytes = false, .thread_only = false, .tick_elements = 1u << 12,
+  return {{.name = "xcount",
+           .summary = "test-only: counts the elements of [0,n)",
+           .kind = "cpu-bound",
+           .item = "element",
+           .validation = "the count equals n",
+           .bytes_per_element = 0.0,
+           .rate_in_bytes = false,
+           .thread_only = false,
+           .tick_elements = 1u << 12,
            .default_n = [](const SizeContext& c) -> std::uint64_t { return c.quick ? 1u << 16 : 1u << 24; },
            .make = [](const KernelConfig& cfg, Slice) -> std::unique_ptr<KernelInstance> {
              return std::make_unique<CountKernel>(cfg.n);
@@ -85,7 +94,9 @@ std::vector<KernelDescriptor> extra_kernel_rows() {
 
 std::vector<ModeDescriptor> extra_mode_rows() {
   std::vector<ModeDescriptor> rows;
-  rows.push_back({"xeven", "test-only: OpenMP threads, even worker counts only", "1xW for even W, nothing for odd W",
+  rows.push_back({"xeven",
+                  "test-only: OpenMP threads, even worker counts only",
+                  "1xW for even W, nothing for odd W",
                   [](const ModeOptions& opt) {
                     std::vector<std::unique_ptr<Mode>> modes;
                     for (long long g : grains(opt)) modes.push_back(std::make_unique<EvenMode>(g));
