@@ -40,6 +40,7 @@ from support import real_sumbench
 from sumbench import topology
 from sumbench.catalogue import Catalogue
 from sumbench.runner import binding, config
+from sumbench.runner.allocation import cpu_ids
 from sumbench.runner.launch import detect_machine, point_command
 from sumbench.runner.launchers import Launcher
 from sumbench.runner.plan import enumerate_points
@@ -51,15 +52,6 @@ ALL = os.environ.get("SUMBENCH_MAPPING_ALL") == "1"
 ONLY = [m for m in os.environ.get("SUMBENCH_MAPPING_MACHINES", "").split(",") if m] or list(MACHINES)
 ROOT = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 SUMBENCH = real_sumbench()
-
-
-def cpus(text):
-    """'0-3,62' -> {0, 1, 2, 3, 62}."""
-    out = set()
-    for item in filter(None, text.split(",")):
-        lo, _, hi = item.partition("-")
-        out.update(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def planned(xml, unit, launcher, counts=WORKERS, layouts=EXTRA_LAYOUTS):
@@ -130,9 +122,9 @@ def run_openmpi(cmd, xml):
     text = proc.stdout + proc.stderr
     bound = {}
     for m in re.finditer(r"PROC \[\[\d+,\d+\],(\d+)\] BITMAP ([0-9,-]+)", text):
-        bound[int(m.group(1))] = cpus(m.group(2))
+        bound[int(m.group(1))] = set(cpu_ids(m.group(2)))
     for m in re.finditer(r"BOUND PROC \[\[\d+,\d+\],(\d+)\]\S* TO ([0-9,-]+)\[", text):
-        bound.setdefault(int(m.group(1)), cpus(m.group(2)))
+        bound.setdefault(int(m.group(1)), set(cpu_ids(m.group(2))))
     return proc.returncode, bound, probe, text
 
 
@@ -194,6 +186,11 @@ class Mapping(unittest.TestCase):
                 checked += 1
         return len(chosen), checked
 
+    def check_all(self, what, launcher, run):
+        done = [self.check(name, unit, launcher, run) for name in ONLY for unit in ("cores", "hwthreads")]
+        print(f"{what}: {sum(d[0] for d in done)} {launcher.program} commands run, {sum(d[1] for d in done)} "
+              f"with their bindings checked")
+
     def same_cores(self, launcher, run):
         """--cpus=hwthreads on 2 x 16 x 2: mpi Wx1 and every hybrid RxT with R x T = W run
         on the same cores (W of them while W <= 32, W/2 beyond), except at the worker
@@ -244,17 +241,11 @@ class Mapping(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("mpirun"), "Open MPI's mpirun not installed")
     def test_open_mpi(self):
-        mpirun = Launcher("openmpi", "mpirun", mpi_kind="openmpi")
-        done = [self.check(name, unit, mpirun, run_openmpi) for name in ONLY for unit in ("cores", "hwthreads")]
-        print(f"Open MPI: {sum(d[0] for d in done)} mpirun commands run, {sum(d[1] for d in done)} "
-              f"with their bindings checked")
+        self.check_all("Open MPI", Launcher("openmpi", "mpirun", mpi_kind="openmpi"), run_openmpi)
 
     @unittest.skipUnless(shutil.which("mpiexec.mpich"), "MPICH's mpiexec.mpich not installed")
     def test_mpich_hydra(self):
-        hydra = Launcher("mpich", "mpiexec.mpich", mpi_kind="mpich")
-        done = [self.check(name, unit, hydra, run_mpich) for name in ONLY for unit in ("cores", "hwthreads")]
-        print(f"MPICH: {sum(d[0] for d in done)} mpiexec.mpich commands run, {sum(d[1] for d in done)} "
-              f"with their bindings checked")
+        self.check_all("MPICH", Launcher("mpich", "mpiexec.mpich", mpi_kind="mpich"), run_mpich)
 
 
 if __name__ == "__main__":
