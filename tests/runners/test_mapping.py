@@ -155,15 +155,19 @@ class Mapping(unittest.TestCase):
     def tearDownClass(cls):
         cls._tmp.cleanup()
 
+    def run_all(self, run, chosen, name):
+        """run(command, machine's XML) of every (point, command), four at a time (each
+        mpirun mostly waits: about a second, most of it its ranks' `sleep 1`)."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(lambda pc: run(pc[1], self.xml[name]), chosen))
+
     def check(self, name, unit, launcher, run):
         machine, commands = planned(self.xml[name], unit, launcher)
         self.assertGreater(len(commands), 64)
         chosen = sample(commands, machine, ALL or launcher.kind == "mpich")
         pus_per_socket = machine.pus_per_node // max(1, machine.sockets)
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            results = list(pool.map(lambda pc: run(pc[1], self.xml[name]), chosen))
         checked = 0
-        for (point, cmd), (rc, bound, probe, text) in zip(chosen, results):
+        for (point, cmd), (rc, bound, probe, text) in zip(chosen, self.run_all(run, chosen, name)):
             with self.subTest(machine=name, unit=unit, command=" ".join(probe)):
                 self.assertEqual(rc, 0, text[-3000:])
                 binds = "none" not in launcher_part(cmd) and (launcher.kind == "openmpi" or
@@ -203,8 +207,7 @@ class Mapping(unittest.TestCase):
             at_w = list({tuple(launcher_part(c)): (p, c) for p, c in at_w}.values())
             self.assertGreaterEqual(len({p.threads for p, _ in at_w}), 2, (w, at_w))
             used = {}
-            for point, cmd in at_w:
-                rc, bound, probe, text = run(cmd, self.xml["smt"])
+            for (point, _), (rc, bound, _, text) in zip(at_w, self.run_all(run, at_w, "smt")):
                 self.assertEqual(rc, 0, text[-2000:])
                 used[point.layout] = sorted({pu // 2 for pus in bound.values() for pu in pus})
             with self.subTest(launcher=launcher.kind, workers=w, warned=w in warned, cores=used):
@@ -227,8 +230,8 @@ class Mapping(unittest.TestCase):
         self.assertEqual(len(notes), 1, notes)
         self.assertTrue(notes[0].startswith("6 workers: 2x3, 6x1 spread") and "3x2 fill" in notes[0], notes)
         used = {}
-        for point, cmd in {p.layout: (p, c) for p, c in commands}.values():
-            rc, bound, _, text = run_openmpi(cmd, self.xml["smt"])
+        chosen = list({p.layout: (p, c) for p, c in commands}.values())
+        for (point, _), (rc, bound, _, text) in zip(chosen, self.run_all(run_openmpi, chosen, "smt")):
             self.assertEqual(rc, 0, text[-2000:])
             used[point.layout] = sorted({pu // 2 for pus in bound.values() for pu in pus})
         self.assertEqual(used["6x1"], used["2x3"])
