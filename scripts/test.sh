@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/mpi-env.sh
-jobs=${SUMBENCH_TEST_JOBS:-$(nproc)}
+ctest_jobs=${SUMBENCH_TEST_JOBS:-$(nproc)}
 
 echo "== mpich: build (sumbench only: its tests and the release Slurm test use it)"
 scripts/build.sh mpich
@@ -25,18 +25,18 @@ elsewhere=$(mktemp -d "${TMPDIR:-/tmp}/sumbench-elsewhere.XXXXXX")
 trap 'rm -rf "$elsewhere"' EXIT
 cmake -S . -B "$elsewhere" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$elsewhere" --target sumbench -j "$(nproc)"
-ctest --test-dir "$elsewhere" -R '^runners\.' --output-on-failure --no-tests=error -j "$jobs"
+ctest --test-dir "$elsewhere" -R '^runners\.' --output-on-failure --no-tests=error -j "$ctest_jobs"
 export SUMBENCH_REQUIRE_MPICH=1  # the Slurm test must run its MPICH job, never skip it
 for preset in release asan tsan; do
   echo "== $preset: build"
   scripts/build.sh "$preset"
   echo "== $preset: test"
   if [ "$preset" = release ]; then
-    ctest --preset release -E '^runners\.' -j "$jobs"   # the runner tests ran above, elsewhere
+    ctest --preset release -E '^runners\.' -j "$ctest_jobs"   # the runner tests ran above, elsewhere
   else
-    ctest --preset "$preset" -j "$jobs"
+    ctest --preset "$preset" -j "$ctest_jobs"
   fi
 done
 echo "== mpich: test"
-ctest --preset mpich -j "$jobs"
+ctest --preset mpich -j "$ctest_jobs"
 echo "== all tests passed (elsewhere, release, asan, tsan, mpich)"
