@@ -25,41 +25,22 @@ import tempfile
 import time
 import unittest
 
+from launches import HUGE, MARK, kill_marked, new_token  # tests/hardening (on PYTHONPATH)
 from test_driver import MPIEXEC_KIND, SUMBENCH, mpiexec
 
 # The tests' binary with a kernel and a mode of its own (tests/core/extra_rows.cpp).
 SUMBENCH_EXTRA = os.environ.get("SUMBENCH_EXTRA", "build/tests/core/sumbench_extra")
 TIMEOUT_S = float(os.environ.get("ISSUE22_TIMEOUT_S", "60"))
 QUICK = ["--quick", "--kernels=sum", "--modes=serial,mpi", "--n=1000"]
-HUGE = "pack:100000 core:100000 pu:2"
-MARK = "SUMBENCH_ISSUE22_MARK"  # in the environment of everything a test starts
-
-
-def marked(token):
-    """Processes whose environment holds MARK=token (an orted outliving sumbench)."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if f"{MARK}={token}".encode() in f.read().split(b"\0"):
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
 
 
 class Launches(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="sumbench-issue22-")
-        self.token = f"{os.getpid()}-{time.monotonic_ns()}"
+        self.token = new_token()
 
     def tearDown(self):
-        left = marked(self.token)
-        for pid in left:  # what this test started, found by its own mark
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        left = kill_marked(self.token)  # what this test started, found by its own mark
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.assertEqual(left, [], "processes outlived the test (an orted building a topology?)")
 

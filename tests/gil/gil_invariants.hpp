@@ -4,11 +4,35 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include "gil_lock.hpp"
 
 namespace sumbench::test {
+
+// A parameter of the lock and mode tests: a policy and a thread count.
+struct PolicyCase {
+  GilPolicy policy;
+  int threads;
+};
+// Readable parameters in test names ("... # GetParam() = cpython/2 threads").
+inline void PrintTo(const PolicyCase& c, std::ostream* os) {
+  *os << gil_policy_name(c.policy) << "/" << c.threads << " threads";
+}
+inline std::string case_name(const testing::TestParamInfo<PolicyCase>& info) {
+  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) +
+         "threads";
+}
+// cpython, legacy and fifo with 2, 3 and 8 threads; none with `none_threads`.
+inline std::vector<PolicyCase> policy_cases(const std::vector<int>& none_threads) {
+  std::vector<PolicyCase> out;
+  for (GilPolicy p : {GilPolicy::cpython, GilPolicy::legacy, GilPolicy::fifo})
+    for (int t : {2, 3, 8}) out.push_back({p, t});
+  for (int t : none_threads) out.push_back({GilPolicy::none, t});
+  return out;
+}
 
 struct RunFacts {
   GilPolicy policy = GilPolicy::cpython;

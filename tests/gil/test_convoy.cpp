@@ -11,22 +11,12 @@
 #include "gil.hpp"
 #include "kernel.hpp"
 #include "mode.hpp"
+#include "test_kernels.hpp"
 
 namespace sumbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::unique_ptr<KernelInstance> make_convoy_kernel(std::uint64_t waits) {
-  const KernelDescriptor* d = find_kernel("convoy");
-  EXPECT_NE(d, nullptr);
-  EXPECT_TRUE(d->thread_only);
-  KernelConfig cfg;
-  cfg.n = waits;
-  auto k = d->make(cfg, {0, waits});
-  k->tick_elements = d->tick_elements;
-  return k;
-}
 
 double io_latency(const KernelInstance& k, const Partial& p) {
   for (const auto& [name, value] : k.figures(p))
@@ -45,7 +35,7 @@ TEST(Convoy, DefaultSizes) {
 }
 
 TEST(Convoy, WorkerZeroWaitsOthersSum) {
-  auto k = make_convoy_kernel(20);
+  auto k = test::make_thread_kernel("convoy", 20);
   EXPECT_EQ(k->worker_slice({0, 20}, 0, 3), (Slice{0, 20}));
   const Slice a = k->worker_slice({0, 20}, 1, 3), b = k->worker_slice({0, 20}, 2, 3);
   EXPECT_GE(a.begin, 20u);
@@ -56,7 +46,7 @@ TEST(Convoy, WorkerZeroWaitsOthersSum) {
 // Runs convoy `runs` times in gil mode; each run must end (CPU threads stop) and validate.
 void run_gil_convoy(GilPolicy policy, int threads, int runs, std::uint64_t tick = 0,
                     std::uint64_t kWaits = 20, double max_wall_s = 10.0) {
-  auto k = make_convoy_kernel(kWaits);
+  auto k = test::make_thread_kernel("convoy", kWaits);
   ModeOptions opt;
   opt.gil_tick_elements = tick;
   GilMode mode(policy, 5e-3, kDefaultCheckInterval, opt);
@@ -110,7 +100,7 @@ TEST(Convoy, OmpRunAfterRun) {
   auto modes = find_mode("omp")->make(ModeOptions{});
   Mode& omp = *modes.at(0);
   for (int threads : {1, 2, 3}) {
-    auto k = make_convoy_kernel(kWaits);  // one instance per team size, as the driver does
+    auto k = test::make_thread_kernel("convoy", kWaits);  // one instance per team size, as the driver does
     omp.first_touch(*k, {0, kWaits}, threads);
     for (int run = 0; run < 3; ++run) {
       Partial out = k->make_partial();
@@ -129,7 +119,7 @@ TEST(Convoy, OmpRunAfterRun) {
 // mean is the io_latency_s figure.
 TEST(Convoy, LabelHoldsEveryWait) {
   constexpr std::uint64_t kWaits = 12;
-  auto k = make_convoy_kernel(kWaits);
+  auto k = test::make_thread_kernel("convoy", kWaits);
   GilMode mode(GilPolicy::cpython, 1e-3, kDefaultCheckInterval, ModeOptions{});
   Partial out = k->make_partial();
   mode.run(*k, {0, kWaits}, 2, out);

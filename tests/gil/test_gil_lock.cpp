@@ -14,21 +14,7 @@
 namespace sumbench {
 namespace {
 
-struct LockCase {
-  GilPolicy policy;
-  int threads;
-};
-// Readable parameters in test names ("... # GetParam() = cpython/2 threads").
-void PrintTo(const LockCase& c, std::ostream* os) {
-  *os << gil_policy_name(c.policy) << "/" << c.threads << " threads";
-}
-
-std::string case_name(const testing::TestParamInfo<LockCase>& info) {
-  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) +
-         "threads";
-}
-
-class GilLockTest : public testing::TestWithParam<LockCase> {};
+class GilLockTest : public testing::TestWithParam<test::PolicyCase> {};
 
 // Each thread: take; `ticks` ticks of ~2 us, each checked for exclusive occupancy;
 // a blocking call every 50 ticks; between_ticks after every tick but the last; final release.
@@ -83,14 +69,8 @@ TEST_P(GilLockTest, ExclusiveProgressAndConsistentStatistics) {
   test::expect_consistent(lock.lock_stats(), stats, facts);
 }
 
-INSTANTIATE_TEST_SUITE_P(Policies, GilLockTest,
-                         testing::Values(LockCase{GilPolicy::cpython, 2}, LockCase{GilPolicy::cpython, 3},
-                                         LockCase{GilPolicy::cpython, 8}, LockCase{GilPolicy::legacy, 2},
-                                         LockCase{GilPolicy::legacy, 3}, LockCase{GilPolicy::legacy, 8},
-                                         LockCase{GilPolicy::fifo, 2}, LockCase{GilPolicy::fifo, 3},
-                                         LockCase{GilPolicy::fifo, 8}, LockCase{GilPolicy::none, 2},
-                                         LockCase{GilPolicy::none, 8}),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Policies, GilLockTest, testing::ValuesIn(test::policy_cases({2, 8})),
+                         test::case_name);
 
 // Two CPU-bound threads under the cpython policy hand the lock off through drop
 // requests, and the forced switch makes the waiter get it. Each runs for 30 ms and

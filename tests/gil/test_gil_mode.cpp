@@ -33,21 +33,7 @@ struct ProbeScope {
   ~ProbeScope() { GilMode::set_occupancy_probe(nullptr); }
 };
 
-struct ModeCase {
-  GilPolicy policy;
-  int threads;
-};
-// Readable parameters in test names ("... # GetParam() = cpython/2 threads").
-void PrintTo(const ModeCase& c, std::ostream* os) {
-  *os << gil_policy_name(c.policy) << "/" << c.threads << " threads";
-}
-
-std::string case_name(const testing::TestParamInfo<ModeCase>& info) {
-  return std::string(gil_policy_name(info.param.policy)) + "_" + std::to_string(info.param.threads) +
-         "threads";
-}
-
-class GilModeTest : public testing::TestWithParam<ModeCase> {};
+class GilModeTest : public testing::TestWithParam<test::PolicyCase> {};
 
 // CPU ticks with blocking calls in between, two runs: every thread runs exactly its
 // slice (no starvation), ticks never overlap under a lock, and the statistics add up.
@@ -109,14 +95,8 @@ TEST_P(GilModeTest, ExclusiveProgressAndConsistentStatistics) {
                    static_cast<double>(threads + static_cast<int>(shape.n / 97 + 1)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Policies, GilModeTest,
-                         testing::Values(ModeCase{GilPolicy::cpython, 2}, ModeCase{GilPolicy::cpython, 3},
-                                         ModeCase{GilPolicy::cpython, 8}, ModeCase{GilPolicy::legacy, 2},
-                                         ModeCase{GilPolicy::legacy, 3}, ModeCase{GilPolicy::legacy, 8},
-                                         ModeCase{GilPolicy::fifo, 2}, ModeCase{GilPolicy::fifo, 3},
-                                         ModeCase{GilPolicy::fifo, 8}, ModeCase{GilPolicy::none, 2},
-                                         ModeCase{GilPolicy::none, 3}, ModeCase{GilPolicy::none, 8}),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Policies, GilModeTest, testing::ValuesIn(test::policy_cases({2, 3, 8})),
+                         test::case_name);
 
 // Ticks that sleep while holding the lock: a lock serializes them, `none` overlaps
 // them (sleeping needs no core, so this holds on a busy 2-core machine too).

@@ -11,22 +11,12 @@
 #include "gil.hpp"
 #include "kernel.hpp"
 #include "mode.hpp"
+#include "test_kernels.hpp"
 
 namespace sumbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::unique_ptr<KernelInstance> make(const char* name, std::uint64_t n) {
-  const KernelDescriptor* d = find_kernel(name);
-  EXPECT_NE(d, nullptr) << name;
-  EXPECT_TRUE(d->thread_only);
-  KernelConfig cfg;
-  cfg.n = n;
-  auto k = d->make(cfg, {0, n});
-  k->tick_elements = d->tick_elements;
-  return k;
-}
 
 std::map<std::string, double> figures(const KernelInstance& k, const Partial& p) {
   std::map<std::string, double> out;
@@ -38,7 +28,7 @@ std::map<std::string, double> figures(const KernelInstance& k, const Partial& p)
 // last at least n ms and end (the CPU threads stop), with every I/O thread counted.
 void run_io(const char* kernel, GilPolicy policy, int threads, int runs, std::uint64_t tick = 0) {
   constexpr std::uint64_t kMs = 20;
-  auto k = make(kernel, kMs);
+  auto k = test::make_thread_kernel(kernel, kMs);
   ModeOptions opt;
   opt.gil_tick_elements = tick;
   GilMode mode(policy, 1e-3, kDefaultCheckInterval, opt);
@@ -69,7 +59,7 @@ TEST(IoConvoy, RowsDefaultsAndSlices) {
     ctx.quick = true;
     EXPECT_EQ(d->default_n(ctx), 50u);
   }
-  auto one = make("ioconvoy", 20), two = make("ioconvoy2", 20);
+  auto one = test::make_thread_kernel("ioconvoy", 20), two = test::make_thread_kernel("ioconvoy2", 20);
   EXPECT_EQ(one->worker_slice({0, 20}, 0, 3), (Slice{0, 20}));
   EXPECT_GE(one->worker_slice({0, 20}, 1, 3).begin, 20u);       // a CPU thread: sum elements
   EXPECT_EQ(two->worker_slice({0, 20}, 1, 3), (Slice{0, 20}));  // the second I/O thread
@@ -98,7 +88,7 @@ TEST(IoConvoy, TinyTicksRunTheWholeTime) {
 }
 
 TEST(IoConvoy, ACorruptedResultFails) {
-  auto k = make("ioconvoy", 5);
+  auto k = test::make_thread_kernel("ioconvoy", 5);
   GilMode mode(GilPolicy::cpython, 1e-3, kDefaultCheckInterval, ModeOptions{});
   Partial out = k->make_partial();
   mode.run(*k, {0, 5}, 2, out);

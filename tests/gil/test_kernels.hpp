@@ -2,15 +2,30 @@
 // tests can check progress and the lock statistics exactly.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <time.h>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "kernel.hpp"
 
 namespace sumbench::test {
+
+// An instance of the registered thread-only kernel `name` over n elements, ticking as
+// the driver makes it tick.
+inline std::unique_ptr<KernelInstance> make_thread_kernel(const char* name, std::uint64_t n) {
+  const KernelDescriptor* d = find_kernel(name);
+  EXPECT_NE(d, nullptr) << name;
+  EXPECT_TRUE(d->thread_only);
+  KernelConfig cfg;
+  cfg.n = n;
+  auto k = d->make(cfg, {0, n});
+  k->tick_elements = d->tick_elements;
+  return k;
+}
 
 // About `ns` nanoseconds of CPU work (not optimized away).
 inline void spin_for(std::chrono::nanoseconds ns) {

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from blackbox import real_sumbench
+from blackbox import HardeningCase, real_sumbench
 
 MARK = "SUMBENCH_HARDENING_MARK"
 HUGE = "pack:100000 core:100000 pu:2"   # 2e10 hardware threads (b132564: an orted past 1 GB)
@@ -51,6 +51,18 @@ def kill_marked(token: str) -> list[int]:
         except ProcessLookupError:
             pass
     return left
+
+
+class MarkedCase(HardeningCase):
+    """A case that needs the built sumbench; everything it starts carries MARK=self.token,
+    and what still carries it at the end is killed."""
+
+    def setUp(self):
+        super().setUp()
+        if not real_sumbench():
+            self.skipTest("no built sumbench (SUMBENCH)")
+        self.token = new_token()
+        self.addCleanup(lambda: kill_marked(self.token))
 
 
 def topology_inputs(folder: Path) -> dict[str, tuple[str, str, bool]]:

@@ -40,23 +40,22 @@ class Item06OneBuildPerFolder(HardeningCase):
     def fidelity(self, out, binary):
         return run("fidelity", f"--sumbench={binary}", *FIDELITY, f"--out={out}", timeout=300)
 
-    def test_fidelity_refuses_a_sweep_of_another_build(self):
-        out = self.tmp / "x"
-        res = self.sweep(out, self.a)
+    def assert_second_refused(self, out, first, second):
+        """`first(out)` runs; `second(out)`, with the other build, is refused and changes nothing."""
+        res = first(out)
         self.assertEqual(res.rc, 0, res.show())
         before = snapshot(out)
-        res = self.fidelity(out, self.b)
+        res = second(out)
         self.assertUsageError(res, self.a, self.b)
         self.assertTreeUnchanged(before, out, res)
 
+    def test_fidelity_refuses_a_sweep_of_another_build(self):
+        self.assert_second_refused(self.tmp / "x", lambda out: self.sweep(out, self.a),
+                                   lambda out: self.fidelity(out, self.b))
+
     def test_sweep_refuses_a_fidelity_run_of_another_build(self):
-        out = self.tmp / "y"
-        res = self.fidelity(out, self.b)
-        self.assertEqual(res.rc, 0, res.show())
-        before = snapshot(out)
-        res = self.sweep(out, self.a)
-        self.assertUsageError(res, self.a, self.b)
-        self.assertTreeUnchanged(before, out, res)
+        self.assert_second_refused(self.tmp / "y", lambda out: self.fidelity(out, self.b),
+                                   lambda out: self.sweep(out, self.a))
 
     def test_guard_the_same_build_joins(self):
         out = self.tmp / "z"

@@ -41,11 +41,11 @@ from pathlib import Path
 
 import generated_more
 from blackbox import (FAKE_SUMBENCH, PYTHON, TRACEBACK, HardeningCase, clean_env,
-                      read_csv, real_sumbench, remove_template_sweep, run, snapshot,
+                      read_csv, remove_template_sweep, run, snapshot,
                       template_sweep, tree_diff)
 from driver_cases import (gen_mpmd_case, gen_topology_case, mpmd_problems,
                           topology_problems)
-from launches import kill_marked, mpi_launcher, new_token, topology_inputs
+from launches import MarkedCase, mpi_launcher, topology_inputs
 
 BUDGET_S = float(os.environ.get("HARDENING_BUDGET_S", "25"))
 DEFAULT_SEED = 20261129
@@ -383,19 +383,12 @@ class GeneratedInputs(HardeningCase):
         return case, res, problems
 
 
-class GeneratedDriverInputs(HardeningCase):
+class GeneratedDriverInputs(MarkedCase):
     """Issue 22: generated topology inputs (sumbench and sweep.py --dry-run) and MPMD
     launches whose ranks see different environments. Every case ends within its timeout,
     with exit 0/2 (MPMD: 0/1/2, the same on every rank), exactly one line when it is 2
     (from rank 0 only), a topology planned on only when it is the one given, and no
     process left behind (each carries a mark in its environment: launches.py)."""
-
-    def setUp(self):
-        super().setUp()
-        if not real_sumbench():
-            self.skipTest("no built sumbench (SUMBENCH)")
-        self.token = new_token()
-        self.addCleanup(lambda: kill_marked(self.token))
 
     def generate(self, name, gen, check, needs_launcher=False):
         if needs_launcher and mpi_launcher() is None:

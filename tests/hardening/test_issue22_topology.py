@@ -12,18 +12,11 @@ no process left behind, done within 30 s; a good input is planned on (--dry-run 
 
 import unittest
 
-from blackbox import HardeningCase, clean_env, real_sumbench, run
-from launches import MARK, kill_marked, new_token, topology_inputs
+from blackbox import clean_env, real_sumbench, run
+from launches import MARK, MarkedCase, kill_marked, topology_inputs
 
 
-class Item09SweepTopology(HardeningCase):
-    def setUp(self):
-        super().setUp()
-        if not real_sumbench():
-            self.skipTest("no built sumbench (SUMBENCH)")
-        self.token = new_token()
-        self.addCleanup(lambda: kill_marked(self.token))
-
+class Item09SweepTopology(MarkedCase):
     def sweep(self, variable, value, *extra):
         out = self.tmp / "out"
         env = clean_env(**{MARK: self.token, variable: value})

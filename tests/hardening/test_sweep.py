@@ -56,6 +56,7 @@ broken files or a full or read-only disk.
 import json
 import shutil
 import subprocess
+import tempfile
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,12 +75,27 @@ def sweep_args(out, sumbench=FAKE_SUMBENCH, **kw):
             "--seed=1", f"--out={out}"]
 
 
+_MADE: dict = {}   # the sweep arguments -> a folder holding the complete sweep they made
+
+
+def tearDownModule():
+    for base in _MADE.values():
+        shutil.rmtree(base, ignore_errors=True)
+
+
 class SweepCase(HardeningCase):
     def new_sweep(self, name="sweep", **kw) -> Path:
-        out = self.tmp / name
-        res = make_sweep(out, **dict(SMALL, **kw))
-        self.assertEqual(res.rc, 0, res.show())
-        return out
+        """A complete sweep folder at tmp/name (SMALL and kw, the fake sumbench): made once
+        per set of arguments in this module, then copied (item 11 starts 15 of them; each
+        sweep.py run costs about 2 s)."""
+        opts = dict(SMALL, **kw)
+        key = tuple(sorted(opts.items()))
+        if key not in _MADE:
+            base = Path(tempfile.mkdtemp(prefix="sumbench-hardening-sweep-"))
+            _MADE[key] = base
+            res = make_sweep(base / "sweep", **opts)
+            self.assertEqual(res.rc, 0, res.show())
+        return Path(shutil.copytree(_MADE[key] / "sweep", self.tmp / name, symlinks=True))
 
     def logged_env(self, **extra):
         log = self.tmp / f"fake-{len(list(self.tmp.glob('fake-*.log')))}.log"

@@ -69,37 +69,35 @@ class ReadWrite(TempDir):
         self.check_v1_baseline_rows(rows)
         self.assertEqual(len(rows), len(schema.read_results_csv(MAIN_V1_FOLDER / "results.csv")))
 
-    def test_a_version_1_file_needs_only_version_1_columns(self):
-        old = schema.columns_of(1)
-        row = dict(schema.empty_row(), point_id="p", kernel="sum", mode="gil", status="ok", schema_version=1,
-                   time_s=0.25, gil_policy="legacy")
-        (self.tmp / "results.csv").write_text(",".join(old) + "\n" + ",".join(
-            schema.format_value(row[c]) for c in old) + "\n")
+    def old_file(self, version, **values):
+        """A results.csv of `version`'s columns with one row, read back."""
+        row = dict(schema.empty_row(), point_id="p", kernel="sum", status="ok", schema_version=version,
+                   time_s=0.25, **values)
+        (self.tmp / "results.csv").write_text(",".join(schema.columns_of(version)) + "\n" + ",".join(
+            schema.format_value(row[c]) for c in schema.columns_of(version)) + "\n")
         [back] = schema.read_results_csv(self.tmp / "results.csv")
+        return back
+
+    def assert_mislabelled_refused(self, version, missing):
+        """The same row labelled `version` (one newer than its columns) lacks `missing`."""
+        lines = (self.tmp / "results.csv").read_text().splitlines()
+        lines[1] = lines[1][: lines[1].rindex(",")] + f",{version}"   # a row of `version` lacks its columns
+        (self.tmp / "results.csv").write_text("\n".join(lines) + "\n")
+        with self.assertRaises(InputError) as cm:
+            schema.read_results_csv(self.tmp / "results.csv")
+        self.assertIn(f"missing columns {missing}", str(cm.exception))
+
+    def test_a_version_1_file_needs_only_version_1_columns(self):
+        back = self.old_file(1, mode="gil", gil_policy="legacy")
         self.assertEqual((back["schema_version"], back["interpreter"], back["check_interval"], back["cpus"],
                           back["node_pus"]), (schema.SCHEMA_VERSION, "", None, "", None))
-        lines = (self.tmp / "results.csv").read_text().splitlines()
-        lines[1] = lines[1][: lines[1].rindex(",")] + ",2"   # a version 2 row lacks its columns
-        (self.tmp / "results.csv").write_text("\n".join(lines) + "\n")
-        with self.assertRaises(InputError) as cm:
-            schema.read_results_csv(self.tmp / "results.csv")
-        self.assertIn("missing columns check_interval", str(cm.exception))
+        self.assert_mislabelled_refused(2, "check_interval")
 
     def test_a_version_2_file_gets_empty_topology_columns(self):
-        old = schema.columns_of(2)
-        row = dict(schema.empty_row(), point_id="p", kernel="sum", mode="omp", status="ok", schema_version=2,
-                   time_s=0.25, interpreter="CPython")
-        (self.tmp / "results.csv").write_text(",".join(old) + "\n" + ",".join(
-            schema.format_value(row[c]) for c in old) + "\n")
-        [back] = schema.read_results_csv(self.tmp / "results.csv")
+        back = self.old_file(2, mode="omp", interpreter="CPython")
         self.assertEqual((back["schema_version"], back["interpreter"], back["cpus"], back["node_cores"]),
                          (3, "CPython", "", None))
-        lines = (self.tmp / "results.csv").read_text().splitlines()
-        lines[1] = lines[1][: lines[1].rindex(",")] + ",3"   # a version 3 row lacks its columns
-        (self.tmp / "results.csv").write_text("\n".join(lines) + "\n")
-        with self.assertRaises(InputError) as cm:
-            schema.read_results_csv(self.tmp / "results.csv")
-        self.assertIn("missing columns cpus, node_packages", str(cm.exception))
+        self.assert_mislabelled_refused(3, "cpus, node_packages")
 
     def test_a_newer_schema_is_refused_in_one_line(self):
         text = (",".join(schema.COLUMNS) + "\n" +

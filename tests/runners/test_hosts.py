@@ -20,6 +20,7 @@ import unittest
 from pathlib import Path
 
 from sumbench.runner.hosts import read
+from sumbench.runner.allocation import cpu_ids
 from sumbench.runner.launch import detect_machine, point_command
 from sumbench.runner.launchers import Launcher
 from sumbench.runner.plan import Point
@@ -35,14 +36,6 @@ PROBE = ["sh", "-c", 'echo "RANK ${OMPI_COMM_WORLD_RANK:-$PMI_RANK} $(hostname) 
                      '$(awk \'/Cpus_allowed_list/ {print $2}\' /proc/self/status)"']
 LAYOUTS = [("mpi", 4, 1), ("mpi", 2, 1), ("hybrid", 2, 2), ("hybrid", 4, 1), ("mpi", 8, 1)]
 CFG = {"sumbench": "/x/sumbench", "repetitions": 1, "quick": True, "extra_args": [], "cpus": "cores"}
-
-
-def cpus(text):
-    out = set()
-    for item in filter(None, text.split(",")):
-        lo, _, hi = item.partition("-")
-        out.update(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"), "needs root and unshare")
@@ -78,7 +71,7 @@ class TwoHosts(unittest.TestCase):
                 self.assertEqual(sorted(int(x) for x, _, _ in ranks), list(range(r)), proc.stdout)
                 by_host = {}
                 for _, host, allowed in ranks:
-                    by_host.setdefault(host, []).append(cpus(allowed))
+                    by_host.setdefault(host, []).append(set(cpu_ids(allowed)))
                 self.assertEqual(sorted(by_host), ["nodeA", "nodeB"], proc.stdout)
                 self.assertEqual([len(v) for v in by_host.values()], [r // 2, r // 2])
                 if cmd.oversubscribed:   # 8 ranks on 4 cores: not bound

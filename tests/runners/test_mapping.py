@@ -40,6 +40,7 @@ from support import real_sumbench
 from sumbench import topology
 from sumbench.catalogue import Catalogue
 from sumbench.runner import binding, config
+from sumbench.runner.allocation import cpu_ids
 from sumbench.runner.launch import detect_machine, point_command
 from sumbench.runner.launchers import Launcher
 from sumbench.runner.plan import enumerate_points
@@ -51,15 +52,6 @@ ALL = os.environ.get("SUMBENCH_MAPPING_ALL") == "1"
 ONLY = [m for m in os.environ.get("SUMBENCH_MAPPING_MACHINES", "").split(",") if m] or list(MACHINES)
 ROOT = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 SUMBENCH = real_sumbench()
-
-
-def cpus(text):
-    """'0-3,62' -> {0, 1, 2, 3, 62}."""
-    out = set()
-    for item in filter(None, text.split(",")):
-        lo, _, hi = item.partition("-")
-        out.update(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def planned(xml, unit, launcher, counts=WORKERS, layouts=EXTRA_LAYOUTS):
@@ -130,9 +122,9 @@ def run_openmpi(cmd, xml):
     text = proc.stdout + proc.stderr
     bound = {}
     for m in re.finditer(r"PROC \[\[\d+,\d+\],(\d+)\] BITMAP ([0-9,-]+)", text):
-        bound[int(m.group(1))] = cpus(m.group(2))
+        bound[int(m.group(1))] = set(cpu_ids(m.group(2)))
     for m in re.finditer(r"BOUND PROC \[\[\d+,\d+\],(\d+)\]\S* TO ([0-9,-]+)\[", text):
-        bound.setdefault(int(m.group(1)), cpus(m.group(2)))
+        bound.setdefault(int(m.group(1)), set(cpu_ids(m.group(2))))
     return proc.returncode, bound, probe, text
 
 
@@ -163,15 +155,19 @@ class Mapping(unittest.TestCase):
     def tearDownClass(cls):
         cls._tmp.cleanup()
 
+    def run_all(self, run, chosen, name):
+        """run(command, machine's XML) of every (point, command), four at a time (each
+        mpirun mostly waits: about a second, most of it its ranks' `sleep 1`)."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(lambda pc: run(pc[1], self.xml[name]), chosen))
+
     def check(self, name, unit, launcher, run):
         machine, commands = planned(self.xml[name], unit, launcher)
         self.assertGreater(len(commands), 64)
         chosen = sample(commands, machine, ALL or launcher.kind == "mpich")
         pus_per_socket = machine.pus_per_node // max(1, machine.sockets)
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            results = list(pool.map(lambda pc: run(pc[1], self.xml[name]), chosen))
         checked = 0
-        for (point, cmd), (rc, bound, probe, text) in zip(chosen, results):
+        for (point, cmd), (rc, bound, probe, text) in zip(chosen, self.run_all(run, chosen, name)):
             with self.subTest(machine=name, unit=unit, command=" ".join(probe)):
                 self.assertEqual(rc, 0, text[-3000:])
                 binds = "none" not in launcher_part(cmd) and (launcher.kind == "openmpi" or
@@ -194,6 +190,11 @@ class Mapping(unittest.TestCase):
                 checked += 1
         return len(chosen), checked
 
+    def check_all(self, what, launcher, run):
+        done = [self.check(name, unit, launcher, run) for name in ONLY for unit in ("cores", "hwthreads")]
+        print(f"{what}: {sum(d[0] for d in done)} {launcher.program} commands run, {sum(d[1] for d in done)} "
+              f"with their bindings checked")
+
     def same_cores(self, launcher, run):
         """--cpus=hwthreads on 2 x 16 x 2: mpi Wx1 and every hybrid RxT with R x T = W run
         on the same cores (W of them while W <= 32, W/2 beyond), except at the worker
@@ -206,8 +207,7 @@ class Mapping(unittest.TestCase):
             at_w = list({tuple(launcher_part(c)): (p, c) for p, c in at_w}.values())
             self.assertGreaterEqual(len({p.threads for p, _ in at_w}), 2, (w, at_w))
             used = {}
-            for point, cmd in at_w:
-                rc, bound, probe, text = run(cmd, self.xml["smt"])
+            for (point, _), (rc, bound, _, text) in zip(at_w, self.run_all(run, at_w, "smt")):
                 self.assertEqual(rc, 0, text[-2000:])
                 used[point.layout] = sorted({pu // 2 for pus in bound.values() for pu in pus})
             with self.subTest(launcher=launcher.kind, workers=w, warned=w in warned, cores=used):
@@ -230,8 +230,8 @@ class Mapping(unittest.TestCase):
         self.assertEqual(len(notes), 1, notes)
         self.assertTrue(notes[0].startswith("6 workers: 2x3, 6x1 spread") and "3x2 fill" in notes[0], notes)
         used = {}
-        for point, cmd in {p.layout: (p, c) for p, c in commands}.values():
-            rc, bound, _, text = run_openmpi(cmd, self.xml["smt"])
+        chosen = list({p.layout: (p, c) for p, c in commands}.values())
+        for (point, _), (rc, bound, _, text) in zip(chosen, self.run_all(run_openmpi, chosen, "smt")):
             self.assertEqual(rc, 0, text[-2000:])
             used[point.layout] = sorted({pu // 2 for pus in bound.values() for pu in pus})
         self.assertEqual(used["6x1"], used["2x3"])
@@ -244,17 +244,11 @@ class Mapping(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("mpirun"), "Open MPI's mpirun not installed")
     def test_open_mpi(self):
-        mpirun = Launcher("openmpi", "mpirun", mpi_kind="openmpi")
-        done = [self.check(name, unit, mpirun, run_openmpi) for name in ONLY for unit in ("cores", "hwthreads")]
-        print(f"Open MPI: {sum(d[0] for d in done)} mpirun commands run, {sum(d[1] for d in done)} "
-              f"with their bindings checked")
+        self.check_all("Open MPI", Launcher("openmpi", "mpirun", mpi_kind="openmpi"), run_openmpi)
 
     @unittest.skipUnless(shutil.which("mpiexec.mpich"), "MPICH's mpiexec.mpich not installed")
     def test_mpich_hydra(self):
-        hydra = Launcher("mpich", "mpiexec.mpich", mpi_kind="mpich")
-        done = [self.check(name, unit, hydra, run_mpich) for name in ONLY for unit in ("cores", "hwthreads")]
-        print(f"MPICH: {sum(d[0] for d in done)} mpiexec.mpich commands run, {sum(d[1] for d in done)} "
-              f"with their bindings checked")
+        self.check_all("MPICH", Launcher("mpich", "mpiexec.mpich", mpi_kind="mpich"), run_mpich)
 
 
 if __name__ == "__main__":

@@ -591,6 +591,30 @@ cl_sumbench_env() {
     fi
 }
 
+# The start of every Slurm test script: skip (77) unless this machine can run the
+# cluster and has every PROGRAM named; the project's paths (cl_sumbench_env); a watchdog
+# of SECS seconds (SUMBENCH_SLURM_TEST_TIMEOUT overrides it).
+cl_begin() {
+    local secs=$1 b; shift
+    cl_require
+    for b in "$@"; do
+        command -v "$b" >/dev/null || { echo "SKIP: $b is not installed (scripts/setup.sh test installs it)"; exit 77; }
+    done
+    cl_sumbench_env
+    cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-$secs}"
+}
+
+# cl_expect_combine CID DIR ID...: the combine job CID of the sweep in DIR completed, and
+# its jobs.csv has every task ID COMPLETED in its final attempt.
+cl_expect_combine() {
+    local cid=$1 dir=$2 j expect=()
+    shift 2
+    cl_expect_state "$cid" COMPLETED 60 "$dir/logs/combine-$cid.out"
+    cl_show "$dir/logs/combine-$cid.out"
+    for j in "$@"; do expect+=("$j=COMPLETED:final"); done
+    "${CHECK[@]}" jobs "$dir" "${expect[@]}"
+}
+
 # A step of a test, for readable logs.
 cl_step() { printf '\n=== %s\n' "$*"; }
 

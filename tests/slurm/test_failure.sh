@@ -11,9 +11,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
 . "$HERE/cluster.sh"
-cl_require
-cl_sumbench_env
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-180}"
+cl_begin 180
 # 3 CPUs (more than the machine has: SlurmdParameters=config_overrides) so that the
 # time-limit job below runs beside the others.
 CL_CPUS=3 cl_start_single

@@ -9,10 +9,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
 . "$HERE/cluster.sh"
-cl_require
-cl_sumbench_env
-command -v jube >/dev/null || { echo "SKIP: jube is not installed (scripts/setup.sh test installs it)"; exit 77; }
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-360}"
+cl_begin 360 jube
 cl_start_single
 W=$CL_DIR/work
 P=$CL_DIR/prefix

@@ -14,9 +14,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
 . "$HERE/cluster.sh"
-cl_require
-cl_sumbench_env
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-280}"
+cl_begin 280
 # 6 CPUs a node: A's two tasks (2 CPUs each: the array's allocation fits its largest
 # layout) and B's 1 run at once (--shared).
 CL_CPUS=6 CL_CRED_EXPIRE=10 CL_EXTRA_CONF="SlurmdTimeout=5" cl_start_two

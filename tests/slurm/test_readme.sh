@@ -8,9 +8,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
 . "$HERE/cluster.sh"
-cl_require
-cl_sumbench_env
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-150}"
+cl_begin 150
 SHAPE="Sockets=2 CoresPerSocket=32 ThreadsPerCore=2"
 # The 7 other nodes have an address nothing answers on: they stay "not responding" for
 # SlurmdTimeout (300 s by default), and sbatch --test-only plans with them meanwhile.

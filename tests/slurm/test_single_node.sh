@@ -6,9 +6,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
 . "$HERE/cluster.sh"
-cl_require
-cl_sumbench_env
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-210}"
+cl_begin 210
 CL_TASK_PLUGIN=task/affinity cl_start_single
 W=$CL_DIR/work
 MPICH=${SUMBENCH_MPICH:-$SRC/build-mpich/sumbench}  # sumbench built with MPICH (cmake --preset mpich)
@@ -98,11 +96,8 @@ for j in $ids; do
     cl_expect_state "$j" COMPLETED 120 "$W/sweep/logs/sumbench-$j.out"
     cl_query scontrol show job "$j" | grep -q 'OverSubscribe=NO' || cl_die "$j: not exclusive (--exclusive)"
 done
-cl_expect_state "$cid" COMPLETED 60 "$W/sweep/logs/combine-$cid.out"
-cl_show "$W/sweep/logs/combine-$cid.out"
-expect=()
-for j in $ids; do expect+=("$j=COMPLETED:final"); done
-"${CHECK[@]}" jobs "$W/sweep" "${expect[@]}"
+# shellcheck disable=SC2086  # $ids: the array's task ids, one word each
+cl_expect_combine "$cid" "$W/sweep" $ids
 "${CHECK[@]}" csv "$W/sweep" --rows-min 8 --status ok --valid 1 --modes mpi,hybrid --scalings strong,weak --nodes 1
 "${CHECK[@]}" report "$W/sweep" --text "whole nodes (sbatch --exclusive)" --text "SUMBENCH=$SUMBENCH "
 echo "PASS"

@@ -8,9 +8,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/slurm/cluster.sh
 . "$HERE/cluster.sh"
-cl_require
-cl_sumbench_env
-cl_watchdog "${SUMBENCH_SLURM_TEST_TIMEOUT:-150}"
+cl_begin 150
 CL_CPUS=8 CL_NODE_OPTS="Sockets=2 CoresPerSocket=2 ThreadsPerCore=2" cl_start_two
 # sumbench and the runner read the node's shape from hwloc: the one Slurm was told.
 export HWLOC_SYNTHETIC="pack:2 core:2 pu:2"
@@ -67,11 +65,8 @@ for j in $ids; do
     [ "$alloc" = "CPU_IDs=0-7" ] || cl_die "$j holds $alloc, not 4 whole cores per node"
     "${CHECK[@]}" whole-cores "$W/sweep/slurm-$j" 4
 done
-cl_expect_state "$cid" COMPLETED 60 "$W/sweep/logs/combine-$cid.out"
-cl_show "$W/sweep/logs/combine-$cid.out"
-expect=()
-for j in $ids; do expect+=("$j=COMPLETED:final"); done
-"${CHECK[@]}" jobs "$W/sweep" "${expect[@]}"
+# shellcheck disable=SC2086  # $ids: the array's task ids, one word each
+cl_expect_combine "$cid" "$W/sweep" $ids
 "${CHECK[@]}" csv "$W/sweep" --rows-min 4 --status ok --valid 1 --modes mpi,hybrid --scalings weak
 "$PY" - "$W/sweep/results.csv" <<'PY' || cl_die "the sweep lacks a node count"
 import csv, sys

@@ -55,25 +55,41 @@ def _intervals(pts):
     return sorted({p.interval for p in pts if p.interval})
 
 
+def _interval_figure(runs, select, where, what, missing):
+    """(kernel, [(run, points)], fig, axes) of the runs where `select(run)` keeps points, one
+    axis a run; None when none does, or when its kernel ran at one switch interval only
+    (then `missing` says how to draw its `what` against the interval)."""
+    found = [(r, pts) for r, pts in ((r, select(r)) for r in runs) if pts]
+    if not found:
+        return None
+    kernel = found[0][1][0].kernel
+    if max(len(_intervals(pts)) for _r, pts in found) < 2:
+        missing.append(("gil", f"{kernel} {where} at one switch interval only: run "
+                        f"runners/sweep.py --kernels {kernel} --modes serial,omp,gil --workers 2 "
+                        f"--switch-interval 1ms,5ms,20ms to draw its {what} against the interval"))
+        return None
+    return (kernel, found, *_new_figure(len(found)))
+
+
+def _finish(drawn, handles, what, title, caption, alt, outdir):
+    """Title, legend and file of an _interval_figure: gil_<kernel>_<what>."""
+    kernel, found, fig, axes = drawn
+    suptitle(fig, title)
+    _legend(fig, axes, handles)
+    return _save(fig, Figure(f"gil_{_slug(kernel)}_{what}", title, caption, "gil", 0, 0, DPI, alt=alt,
+                             xs=tuple(_intervals([p for _r, pts in found for p in pts]))), outdir)
+
+
 def _latency_figure(runs, outdir, missing):
     """The convoy figure: a latency kernel's added latency against the switch interval,
     one line per policy, the modes without variants as references."""
-    conv = []
-    for r in runs:
+    def latency_points(r):
         latency = {k["name"] for k in r.cat.kernels if not r.cat.has_scaling(k["name"])}
         variants = variant_modes(r.cat)
-        pts = [p for p in r.points if p.kernel in latency and p.mode in variants and p.latency]
-        if pts:
-            conv.append((r, pts))
-    if not conv:
+        return [p for p in r.points if p.kernel in latency and p.mode in variants and p.latency]
+    if (drawn := _interval_figure(runs, latency_points, "under the lock", "latency", missing)) is None:
         return None
-    kernel = conv[0][1][0].kernel
-    if max(len(_intervals(pts)) for _r, pts in conv) < 2:
-        missing.append(("gil", f"{kernel} under the lock at one switch interval only: run "
-                        f"runners/sweep.py --kernels {kernel} --modes serial,omp,gil --workers 2 "
-                        "--switch-interval 1ms,5ms,20ms to draw its latency against the interval"))
-        return None
-    fig, axes = _new_figure(len(conv))
+    kernel, conv, _fig, axes = drawn
     handles = {}
     for ax, (run, pts) in zip(axes, conv):
         threads = max({p.threads for p in pts},
@@ -98,37 +114,25 @@ def _latency_figure(runs, outdir, missing):
         ax.set_title(f"{run.label + ': ' if len(conv) > 1 else ''}{threads} threads",
                      fontsize=10)
     title = f"Convoy effect ({kernel}): I/O latency behind a CPU-bound thread"
-    suptitle(fig, title)
-    _legend(fig, axes, handles)
-    return _save(fig, Figure(
-        f"gil_{_slug(kernel)}_latency", title,
-        f"Kernel {kernel}: mean latency an I/O-bound thread adds per wait while a "
-        "CPU-bound thread holds the lock, against the switch interval, per lock policy "
-        "(median over repetitions, whiskers the interquartile range).", "gil", 0, 0, DPI,
-        alt=f"{title}: one line per lock policy against the switch interval",
-        xs=tuple(_intervals([p for _r, pts in conv for p in pts]))), outdir)
+    return _finish(drawn, handles, "latency", title,
+                   f"Kernel {kernel}: mean latency an I/O-bound thread adds per wait while a "
+                   "CPU-bound thread holds the lock, against the switch interval, per lock policy "
+                   "(median over repetitions, whiskers the interquartile range).",
+                   f"{title}: one line per lock policy against the switch interval", outdir)
 
 
 def _throughput_figure(runs, outdir, missing):
     """The first CPU-bound kernel at 2 threads under the lock: throughput against the
     switch interval per policy, with the reference mode and the lock-free thread modes."""
-    thr = []
-    for r in runs:
+    def throughput_points(r):
         cpu = r.cat.kernels_of_kind(*r.cat.summary_kinds()[:1])[:1]
         variants = variant_modes(r.cat)
-        pts = [p for p in r.points if p.kernel in cpu and p.mode in variants
-               and p.threads == 2 and p.ranks == 1 and p.times and p.interval]
-        if pts:
-            thr.append((r, pts))
-    if not thr:
+        return [p for p in r.points if p.kernel in cpu and p.mode in variants
+                and p.threads == 2 and p.ranks == 1 and p.times and p.interval]
+    if (drawn := _interval_figure(runs, throughput_points, "at 2 threads under the lock", "throughput",
+                                  missing)) is None:
         return None
-    kernel = thr[0][1][0].kernel
-    if max(len(_intervals(pts)) for _r, pts in thr) < 2:
-        missing.append(("gil", f"{kernel} at 2 threads under the lock at one switch interval only: "
-                        f"run runners/sweep.py --kernels {kernel} --modes serial,omp,gil --workers 2 "
-                        "--switch-interval 1ms,5ms,20ms to draw its throughput against the interval"))
-        return None
-    fig, axes = _new_figure(len(thr))
+    kernel, thr, _fig, axes = drawn
     handles = {}
     for ax, (run, pts) in zip(axes, thr):
         scaling = "strong" if any(p.scaling == "strong" for p in pts) else "weak"
@@ -168,16 +172,12 @@ def _throughput_figure(runs, outdir, missing):
         if len(thr) > 1:
             ax.set_title(run.label, fontsize=10)
     title = f"{kernel} at 2 threads under the GIL: throughput vs switch interval"
-    suptitle(fig, title)
-    _legend(fig, axes, handles)
-    return _save(fig, Figure(
-        f"gil_{_slug(kernel)}_throughput", title,
-        f"Kernel {kernel}, 2 threads under the lock: items per second against the switch "
-        "interval per lock policy (policy none = no lock), with the reference mode and the "
-        "lock-free thread modes as references (median over repetitions, whiskers the "
-        "interquartile range).", "gil", 0, 0, DPI,
-        alt=f"{title}: one line per lock policy, the lock-free modes as labelled lines",
-        xs=tuple(_intervals([p for _r, pts in thr for p in pts]))), outdir)
+    return _finish(drawn, handles, "throughput", title,
+                   f"Kernel {kernel}, 2 threads under the lock: items per second against the switch "
+                   "interval per lock policy (policy none = no lock), with the reference mode and the "
+                   "lock-free thread modes as references (median over repetitions, whiskers the "
+                   "interquartile range).",
+                   f"{title}: one line per lock policy, the lock-free modes as labelled lines", outdir)
 
 
 def gil_figures(runs, outdir, missing):
