@@ -61,6 +61,15 @@ void names_into(const FlagSpec& f, const std::string& v, const Table& table, con
   }
 }
 
+// A flag without a value that sets one switch of Options.
+template <bool Options::*on>
+FlagSpec switch_flag(std::string_view flag, std::string_view help) {
+  FlagSpec f{flag, "", "switch", "", 0, 0, "", "", "", help};
+  f.normalised = [](const Options& o, Json& j) { j.value(o.*on); };
+  f.apply = [](const FlagSpec&, const std::string&, Options& o) { o.*on = true; };
+  return f;
+}
+
 }  // namespace
 
 const std::vector<FlagSpec>& flag_table() {
@@ -119,9 +128,7 @@ const std::vector<FlagSpec>& flag_table() {
          if (v.find(',') != std::string::npos)
            throw UsageError(name(f) + "=" + v + ": takes one value (milliseconds)");
        }},
-      {"--quick", "", "switch", "", 0, 0, "", "", "", "small sizes and short runs, for tests and smoke runs",
-       [](const Options& o, Json& j) { j.value(o.quick); },
-       [](const FlagSpec&, const std::string&, Options& o) { o.quick = true; }},
+      switch_flag<&Options::quick>("--quick", "small sizes and short runs, for tests and smoke runs"),
       {"--list", "", "switch", "text,json", 0, 0, "", "", "",
        "list kernels and modes, one line each; --list=json: the whole catalogue as JSON",
        [](const Options& o, Json& j) { j.value(o.list); },
@@ -129,17 +136,11 @@ const std::vector<FlagSpec>& flag_table() {
          o.list = true;
          if (!v.empty()) o.list_json = choice(f, v) == 1;  // --list=text|json
        }},
-      {"--launch-only", "", "switch", "", 0, 0, "", "", "",
-       "start the workers (MPI ranks, threads) with no work, then exit",
-       [](const Options& o, Json& j) { j.value(o.launch_only); },
-       [](const FlagSpec&, const std::string&, Options& o) { o.launch_only = true; }},
-      {"--help", "", "switch", "", 0, 0, "", "", "", "this help, then Google Benchmark's flags",
-       [](const Options& o, Json& j) { j.value(o.help); },
-       [](const FlagSpec&, const std::string&, Options& o) { o.help = true; }},
-      {"--version", "", "switch", "", 0, 0, "", "", "",
-       "print sumbench's version, git commit and build type, then exit",
-       [](const Options& o, Json& j) { j.value(o.version); },
-       [](const FlagSpec&, const std::string&, Options& o) { o.version = true; }},
+      switch_flag<&Options::launch_only>("--launch-only",
+                                         "start the workers (MPI ranks, threads) with no work, then exit"),
+      switch_flag<&Options::help>("--help", "this help, then Google Benchmark's flags"),
+      switch_flag<&Options::version>("--version",
+                                     "print sumbench's version, git commit and build type, then exit"),
       {"--gil-policy", "LIST", "names", "gil_policies", 0, 0, "", "", "gil", "lock policies of the gil mode",
        [](const Options& o, Json& j) { j.array(o.mode.gil_policies); },
        // The modes check their own values (check_mode_options).

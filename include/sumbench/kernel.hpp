@@ -168,10 +168,11 @@ struct KernelDescriptor {
                           // (kernel_kinds() in kernels/table.cpp; --list=json's "kernel_kinds")
   std::string_view item;  // what n counts: "element", "task", "wait", ...
   std::string_view validation;  // how every run is checked
-  double bytes_per_element;     // bytes moved per element (STREAM convention for triad)
-  bool rate_in_bytes;           // report bytes_per_second (true) or items_per_second
-  bool thread_only;             // runs only in thread modes (one process)
-  std::uint64_t tick_elements;  // elements per GIL tick: a few microseconds of work
+  // The members with a default may be left out of a row's initializer.
+  double bytes_per_element = 0;  // bytes moved per element (STREAM convention for triad)
+  bool rate_in_bytes = false;    // report bytes_per_second (true) or items_per_second
+  bool thread_only = false;      // runs only in thread modes (one process)
+  std::uint64_t tick_elements;   // elements per GIL tick: a few microseconds of work
   // Default n at one worker (weak scaling multiplies it by the worker count).
   std::uint64_t (*default_n)(const SizeContext&);
   std::unique_ptr<KernelInstance> (*make)(const KernelConfig&, Slice process_range);

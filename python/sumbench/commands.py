@@ -1,8 +1,9 @@
 """The one table of sumbench's commands, and the dispatcher that runs them.
 
 Every command is a row: the path a user runs in the source tree (runners/, reports/,
-slurm/), the name `cmake --install` gives it in bin (None: no command in bin), the
-function that is the command, and what it does in one line. The paths are committed
+slurm/), the name `cmake --install` gives it in bin (None: no command in bin) and what
+it does in one line; the function that is the command is main() of the sumbench.cli
+module of the path's file name (Command.target). The paths are committed
 links to python/entry.py, the one entry script; the installation makes the same links
 under <prefix>/share/sumbench and links bin/sumbench-* to it (cmake/install_*.cmake,
 which read this table through `python/entry.py --cmake`). entry.py runs the row that
@@ -20,30 +21,35 @@ from typing import NamedTuple, Optional
 class Command(NamedTuple):
     path: str               # in the source tree and under share/sumbench
     installed: Optional[str]  # bin/<name> after cmake --install
-    target: str             # module:function, the function takes argv and returns the exit code
     summary: str
+
+    @property
+    def target(self) -> str:
+        """module:function, the command's main(argv) returning the exit code: the cli
+        module of the path's file name (runners/sweep.py: sumbench.cli.sweep)."""
+        return f"sumbench.cli.{os.path.splitext(os.path.basename(self.path))[0]}:main"
 
 
 COMMANDS = (
-    Command("runners/sweep.py", "sumbench-sweep", "sumbench.cli.sweep:main",
+    Command("runners/sweep.py", "sumbench-sweep",
             "run a sweep: one sumbench process and one folder per point, then results.csv"),
-    Command("runners/cpython_baseline.py", "sumbench-baseline", "sumbench.cli.cpython_baseline:main",
+    Command("runners/cpython_baseline.py", "sumbench-baseline",
             "the blog post's experiment in the machine's real CPythons, as sumbench rows"),
-    Command("runners/fidelity.py", "sumbench-fidelity", "sumbench.cli.fidelity:main",
+    Command("runners/fidelity.py", "sumbench-fidelity",
             "sumbench's gil policies against the real interpreters they model"),
-    Command("runners/pyfunc.py", "sumbench-py", "sumbench.cli.pyfunc:main",
+    Command("runners/pyfunc.py", "sumbench-py",
             "your own Python function under every concurrency model of every CPython"),
-    Command("runners/tidy.py", "sumbench-tidy", "sumbench.cli.tidy:main",
+    Command("runners/tidy.py", "sumbench-tidy",
             "rebuild results.csv of sweep folders from their point folders"),
-    Command("reports/report.py", "sumbench-report", "sumbench.cli.report:main",
+    Command("reports/report.py", "sumbench-report",
             "figures, fits and one self-contained HTML page from sweep folders"),
-    Command("reports/compare.py", "sumbench-compare", "sumbench.cli.compare:main",
+    Command("reports/compare.py", "sumbench-compare",
             "compare two runs point by point (ratio of medians, Mann-Whitney U)"),
-    Command("reports/summary.py", "sumbench-summary", "sumbench.cli.summary:main",
+    Command("reports/summary.py", "sumbench-summary",
             "median time, speedup and efficiency of every point, without figures"),
-    Command("slurm/submit_sweep.py", "sumbench-submit", "sumbench.cli.submit_sweep:main",
+    Command("slurm/submit_sweep.py", "sumbench-submit",
             "submit a sweep over node counts to Slurm, plus a dependent combine job"),
-    Command("slurm/slurm_job.py", None, "sumbench.cli.slurm_job:main",
+    Command("slurm/slurm_job.py", None,
             "a Slurm job's own records (slurm.json, a direct run's point); run by slurm/*.sbatch"),
 )
 ENTRY = "entry.py"   # python/entry.py: every path and installed name above links to it

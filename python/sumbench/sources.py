@@ -9,38 +9,43 @@ from __future__ import annotations
 
 CPYTHON = "cpython"
 CPYTHON_REFERENCE_MODE = "cpython-serial"
+PYFUNC = "pyfunc"
+PYFUNC_REFERENCE_MODE = "py-serial"
+
+
+def _mode(name: str, kind: str, summary: str, reference: str, **extra) -> dict:
+    """A catalogue mode row: processes are the multi-process kind, and the source's
+    reference mode is the one its speedups are taken against."""
+    return {"name": name, "summary": summary, "kind": kind, "multi_process": kind == "processes",
+            "reference": name == reference, **extra}
+
+
 # Kernel -> the catalogue kind of sumbench's kernel of the same name: the scaling kernels
 # run in every mode at every worker count and scaling; the latency one (the convoy) in
 # the thread mode only, strong, once per switch interval.
 CPYTHON_KERNEL_KINDS = {"sum": "cpu-bound", "sleep": "io-bound", "convoy": "latency"}
-CPYTHON_MODES = (
-    {"name": "cpython-serial", "summary": "one worker in CPython's main thread",
-     "kind": "threads", "multi_process": False, "reference": True},
-    {"name": "cpython-threads", "summary": "threading.Thread workers under CPython's real GIL",
-     "kind": "threads", "multi_process": False, "reference": False},
-    {"name": "cpython-processes", "summary": "multiprocessing.Process workers",
-     "kind": "processes", "multi_process": True, "reference": False},
-)
+CPYTHON_MODES = tuple(_mode(name, kind, summary, CPYTHON_REFERENCE_MODE) for name, kind, summary in (
+    ("cpython-serial", "threads", "one worker in CPython's main thread"),
+    ("cpython-threads", "threads", "threading.Thread workers under CPython's real GIL"),
+    ("cpython-processes", "processes", "multiprocessing.Process workers"),
+))
 
 # A pyfunc mode is one of its child's models (pyfunc/pyfunc_child.py) in one interpreter.
-PYFUNC = "pyfunc"
-PYFUNC_REFERENCE_MODE = "py-serial"
-PYFUNC_MODES = (
-    {"name": "py-serial", "model": "serial", "kind": "threads", "multi_process": False, "reference": True,
-     "summary": "FUNCTION(0, n) once, in the main thread"},
-    {"name": "py-threads", "model": "threads", "kind": "threads", "multi_process": False, "reference": False,
-     "summary": "threading.Thread workers, one slice each (under the GIL, or free-threaded)"},
-    {"name": "py-thread-pool", "model": "thread-pool", "kind": "threads", "multi_process": False,
-     "reference": False, "summary": "concurrent.futures.ThreadPoolExecutor, one task per slice"},
-    {"name": "py-fork", "model": "fork", "kind": "processes", "multi_process": True, "reference": False,
-     "summary": "multiprocessing.Process workers, fork start method"},
-    {"name": "py-spawn", "model": "spawn", "kind": "processes", "multi_process": True, "reference": False,
-     "summary": "multiprocessing.Process workers, spawn start method"},
-    {"name": "py-process-pool", "model": "process-pool", "kind": "processes", "multi_process": True,
-     "reference": False, "summary": "concurrent.futures.ProcessPoolExecutor (fork), one task per slice"},
-    {"name": "py-subinterpreters", "model": "subinterpreters", "kind": "threads", "multi_process": False,
-     "reference": False, "summary": "one subinterpreter with its own GIL per worker, on OS threads (3.12+)"},
-)
+PYFUNC_MODES = tuple(
+    _mode(name, kind, summary, PYFUNC_REFERENCE_MODE, model=model)
+    for name, model, kind, summary in (
+        ("py-serial", "serial", "threads", "FUNCTION(0, n) once, in the main thread"),
+        ("py-threads", "threads", "threads",
+         "threading.Thread workers, one slice each (under the GIL, or free-threaded)"),
+        ("py-thread-pool", "thread-pool", "threads",
+         "concurrent.futures.ThreadPoolExecutor, one task per slice"),
+        ("py-fork", "fork", "processes", "multiprocessing.Process workers, fork start method"),
+        ("py-spawn", "spawn", "processes", "multiprocessing.Process workers, spawn start method"),
+        ("py-process-pool", "process-pool", "processes",
+         "concurrent.futures.ProcessPoolExecutor (fork), one task per slice"),
+        ("py-subinterpreters", "subinterpreters", "threads",
+         "one subinterpreter with its own GIL per worker, on OS threads (3.12+)"),
+    ))
 
 
 def catalogue_rows(source: str) -> list[dict]:

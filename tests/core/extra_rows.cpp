@@ -82,9 +82,6 @@ std::vector<KernelDescriptor> extra_kernel_rows() {
            .kind = "cpu-bound",
            .item = "element",
            .validation = "the count equals n",
-           .bytes_per_element = 0.0,
-           .rate_in_bytes = false,
-           .thread_only = false,
            .tick_elements = 1u << 12,
            .default_n = [](const SizeContext& c) -> std::uint64_t { return c.quick ? 1u << 16 : 1u << 24; },
            .make = [](const KernelConfig& cfg, Slice) -> std::unique_ptr<KernelInstance> {

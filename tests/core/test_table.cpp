@@ -9,23 +9,10 @@
 #include <vector>
 
 #include "kernel.hpp"
+#include "minimal_row.hpp"
 
 namespace sumbench {
 namespace {
-
-KernelDescriptor good_row(std::string_view name) {
-  return {.name = name,
-          .summary = "s",
-          .kind = "cpu-bound",
-          .item = "element",
-          .validation = "v",
-          .bytes_per_element = 0.0,
-          .rate_in_bytes = false,
-          .thread_only = false,
-          .tick_elements = 1,
-          .default_n = [](const SizeContext&) -> std::uint64_t { return 1; },
-          .make = [](const KernelConfig&, Slice) -> std::unique_ptr<KernelInstance> { return nullptr; }};
-}
 
 // The problem with `rows`, which must mention `what`.
 void expect_refused(const std::vector<KernelDescriptor>& rows, const std::string& what) {
@@ -40,37 +27,37 @@ TEST(KernelTable, TheBuiltInTableIsAccepted) {
     EXPECT_TRUE(is_builtin_kernel(k)) << k.name;
     EXPECT_EQ(k.api_version, SUMBENCH_KERNEL_API_VERSION) << k.name;
   }
-  EXPECT_FALSE(is_builtin_kernel(good_row("sum")));  // a copy, not a row of the table
+  EXPECT_FALSE(is_builtin_kernel(minimal_row("sum")));  // a copy, not a row of the table
 }
 
 TEST(KernelTable, AGoodUserTableIsAccepted) {
-  EXPECT_EQ(kernel_table_problem({good_row("histogram"), good_row("stencil_2d")}), "");
+  EXPECT_EQ(kernel_table_problem({minimal_row("histogram"), minimal_row("stencil_2d")}), "");
 }
 
 TEST(KernelTable, BadRowsAreRefusedWithTheirRow) {
   expect_refused({}, "no kernels");
-  expect_refused({good_row("a"), good_row("a")}, "row 2 ('a'): the name is taken by row 1");
+  expect_refused({minimal_row("a"), minimal_row("a")}, "row 2 ('a'): the name is taken by row 1");
   for (const char* name : {"", "Sum", "1d", "my-kernel", "a/b", "a b", "abcdefghijklmnopqrstuvwxyz0123456"})
-    expect_refused({good_row(name)}, "a name is a-z");
-  KernelDescriptor row = good_row("k");
+    expect_refused({minimal_row(name)}, "a name is a-z");
+  KernelDescriptor row = minimal_row("k");
   row.api_version = SUMBENCH_KERNEL_API_VERSION + 1;
   expect_refused({row}, "kernel API version " + std::to_string(SUMBENCH_KERNEL_API_VERSION + 1));
-  row = good_row("k");
+  row = minimal_row("k");
   row.kind = "compute";
   expect_refused({row}, "kind 'compute' is not one of");
-  row = good_row("k");
+  row = minimal_row("k");
   row.validation = "";
   expect_refused({row}, "must each say something");
-  row = good_row("k");
+  row = minimal_row("k");
   row.make = nullptr;
   expect_refused({row}, "default_n and make");
-  row = good_row("k");
+  row = minimal_row("k");
   row.tick_elements = 0;
   expect_refused({row}, "tick_elements");
-  row = good_row("k");
+  row = minimal_row("k");
   row.held_bytes_per_element = NAN;
   expect_refused({row}, "finite");
-  row = good_row("k");
+  row = minimal_row("k");
   row.rate_in_bytes = true;
   expect_refused({row}, "bytes_per_element > 0");
 }
@@ -87,7 +74,7 @@ TEST(KernelKinds, OneTableNamesEveryKindAndItsFigures) {
   }
   for (const auto& k : kernel_table())
     EXPECT_NE(std::find(names.begin(), names.end(), k.kind), names.end()) << k.name << ": " << k.kind;
-  KernelDescriptor row = good_row("k");
+  KernelDescriptor row = minimal_row("k");
   row.kind = "compute";
   std::string listed;
   for (std::string_view n : names) listed += (listed.empty() ? "" : ", ") + std::string(n);

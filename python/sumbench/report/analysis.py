@@ -20,9 +20,10 @@ from ..fidelity import scorecard
 from ..schema import PARAMETER_COLUMNS, SPECS
 from .variants import default_variant, main_variant, params_text, variant_modes, variant_text
 from .nodes import node_groups, node_parts
+from .speedup import Speedups
 from .stats import median, quantile
 
-class Point:
+class Point(Speedups):
     """All repetitions of one measurement point of one run."""
 
     def __init__(self, run, key):
@@ -104,46 +105,18 @@ class Point:
             return median([self.n / t for t in self.times if t > 0])
         return None
 
-    # -- speedup ---------------------------------------------------------------
-    def _scale(self, t):
-        """Speedup for time t (strong: S; weak: scaled speedup)."""
-        if self.baseline is None or not t:
-            return None
-        ratio = self.baseline / t
-        return ratio * self.workers if self.scaling == "weak" else ratio
+    # -- speedup (speedup.Speedups) --------------------------------------------
+    @property
+    def _timed(self):
+        return self
 
     @property
-    def speedup(self):
-        return self._scale(self.median)
+    def _reference(self):
+        return self.baseline
 
     @property
-    def speedup_range(self):
-        if self.speedup is None:
-            return None, None
-        return self._scale(self.tmax), self._scale(self.tmin)
-
-    @property
-    def speedup_iqr(self):
-        """(low, high) of the speedup over the times' interquartile range."""
-        if self.speedup is None:
-            return None, None
-        return self._scale(self.q3), self._scale(self.q1)
-
-    @property
-    def speedup_reps(self):
-        return [self._scale(t) for t in self.times if t > 0] if self.baseline else []
-
-    @property
-    def efficiency(self):
-        s = self.speedup
-        return None if s is None else s / self.workers
-
-    @property
-    def efficiency_range(self):
-        lo, hi = self.speedup_range
-        if lo is None:
-            return None, None
-        return lo / self.workers, hi / self.workers
+    def _p(self):
+        return self.workers
 
     def flags(self, baseline=True):
         """Its marks; baseline=False leaves out how the worker curve's speedup was

@@ -14,6 +14,8 @@ the serial run. Standard library only.
 
 from collections import OrderedDict, defaultdict
 
+from .speedup import Speedups
+
 
 def node_parts(pts, split):
     """[(name, points)] of one mode: all its points; or, when one worker count ran on
@@ -31,7 +33,7 @@ def node_parts(pts, split):
     return [parts[k] for k in sorted(parts, key=lambda k: (k[0], -k[1] * k[2], k[1]))]
 
 
-class NodeStep:
+class NodeStep(Speedups):
     """One point of a node series, against the series' reference point."""
 
     def __init__(self, point, base, scaling):
@@ -48,42 +50,18 @@ class NodeStep:
         """p of the node curve: nodes over the reference's nodes."""
         return self.point.nodes / self.base.nodes
 
-    def _scale(self, t):
-        if not t or not self.base.median:
-            return None
-        ratio = self.base.median / t
-        return ratio * self.ratio if self.scaling == "weak" else ratio
+    # -- speedup (speedup.Speedups) --------------------------------------------
+    @property
+    def _timed(self):
+        return self.point
 
     @property
-    def speedup(self):
-        return self._scale(self.point.median)
+    def _reference(self):
+        return self.base.median or None
 
     @property
-    def speedup_range(self):
-        if self.speedup is None:
-            return None, None
-        return self._scale(self.point.tmax), self._scale(self.point.tmin)
-
-    @property
-    def speedup_iqr(self):
-        """(low, high) of the speedup over the point's interquartile range of times."""
-        if self.speedup is None:
-            return None, None
-        return self._scale(self.point.q3), self._scale(self.point.q1)
-
-    @property
-    def speedup_reps(self):
-        return [self._scale(t) for t in self.point.times if t > 0]
-
-    @property
-    def efficiency(self):
-        s = self.speedup
-        return None if s is None else s / self.ratio
-
-    @property
-    def efficiency_range(self):
-        lo, hi = self.speedup_range
-        return (None, None) if lo is None else (lo / self.ratio, hi / self.ratio)
+    def _p(self):
+        return self.ratio
 
 
 class NodeSeries:

@@ -120,6 +120,18 @@ def _missing(id_, title, line, attrs=None):
     return {"id": id_, "title": title, "missing": line, "attrs": attrs}
 
 
+def _table_section(id_, title, intro, records, head, cells, num_cols, multi, over=None):
+    """A section of one table (its class is its id): a row of `cells(record)` per record,
+    after a "run" column when the page shows several runs (`num_cols` count without it);
+    `over`: the field that marks a record oversubscribed."""
+    lead = ["run"] if multi else []
+    rows = [([r["run"]] if multi else []) + cells(r) for r in records]
+    classes = ["over" if r[over] else "" for r in records] if over else None
+    return {"id": id_, "title": title, "intro": intro,
+            "parts": [{"table": _t(lead + head, rows, num_cols=[c + len(lead) for c in num_cols], cls=id_,
+                                   row_classes=classes)}]}
+
+
 def _fits(t, multi):
     by_counts = {}
     for u in t.unfitted:
@@ -133,15 +145,14 @@ def _fits(t, multi):
     if not t.fits:
         return _missing("fits", "Serial fraction fits", need + (" Too few here: " + "; ".join(unfitted)
                                                                  + "." if unfitted else ""))
-    rows = []
-    for r in t.fits:
+
+    def cells(r):
         fit = r["fit"]
         law = "Amdahl S = 1/(f + (1−f)/p)" if fit.law == "amdahl" else "Gustafson S = p − f(p−1)"
-        rows.append(([r["run"]] if multi else []) + [
-            r["kernel"], r["scaling"], r["series"], r["over"], law,
-            f"{fit.f:.3f}" + (f" ± {fit.se:.3f}" if fit.se == fit.se else ""),
-            str(fit.m), ", ".join(f"{v:g}" for v in fit.workers),
-            _flag("; ".join(r["flags"] + (["self-relative"] if r["self_relative"] else [])))])
+        return [r["kernel"], r["scaling"], r["series"], r["over"], law,
+                f"{fit.f:.3f}" + (f" ± {fit.se:.3f}" if fit.se == fit.se else ""),
+                str(fit.m), ", ".join(f"{v:g}" for v in fit.workers),
+                _flag("; ".join(r["flags"] + (["self-relative"] if r["self_relative"] else [])))]
     intro = ["Nonlinear least squares (scipy.optimize.curve_fit) on the log of the per-repetition "
              "speedups (relative residuals) of the points with 1 < p ≤ cores, for series measured at "
              "3 or more worker counts within the cores. Strong scaling: Amdahl; weak scaling: "
@@ -149,10 +160,8 @@ def _fits(t, multi):
              "± is the standard error from curve_fit's covariance (s² = RSS/(m−1))."]
     if unfitted:
         intro.append("Not fitted, too few worker counts within the cores: " + "; ".join(unfitted) + ".")
-    head = (["run"] if multi else []) + ["kernel", "scaling", "series", "over", "law",
-                                         "serial fraction f ± SE", "obs.", "p", "flags"]
-    return {"id": "fits", "title": "Serial fraction fits", "intro": intro,
-            "parts": [{"table": _t(head, rows, num_cols=(5 + multi, 6 + multi), cls="fits")}]}
+    head = ["kernel", "scaling", "series", "over", "law", "serial fraction f ± SE", "obs.", "p", "flags"]
+    return _table_section("fits", "Serial fraction fits", intro, t.fits, head, cells, (5, 6), multi)
 
 
 def _karp_flatt(t, multi):
@@ -160,65 +169,61 @@ def _karp_flatt(t, multi):
     if not kf:
         return _missing("karp-flatt", "Karp–Flatt serial fraction",
                         "No point above 1 worker has a speedup: run runners/sweep.py --workers 1,2 to fill this.")
-    rows = [([r["run"]] if multi else []) + [
-        r["kernel"], r["scaling"], r["series"], r["over"], str(r["nodes"]), str(r["workers"]),
-        f"{r['p']:g}", fmt_ratio(r["speedup"]), fmt_fraction(r["e"], 3),
-        _flag("; ".join((["oversubscribed"] if r["oversubscribed"] else []) +
-                        (["unstable"] if r.get("unstable") else []) + r["flags"]))] for r in kf]
-    head = (["run"] if multi else []) + ["kernel", "scaling", "series", "over", "nodes", "workers",
-                                         "p", "speedup S", "Karp–Flatt e", "flags"]
-    return {"id": "karp-flatt", "title": "Karp–Flatt serial fraction", "intro": [
-        "e = (1/S − 1/p) / (1 − 1/p) from the median speedup S at p workers (weak scaling: the "
-        "scaled speedup). A rising e with p points to overhead growing with p rather than a fixed "
-        "serial part; a negative e is a speedup above p (superlinear, or noise)."],
-        "parts": [{"table": _t(head, rows, num_cols=range(4 + multi, 9 + multi), cls="karp-flatt",
-                               row_classes=["over" if r["oversubscribed"] else "" for r in kf])}]}
+
+    def cells(r):
+        return [r["kernel"], r["scaling"], r["series"], r["over"], str(r["nodes"]), str(r["workers"]),
+                f"{r['p']:g}", fmt_ratio(r["speedup"]), fmt_fraction(r["e"], 3),
+                _flag("; ".join((["oversubscribed"] if r["oversubscribed"] else []) +
+                                (["unstable"] if r.get("unstable") else []) + r["flags"]))]
+    head = ["kernel", "scaling", "series", "over", "nodes", "workers", "p", "speedup S", "Karp–Flatt e",
+            "flags"]
+    intro = ["e = (1/S − 1/p) / (1 − 1/p) from the median speedup S at p workers (weak scaling: the "
+             "scaled speedup). A rising e with p points to overhead growing with p rather than a fixed "
+             "serial part; a negative e is a speedup above p (superlinear, or noise)."]
+    return _table_section("karp-flatt", "Karp–Flatt serial fraction", intro, kf, head, cells, range(4, 9),
+                          multi, over="oversubscribed")
 
 
 def _nodes(t, multi):
-    rows = t.nodes
-    if not rows:
+    if not t.nodes:
         return _missing("nodes", "Scaling over nodes", "No series at two or more node counts: run "
                         "slurm/submit_sweep.py --nodes 1,2,4 (or runners/sweep.py inside a multi-node "
                         "allocation) to fill this.")
-    body = [([r["run"]] if multi else []) + [
-        r["kernel"], r["scaling"], r["series"], str(r["nodes"]), str(r["ranks"]), str(r["workers"]),
-        fmt_n(r["n"]), str(r["reps"]), fmt_seconds(r["median_s"]), fmt_seconds(r["min_s"]),
-        fmt_seconds(r["max_s"]), str(r["base_nodes"]), fmt_ratio(r["speedup"]),
-        fmt_fraction(r["efficiency"]), fmt_fraction(r["e"], 3), _flag(r["flags"])] for r in rows]
-    head = (["run"] if multi else []) + ["kernel", "scaling", "series", "N", "ranks", "p", "n", "reps",
-                                         "median", "min", "max", "N₀", "speedup", "efficiency",
-                                         "Karp–Flatt e", "flags"]
-    return {"id": "nodes", "title": "Scaling over nodes", "intro": [
-        "Each series keeps its layout per node (R×T/node: R ranks of T threads on every node) and adds "
-        "nodes; speedup and efficiency are against the series' fewest nodes N₀ (strong: T(N₀)/T(N); "
-        "weak: N·T(N₀)/(N₀·T(N))). The core count of a point is its allocation's: nodes × cores per "
-        "node. Also in tables/nodes.csv."],
-        "parts": [{"table": _t(head, body, num_cols=range(3 + multi, 15 + multi), cls="nodes",
-                               row_classes=["over" if r["oversubscribed"] else "" for r in rows])}]}
+
+    def cells(r):
+        return [r["kernel"], r["scaling"], r["series"], str(r["nodes"]), str(r["ranks"]), str(r["workers"]),
+                fmt_n(r["n"]), str(r["reps"]), fmt_seconds(r["median_s"]), fmt_seconds(r["min_s"]),
+                fmt_seconds(r["max_s"]), str(r["base_nodes"]), fmt_ratio(r["speedup"]),
+                fmt_fraction(r["efficiency"]), fmt_fraction(r["e"], 3), _flag(r["flags"])]
+    head = ["kernel", "scaling", "series", "N", "ranks", "p", "n", "reps", "median", "min", "max", "N₀",
+            "speedup", "efficiency", "Karp–Flatt e", "flags"]
+    intro = ["Each series keeps its layout per node (R×T/node: R ranks of T threads on every node) and adds "
+             "nodes; speedup and efficiency are against the series' fewest nodes N₀ (strong: T(N₀)/T(N); "
+             "weak: N·T(N₀)/(N₀·T(N))). The core count of a point is its allocation's: nodes × cores per "
+             "node. Also in tables/nodes.csv."]
+    return _table_section("nodes", "Scaling over nodes", intro, t.nodes, head, cells, range(3, 15), multi,
+                          over="oversubscribed")
 
 
 def _medians(t, multi):
-    med = t.medians
-    rows = [([r["run"]] if multi else []) + [
-        r["kernel"], r["scaling"], r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else ""),
-        str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), fmt_n(r["n"]),
-        r["gil_policy"], interval_text(r["switch_interval_s"], r["check_interval"]),
-        *("" if r.get(c) is None else str(r[c]) for c in t.param_columns), str(r["reps"]), fmt_seconds(r["median_s"]),
-        f"{fmt_seconds(r['q1_s'])} – {fmt_seconds(r['q3_s'])}" if r.get("q1_s") is not None else "—",
-        f"{fmt_seconds(r['min_s'])} – {fmt_seconds(r['max_s'])}" if r["min_s"] is not None else "—",
-        fmt_pct(r.get("cv")), fmt_ratio(r["speedup"]), fmt_fraction(r["efficiency"]),
-        fmt_seconds(r["io_latency_s"]), _flag(r["flags"])] for r in med]
-    head = (["run"] if multi else []) + [
-        "kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval", *t.param_columns,
-        "reps", "median",
-        "IQR", "min – max", "cv", "speedup", "efficiency", "I/O latency", "flags"]
-    return {"id": "medians", "title": "Medians", "intro": [
-        "Every point: time of the slowest rank, median, interquartile range and min–max over valid "
-        "repetitions, and the repetitions' cv; speedup and efficiency as in the figures. Also in "
-        "tables/medians.csv (seconds)."],
-        "parts": [{"table": _t(head, rows, num_cols=range(3 + multi, 18 + multi + len(t.param_columns)), cls="medians",
-                               row_classes=["over" if r["_over"] else "" for r in med])}]}
+    def cells(r):
+        return [
+            r["kernel"], r["scaling"], r["mode"] + (f" ({r['interpreter']})" if r["interpreter"] else ""),
+            str(r["ranks"]), str(r["threads"]), str(r["nodes"]), str(r["workers"]), fmt_n(r["n"]),
+            r["gil_policy"], interval_text(r["switch_interval_s"], r["check_interval"]),
+            *("" if r.get(c) is None else str(r[c]) for c in t.param_columns), str(r["reps"]),
+            fmt_seconds(r["median_s"]),
+            f"{fmt_seconds(r['q1_s'])} – {fmt_seconds(r['q3_s'])}" if r.get("q1_s") is not None else "—",
+            f"{fmt_seconds(r['min_s'])} – {fmt_seconds(r['max_s'])}" if r["min_s"] is not None else "—",
+            fmt_pct(r.get("cv")), fmt_ratio(r["speedup"]), fmt_fraction(r["efficiency"]),
+            fmt_seconds(r["io_latency_s"]), _flag(r["flags"])]
+    head = ["kernel", "scaling", "mode", "R", "T", "N", "p", "n", "policy", "interval", *t.param_columns,
+            "reps", "median", "IQR", "min – max", "cv", "speedup", "efficiency", "I/O latency", "flags"]
+    intro = ["Every point: time of the slowest rank, median, interquartile range and min–max over valid "
+             "repetitions, and the repetitions' cv; speedup and efficiency as in the figures. Also in "
+             "tables/medians.csv (seconds)."]
+    return _table_section("medians", "Medians", intro, t.medians, head, cells,
+                          range(3, 18 + len(t.param_columns)), multi, over="_over")
 
 
 def _problems(runs, t):
