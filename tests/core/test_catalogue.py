@@ -56,6 +56,19 @@ class Catalogue(unittest.TestCase):
             if p["name"] != "-":
                 self.assertIn(f"{p['name']}: {p['value']} [{p['origin']}]", self.text)
 
+    def test_not_reproduced_matches_its_recording(self):
+        # Each (policy, figure kind) that the named recording did not pass is listed, with a
+        # text, under its policy in --list; and nothing that it passed in every figure is.
+        nr = self.cat["gil_not_reproduced"]
+        folder = SOURCE_DIR / "bench" / "results" / nr["recording"].split()[0]
+        table = json.loads((folder / "points" / "fidelity" / "raw.json").read_text())["table"]
+        missed = {(s["policy"], s["kind"]) for s in table if s["outcome"] != "pass"}
+        listed = {(m["policy"], m["kind"]) for m in nr["figures"]}
+        self.assertEqual(listed, missed)
+        for m in nr["figures"]:
+            self.assertTrue(m["what"], m)
+            self.assertIn(f"not reproduced, {m['kind']}:", self.text)
+
     def test_kernel_kinds_say_their_figures(self):
         kinds = {k["name"]: k for k in self.cat["kernel_kinds"]}
         self.assertEqual(len(kinds), len(self.cat["kernel_kinds"]))

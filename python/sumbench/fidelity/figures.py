@@ -46,14 +46,15 @@ MECHANISMS = {
                         "the lock (DESIGN.md: CPU denominator)",
     ("cpu", "legacy"): "the old GIL's semaphore fight sets in or not, on both sides (DESIGN.md: "
                        "bimodal fight); the model has no interpreter state that both threads touch",
-    ("seed", "cpython"): "against the serial loop the interpreter's figure includes its main thread "
-                         "running the loop 5-18% slower than a worker thread on this VM, not a GIL "
-                         "effect and not explained (DESIGN.md: main thread), while the model's "
-                         "gil mode pays ~10% for its ticks that its serial mode does not (DESIGN.md: CPU "
-                         "denominator)",
-    ("seed", "legacy"): "against the serial loop the interpreter's figure includes its main thread's "
-                        "speed (DESIGN.md: main thread) and the model's the cost of its ticks (DESIGN.md: "
-                        "CPU denominator), beside the semaphore fight of cpu:K",
+    ("seed", "cpython"): "against the serial loop the interpreter's figure includes which vCPU its "
+                         "main thread and its worker threads ran on: the guest's two vCPUs differ in "
+                         "speed by up to 1.8x from minute to minute, and pinned to one the main thread "
+                         "is as fast as a worker, so no GIL effect (DESIGN.md: main thread), while the "
+                         "model's gil mode pays ~10% for its ticks that its serial mode does not "
+                         "(DESIGN.md: CPU denominator)",
+    ("seed", "legacy"): "against the serial loop the interpreter's figure includes the vCPU its main "
+                        "thread ran on (DESIGN.md: main thread) and the model's the cost of its ticks "
+                        "(DESIGN.md: CPU denominator), beside the semaphore fight of cpu:K",
     ("convoy", "cpython"): "a run settles into waiting a whole number of switch intervals, and which "
                            "number differs from run to run, on both sides; the interpreter's own figure "
                            "drifts up to 5x within an hour on a quiet machine (DESIGN.md: convoy states); "
