@@ -26,6 +26,7 @@ scripts/build.sh mpich
 echo "== release, in a build folder of no preset: build"
 elsewhere=$(mktemp -d "${TMPDIR:-/tmp}/sumbench-release.XXXXXX")
 trap 'rm -rf "$elsewhere"' EXIT
+chmod 755 "$elsewhere"  # mktemp's 0700 would hide sumbench from the tests that run as another user
 cmake -S . -B "$elsewhere" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$elsewhere" -j "$(nproc)"
 export SUMBENCH_REQUIRE_MPICH=1  # the Slurm test must run its MPICH job, never skip it

@@ -52,12 +52,14 @@ def real_sumbench() -> str | None:
 
 def clean_env(**extra) -> dict:
     """The caller's environment without FAKE_*, SLURM_*, SBATCH_* and SUMBENCH*; plus extra.
-    FAKE_REAL_SUMBENCH names the built sumbench, which answers the fake's --list=json."""
+    SUMBENCH is the sumbench under test (the build folder's, which need not be <tree>/build:
+    a clean clone's scripts/test.sh builds in a folder of no preset), unless extra sets it;
+    FAKE_REAL_SUMBENCH names the same, which answers the fake's --list=json."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FAKE_", "SLURM_", "SBATCH_", "SUMBENCH"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if real_sumbench():
-        env["FAKE_REAL_SUMBENCH"] = real_sumbench()
+        env["FAKE_REAL_SUMBENCH"] = env["SUMBENCH"] = real_sumbench()
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
