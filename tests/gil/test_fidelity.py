@@ -79,6 +79,9 @@ class ChildProgram:
             # 1 thread); the post's own ratio, against the main thread, is kept beside it.
             self.assertAlmostEqual(r["ratio"], r["threads_s"] / r["one_thread_s"])
             self.assertAlmostEqual(r["ratio_main"], r["threads_s"] / r["serial_s"])
+            # Where the main thread's loop and the one worker's ended: a CPU of this machine.
+            for key in ("serial_cpu", "one_thread_cpu"):
+                self.assertIn(r[key], range(os.cpu_count()), key)
 
     def test_convoy_runs_every_wait(self):
         interval = {"check_interval": 100} if self.PREFIX == "2." else {"switch_interval_s": 0.001}

@@ -11,7 +11,7 @@ import unittest
 
 import fixtures
 from sumbench import points, tidy_table
-from sumbench.fidelity import experiment, scorecard
+from sumbench.fidelity import experiment, scorecard, text
 
 
 def measurement(figure, policy, source, rep, value, version=None, gil=None, threads=2):
@@ -243,6 +243,23 @@ class MainThreadRatios(unittest.TestCase):
         self.assertAlmostEqual(got[0]["ratio_main"], 1.1)
         self.assertAlmostEqual(got[2]["one_thread_over_main"], 0.5)
         self.assertEqual(scorecard.main_thread_ratios([old]), [])
+        self.assertNotIn("placed", got[0])   # no CPU noted: no placement columns
+
+    def test_placement_splits_the_runs(self):
+        # Runs on one vCPU and runs apart are summarized apart (DESIGN.md: main thread).
+        ms = []
+        for same, one in ((True, 1.0), (True, 1.02), (False, 0.8), (False, 0.78), (False, 0.82)):
+            m = self.cpu("3.11.7", 1.0, one, 0.9)
+            m["raw"].update(serial_cpu=1, one_thread_cpu=1 if same else 0)
+            ms.append(m)
+        m = self.cpu("3.11.7", 1.0, 0.1, 0.9)   # the CPU not known (no /proc/thread-self): left out
+        m["raw"].update(serial_cpu=None, one_thread_cpu=0)
+        (got,) = scorecard.main_thread_ratios(ms + [m])
+        self.assertEqual((got["n"], got["placed"], got["same_cpu"]), (6, 5, 2))
+        self.assertAlmostEqual(got["one_thread_over_main_same"], 1.01)
+        self.assertAlmostEqual(got["one_thread_over_main_apart"], 0.8)
+        line = next(ln for ln in text.table_lines([], got and [got]) if "3.11.7" in ln)
+        self.assertIn("on one vCPU in 2 of 5: 1.01x, apart: 0.80x", line)
 
 
 if __name__ == "__main__":

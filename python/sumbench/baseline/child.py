@@ -185,13 +185,30 @@ def run_threads(targets):
     return clock() - t0
 
 
+def cpu_now():
+    """The CPU the calling thread last ran on (field 39 of /proc/thread-self/stat, Linux
+    3.17+), or None. The main thread and a worker can land on vCPUs of different speed
+    (docs/DESIGN.md, GIL policies: main thread), so the cpu experiment notes both."""
+    try:
+        with open("/proc/thread-self/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[36])
+    except (IOError, OSError, IndexError, ValueError):
+        return None
+
+
 def exp_cpu(spec):
     n, k = spec["n"], spec["threads"]
     t0 = clock()
     total = heavy_calculation(0, n)
     serial_s = clock() - t0
-    one = [None]
-    one_thread_s = run_threads([lambda: one.__setitem__(0, heavy_calculation(0, n))])
+    serial_cpu = cpu_now()
+    one, one_cpu = [None], [None]
+
+    def alone():
+        one[0] = heavy_calculation(0, n)
+        one_cpu[0] = cpu_now()
+
+    one_thread_s = run_threads([alone])
     parts = [None] * k
 
     def part(i):
@@ -201,7 +218,8 @@ def exp_cpu(spec):
     threads_s = run_threads([part(i) for i in range(k)])
     valid = total == n * (n - 1) // 2 and one[0] == total and sum(parts) == total
     return {"serial_s": serial_s, "one_thread_s": one_thread_s, "threads_s": threads_s,
-            "ratio": threads_s / one_thread_s, "ratio_main": threads_s / serial_s, "valid": valid}
+            "ratio": threads_s / one_thread_s, "ratio_main": threads_s / serial_s, "valid": valid,
+            "serial_cpu": serial_cpu, "one_thread_cpu": one_cpu[0]}
 
 
 def quantile(sorted_values, q):

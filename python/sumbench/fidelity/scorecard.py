@@ -249,7 +249,17 @@ def main_thread_ratios(measurements: list[dict]) -> list[dict]:
             groups.setdefault((m["figure"], m["interpreter"]["version"]), []).append(raw)
     out = []
     for (fig, version), raws in sorted(groups.items(), key=lambda kv: (kv[0][0], _release(kv[0][1]))):
-        out.append({"figure": fig, "version": version, "n": len(raws),
-                    "ratio_main": median_iqr(r["ratio_main"] for r in raws)[0],
-                    "one_thread_over_main": median_iqr(r["one_thread_s"] / r["serial_s"] for r in raws)[0]})
+        row = {"figure": fig, "version": version, "n": len(raws),
+               "ratio_main": median_iqr(r["ratio_main"] for r in raws)[0],
+               "one_thread_over_main": median_iqr(r["one_thread_s"] / r["serial_s"] for r in raws)[0]}
+        # Where the main thread's loop and the one worker's ended (runs that noted it): on one
+        # vCPU the main thread is as fast as a worker (docs/DESIGN.md, GIL policies: main thread).
+        placed = [r for r in raws if r.get("serial_cpu") is not None and r.get("one_thread_cpu") is not None]
+        if placed:
+            same = [r for r in placed if r["serial_cpu"] == r["one_thread_cpu"]]
+            apart = [r for r in placed if r["serial_cpu"] != r["one_thread_cpu"]]
+            row.update(placed=len(placed), same_cpu=len(same),
+                       one_thread_over_main_same=median_iqr(r["one_thread_s"] / r["serial_s"] for r in same)[0],
+                       one_thread_over_main_apart=median_iqr(r["one_thread_s"] / r["serial_s"] for r in apart)[0])
+        out.append(row)
     return out

@@ -86,8 +86,12 @@ def table_lines(table: list[dict], main_thread: Optional[list[dict]] = None, loa
         lines += ["", "one thread against the interpreter's main thread (the part of seed:K that is no GIL "
                       "effect, docs/DESIGN.md, GIL policies: main thread; not judged):"]
         for m in main_thread:
-            lines.append(f"    {m['figure']:8} {m['version']:9} K threads / main {fmt(m['ratio_main'], 'x')}, "
-                         f"1 thread / main {fmt(m['one_thread_over_main'], 'x')} ({m['n']} runs)")
+            line = (f"    {m['figure']:8} {m['version']:9} K threads / main {fmt(m['ratio_main'], 'x')}, "
+                    f"1 thread / main {fmt(m['one_thread_over_main'], 'x')} ({m['n']} runs)")
+            if m.get("placed"):
+                line += (f"; on one vCPU in {m['same_cpu']} of {m['placed']}: "
+                         f"{fmt(m['one_thread_over_main_same'], 'x')}, apart: {fmt(m['one_thread_over_main_apart'], 'x')}")
+            lines.append(line)
     return lines
 
 
