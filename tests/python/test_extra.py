@@ -62,6 +62,16 @@ class ExtraModeParameterSweep(TempDir):
     column), the report (one point, one medians row and one series each) and compare,
     and no two grain values merge anywhere."""
 
+    def test_unknown_parameter_lists_this_binarys_flags(self):
+        # The extra binary's own parameter is allowed, as a flag; the standard one's gil flags too.
+        res = run(SOURCE_DIR / "runners" / "sweep.py", "--sumbench", EXTRA, "--xeven-grian=2", "--dry-run",
+                  "--out", self.tmp / "never")
+        self.assertEqual(res.returncode, 2, res.stderr)
+        self.assertEqual(len(res.stderr.strip().splitlines()), 1, res.stderr)
+        self.assertIn("unknown setting --xeven-grian", res.stderr)
+        self.assertIn("--xeven-grain", res.stderr)
+        self.assertFalse((self.tmp / "never").exists())
+
     def test_sweep_report_compare(self):
         out = self.tmp / "sweep"
         sweep = run(SOURCE_DIR / "runners" / "sweep.py", "--sumbench", EXTRA, "--quick",

@@ -337,9 +337,10 @@ def check_params(cfg: dict, cat: Catalogue) -> dict:
     out = {}
     for key, values in (cfg.get("params") or {}).items():
         if key not in flags:
-            allowed = ", ".join(sorted(set(CONFIG_SCHEMA) | set(flags)))
-            raise UsageError(f"unknown setting {key!r} (--{key.replace('_', '-')}): neither the "
-                             f"runner's nor a mode parameter of this sumbench; allowed: {allowed}")
+            allowed = ", ".join("--" + k.replace("_", "-") for k in sorted(set(CONFIG_SCHEMA) | set(flags)))
+            raise UsageError(f"unknown setting --{key.replace('_', '-')} ({key!r} in a config file): neither "
+                             f"the runner's nor a mode parameter of this sumbench; allowed: {allowed} "
+                             f"(in a config file: the same names with '_' for '-')")
         if values is not None:
             cat.parse(flags[key], ",".join(values))   # UsageError naming the bad value
             out[key] = list(dict.fromkeys(values))
