@@ -12,8 +12,10 @@ is run mapping only:
   children that exit at once. Each mpirun takes about a second, so the commands are
   grouped into classes (same flags, numbers aside, same fit) and three of each run (the
   smallest, the largest, one drawn with a fixed seed); SUMBENCH_MAPPING_ALL=1 runs all.
-- MPICH: ``HYDRA_TOPO_DEBUG=1 HWLOC_XMLFILE=F mpiexec.mpich ... true`` prints each
-  process's binding; it is fast, so every command runs.
+- MPICH: ``HYDRA_TOPO_DEBUG=1 HWLOC_XMLFILE=F mpiexec.mpich ... sleep 0.2`` prints each
+  process's binding; it is fast, so every command runs. `sleep 0.2`, not `true`: under load
+  (ctest -j3 on 2 cores) mpiexec.mpich 4.0.2 died of SIGPIPE (-13) on 2 commands whose
+  ranks all exit at once (`-n 1` and `-n 5 true`, 2026-12-07).
 Every launcher runs with stdin from /dev/null, as the runner starts its points: a launcher
 forwards its stdin to rank 0, and CTest passes its own stdin on to the tests, so a ctest
 whose stdin holds data (a script read from a pipe or a here-document) made
@@ -131,12 +133,12 @@ def run_openmpi(cmd, xml):
 def run_mpich(cmd, xml):
     argv = launcher_part(cmd)
     env = dict(os.environ, **cmd.env, HYDRA_TOPO_DEBUG="1", HWLOC_XMLFILE=xml)
-    proc = subprocess.run(argv + ["true"], capture_output=True, text=True, timeout=60, env=env,
+    proc = subprocess.run(argv + ["sleep", "0.2"], capture_output=True, text=True, timeout=60, env=env,
                           stdin=subprocess.DEVNULL)
     text = proc.stdout + proc.stderr
     bound = {int(m.group(1)): {i for i, c in enumerate(m.group(2)) if c == "1"}
              for m in re.finditer(r"process (\d+) binding: ([01]+)", text)}
-    return proc.returncode, bound, argv + ["true"], text
+    return proc.returncode, bound, argv + ["sleep", "0.2"], text
 
 
 @unittest.skipUnless(SUMBENCH, "sumbench is not built")
