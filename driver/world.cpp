@@ -30,11 +30,6 @@ World::World(int* argc, char*** argv) {
   // Started without mpirun, Open MPI's singleton init would bind this process to one
   // core, and every OpenMP thread with it: keep the CPUs the user gave us instead.
   if (!launched_by_mpi()) setenv("OMPI_MCA_hwloc_base_binding_policy", "none", 0);
-  // A singleton never spawns (sumbench calls no MPI_Comm_spawn), so Open MPI need not start
-  // its supporting daemon (orted) for it: a --list=json then took 0.27 s instead of 0.47 s and
-  // 0.07 s of CPU instead of 0.25 s (2-core guest, Open MPI 4.1.4, 2026-12-07). A user's own
-  // setting wins; MPICH ignores the variable.
-  if (!launched_by_mpi()) setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
   int provided = 0;
   // FUNNELED: only the main thread of each rank calls MPI, OpenMP threads never do.
   MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);

@@ -94,8 +94,10 @@ class Detect(unittest.TestCase):
         self.assertIn("HWLOC_SYNTHETIC='garbage' was not taken by this sumbench's hwloc", str(caught.exception))
 
     def test_taken(self):
-        doc = json.loads(subprocess.run([SUMBENCH, "--list=json"], capture_output=True, text=True, timeout=60,
-                                        env=dict(os.environ, HWLOC_SYNTHETIC="pack:2 core:4 pu:2")).stdout)
+        proc = subprocess.run([SUMBENCH, "--list=json"], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, HWLOC_SYNTHETIC="pack:2 core:4 pu:2"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        doc = json.loads(proc.stdout)
         with mock.patch.dict(os.environ, {"HWLOC_SYNTHETIC": "pack:2 core:4 pu:2"}):
             t = topology.detect(doc)
         self.assertEqual((t.cores, t.pus, t.allowed_cores), (8, 16, 8))
