@@ -33,8 +33,10 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
   // Test-only hooks (docs/DESIGN.md): rank 0's environment decides for all ranks.
   const char* corrupt = std::getenv("SUMBENCH_TEST_CORRUPT");
   const char* delay = std::getenv("SUMBENCH_TEST_DELAY_MS");
+  const char* write_delay = std::getenv("SUMBENCH_TEST_WRITE_DELAY_MS");  // rank 0's final write
   int flags[3] = {corrupt && *corrupt && std::string(corrupt) != "0", delay ? std::atoi(delay) : 0,
                   numa_nodes_of_this_process()};
+  const int write_ms = world.rank() == 0 && write_delay ? std::max(std::atoi(write_delay), 0) : 0;
   MPI_Bcast(flags, 2, MPI_INT, 0, world.comm());
   corrupt_ = flags[0] != 0;
   test_delay_ = std::chrono::milliseconds(std::max(flags[1], 0));
@@ -43,10 +45,14 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
                                 "1 (SUMBENCH_TEST_CORRUPT: every result corrupted on purpose)");
   if (flags[1] > 0)
     benchmark::AddCustomContext("test_delay_ms", std::to_string(flags[1]) + " (SUMBENCH_TEST_DELAY_MS)");
-  if (corrupt_ || flags[1] > 0)
+  if (write_ms > 0)
+    benchmark::AddCustomContext("test_write_delay_ms",
+                                std::to_string(write_ms) + " (SUMBENCH_TEST_WRITE_DELAY_MS)");
+  if (corrupt_ || flags[1] > 0 || write_ms > 0)
     warnings_.push_back(std::string("test-only hooks are on (SUMBENCH_TEST_CORRUPT=") +
                         (corrupt_ ? "1" : "0") +
                         ", SUMBENCH_TEST_DELAY_MS=" + std::to_string(std::max(flags[1], 0)) +
+                        ", SUMBENCH_TEST_WRITE_DELAY_MS=" + std::to_string(write_ms) +
                         "): these results are wrong or slow on purpose");
   // Memory is reused across cases only where placement cannot differ (workspace.hpp), and
   // where it fits (register_all).

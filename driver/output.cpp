@@ -128,10 +128,10 @@ std::string name_unnamed(int fd, const std::string& target) {
   return std::strerror(EEXIST);
 }
 
-// Test-only (SUMBENCH_TEST_DELAY_MS, docs/DESIGN.md): how long the synced file waits
+// Test-only (SUMBENCH_TEST_WRITE_DELAY_MS, docs/DESIGN.md): how long the synced file waits
 // before it gets its name, so that a test can send a signal then.
 void test_delay() {
-  const char* ms = std::getenv("SUMBENCH_TEST_DELAY_MS");
+  const char* ms = std::getenv("SUMBENCH_TEST_WRITE_DELAY_MS");
   const long delay = ms ? std::strtol(ms, nullptr, 10) : 0;
   if (delay > 0 && delay <= 600000) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
 }

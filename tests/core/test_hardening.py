@@ -262,7 +262,7 @@ class Interrupt(unittest.TestCase):
     """A run stopped by a signal leaves no file and ends with the signal's status. The reports
     are kept in memory while the cases run, so no file exists then (not even for SIGKILL, or
     for mpirun's SIGKILL after its SIGTERM); PATH.tmp.PID exists only while it is written at
-    the end, and a signal then removes it (SUMBENCH_TEST_DELAY_MS holds it there for a test)."""
+    the end, and a signal then removes it (SUMBENCH_TEST_WRITE_DELAY_MS holds it there for a test)."""
 
     SLOW = ["--kernels=sleep", "--modes=serial", "--sleep-ms=500"]
 
@@ -322,7 +322,7 @@ class Interrupt(unittest.TestCase):
         proc = self.start(list(launcher) + [SUMBENCH, "--kernels=sleep", "--modes=serial", "--sleep-ms=1",
                                             "--benchmark_repetitions=1", "--benchmark_min_time=0",
                                             "--benchmark_out=" + out],
-                          env=dict(env, SUMBENCH_TEST_DELAY_MS="2000"))
+                          env=dict(env, SUMBENCH_TEST_WRITE_DELAY_MS="2000"))
 
         def tree(pid):  # pid and its descendants (mpirun's ranks)
             try:

@@ -133,6 +133,7 @@ MPMD_POOL = {
     "SUMBENCH_TEST_CPUSETS": ["0-x", "0;1", "0-1;0-1;0-1"],
     "SUMBENCH_TEST_CORRUPT": ["1"],
     "SUMBENCH_TEST_DELAY_MS": ["abc", "5"],
+    "SUMBENCH_TEST_WRITE_DELAY_MS": ["abc", "5"],
     "OMP_PROC_BIND": ["false", "close"],
 }
 # Left out on purpose: an invalid OMP_* value (libgomp prints its own line when the library
