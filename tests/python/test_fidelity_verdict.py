@@ -127,6 +127,37 @@ def ms(figure, policy, values, source=scorecard.SOURCE_MODEL, version=None):
              "interpreter": {"version": version, "gil": gil} if version else None} for i, v in enumerate(values)]
 
 
+
+class Peers(unittest.TestCase):
+    """The rule's own check: each other interpreter judged as the model against the reference.
+    One drawn like the reference passes, one 1.5x off fails, a wide one is inconclusive; a
+    figure with one interpreter has no peers."""
+
+    def test_each_other_interpreter_is_judged_against_the_reference(self):
+        rng = random.Random(7)
+        m = ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015), scorecard.SOURCE_REAL, "3.11.7")
+        m += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015), scorecard.SOURCE_REAL, "3.12.1")
+        m += ms("handoff:5ms", "cpython", draw(rng, 7.8e-3, 0.015), scorecard.SOURCE_REAL, "3.10.13")
+        m += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.8), scorecard.SOURCE_REAL, "3.9.18")
+        m += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015))
+        (s,) = scorecard.summarize(m)
+        self.assertEqual(s["reference"], "3.11.7")
+        self.assertEqual({v: p["outcome"] for v, p in s["peers"].items()},
+                         {"3.12.1": PASS, "3.10.13": FAIL, "3.9.18": INCONCLUSIVE})
+        self.assertAlmostEqual(s["peers"]["3.10.13"]["ratio"], 1.5, delta=0.05)
+        t = scorecard.tally([s])
+        self.assertEqual((t["peer_figures"], t["peer_passable"]), (1, 1))
+        # The verdict of the model is its own: the peers change nothing in it.
+        self.assertEqual(s["outcome"], PASS)
+
+    def test_no_peers_with_one_interpreter(self):
+        rng = random.Random(8)
+        m = ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015), scorecard.SOURCE_REAL, "3.11.7")
+        m += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015))
+        (s,) = scorecard.summarize(m)
+        self.assertEqual(s["peers"], {})
+        self.assertEqual(scorecard.tally([s])["peer_figures"], 0)
+
 class Discrimination(unittest.TestCase):
     """A figure discriminates only when its policy passes and every control fails."""
 

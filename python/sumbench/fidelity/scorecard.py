@@ -218,11 +218,28 @@ def summarize(ms: list[dict]) -> list[dict]:
         mmed, mq1, mq3 = median_iqr(_side(ms, fig, fig.id, fig.policy)[0].values)
         s.update(real_median=med, real_q1=q1, real_q3=q3, model_median=mmed, model_q1=mq1, model_q3=mq3,
                  spread={v: median_iqr(_side(ms, fig, fig.id, fig.policy, v)[0].values) for v in versions})
+        s["peers"] = peers(ms, fig, versions, ref, real, real_base, real_runs)
         if fig.policy == "legacy":
             d = next(r for r in roles if r["role"] == "defaults")
             s["defaults"] = dict(d, discriminates=discrimination(d, controls)[0],
                                  discrimination=discrimination(d, controls)[1])
         out.append(s)
+    return out
+
+
+def peers(ms: _Index, fig: figures.Figure, versions: list[str], ref: Optional[str], real: verdict.Side,
+          real_base, real_runs: list[dict]) -> dict:
+    """Each other interpreter of the figure's GIL kind judged as if it were the model, against
+    the reference, under the same rule: a check of the rule, not of the model. A figure that
+    no real CPython 3 passes against 3.11 cannot be passed by a model on this machine at this
+    repetition count either (the interpreters' own spread is wider than the band)."""
+    out = {}
+    for v in versions:
+        if v == ref or ref is None:
+            continue
+        side, runs, base = _side(ms, fig, fig.id, fig.policy, v)
+        j = _judge(side, real, fig, base, real_base, runs, real_runs).as_dict()
+        out[v] = {k: j.get(k) for k in ("outcome", "ratio", "low", "high")}
     return out
 
 
@@ -233,7 +250,9 @@ def tally(table: list[dict]) -> dict:
     return {"figures": len(table), "passed": sum(s["passed"] for s in table),
             "discriminating": sum(s["discriminates"] for s in table),
             "legacy_defaults": len(defaults), "defaults_passed": sum(d["outcome"] == verdict.PASS for d in defaults),
-            "defaults_discriminating": sum(d["discriminates"] for d in defaults)}
+            "defaults_discriminating": sum(d["discriminates"] for d in defaults),
+            "peer_figures": sum(1 for s in table if s.get("peers")),
+            "peer_passable": sum(1 for s in table if any(p["outcome"] == verdict.PASS for p in (s.get("peers") or {}).values()))}
 
 
 def main_thread_ratios(measurements: list[dict]) -> list[dict]:

@@ -52,6 +52,10 @@ def table_lines(table: list[dict], main_thread: Optional[list[dict]] = None, loa
              f"{t['passed']}" + (f"; legacy with sumbench's defaults (no calibration flag): "
                                  f"{t['defaults_discriminating']} of {t['legacy_defaults']} discriminate, "
                                  f"{t['defaults_passed']} pass" if t["legacy_defaults"] else "")]
+    if t["peer_figures"]:
+        lines.append(f"rule check: on {t['peer_passable']} of the {t['peer_figures']} figures with more than one "
+                     f"interpreter, another real interpreter passes against the reference; on the others no "
+                     f"interpreter does, so no model can be expected to (their own spread is wider than the band)")
     if load:
         lines.append(f"load: noisy runs (others used > 10% of the machine during the run): "
                      f"{load.get('noisy_runs', '?')}; quiet windows before the groups: {load.get('quiet_windows', '?')}")
@@ -79,6 +83,10 @@ def table_lines(table: list[dict], main_thread: Optional[list[dict]] = None, loa
                          f"{d['discrimination']}")
         if not s["passed"]:
             lines.append(f"    not reproduced ({s['outcome']}): {s['mechanism']}")
+        if s.get("peers"):
+            passed = sum(p["outcome"] == verdict.PASS for p in s["peers"].values())
+            lines.append(f"    peers (each other interpreter judged as the model, same rule): {passed} of "
+                         f"{len(s['peers'])} pass: " + ", ".join(f"{v} {p['outcome']} {_ci(p)}" for v, p in s["peers"].items()))
         versions = {k: v for k, v in s["versions"].items() if v is not None}
         if len(versions) > 1:
             lines.append("    across versions: " + ", ".join(f"{k} {fmt(v, u)}" for k, v in versions.items()))

@@ -10,7 +10,8 @@ from ..fidelity import verdict as fidelity_verdict
 
 HEADERS = ["figure", "what", "policy", "interpreter", "interpreter median [IQR]", "model median [IQR]",
            "judged: interpreter / model", "model / interpreter [90% CI]", "verdict",
-           "controls (and legacy's defaults)", "discriminates", "other versions"]
+           "controls (and legacy's defaults)", "discriminates",
+           "other versions (each judged as the model would be: a check of the rule)"]
 
 
 def _ci(r, fmt_ratio):
@@ -41,8 +42,13 @@ def _tally(rows):
     if t["legacy_defaults"]:
         text += (f"; legacy with sumbench's defaults (no calibration flag): {t['defaults_discriminating']} "
                  f"of {t['legacy_defaults']} discriminate, {t['defaults_passed']} pass")
+    if t["peer_figures"]:
+        text += (f". The rule's own check: on {t['peer_passable']} of the {t['peer_figures']} figures measured "
+                 f"in more than one interpreter, another real interpreter passes against the reference; on "
+                 f"the others none does, so no model can be expected to")
     return {"text": {"text": text + ".", "kind": "strong"},
-            "attrs": {"data-discriminating": t["discriminating"], "data-figures": t["figures"]}}
+            "attrs": {"data-discriminating": t["discriminating"], "data-figures": t["figures"],
+                      "data-peer-passable": t["peer_passable"]}}
 
 
 def _seed(rows, fmt_value):
@@ -67,8 +73,9 @@ def _row(s, flag, fmt_value, fmt_ratio):
             return "—"
         return (f"{fmt_value(s[w + '_median'], ru)} [{fmt_value(s[w + '_q1'], ru)}, "
                 f"{fmt_value(s[w + '_q3'], ru)}]")
-    others = ", ".join(f"{v} {fmt_value(m, u)}" for v, m in s["versions"].items()
-                       if m is not None and v != s["reference"])
+    peers = s.get("peers") or {}
+    others = ", ".join(f"{v} {fmt_value(m, u)}" + (f": {peers[v]['outcome']}" if v in peers else "")
+                       for v, m in s["versions"].items() if m is not None and v != s["reference"])
     verdict = s["verdict"] if s["passed"] else flag(f"{s['verdict']}: not reproduced: {s['mechanism']}")
     disc = "yes" if s["discriminates"] else flag(f"does not discriminate: {s['discrimination']}")
     judged = f"{fmt_value(s.get('real_value'), u)} / {fmt_value(s.get('model_value'), u)}"
