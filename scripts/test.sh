@@ -21,8 +21,11 @@ cd "$(dirname "$0")/.."
 # the shim and 16 without it (2026-12-07). So the shim's answer is looked up once, and its
 # folder put first on PATH: the same interpreter, as a shim-started python's own children
 # find it anyway (pyenv exec puts that folder first).
+# Only a folder of pyenv's own: with `pyenv global system` the answer is /usr/bin, and putting
+# that first would change which mpirun or cmake the tests find.
 if [[ "$(command -v python3 || true)" == */shims/python3 ]] && command -v pyenv >/dev/null; then
-  if shimmed=$(pyenv which python3 2>/dev/null) && [ -x "$shimmed" ]; then
+  if shimmed=$(pyenv which python3 2>/dev/null) && [ -x "$shimmed" ] &&
+    [[ "$shimmed" == "$(pyenv root)/versions/"* ]]; then
     PATH="$(dirname "$shimmed"):$PATH"
     echo "note: python3 is pyenv's shim; its interpreter, $shimmed, goes first on PATH for the tests"
   fi
