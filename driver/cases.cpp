@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "memory.hpp"
+#include "output.hpp"
 #include "params.hpp"
 #include "reuse.hpp"
 #include "spread.hpp"
@@ -33,10 +34,9 @@ Plan::Plan(const Options& opt, World& world, const Placement& placement) : opt_(
   // Test-only hooks (docs/DESIGN.md): rank 0's environment decides for all ranks.
   const char* corrupt = std::getenv("SUMBENCH_TEST_CORRUPT");
   const char* delay = std::getenv("SUMBENCH_TEST_DELAY_MS");
-  const char* write_delay = std::getenv("SUMBENCH_TEST_WRITE_DELAY_MS");  // rank 0's final write
   int flags[3] = {corrupt && *corrupt && std::string(corrupt) != "0", delay ? std::atoi(delay) : 0,
                   numa_nodes_of_this_process()};
-  const int write_ms = world.rank() == 0 && write_delay ? std::max(std::atoi(write_delay), 0) : 0;
+  const long write_ms = world.rank() == 0 ? test_write_delay_ms() : 0;  // rank 0's final write
   MPI_Bcast(flags, 2, MPI_INT, 0, world.comm());
   corrupt_ = flags[0] != 0;
   test_delay_ = std::chrono::milliseconds(std::max(flags[1], 0));

@@ -128,12 +128,11 @@ std::string name_unnamed(int fd, const std::string& target) {
   return std::strerror(EEXIST);
 }
 
-// Test-only (SUMBENCH_TEST_WRITE_DELAY_MS, docs/DESIGN.md): how long the synced file waits
-// before it gets its name, so that a test can send a signal then.
+// Test-only: how long the synced file waits before it gets its name, so that a test can
+// send a signal then.
 void test_delay() {
-  const char* ms = std::getenv("SUMBENCH_TEST_WRITE_DELAY_MS");
-  const long delay = ms ? std::strtol(ms, nullptr, 10) : 0;
-  if (delay > 0 && delay <= 600000) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  if (const long delay = test_write_delay_ms(); delay > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
 }
 
 // Puts the rename itself on the disk (best effort: some file systems refuse to sync a folder).
@@ -143,6 +142,15 @@ void sync_folder(const std::string& folder) {
 }
 
 }  // namespace
+
+long test_write_delay_ms() {
+  const char* ms = std::getenv("SUMBENCH_TEST_WRITE_DELAY_MS");
+  if (!ms || !*ms) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const long delay = std::strtol(ms, &end, 10);
+  return errno == 0 && *end == '\0' && delay > 0 && delay <= 600000 ? delay : 0;
+}
 
 OutputFile::OutputFile(const std::string& path) : path_(path) {
   if (const std::string problem = output_path_problem(path, &target_); !problem.empty())

@@ -31,8 +31,8 @@ class OutputFile {
   // Writes `text` to an unnamed file (or PATH.tmp.PID, created with O_EXCL; the umask's
   // permissions either way), syncs it and names it the path (a symbolic link is written
   // through and kept). Returns why it failed ("" on success); then no file is left and an
-  // existing one is unchanged. Test-only: SUMBENCH_TEST_DELAY_MS holds the synced file that
-  // long before it is named; SUMBENCH_TEST_NAMED_TEMPORARY=1 takes the PATH.tmp.PID way.
+  // existing one is unchanged. Test-only: SUMBENCH_TEST_WRITE_DELAY_MS holds the synced file
+  // that long before it is named; SUMBENCH_TEST_NAMED_TEMPORARY=1 takes the PATH.tmp.PID way.
   std::string write(const std::string& text);
 
  private:
@@ -68,5 +68,10 @@ class TeeReporter : public benchmark::BenchmarkReporter {
   std::ostringstream text_;
   bool display_only_aggregates_, file_only_aggregates_;
 };
+
+// Test-only (docs/DESIGN.md): SUMBENCH_TEST_WRITE_DELAY_MS in milliseconds, 1 to 600000 (10 min);
+// 0 when unset, not a whole number or out of that range. OutputFile::write waits that long
+// before it names the file; the driver marks the context and warns with the same value.
+long test_write_delay_ms();
 
 }  // namespace sumbench

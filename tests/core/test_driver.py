@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import unittest
 
 from sumbench.runner.launchers import bare_flags
@@ -318,6 +319,23 @@ class Harness(unittest.TestCase):
         cost = {k: float(doc["context"][k]) for k in RUN_COST}
         self.assertGreaterEqual(cost["setup_s"], 4 * delay_ms / 1e3)
         self.assertGreaterEqual(cost["run_wall_s"], sum(cost[k] for k in RUN_COST[2:]))
+
+    def test_write_delay_is_marked_and_bounded(self):
+        """SUMBENCH_TEST_WRITE_DELAY_MS holds the final write (test_hardening.Interrupt sends its
+        signals then); a run with it says so. Out of 1..600000 it is off, and says nothing."""
+        args = ["--kernels=sleep", "--modes=serial", "--sleep-ms=1", "--workers=1", "--benchmark_min_time=0",
+                "--benchmark_repetitions=1"]
+        start = time.monotonic()
+        doc, proc = run_json(self, args, env={"SUMBENCH_TEST_WRITE_DELAY_MS": "1500"})
+        self.assertGreaterEqual(time.monotonic() - start, 1.5, "the write was not held (a run alone: ~0.5 s)")
+        self.assertIn("SUMBENCH_TEST_WRITE_DELAY_MS=1500", proc.stderr)
+        self.assertTrue(doc["context"]["test_write_delay_ms"].startswith("1500 "), doc["context"])
+        self.assertNotIn("test_delay_ms", doc["context"])
+        for value in ("700000", "99999999999", "5abc", "-3"):
+            with self.subTest(value=value):
+                doc, proc = run_json(self, args, env={"SUMBENCH_TEST_WRITE_DELAY_MS": value})
+                self.assertNotIn("test-only hooks", proc.stderr)
+                self.assertNotIn("test_write_delay_ms", doc["context"])
 
     def test_every_kernel_and_mode_catches_a_corrupted_element(self):
         thread_only = ["convoy", "ioconvoy", "ioconvoy2"]
