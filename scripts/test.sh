@@ -23,11 +23,12 @@ cd "$(dirname "$0")/.."
 # find it anyway (pyenv exec puts that folder first).
 # Only a folder of pyenv's own: with `pyenv global system` the answer is /usr/bin, and putting
 # that first would change which mpirun or cmake the tests find.
-if [[ "$(command -v python3 || true)" == */shims/python3 ]] && command -v pyenv >/dev/null; then
-  if shimmed=$(pyenv which python3 2>/dev/null) && [ -x "$shimmed" ] &&
-    [[ "$shimmed" == "$(pyenv root)/versions/"* ]]; then
+# (pyenv which answers for this folder: a .python-version here would be honoured everywhere.)
+if command -v pyenv >/dev/null && proot=$(pyenv root 2>/dev/null) &&
+  [ "$(command -v python3 || true)" = "$proot/shims/python3" ]; then
+  if shimmed=$(pyenv which python3 2>/dev/null) && [ -x "$shimmed" ] && [[ "$shimmed" == "$proot/versions/"* ]]; then
     PATH="$(dirname "$shimmed"):$PATH"
-    echo "note: python3 is pyenv's shim; its interpreter, $shimmed, goes first on PATH for the tests"
+    echo "note: python3 is pyenv's shim; its interpreter, $shimmed, goes first on PATH for the tests" >&2
   fi
 fi
 ctest_jobs=${SUMBENCH_TEST_JOBS:-$(nproc)}

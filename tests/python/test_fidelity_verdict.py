@@ -127,7 +127,6 @@ def ms(figure, policy, values, source=scorecard.SOURCE_MODEL, version=None):
              "interpreter": {"version": version, "gil": gil} if version else None} for i, v in enumerate(values)]
 
 
-
 class Peers(unittest.TestCase):
     """The rule's own check: each other interpreter judged as the model against the reference.
     One drawn like the reference passes, one 1.5x off fails, a wide one is inconclusive; a
@@ -146,9 +145,27 @@ class Peers(unittest.TestCase):
                          {"3.12.1": PASS, "3.10.13": FAIL, "3.9.18": INCONCLUSIVE})
         self.assertAlmostEqual(s["peers"]["3.10.13"]["ratio"], 1.5, delta=0.05)
         t = scorecard.tally([s])
-        self.assertEqual((t["peer_figures"], t["peer_passable"]), (1, 1))
+        self.assertEqual((t["peer_figures"], t["peer_passable"], t["peer_too_wide"], t["peer_differ"]), (1, 1, 0, 0))
         # The verdict of the model is its own: the peers change nothing in it.
         self.assertEqual(s["outcome"], PASS)
+
+    def test_the_tally_tells_a_wide_spread_from_a_difference(self):
+        rng = random.Random(9)
+        wide = ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015), scorecard.SOURCE_REAL, "3.11.7")
+        wide += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.8), scorecard.SOURCE_REAL, "3.9.18")
+        wide += ms("handoff:5ms", "cpython", draw(rng, 5.2e-3, 0.015))
+        differ = ms("handoff:1ms", "cpython", draw(rng, 1.2e-3, 0.015), scorecard.SOURCE_REAL, "3.11.7")
+        differ += ms("handoff:1ms", "cpython", draw(rng, 1.8e-3, 0.015), scorecard.SOURCE_REAL, "3.12.1")
+        differ += ms("handoff:1ms", "cpython", draw(rng, 1.2e-3, 0.015))
+        # A peer with too few runs says nothing: the figure does not count.
+        unjudged = ms("cpu:2", "cpython", draw(rng, 1.0, 0.015), scorecard.SOURCE_REAL, "3.11.7")
+        unjudged += ms("cpu:2", "cpython", draw(rng, 1.0, 0.015, n=3), scorecard.SOURCE_REAL, "3.12.1")
+        unjudged += ms("cpu:2", "cpython", draw(rng, 1.0, 0.015))
+        table = scorecard.summarize(wide + differ + unjudged)
+        self.assertEqual({s["figure"]: [p["outcome"] for p in s["peers"].values()] for s in table},
+                         {"handoff:5ms": [INCONCLUSIVE], "handoff:1ms": [FAIL], "cpu:2": [TOO_FEW]})
+        t = scorecard.tally(table)
+        self.assertEqual((t["peer_figures"], t["peer_passable"], t["peer_too_wide"], t["peer_differ"]), (2, 0, 1, 1))
 
     def test_no_peers_with_one_interpreter(self):
         rng = random.Random(8)
@@ -157,6 +174,7 @@ class Peers(unittest.TestCase):
         (s,) = scorecard.summarize(m)
         self.assertEqual(s["peers"], {})
         self.assertEqual(scorecard.tally([s])["peer_figures"], 0)
+
 
 class Discrimination(unittest.TestCase):
     """A figure discriminates only when its policy passes and every control fails."""

@@ -109,7 +109,9 @@ def sample(commands, machine, every):
     for p, cmd in unique.values():
         classes.setdefault(class_key(cmd, machine), []).append((p, cmd))
     rng, out = random.Random(12), []
-    must = {(32, 2), (2, 32), (8, 8), (16, 4), (64, 1), (48, 1)}
+    # and one rank on more cores than a socket has (1x17, 1x31): MPICH's -bind-to core:N class
+    # mixes them with 2xT, and a draw from it may miss them
+    must = {(32, 2), (2, 32), (8, 8), (16, 4), (64, 1), (48, 1), (1, 17), (1, 31)}
     for members in classes.values():
         members.sort(key=lambda pc: (pc[0].workers, pc[0].ranks))
         picked = {0, len(members) - 1, rng.randrange(len(members))}

@@ -227,12 +227,15 @@ def summarize(ms: list[dict]) -> list[dict]:
     return out
 
 
+JUDGED = (verdict.PASS, verdict.FAIL, verdict.INCONCLUSIVE)  # peer verdicts that say something
+
+
 def peers(ms: _Index, fig: figures.Figure, versions: list[str], ref: Optional[str], real: verdict.Side,
           real_base, real_runs: list[dict]) -> dict:
     """Each other interpreter of the figure's GIL kind judged as if it were the model, against
-    the reference, under the same rule: a check of the rule, not of the model. A figure that
-    no real CPython 3 passes against 3.11 cannot be passed by a model on this machine at this
-    repetition count either (the interpreters' own spread is wider than the band)."""
+    the reference, under the same rule: a check of the rule, not of the model. Where every
+    other interpreter is inconclusive, the runs' own spread is wider than the band, and a
+    model cannot be expected to pass there either; where one fails, the versions differ."""
     out = {}
     for v in versions:
         if v == ref or ref is None:
@@ -251,8 +254,18 @@ def tally(table: list[dict]) -> dict:
             "discriminating": sum(s["discriminates"] for s in table),
             "legacy_defaults": len(defaults), "defaults_passed": sum(d["outcome"] == verdict.PASS for d in defaults),
             "defaults_discriminating": sum(d["discriminates"] for d in defaults),
-            "peer_figures": sum(1 for s in table if s.get("peers")),
-            "peer_passable": sum(1 for s in table if any(p["outcome"] == verdict.PASS for p in (s.get("peers") or {}).values()))}
+            **peer_tally(table)}
+
+
+def peer_tally(table: list[dict]) -> dict:
+    """Of the figures with another interpreter judged (pass, fail or inconclusive): on how many
+    one passes; on how many every one is inconclusive (the spread is wider than the band); on
+    how many none passes and one fails (the versions differ)."""
+    judged = [[p["outcome"] for p in (s.get("peers") or {}).values() if p["outcome"] in JUDGED] for s in table]
+    judged = [j for j in judged if j]
+    return {"peer_figures": len(judged), "peer_passable": sum(verdict.PASS in j for j in judged),
+            "peer_too_wide": sum(all(o == verdict.INCONCLUSIVE for o in j) for j in judged),
+            "peer_differ": sum(verdict.PASS not in j and verdict.FAIL in j for j in judged)}
 
 
 def main_thread_ratios(measurements: list[dict]) -> list[dict]:

@@ -18,6 +18,14 @@ RULE = (f"rule: the model/real ratio of the medians (convoy: after each side's C
         f"calibration flag: its runs are its defaults.")
 
 
+def peer_sentence(t: dict) -> str:
+    """What the peers (other interpreters judged as the model) say about the rule."""
+    return (f"of the {t['peer_figures']} figures where another interpreter was judged against the reference as "
+            f"the model is, one passes on {t['peer_passable']}; on {t['peer_too_wide']} every one is "
+            f"inconclusive (the runs' spread is wider than the band: no model can be expected to pass there); "
+            f"on {t['peer_differ']} none passes and one fails (the versions differ)")
+
+
 def _spread(s: dict, which: str) -> str:
     u = s.get("raw_unit", s["unit"])
     return f"{fmt(s.get(which + '_median'), u)} [{fmt(s.get(which + '_q1'), u)}, {fmt(s.get(which + '_q3'), u)}]"
@@ -53,9 +61,7 @@ def table_lines(table: list[dict], main_thread: Optional[list[dict]] = None, loa
                                  f"{t['defaults_discriminating']} of {t['legacy_defaults']} discriminate, "
                                  f"{t['defaults_passed']} pass" if t["legacy_defaults"] else "")]
     if t["peer_figures"]:
-        lines.append(f"rule check: on {t['peer_passable']} of the {t['peer_figures']} figures with more than one "
-                     f"interpreter, another real interpreter passes against the reference; on the others no "
-                     f"interpreter does, so no model can be expected to (their own spread is wider than the band)")
+        lines.append("rule check: " + peer_sentence(t))
     if load:
         lines.append(f"load: noisy runs (others used > 10% of the machine during the run): "
                      f"{load.get('noisy_runs', '?')}; quiet windows before the groups: {load.get('quiet_windows', '?')}")

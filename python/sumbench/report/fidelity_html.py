@@ -43,9 +43,7 @@ def _tally(rows):
         text += (f"; legacy with sumbench's defaults (no calibration flag): {t['defaults_discriminating']} "
                  f"of {t['legacy_defaults']} discriminate, {t['defaults_passed']} pass")
     if t["peer_figures"]:
-        text += (f". The rule's own check: on {t['peer_passable']} of the {t['peer_figures']} figures measured "
-                 f"in more than one interpreter, another real interpreter passes against the reference; on "
-                 f"the others none does, so no model can be expected to")
+        text += ". The rule's own check: " + fidelity_text.peer_sentence(t)
     return {"text": {"text": text + ".", "kind": "strong"},
             "attrs": {"data-discriminating": t["discriminating"], "data-figures": t["figures"],
                       "data-peer-passable": t["peer_passable"]}}
