@@ -16,7 +16,7 @@ is run mapping only:
 - MPICH: ``HYDRA_TOPO_DEBUG=1 HWLOC_XMLFILE=F mpiexec.mpich ... sleep 0.2`` prints each
   process's binding. Sampled the same way: every command (588, up to 64 ranks each) was
   about 13,000 processes, and Hydra's proxy and those processes took half of both CPUs
-  for ~4 minutes of the suite (perf, 2026-12-07); sampled, 66 commands, ~1,400 processes.
+  for ~4 minutes of the suite (perf, 2026-12-07); sampled, 74 commands, ~1,400 processes.
   `sleep 0.2`, not `true`: under load
   (ctest -j3 on 2 cores) mpiexec.mpich 4.0.2 died of SIGPIPE (-13) on 2 commands whose
   ranks all exit at once (`-n 1` and `-n 5 true`, 2026-12-07).
