@@ -205,6 +205,35 @@ class MarkedAnswerTest(unittest.TestCase):
         self.assertEqual(sum_answer["flagged"][0]["marks"], ["unstable", "superlinear"])
         self.assertRegex(text, r"use OpenMP threads or MPI processes;")   # the marked point is not advice
 
+    def test_threads_taking_turns_above_one_are_marked(self):
+        """CPython's threads under its GIL at 1.36x on a CPU-bound loop: a lock cannot give
+        that (its serial reference ran slower: on a VM, another vCPU), so it is marked, not a
+        plain result; the same threads on the I/O-bound kernel, or without a GIL, are not."""
+        from sumbench.report import analysis, answer
+        from sumbench.report.data import load_sweep
+        for gil_kind, marked in (("new", True), ("free-threaded", False)):
+            with self.subTest(gil_kind=gil_kind), tempfile.TemporaryDirectory(prefix="sumbench-turns-") as tmp:
+                sweep = fixtures.make_sweep(os.path.join(tmp, "s"), failures=False, gil_variants=False,
+                                            convoy=False, factors={("sum", "cpython-threads", 1, 2): 0.7})
+                with open(os.path.join(sweep, "results.csv"), newline="") as fh:
+                    rows = list(csv.DictReader(fh))
+                self.assertIn("gil_kind", rows[0])
+                for r in rows:
+                    if r["mode"] in ("cpython-threads", "cpython-serial", "cpython-processes"):
+                        r["gil_kind"] = gil_kind
+                with open(os.path.join(sweep, "results.csv"), "w", newline="") as fh:
+                    out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                    out.writeheader()
+                    out.writerows(rows)
+                run = analysis.RunAnalysis(load_sweep(sweep))
+            by_kernel = {a["kernel"]: a for a in answer.answers(run)}
+            text = by_kernel["sum"]["text"]
+            self.assertRegex(text, r"CPython threads 1\.3\d×")
+            self.assertEqual("CPython threads 1.3" in text and "take turns" in text, marked, text)
+            self.assertEqual([f["marks"] for f in by_kernel["sum"]["flagged"]], [["turns"]] if marked else [])
+            self.assertEqual(by_kernel["sleep"]["flagged"], [], "an I/O-bound kernel's threads release the lock")
+            self.assertNotIn("turns", by_kernel["sleep"]["text"])
+
     def test_no_firm_advice_when_every_gain_is_unstable(self):
         from sumbench.report import analysis, answer
         from sumbench.report.data import load_sweep

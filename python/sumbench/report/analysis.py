@@ -34,6 +34,7 @@ class Point(Speedups):
         self.policy, self.interval = values["gil_policy"], values["switch_interval_s"]
         self.check = values["check_interval"]             # Python 2's (legacy's) check interval
         self.interpreter = values["interpreter_version"]  # the CPython baseline's, one per version
+        self.gil_kind = values["gil_kind"]                # its GIL: old, new or free-threaded
         # A mode's parameters that results.csv has no column of its own for (the
         # catalogue's, beyond the schema's): (column, value) pairs, the key's last item.
         self.params = dict(key[len(PARAMETER_COLUMNS)])
@@ -55,6 +56,7 @@ class Point(Speedups):
         self.baseline = None
         self.baseline_kind = None   # "serial", "self" or None
         self.baseline_times = []
+        self.takes_turns = False    # set by attach_baselines(): its threads run one at a time
 
     @property
     def layout(self):
@@ -198,9 +200,26 @@ def build_points(sweep):
     return list(points.values())
 
 
+# Kernel kinds (the catalogue's) whose work holds a GIL the whole time, so that threads under
+# one run one at a time; an io-bound or latency kernel releases it while it waits.
+LOCK_HELD_KINDS = {"cpu-bound", "memory-bound", "combine"}
+NO_LOCK = {"", "none", "free-threaded"}   # the gil mode's policy none; a free-threaded CPython
+
+
+def takes_turns(pt, cat):
+    """Whether the point's threads run one at a time: CPython's threads under its GIL (old or
+    new), or the gil mode under a locking policy, on a kernel whose work holds the lock."""
+    if cat.kernel(pt.kernel).get("kind") not in LOCK_HELD_KINDS or pt.workers < 2:
+        return False
+    if pt.mode == "cpython-threads":
+        return pt.gil_kind not in NO_LOCK
+    return pt.mode == "gil" and pt.policy not in NO_LOCK
+
+
 def attach_baselines(points, cat):
     by_base = defaultdict(list)
     for pt in points:
+        pt.takes_turns = takes_turns(pt, cat)
         if cat.is_reference(pt.mode) and pt.median:
             by_base[(pt.kernel, pt.scaling, pt.mode, pt.interpreter)].append(pt)
     for pt in points:

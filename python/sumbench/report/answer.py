@@ -11,6 +11,9 @@ and marks what is not a plain result:
   superlinear  a median speedup above SUPERLINEAR x the workers: faster than ideal, which
                CPU work on p cores cannot be; noise, or another reference
   oversubscribed  more workers than cores: time sharing, not parallel speed
+  turns        threads that run one at a time (a real GIL, or the gil mode with a lock, on
+               work that holds it: analysis.takes_turns) above SUPERLINEAR x 1: a lock cannot
+               give that, so the serial reference ran slower (on a VM, on another vCPU)
 Then it recommends: the modes within CLOSE of the best plain result ("use ..."), and the
 ones that gain less than GAIN ("... do not speed it up").
 """
@@ -58,13 +61,16 @@ def series_label(cat, series):
 
 
 def marks(point):
-    """What makes a point no plain result: [(kind, words)], kind unstable or superlinear."""
+    """What makes a point no plain result: [(kind, words)], kind unstable, superlinear or
+    turns (docs/DESIGN.md, GIL policies: main thread)."""
     out = []
     if point.unstable:
         cv = f": cv {point.cv * 100:.0f}%" if point.cv is not None else ""
         out.append(("unstable", f"unstable{cv}"))
     if point.speedup is not None and point.workers and point.speedup > SUPERLINEAR * point.workers:
         out.append(("superlinear", f"above the ideal {point.workers}×"))
+    elif getattr(point, "takes_turns", False) and point.speedup is not None and point.speedup > SUPERLINEAR:
+        out.append(("turns", "above the 1× of threads that take turns: the serial reference ran slower"))
     return out
 
 

@@ -143,7 +143,8 @@ def scaling_figure(runs, kernel, scaling, kind, outdir, missing):
     }[kind]
     caption += (" Each mode is relative to its catalogue's reference mode (CPython modes: "
                 "cpython-serial). Series at one p are offset a little along x. A ring marks an "
-                "unstable point, a square one above the ideal.")
+                "unstable point, a square one above the ideal, a diamond threads that take turns under a "
+                "lock (a GIL) above 1×, which its serial reference running slower explains.")
     if rate:
         caption += " Where the serial run used another n, the speedup compares work rates (n/time)."
     if self_rel:

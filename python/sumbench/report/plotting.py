@@ -214,9 +214,12 @@ def label_line(ax, x, y, text, ha="right", va="bottom", color="0.3"):
 MARK_STYLE = {"unstable": dict(marker="o", markersize=15, markerfacecolor="none",
                                markeredgecolor="0.15", markeredgewidth=1.1),
               "superlinear": dict(marker="s", markersize=15, markerfacecolor="none",
-                                  markeredgecolor=OKABE_ITO["vermillion"], markeredgewidth=1.3)}
+                                  markeredgecolor=OKABE_ITO["vermillion"], markeredgewidth=1.3),
+              "turns": dict(marker="D", markersize=14, markerfacecolor="none",
+                            markeredgecolor=OKABE_ITO["vermillion"], markeredgewidth=1.3)}
 MARK_LABEL = {"unstable": "ring: unstable (cv > threshold)",
-              "superlinear": "square: above the ideal (superlinear)"}
+              "superlinear": "square: above the ideal (superlinear)",
+              "turns": "diamond: above 1× with threads taking turns under a lock"}
 
 
 def mark_handle(kind):
@@ -284,7 +287,7 @@ def _legend(fig, axes, handles, title="markers: median; whiskers: interquartile 
     order = [h for k, h in handles.items() if not k.startswith(("oversub", "_ref", "mark_"))]
     order += [h for k, h in handles.items() if k.startswith("_ref")]
     order += [handles[k] for k in ("oversub_cores", "oversub_region", "oversub_marker",
-                                   "mark_unstable", "mark_superlinear") if k in handles]
+                                   "mark_unstable", "mark_superlinear", "mark_turns") if k in handles]
     if not order:
         return
     kw = dict(handles=order, loc="lower center", bbox_to_anchor=(0.5, 0.01), frameon=False,
